@@ -1,0 +1,264 @@
+package dev.ferry.backend;
+
+import dev.ferry.config.ProxyProtocolVersion;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One real server of a backend and its live state.
+ *
+ * <p>Counters follow IPVS: <em>active</em> = connections in data transfer (for http, requests in flight);
+ * <em>inactive</em> = connections that are connecting, half-closed or otherwise not transferring data.
+ * {@link #overhead()} is {@code active*256 + inactive}. The overload flag is kept as IPVS does on bind and unbind:
+ * set when a new connection brings {@code active+inactive} to the upper threshold ({@code max_connections}),
+ * cleared on unbind below the lower threshold (or below 75% of the upper one when no lower threshold is set).
+ *
+ * <p>Threading: counters are atomics, read and written from any event loop. {@link #weight()} is the effective
+ * weight the schedulers see; it is written only by the owning {@link Backend}, which then publishes a new snapshot.
+ * Connections are accounted through {@link ConnectionLease}s, which keep the transitions exact.
+ */
+public final class Server {
+    private final Backend backend;
+    private final String name;
+    private final InetSocketAddress address;
+    private final Optional<ProxyProtocolVersion> sendProxy;
+
+    private volatile int configuredWeight;
+    private volatile int weight;
+    private volatile int upperThreshold;
+    private volatile int lowerThreshold;
+    private volatile ServerState state = ServerState.READY;
+    private volatile boolean healthy = true;
+    private volatile boolean overloaded;
+    /** Position in the backend's current snapshot (list order), or -1 when not a member. */
+    private volatile int index = -1;
+
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger inactive = new AtomicInteger();
+    private final LongAdder totalConnections = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+
+    Server(Backend backend, String name, InetSocketAddress address, int configuredWeight, int maxConnections,
+           Optional<ProxyProtocolVersion> sendProxy) {
+        this.backend = backend;
+        this.name = name;
+        this.address = address;
+        this.configuredWeight = configuredWeight;
+        this.weight = configuredWeight;
+        this.upperThreshold = maxConnections;
+        this.sendProxy = sendProxy;
+    }
+
+    /**
+     * A server that belongs to no backend, for scheduler tests and tools: counters work, load changes notify nobody.
+     */
+    public static Server detached(String name, int weight) {
+        return new Server(null, name, InetSocketAddress.createUnresolved(name, 0), weight, 0, Optional.empty());
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public Optional<ProxyProtocolVersion> sendProxy() {
+        return sendProxy;
+    }
+
+    /** The weight the schedulers use now: configured weight, 0 while draining. */
+    public int weight() {
+        return weight;
+    }
+
+    /** Sets the effective weight; for {@link Backend} and tests that drive schedulers directly. */
+    public void setWeight(int weight) {
+        this.weight = weight;
+    }
+
+    public int configuredWeight() {
+        return configuredWeight;
+    }
+
+    void setConfiguredWeight(int configuredWeight) {
+        this.configuredWeight = configuredWeight;
+    }
+
+    public ServerState state() {
+        return state;
+    }
+
+    void setState(ServerState state) {
+        this.state = state;
+    }
+
+    public boolean healthy() {
+        return healthy;
+    }
+
+    void setHealthy(boolean healthy) {
+        this.healthy = healthy;
+    }
+
+    /** True when the server may be offered to schedulers at all (a member of the snapshot). */
+    boolean isMember() {
+        return healthy && state != ServerState.MAINT;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    void setIndex(int index) {
+        this.index = index;
+    }
+
+    /** Upper connection threshold (IPVS {@code u_threshold}, Ferry's {@code max_connections}); 0 = none. */
+    public int upperThreshold() {
+        return upperThreshold;
+    }
+
+    /** Lower threshold (IPVS {@code l_threshold}); 0 = none, then the flag clears below 75% of the upper one. */
+    public int lowerThreshold() {
+        return lowerThreshold;
+    }
+
+    public void setThresholds(int upper, int lower) {
+        this.upperThreshold = upper;
+        this.lowerThreshold = lower;
+    }
+
+    public boolean isOverloaded() {
+        return overloaded;
+    }
+
+    public int active() {
+        return active.get();
+    }
+
+    public int inactive() {
+        return inactive.get();
+    }
+
+    /** IPVS {@code ip_vs_dest_conn_overhead}: {@code active*256 + inactive}. */
+    public long overhead() {
+        return ((long) active.get() << 8) + inactive.get();
+    }
+
+    public long totalConnections() {
+        return totalConnections.sum();
+    }
+
+    public long failures() {
+        return failures.sum();
+    }
+
+    public long bytesIn() {
+        return bytesIn.sum();
+    }
+
+    public long bytesOut() {
+        return bytesOut.sum();
+    }
+
+    /** Bytes received from this server. */
+    public void addBytesIn(long n) {
+        bytesIn.add(n);
+    }
+
+    /** Bytes sent to this server. */
+    public void addBytesOut(long n) {
+        bytesOut.add(n);
+    }
+
+    /** Counts a failure to connect or a connection the server broke. */
+    public void recordFailure() {
+        failures.increment();
+    }
+
+    /**
+     * Binds a new connection to this server (IPVS bind): counted as inactive until {@link ConnectionLease#activate()}.
+     * Call right after the scheduler chose this server, before connecting.
+     */
+    public ConnectionLease open() {
+        totalConnections.increment();
+        int total = active.get() + inactive.incrementAndGet();
+        int u = upperThreshold;
+        if (u != 0 && total >= u) {
+            overloaded = true;
+        }
+        loadChanged();
+        return new ConnectionLease(this);
+    }
+
+    /** Directly sets counters, for scheduler tests that stage a load. */
+    public void setLoad(int active, int inactive) {
+        this.active.set(active);
+        this.inactive.set(inactive);
+        loadChanged();
+    }
+
+    /** Staged overload, for scheduler tests. */
+    public void setOverloaded(boolean overloaded) {
+        this.overloaded = overloaded;
+    }
+
+    void activeToInactive() {
+        active.decrementAndGet();
+        inactive.incrementAndGet();
+        loadChanged();
+    }
+
+    void inactiveToActive() {
+        inactive.decrementAndGet();
+        active.incrementAndGet();
+        loadChanged();
+    }
+
+    void unbind(boolean wasActive) {
+        if (wasActive) {
+            active.decrementAndGet();
+        } else {
+            inactive.decrementAndGet();
+        }
+        if (overloaded) {
+            int total = active.get() + inactive.get();
+            int l = lowerThreshold;
+            int u = upperThreshold;
+            if (l != 0) {
+                if (total < l) {
+                    overloaded = false;
+                }
+            } else if (u != 0) {
+                if ((long) total * 4 < (long) u * 3) {
+                    overloaded = false;
+                }
+            } else {
+                overloaded = false;
+            }
+        }
+        loadChanged();
+    }
+
+    private void loadChanged() {
+        if (backend != null) {
+            backend.loadChanged(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

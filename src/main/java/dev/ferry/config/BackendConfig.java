@@ -1,0 +1,32 @@
+package dev.ferry.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One entry of {@code backends:}: a pool of servers with its scheduler and policies.
+ *
+ * @param name         unique among backends
+ * @param scheduler    the scheduling algorithm and its options ({@code scheduler: wlc} or a map with {@code name})
+ * @param hashKey      what hashing schedulers hash (key {@code hash_key}), default source_ip
+ * @param servers      at least one, names unique within the backend
+ * @param healthCheck  active check; empty = servers assumed up
+ * @param outlier      passive health; empty = off
+ * @param slowStart    weight ramp after a server comes up; zero = off (key {@code slow_start})
+ * @param feedback     LVS dynamic feedback; empty = off
+ * @param retries      further servers tried when connecting fails (default 2)
+ * @param timeouts     server-side timeouts
+ * @param tcpKeepalive SO_KEEPALIVE settings for connections to servers and from clients (key {@code tcp_keepalive})
+ */
+public record BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
+                            Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
+                            Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
+                            BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive) {
+    public static final int DEFAULT_RETRIES = 2;
+    public static final String DEFAULT_HASH_KEY = "source_ip";
+
+    public BackendConfig {
+        servers = List.copyOf(servers);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.ferry.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One entry of {@code frontends:}.
+ *
+ * @param name           unique among frontends
+ * @param listen         the address to bind
+ * @param mode           tcp, udp or http
+ * @param tls            present when TLS is terminated here (tcp and http modes)
+ * @param proxyProtocol  accept a PROXY protocol v1/v2 header from clients (key {@code proxy_protocol})
+ * @param routes         http mode: routes in order, first match wins; empty for tcp/udp
+ * @param backend        tcp and udp modes: the one backend (empty for http frontends that only use routes)
+ * @param maxConnections the most client connections open at once; further ones are refused (default 10000)
+ * @param timeouts       client-side timeouts
+ * @param udp            udp mode options
+ */
+public record FrontendConfig(String name, HostPort listen, Mode mode, Optional<TlsConfig> tls, boolean proxyProtocol,
+                             List<RouteConfig> routes, Optional<String> backend, int maxConnections,
+                             FrontendTimeouts timeouts, UdpOptions udp) {
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+
+    public FrontendConfig {
+        routes = List.copyOf(routes);
+    }
+}

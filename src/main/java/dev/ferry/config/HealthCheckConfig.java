@@ -1,0 +1,30 @@
+package dev.ferry.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * {@code health_check:} of a backend.
+ *
+ * @param type         tcp, http or agent
+ * @param path         http: the request path (default {@code /})
+ * @param method       http: the request method (default GET)
+ * @param host         http: the Host header (default: the server's address)
+ * @param expectStatus http: accepted status range, e.g. {@code 200-399} (key {@code expect_status})
+ * @param expectBody   http: a substring the body must contain (key {@code expect_body})
+ * @param checkPort    probe this port instead of the server's (key {@code check_port})
+ */
+public record HealthCheckConfig(Type type, String path, String method, Optional<String> host, StatusRange expectStatus,
+                                Optional<String> expectBody, Duration interval, Duration timeout, int rise, int fall,
+                                Optional<Integer> checkPort) {
+    public enum Type { TCP, HTTP, AGENT }
+
+    /** An inclusive range of HTTP status codes. */
+    public record StatusRange(int low, int high) {
+        public static final StatusRange DEFAULT = new StatusRange(200, 399);
+
+        public boolean contains(int status) {
+            return status >= low && status <= high;
+        }
+    }
+}
