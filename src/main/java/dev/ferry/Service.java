@@ -6,6 +6,7 @@ import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.UnsupportedModeException;
+import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +73,7 @@ final class Service {
         for (FrontendConfig fc : config.frontends()) {
             Backend backend = balancer.backends().get(fc.backend().orElse(""));
             s.append(String.format("  frontend %-12s %-4s %-22s -> backend %s", fc.name(), fc.mode().key(),
-                    balancer.address(fc.name()), fc.backend().orElse("-")));
+                    Addresses.format(balancer.address(fc.name())), fc.backend().orElse("-")));
             if (backend != null) {
                 s.append(String.format(" (%s, %d server%s)", backend.config().scheduler().name(),
                         backend.servers().size(), backend.servers().size() == 1 ? "" : "s"));
