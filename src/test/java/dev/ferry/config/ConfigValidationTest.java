@@ -447,6 +447,190 @@ class ConfigValidationTest {
     }
 
     @Test
+    void keyWithoutValueIsReportedAsFindingNothing() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    retries:
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 4, "retries", "backends[0].retries",
+                "expected a whole number, found nothing"));
+    }
+
+    @Test
+    void missingSectionsAndRequiredKeysArePlacedAtTheirMapping() {
+        String yaml = """
+                admin: { token_file: t }
+                frontends:
+                  - mode: tcp
+                backends:
+                  - servers: [ { weight: 2 } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 1, "{", "admin.listen",
+                        "missing; the admin API needs an address to listen on, e.g. 127.0.0.1:9090"),
+                at(yaml, 3, "mode", "frontends[0].name", "missing; every frontend needs a unique name"),
+                at(yaml, 3, "mode", "frontends[0].listen",
+                        "missing; every frontend needs an address to listen on, e.g. 0.0.0.0:8080"),
+                at(yaml, 3, "mode", "frontends[0].backend",
+                        "missing; a tcp frontend needs the backend it sends traffic to"),
+                at(yaml, 5, "servers", "backends[0].name", "missing; every backend needs a unique name"),
+                at(yaml, 5, "{ weight", "backends[0].servers[0].address",
+                        "missing; every server needs the address to connect to, e.g. 10.0.0.11:80"));
+    }
+
+    @Test
+    void aFileWithoutFrontendsIsRefused() {
+        String yaml = POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 1, "backends", "frontends",
+                "missing; a configuration needs at least one frontend (where traffic enters)"));
+        String empty = "frontends: []\n" + POOL;
+        assertThat(problems(empty)).containsExactly(at(empty, 1, "[]", "frontends",
+                "is empty; a configuration needs at least one frontend (where traffic enters)"));
+    }
+
+    @Test
+    void modeSpecificKeysOnTheWrongModeAreRefused() {
+        String yaml = """
+                frontends:
+                  - name: u
+                    listen: 127.0.0.1:0
+                    mode: udp
+                    backend: pool
+                    proxy_protocol: true
+                    tls: { certificates: [ { cert: c.pem, key: c.key } ] }
+                  - { name: t, listen: 127.0.0.1:0, backend: pool, udp: { per_datagram: true } }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 6, "true", "frontends[0].proxy_protocol",
+                        "proxy_protocol applies only to tcp and http frontends"),
+                at(yaml, 7, "{", "frontends[0].tls", "tls applies only to tcp and http frontends"),
+                at(yaml, 8, "{ per", "frontends[1].udp", "udp: options apply only to udp frontends"));
+    }
+
+    @Test
+    void tlsNeedsCertificateAndKey() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    tls: { certificates: [ { cert: site.pem } ] }
+                  - { name: web2, listen: 127.0.0.1:0, backend: pool, tls: { certificates: [] } }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "{ cert: ", "frontends[0].tls.certificates[0].key",
+                        "missing; write the PEM private key file, e.g. key: certs/site.key"),
+                at(yaml, 6, "[]", "frontends[1].tls.certificates",
+                        "is empty; tls needs at least one { cert: FILE, key: FILE }"));
+    }
+
+    @Test
+    void routeConditionsAreChecked() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - match:
+                          path_prefix: v1
+                          path_regex: "(unclosed"
+                          methods: [GET, "NOT A METHOD"]
+                          headers: { "Bad Header": x }
+                          hots: example.com
+                      - match: { host: "bad host" }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 6, "match", "frontends[0].routes[0].backend",
+                        "missing; every route names the backend its requests go to"),
+                at(yaml, 7, "v1", "frontends[0].routes[0].match.path_prefix", "'v1' is not a path; paths start with '/'"),
+                at(yaml, 8, "\"(unclosed\"", "frontends[0].routes[0].match.path_regex",
+                        "'(unclosed' is not a valid regular expression: Unclosed group near index 9"),
+                at(yaml, 9, "[GET", "frontends[0].routes[0].match.methods",
+                        "'NOT A METHOD' is not an HTTP method name; write names such as GET, POST"),
+                at(yaml, 10, "{", "frontends[0].routes[0].match.headers",
+                        "'Bad Header' is not an HTTP header name; names are letters, digits and - (e.g. X-Canary)"),
+                at(yaml, 11, "hots", "frontends[0].routes[0].match.hots", "unknown key 'hots'; did you mean 'host'? "
+                        + "allowed keys here: host, path_prefix, path, path_regex, methods, headers, query"),
+                at(yaml, 12, "match", "frontends[0].routes[1].backend",
+                        "missing; every route names the backend its requests go to"),
+                at(yaml, 12, "\"bad host\"", "frontends[0].routes[1].match.host",
+                        "'bad host' is not a host; write a name such as api.example.com, or *.example.com for subdomains"));
+    }
+
+    @Test
+    void healthCheckStatusRangeAndKeepaliveSecondsAreChecked() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    health_check: { type: http, expect_status: 399-200 }
+                    tcp_keepalive: { idle: 1500ms, count: 500 }
+                    outlier: { max_ejected_percent: 101 }
+                    feedback: { agent_port: 0 }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "399-200", "backends[0].health_check.expect_status", "'399-200' is not a status range; "
+                        + "write one status (200) or LOW-HIGH (200-399) with 100 <= LOW <= HIGH <= 599"),
+                at(yaml, 6, "1500ms", "backends[0].tcp_keepalive.idle",
+                        "1500ms is not allowed; TCP keepalive takes whole seconds from 1s to 32767s"),
+                at(yaml, 6, "500 }", "backends[0].tcp_keepalive.count", "500 is out of range; allowed: 1..127"),
+                at(yaml, 7, "101", "backends[0].outlier.max_ejected_percent", "101 is out of range; allowed: 0..100"),
+                at(yaml, 8, "0", "backends[0].feedback.agent_port", "0 is out of range; allowed: 1..65535"));
+    }
+
+    @Test
+    void namesThatCannotAppearInAdminPathsAreRefused() {
+        String yaml = """
+                frontends: [ { name: "a/b", listen: 127.0.0.1:0, backend: pool } ]
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 1, "\"a/b\"", "frontends[0].name",
+                "'a/b' is not a usable name; names must be non-empty without '/' or spaces "
+                        + "(they appear in admin API paths and metric labels)"));
+    }
+
+    @Test
+    void mergingAMappingIntoItselfIsReportedNotLoopedOn() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - &self
+                    name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    <<: *self
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 3, "&self", "backends[0]",
+                "'<<' merges a mapping into itself"));
+    }
+
+    @Test
+    void aliasBombIsStoppedByTheParsersLimit() {
+        StringBuilder yaml = new StringBuilder("frontends:\n  - &f { name: web, listen: 127.0.0.1:0, backend: pool }\n");
+        for (int i = 0; i < 60; i++) {
+            yaml.append("  - *f\n");
+        }
+
+        assertThat(problems(yaml.toString())).singleElement().satisfies(p -> {
+            assertThat(p.line()).isZero();
+            assertThat(p.message()).isEqualTo(
+                    "YAML error: Number of aliases for non-scalar nodes exceeds the specified max=50");
+        });
+    }
+
+    @Test
     void everyProblemOfAFileIsReportedAtOnceInFileOrder() {
         List<ConfigProblem> found = problems("""
                 frontends:
