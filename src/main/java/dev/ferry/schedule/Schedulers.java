@@ -22,6 +22,7 @@ public final class Schedulers {
         // Filled in by the scheduler classes' registrations below (one line per algorithm).
         register("dh", DestinationHashScheduler.Options::read, DestinationHashScheduler::new);
         register("sh", SourceHashScheduler.Options::read, SourceHashScheduler::new);
+        register("mh", MaglevScheduler.Options::read, MaglevScheduler::new);
         FACTORIES.put("rr", config -> new RoundRobinScheduler());
         FACTORIES.put("wrr", config -> new WeightedRoundRobinScheduler());
         FACTORIES.put("lc", config -> new LeastConnectionScheduler());
