@@ -23,6 +23,8 @@ public final class Schedulers {
         register("dh", DestinationHashScheduler.Options::read, DestinationHashScheduler::new);
         register("sh", SourceHashScheduler.Options::read, SourceHashScheduler::new);
         register("mh", MaglevScheduler.Options::read, MaglevScheduler::new);
+        register("lblc", LocalityOptions::read, o -> new LocalityLeastConnectionScheduler(o, System::nanoTime));
+        register("lblcr", LocalityOptions::read, o -> new ReplicatedLocalityScheduler(o, System::nanoTime));
         FACTORIES.put("rr", config -> new RoundRobinScheduler());
         FACTORIES.put("wrr", config -> new WeightedRoundRobinScheduler());
         FACTORIES.put("lc", config -> new LeastConnectionScheduler());
