@@ -1,11 +1,11 @@
 package dev.ferry;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.runtime.UnsupportedModeException;
 import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
@@ -44,8 +44,8 @@ final class Service {
         } catch (BindException e) {
             System.err.println("ferry: " + e.getMessage());
             return Ferry.EXIT_RUNTIME;
-        } catch (UnsupportedModeException e) {
-            System.err.println("ferry: " + e.getMessage());
+        } catch (ConfigException e) {
+            e.problems().forEach(System.err::println);
             return Ferry.EXIT_CONFIG;
         }
         CountDownLatch stop = new CountDownLatch(1);

@@ -71,8 +71,9 @@ final class TcpProxyConnection {
     }
 
     private void begin() {
-        pick = new PickContext((InetSocketAddress) client.remoteAddress(), (InetSocketAddress) client.localAddress(),
-                0, List.of(), 0);
+        InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
+        pick = new PickContext(source, (InetSocketAddress) client.localAddress(),
+                frontend.backend().hashKey().keyOf(source, null), List.of(), 0);
         connectNext();
     }
 
