@@ -5,8 +5,12 @@ import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.Mode;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
+import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,20 +58,35 @@ public final class Balancer implements AutoCloseable {
             for (BackendConfig bc : config.backends()) {
                 backends.put(bc.name(), new Backend(bc));
             }
-            for (FrontendConfig fc : config.frontends()) {
-                Frontend frontend = create(fc);
+            List<FrontendConfig> fcs = config.frontends();
+            for (int i = 0; i < fcs.size(); i++) {
+                FrontendConfig fc = fcs.get(i);
+                Frontend frontend = create(fc, i);
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
             }
-        } catch (BindException | RuntimeException e) {
+        } catch (BindException | ConfigException | RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    private Frontend create(FrontendConfig fc) {
+    private Frontend create(FrontendConfig fc, int index) throws ConfigException {
+        Optional<TlsTerminator> tls = Optional.empty();
+        if (fc.tls().isPresent()) {
+            try {
+                tls = Optional.of(TlsTerminator.load(fc.tls().get(), fc.mode() == Mode.HTTP,
+                        TlsTerminator.defaultProvider()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(List.of(new ConfigProblem(config.source().toString(), 0, 0,
+                        "frontends[" + index + "].tls", e.getMessage())));
+            }
+        }
+        if (fc.mode() == Mode.HTTP) {
+            return new HttpFrontend(fc, backends, transport, tls);
+        }
         Backend backend = backends.get(fc.backend().orElseThrow());
-        return new TcpFrontend(fc, backend, transport);
+        return new TcpFrontend(fc, backend, transport, tls);
     }
 
     public FerryConfig config() {

@@ -27,12 +27,9 @@ public final class FeatureGate {
         for (int i = 0; i < config.frontends().size(); i++) {
             FrontendConfig f = config.frontends().get(i);
             String at = "frontends[" + i + "]";
-            if (f.mode() != Mode.TCP) {
+            if (f.mode() == Mode.UDP) {
                 problems.add(new ConfigProblem(file, 0, 0, at + ".mode", "mode " + f.mode().key()
-                        + " is not available in this version; frontends can use mode tcp"));
-            }
-            if (f.tls().isPresent()) {
-                problems.add(missing(file, at + ".tls", "TLS termination"));
+                        + " is not available in this version; frontends can use mode tcp or http"));
             }
             if (f.proxyProtocol()) {
                 problems.add(missing(file, at + ".proxy_protocol", "accepting the PROXY protocol"));

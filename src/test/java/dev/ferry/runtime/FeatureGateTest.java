@@ -26,13 +26,26 @@ class FeatureGateTest {
     }
 
     @Test
-    void everyFeatureNotYetBuiltIsNamedByItsKey() throws Exception {
+    void httpFrontendsAndTlsPass() throws Exception {
         FerryConfig config = ConfigLoader.parse("""
                 frontends:
                   - name: web
                     listen: 127.0.0.1:0
                     mode: http
-                    routes: [ { backend: pool } ]
+                    tls: { certificates: [ { cert: site.pem, key: site.key } ] }
+                    routes: [ { match: { path_prefix: /api/ }, backend: pool }, { backend: pool } ]
+                  - { name: db, listen: 127.0.0.1:0, mode: tcp, backend: pool, tls: { certificates: [ { cert: a.pem, key: a.key } ] } }
+                backends:
+                  - { name: pool, servers: [ { address: 127.0.0.1:80 } ] }
+                """, Path.of("l7.yaml"));
+        assertThatCode(() -> FeatureGate.check(config)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void everyFeatureNotYetBuiltIsNamedByItsKey() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: dns, listen: 127.0.0.1:0, mode: udp, backend: pool }
                   - { name: db, listen: 127.0.0.1:0, mode: tcp, backend: pool, proxy_protocol: true }
                 backends:
                   - name: pool
@@ -47,8 +60,8 @@ class FeatureGateTest {
                 "frontends[0].mode", "frontends[1].proxy_protocol", "backends[0].health_check",
                 "backends[0].slow_start", "backends[0].servers[0].send_proxy");
         assertThat(e.problems().get(0).toString())
-                .isEqualTo("later.yaml: frontends[0].mode: mode http is not available in this version; "
-                        + "frontends can use mode tcp");
+                .isEqualTo("later.yaml: frontends[0].mode: mode udp is not available in this version; "
+                        + "frontends can use mode tcp or http");
         assertThat(e.problems().get(2).toString())
                 .isEqualTo("later.yaml: backends[0].health_check: active health checking is not available in this "
                         + "version of Ferry; remove the key");

@@ -6,6 +6,7 @@ import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -21,6 +22,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,9 +46,16 @@ public final class TcpFrontend implements Frontend {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Bootstrap serverBootstrap;
     private final long idleTimeoutNanos;
+    private final Optional<TlsTerminator> tls;
     private volatile Channel listener;
 
     public TcpFrontend(FrontendConfig config, Backend backend, Transport transport) {
+        this(config, backend, transport, Optional.empty());
+    }
+
+    /** @param tls terminates TLS on client connections when present (the relay then sees plaintext) */
+    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, Optional<TlsTerminator> tls) {
+        this.tls = tls;
         this.config = config;
         this.backend = backend;
         this.transport = transport;
@@ -133,6 +142,7 @@ public final class TcpFrontend implements Frontend {
     private void accept(Channel client) {
         clients.add(client);
         backend.config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(client, k));
+        tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline().addLast(new TcpProxyConnection(this, client).clientHandler());
     }
 
