@@ -294,7 +294,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         upgrading = false;
         String problem = checkHead(head);
         if (problem != null) {
-            local(HttpResponseStatus.BAD_REQUEST, problem);
+            ReferenceCountUtil.release(head);
+            closeWith(HttpResponseStatus.BAD_REQUEST, problem);
             return;
         }
         if (head.method() == HttpMethod.CONNECT) {
