@@ -6,7 +6,6 @@ import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.Mode;
-import dev.ferry.config.ServerConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,9 +33,6 @@ public final class FeatureGate {
             if (f.tls().isPresent()) {
                 problems.add(missing(file, at + ".tls", "TLS termination"));
             }
-            if (f.proxyProtocol()) {
-                problems.add(missing(file, at + ".proxy_protocol", "accepting the PROXY protocol"));
-            }
         }
         for (int i = 0; i < config.backends().size(); i++) {
             BackendConfig b = config.backends().get(i);
@@ -52,12 +48,6 @@ public final class FeatureGate {
             }
             if (b.feedback().filter(fb -> fb.enabled()).isPresent()) {
                 problems.add(missing(file, at + ".feedback", "dynamic feedback"));
-            }
-            for (int j = 0; j < b.servers().size(); j++) {
-                ServerConfig s = b.servers().get(j);
-                if (s.sendProxy().isPresent()) {
-                    problems.add(missing(file, at + ".servers[" + j + "].send_proxy", "sending the PROXY protocol"));
-                }
             }
         }
         if (!problems.isEmpty()) {
