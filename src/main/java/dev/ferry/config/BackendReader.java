@@ -23,8 +23,11 @@ final class BackendReader {
     static final int DEFAULT_MAX_EJECTED_PERCENT = 50;
     static final Duration DEFAULT_FEEDBACK_INTERVAL = Duration.ofSeconds(10);
     static final int DEFAULT_AGENT_PORT = 9777;
-    private static final Pattern HASH_KEY = Pattern.compile("source_ip|source_ip_port|uri|(header|cookie):[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Map<String, ProxyProtocolVersion> PROXY_VERSIONS = YamlMap.choicesOf(ProxyProtocolVersion.class);
+    // header:NAME and cookie:NAME take an RFC 9110 token as NAME.
+    private static final Pattern HASH_KEY =
+            Pattern.compile("source_ip|source_ip_port|uri|(header|cookie):[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Map<String, ProxyProtocolVersion> PROXY_VERSIONS =
+            YamlMap.choicesOf(ProxyProtocolVersion.class);
     private static final Duration POSITIVE = Duration.ofMillis(1);
     private static final Duration ONE_SECOND = Duration.ofSeconds(1);
     // Linux caps TCP_KEEPIDLE and TCP_KEEPINTVL at 32767 seconds and TCP_KEEPCNT at 127.
@@ -78,8 +81,9 @@ final class BackendReader {
             String earlier = seen.putIfAbsent(server.name(), s.path());
             if (earlier != null) {
                 String key = s.has("name") ? "name" : "address";
+                String why = s.has("name") ? "" : " (a server without name: is named by its address)";
                 s.problem(key, "duplicate server name '" + server.name() + "' in this backend; " + earlier
-                        + " already uses it" + (s.has("name") ? "" : " (a server without name: is named by its address)"));
+                        + " already uses it" + why);
             }
         }
         if (!b.has("servers")) {

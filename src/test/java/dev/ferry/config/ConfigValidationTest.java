@@ -461,6 +461,23 @@ class ConfigValidationTest {
     }
 
     @Test
+    void sectionWithoutValueIsReportedAtItsKey() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    health_check:
+                    servers:
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 4, "health_check", "backends[0].health_check",
+                        "expected a mapping (key: value lines or { key: value }), found nothing"),
+                at(yaml, 5, "servers", "backends[0].servers",
+                        "expected a list (lines starting with '- ' or [a, b]), found nothing"));
+    }
+
+    @Test
     void missingSectionsAndRequiredKeysArePlacedAtTheirMapping() {
         String yaml = """
                 admin: { token_file: t }
