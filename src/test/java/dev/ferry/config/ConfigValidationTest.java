@@ -249,6 +249,35 @@ class ConfigValidationTest {
     }
 
     @Test
+    void httpFrontendWithAnEmptyRouteListAndNoBackendIsRefused() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, mode: http, routes: [] } ]
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 1, "[]", "frontends[0].routes",
+                "is empty; an http frontend needs routes:, a backend: for every request, or both"));
+    }
+
+    @Test
+    void aMisspeltModeIsTheOnlyProblemReportedNotItsConsequences() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: htttp
+                    routes: [ { backend: pool } ]
+                """ + POOL + """
+                    health_check: { type: htp, path: /healthz }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 4, "htttp", "frontends[0].mode",
+                        "'htttp' is not allowed; did you mean 'http'? allowed: tcp, udp, http"),
+                at(yaml, 9, "htp", "backends[0].health_check.type",
+                        "'htp' is not allowed; did you mean 'http'? allowed: tcp, http, agent"));
+    }
+
+    @Test
     void routesOnATcpFrontendAreRefused() {
         String yaml = """
                 frontends:
