@@ -16,7 +16,6 @@ import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Reading valid files: every key of product.md lands in the records, and every default is filled in. */
 class ConfigLoaderTest {
@@ -251,12 +250,24 @@ class ConfigLoaderTest {
 
     @Test
     void theProductExampleIsValidForTheRealSchedulerRegistry() throws ConfigException {
-        // The registry is filled by the scheduler work; until it knows wlc this check has nothing to say.
-        assumeTrue(Schedulers.names().contains("wlc"), "the scheduler registry does not know wlc yet");
-
         FerryConfig config = ConfigLoader.parse(PRODUCT_EXAMPLE, Path.of("ferry.yaml"));
 
         assertThat(config.backends()).extracting(b -> b.scheduler().name()).containsExactly("wlc", "wlc");
+    }
+
+    @Test
+    void schedulerOptionsReachTheRealRegistryAsText() throws ConfigException {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends: [ { name: in, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    scheduler: { name: mh, fallback: true, table_size: 65521 }
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """, Path.of("ferry.yaml"));
+
+        SchedulerConfig scheduler = config.backends().getFirst().scheduler();
+        assertThat(Schedulers.problems(scheduler)).isEmpty();
+        assertThat(Schedulers.create(scheduler)).isNotNull();
     }
 
     @Test

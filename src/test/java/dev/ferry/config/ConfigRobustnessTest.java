@@ -57,6 +57,20 @@ class ConfigRobustnessTest {
     }
 
     @Test
+    void aBugWhileCheckingBecomesAProblemNotAStackTrace() {
+        String yaml = """
+                frontends: [ { name: in, listen: 127.0.0.1:0, backend: pool } ]
+                backends: [ { name: pool, servers: [ { address: 127.0.0.1:9001 } ] } ]
+                """;
+
+        assertThatThrownBy(() -> ConfigLoader.parse(yaml, Path.of("f.yaml"), c -> {
+            throw new IllegalStateException("registry broke");
+        })).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                new ConfigProblem("f.yaml", 0, 0, "", "Ferry could not check this file (internal error: "
+                        + "java.lang.IllegalStateException: registry broke); please report it")));
+    }
+
+    @Test
     void aDirectoryIsNotAConfigurationFile(@TempDir Path dir) {
         assertThatThrownBy(() -> ConfigLoader.load(dir))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(

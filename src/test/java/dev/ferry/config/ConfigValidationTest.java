@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -385,7 +386,7 @@ class ConfigValidationTest {
         assertThat(problems(yaml)).containsExactly(
                 at(yaml, 1, "htp", "frontends[0].mode", "'htp' is not allowed; did you mean 'http'? allowed: tcp, udp, http"),
                 at(yaml, 4, "header", "backends[0].hash_key",
-                        "'header' is not allowed; allowed: source_ip, source_ip_port, uri, header:NAME, cookie:NAME"),
+                        "unknown hash_key 'header'; allowed: source_ip, source_ip_port, uri, header:NAME, cookie:NAME"),
                 at(yaml, 5, "v3", "backends[0].servers[0].send_proxy", "'v3' is not allowed; did you mean 'v1'? allowed: v1, v2"),
                 at(yaml, 6, "icmp", "backends[0].health_check.type", "'icmp' is not allowed; allowed: tcp, http, agent"));
     }
@@ -459,6 +460,23 @@ class ConfigValidationTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         at(yaml, 4, "no-such", "backends[0].scheduler", "unknown scheduler 'no-such-scheduler-xyz'; valid ones are: "
                                 + String.join(", ", Schedulers.names()))));
+    }
+
+    @Test
+    void schedulerOptionProblemsFromTheRegistryArePlacedAtTheScheduler() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    scheduler: { name: mh, table_size: 12 }
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+        List<String> registrySays = Schedulers.problems(new SchedulerConfig("mh", Map.of("table_size", "12")));
+
+        assertThat(registrySays).isNotEmpty();
+        assertThatThrownBy(() -> ConfigLoader.parse(yaml, Path.of(FILE)))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyElementsOf(
+                        registrySays.stream().map(m -> at(yaml, 4, "{", "backends[0].scheduler", m)).toList()));
     }
 
     @Test
