@@ -60,7 +60,7 @@ class ConfigRobustnessTest {
     void aBugWhileCheckingBecomesAProblemNotAStackTrace() {
         String yaml = """
                 frontends: [ { name: in, listen: 127.0.0.1:0, backend: pool } ]
-                backends: [ { name: pool, servers: [ { address: 127.0.0.1:9001 } ] } ]
+                backends: [ { name: pool, scheduler: rr, servers: [ { address: 127.0.0.1:9001 } ] } ]
                 """;
 
         assertThatThrownBy(() -> ConfigLoader.parse(yaml, Path.of("f.yaml"), c -> {
