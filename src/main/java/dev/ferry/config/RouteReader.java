@@ -29,7 +29,7 @@ final class RouteReader {
         String catchAll = null;
         for (YamlMap route : frontend.mapList("routes", KEYS)) {
             if (catchAll != null) {
-                route.problems().add(route.node(), route.path(), "this route can never match: " + catchAll
+                route.problemHere("this route can never match: " + catchAll
                         + " before it matches every request; put the route without match: last");
             }
             RouteConfig config = readRoute(route);

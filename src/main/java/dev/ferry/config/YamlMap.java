@@ -99,7 +99,7 @@ final class YamlMap {
         visiting.remove(mapping);
     }
 
-    static String unknownKeyMessage(String key, List<String> allowedKeys) {
+    private static String unknownKeyMessage(String key, List<String> allowedKeys) {
         String hint = Suggestions.closest(key, allowedKeys).map(s -> "; did you mean '" + s + "'?").orElse(";");
         return "unknown key '" + key + "'" + hint + " allowed keys here: " + String.join(", ", allowedKeys);
     }
@@ -118,10 +118,6 @@ final class YamlMap {
 
     String path() {
         return path;
-    }
-
-    MappingNode node() {
-        return node;
     }
 
     /** The dotted path of {@code key} in this mapping, e.g. {@code backends[0].retries}. */
@@ -354,7 +350,8 @@ final class YamlMap {
         return texts;
     }
 
-    Problems problems() {
-        return problems;
+    /** Records a problem about this mapping as a whole, placed at its start. */
+    void problemHere(String message) {
+        problems.add(node, path, message);
     }
 }

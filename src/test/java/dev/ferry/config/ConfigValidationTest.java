@@ -199,10 +199,10 @@ class ConfigValidationTest {
                 """ + POOL;
 
         assertThat(problems(yaml)).containsExactly(
-                at(yaml, 4, "127.0.0.1:8080", "frontends[1].listen", "127.0.0.1:8080 is already bound by frontends[0].listen (line 3) "
-                        + "(0.0.0.0:8080); each tcp address and port can be listened on once"),
-                at(yaml, 6, "127.0.0.1:9090", "frontends[3].listen", "127.0.0.1:9090 is already bound by admin.listen (line 1) "
-                        + "(127.0.0.1:9090); each tcp address and port can be listened on once"));
+                at(yaml, 4, "127.0.0.1:8080", "frontends[1].listen", "127.0.0.1:8080 overlaps frontends[0].listen "
+                        + "(line 3), which listens on 0.0.0.0:8080; each tcp address and port can be listened on once"),
+                at(yaml, 6, "127.0.0.1:9090", "frontends[3].listen", "127.0.0.1:9090 is already used by admin.listen "
+                        + "(line 1); each tcp address and port can be listened on once"));
     }
 
     @Test
