@@ -30,9 +30,11 @@ public abstract class IndexedLeastLoadScheduler implements Scheduler, LoadOrder 
     @Override
     public final Server pick(PickContext context) {
         LoadIndexTree t = tree;
+        Server best = t.best();
         List<Server> avoid = context.avoid();
-        if (avoid.isEmpty()) {
-            return t.best();
+        if (best == null || avoid.isEmpty() || !context.avoids(best)) {
+            // The first of the best among all servers is also the first of the best among any subset holding it.
+            return best;
         }
         int[] positions = new int[avoid.size()];
         int count = 0;
