@@ -13,7 +13,7 @@ class ConsistentHashRingContractTest extends SchedulerContractTest {
     }
 
     @Override
-    protected boolean distributionKeepsConnections() {
+    protected boolean picksKeepConnections() {
         return true;
     }
 

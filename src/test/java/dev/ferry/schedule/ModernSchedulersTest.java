@@ -56,7 +56,7 @@ class ModernSchedulersTest {
     @Test
     void randomDrawsExactlyWhereTheScriptSays() {
         // weights 1,2,1: draws 0 -> A, 1..2 -> B, 3 -> C
-        WeightedRandomScheduler random = new WeightedRandomScheduler(new ScriptedRandom(0, 1, 2, 3, 3, 1));
+        WeightedRandomScheduler random = new WeightedRandomScheduler(new ScriptedRandom().then(0, 1, 2, 3, 3, 1));
         List<Server> s = install(random, 1, 2, 1);
         assertThat(Picks.sequence(random, PickContext.EMPTY, 4)).isEqualTo("ABBC");
         // C avoided: its draw is rejected and the next one taken
@@ -66,7 +66,7 @@ class ModernSchedulersTest {
     @Test
     void p2cTakesTheLessLoadedPerWeightOfTwoDifferentServersAndTheFirstOnATie() {
         // weights 3,1: first draw from [0,4), second from the other server's weight only
-        TwoRandomChoicesScheduler p2c = new TwoRandomChoicesScheduler(new ScriptedRandom(0, 0, 3, 0, 0, 0));
+        TwoRandomChoicesScheduler p2c = new TwoRandomChoicesScheduler(new ScriptedRandom().then(0, 0, 3, 0, 0, 0));
         List<Server> s = install(p2c, 3, 1);
         s.get(0).setLoad(3, 0); // 768 per 3 = 256 per 1: a tie with B at 256
         s.get(1).setLoad(1, 0);

@@ -4,32 +4,47 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.random.RandomGenerator;
 
-/** A random source that answers bounded draws from a script, for exact-sequence tests of randomised schedulers. */
+/** A random source that returns the draws a test scripts, checking each against the bound asked for. */
 final class ScriptedRandom implements RandomGenerator {
-    private final Deque<Long> script = new ArrayDeque<>();
+    private final Deque<Long> draws = new ArrayDeque<>();
+    private long lastBound = -1;
 
-    ScriptedRandom(long... draws) {
-        for (long d : draws) {
-            script.add(d);
+    ScriptedRandom then(long... values) {
+        for (long v : values) {
+            draws.add(v);
         }
+        return this;
+    }
+
+    /** The bound of the last bounded draw: for twos, {@code W + 1}. */
+    long lastBound() {
+        return lastBound;
+    }
+
+    boolean exhausted() {
+        return draws.isEmpty();
     }
 
     @Override
     public long nextLong(long bound) {
-        long next = script.remove();
-        if (next < 0 || next >= bound) {
-            throw new AssertionError("scripted draw " + next + " outside [0, " + bound + ")");
+        lastBound = bound;
+        long v = next();
+        if (v < 0 || v >= bound) {
+            throw new AssertionError("scripted draw " + v + " is outside [0, " + bound + ")");
         }
-        return next;
-    }
-
-    @Override
-    public int nextInt(int bound) {
-        return (int) nextLong(bound);
+        return v;
     }
 
     @Override
     public long nextLong() {
-        throw new AssertionError("unbounded draw not scripted");
+        return next();
+    }
+
+    private long next() {
+        Long v = draws.poll();
+        if (v == null) {
+            throw new AssertionError("no scripted draw left");
+        }
+        return v;
     }
 }

@@ -13,7 +13,7 @@ class TwoRandomChoicesContractTest extends SchedulerContractTest {
     }
 
     @Override
-    protected boolean distributionKeepsConnections() {
+    protected boolean picksKeepConnections() {
         return true;
     }
 

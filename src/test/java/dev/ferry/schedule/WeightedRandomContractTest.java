@@ -13,7 +13,7 @@ class WeightedRandomContractTest extends SchedulerContractTest {
     }
 
     @Override
-    protected boolean distributionKeepsConnections() {
+    protected boolean picksKeepConnections() {
         return false;
     }
 
