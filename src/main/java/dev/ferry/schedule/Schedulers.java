@@ -18,6 +18,15 @@ public final class Schedulers {
 
     static {
         // Filled in by the scheduler classes' registrations below (one line per algorithm).
+        FACTORIES.put("rr", config -> new RoundRobinScheduler());
+        FACTORIES.put("wrr", config -> new WeightedRoundRobinScheduler());
+        FACTORIES.put("lc", config -> new LeastConnectionScheduler());
+        FACTORIES.put("wlc", config -> new WeightedLeastConnectionScheduler());
+        FACTORIES.put("sed", config -> new ShortestExpectedDelayScheduler());
+        FACTORIES.put("nq", config -> new NeverQueueScheduler());
+        FACTORIES.put("fo", config -> new WeightedFailoverScheduler());
+        FACTORIES.put("ovf", config -> new OverflowScheduler());
+        FACTORIES.put("twos", config -> new PowerOfTwoChoicesScheduler());
     }
 
     private Schedulers() {

@@ -1,0 +1,37 @@
+package dev.ferry;
+
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigLoader;
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.FerryConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code ferry run -c FILE}: runs a configuration until SIGTERM or Ctrl-C. */
+@Command(name = "run", description = "Run the configuration in FILE until stopped (SIGTERM or Ctrl-C).")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "ferry.yaml",
+            description = "the configuration file (default: ${DEFAULT-VALUE})")
+    Path file;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "event-loop threads (default: one per core)")
+    Integer threads;
+
+    @Override
+    public Integer call() {
+        FerryConfig config;
+        try {
+            config = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) {
+                System.err.println(p);
+            }
+            return Ferry.EXIT_CONFIG;
+        }
+        return new Service(config, threads).runUntilStopped(null);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.ferry;
+
+import dev.ferry.backend.Backend;
+import dev.ferry.config.FerryConfig;
+import dev.ferry.config.FrontendConfig;
+import dev.ferry.proxy.Frontend;
+import dev.ferry.runtime.Balancer;
+import dev.ferry.runtime.UnsupportedModeException;
+import dev.ferry.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.net.BindException;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/**
+ * Runs a {@link Balancer} as a process: starts it, prints what listens where, and on SIGTERM or SIGINT stops
+ * accepting, drains live connections for up to {@code shutdown_grace}, prints totals and returns exit code 0.
+ */
+final class Service {
+    private static final Logger log = LoggerFactory.getLogger(Service.class);
+
+    private final FerryConfig config;
+    private final int threads;
+
+    Service(FerryConfig config, Integer threads) {
+        this.config = config;
+        this.threads = threads == null ? Transport.defaultThreads() : threads;
+    }
+
+    /**
+     * Runs until a stop signal.
+     *
+     * @param started called once everything listens (e.g. to print demo instructions); may be null
+     * @return the process exit code
+     */
+    int runUntilStopped(Consumer<Balancer> started) {
+        Balancer balancer = new Balancer(config, threads);
+        try {
+            balancer.start();
+        } catch (BindException e) {
+            System.err.println("ferry: " + e.getMessage());
+            return Ferry.EXIT_RUNTIME;
+        } catch (UnsupportedModeException e) {
+            System.err.println("ferry: " + e.getMessage());
+            return Ferry.EXIT_CONFIG;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        printStarted(balancer);
+        if (started != null) {
+            started.accept(balancer);
+        }
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("stopping: no new connections; live ones get up to {} ms", config.shutdownGrace().toMillis());
+        int cut = balancer.stop(config.shutdownGrace());
+        printTotals(balancer, cut);
+        return Ferry.EXIT_OK;
+    }
+
+    private void printStarted(Balancer balancer) {
+        StringBuilder s = new StringBuilder();
+        s.append("ferry ").append(Version.current()).append(" started (").append(balancer.transport().name())
+                .append(", ").append(threads).append(" event loop").append(threads == 1 ? "" : "s").append(")\n");
+        for (FrontendConfig fc : config.frontends()) {
+            Backend backend = balancer.backends().get(fc.backend().orElse(""));
+            s.append(String.format("  frontend %-12s %-4s %-22s -> backend %s", fc.name(), fc.mode().key(),
+                    balancer.address(fc.name()), fc.backend().orElse("-")));
+            if (backend != null) {
+                s.append(String.format(" (%s, %d server%s)", backend.config().scheduler().name(),
+                        backend.servers().size(), backend.servers().size() == 1 ? "" : "s"));
+            }
+            s.append('\n');
+        }
+        System.out.print(s);
+        System.out.flush();
+    }
+
+    private static void printTotals(Balancer balancer, int cut) {
+        StringBuilder s = new StringBuilder("ferry stopped.");
+        for (Frontend f : balancer.frontends()) {
+            s.append(String.format("%n  frontend %-12s %d connection(s), %d refused (no server), %d over limit, "
+                            + "%d retries, %d bytes in, %d bytes out", f.name(), f.stats().accepted(),
+                    f.stats().noServer(), f.stats().overLimit(), f.stats().retries(), f.stats().bytesFromClients(),
+                    f.stats().bytesToClients()));
+        }
+        if (cut > 0) {
+            s.append(String.format("%n  %d connection(s) were still open when the grace period ended", cut));
+        }
+        System.out.println(s);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.ferry;
+
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigLoader;
+import dev.ferry.config.ConfigProblem;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code ferry validate -c FILE}: prints every problem, exit 1 if there is any. */
+@Command(name = "validate", description = "Check a configuration file and print every problem found.")
+final class ValidateCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "ferry.yaml",
+            description = "the configuration file (default: ${DEFAULT-VALUE})")
+    Path file;
+
+    @Override
+    public Integer call() {
+        try {
+            var config = ConfigLoader.load(file);
+            System.out.printf("%s: ok (%d frontend(s), %d backend(s))%n", file, config.frontends().size(),
+                    config.backends().size());
+            return Ferry.EXIT_OK;
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) {
+                System.err.println(p);
+            }
+            System.err.printf("%s: %d problem(s)%n", file, e.problems().size());
+            return Ferry.EXIT_CONFIG;
+        }
+    }
+}

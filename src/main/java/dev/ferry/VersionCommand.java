@@ -1,0 +1,12 @@
+package dev.ferry;
+
+import picocli.CommandLine.Command;
+
+/** {@code ferry version}. */
+@Command(name = "version", description = "Print the version.")
+final class VersionCommand implements Runnable {
+    @Override
+    public void run() {
+        System.out.println(new Version().getVersion()[0]);
+    }
+}

@@ -1,0 +1,316 @@
+package dev.ferry.proxy.tcp;
+
+import dev.ferry.backend.ConnectionLease;
+import dev.ferry.backend.Server;
+import dev.ferry.schedule.PickContext;
+import dev.ferry.transport.Transport;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One proxied TCP connection: the client's channel, the server's channel and the relay between them.
+ *
+ * <p>Life: the client is accepted with reading off; a server is picked and connected on the client's event loop; a
+ * refused or timed-out connect tries another server (never the same one twice, at most {@code retries} more); once
+ * connected, both sides read. Each side reads its next chunk only while the other side is writable, so a slow
+ * reader pauses the fast writer instead of growing memory. A FIN from one side becomes a FIN (shutdown of output)
+ * towards the other; when both directions have ended, both sockets close. A reset from one side becomes a reset
+ * (SO_LINGER 0) towards the other. When no server can take the connection, the client is reset at once.
+ *
+ * <p>Server accounting ({@link ConnectionLease}): inactive while connecting, active while both directions flow,
+ * inactive again once one side half-closed, released when the server socket closes.
+ *
+ * <p>Threading: every method runs on the client channel's event loop (the server channel is registered on the same
+ * loop), so no field needs synchronisation.
+ */
+final class TcpProxyConnection {
+    private static final Logger log = LoggerFactory.getLogger(TcpProxyConnection.class);
+
+    private final TcpFrontend frontend;
+    private final Channel client;
+    private final Relay clientSide;
+    private final Relay serverSide;
+    private Channel server;
+    private ConnectionLease lease;
+    private PickContext pick;
+    private boolean resetting;
+    private boolean closing;
+    private long lastActivity;
+    private Future<?> idleTimer;
+
+    TcpProxyConnection(TcpFrontend frontend, Channel client) {
+        this.frontend = frontend;
+        this.client = client;
+        this.clientSide = new Relay(true);
+        this.serverSide = new Relay(false);
+    }
+
+    ChannelHandler clientHandler() {
+        return clientSide;
+    }
+
+    private void begin() {
+        pick = new PickContext((InetSocketAddress) client.remoteAddress(), (InetSocketAddress) client.localAddress(),
+                0, List.of(), 0);
+        connectNext();
+    }
+
+    private void connectNext() {
+        Server chosen = frontend.backend().pick(pick);
+        if (chosen == null) {
+            refuse(pick.attempt() == 0 ? "no server available" : "no further server to try");
+            return;
+        }
+        ConnectionLease opened = chosen.open();
+        lease = opened;
+        ChannelFuture connect = frontend.serverBootstrap(client.eventLoop())
+                .handler(serverSide)
+                .connect(chosen.address());
+        server = connect.channel();
+        server.closeFuture().addListener(f -> opened.close());
+        frontend.backend().config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(server, k));
+        connect.addListener(f -> connected(connect, chosen));
+    }
+
+    private void connected(ChannelFuture connect, Server chosen) {
+        if (!connect.isSuccess()) {
+            chosen.recordFailure();
+            server = null;
+            if (!client.isActive()) {
+                return;
+            }
+            String why = reason(connect.cause());
+            if (pick.attempt() < frontend.backend().config().retries()) {
+                log.debug("{}: connect to {} ({}) failed: {}; trying another server",
+                        frontend.name(), chosen.name(), chosen.address(), why);
+                frontend.stats().retried();
+                pick = pick.retryAvoiding(chosen);
+                connectNext();
+            } else {
+                refuse("last connect to " + chosen.name() + " failed: " + why);
+            }
+            return;
+        }
+        if (!client.isActive()) {
+            connect.channel().close();
+            return;
+        }
+        lease.activate();
+        lastActivity = System.nanoTime();
+        scheduleIdleCheck(frontend.idleTimeoutNanos());
+        client.read();
+        server.read();
+    }
+
+    private void refuse(String why) {
+        frontend.stats().rejectedNoServer();
+        log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), client.remoteAddress(), why,
+                frontend.backend().name());
+        Transport.reset(client);
+    }
+
+    private static String reason(Throwable cause) {
+        if (cause == null) {
+            return "unknown";
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = client.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkIdle() {
+        if (closing) {
+            return;
+        }
+        long idleFor = System.nanoTime() - lastActivity;
+        long timeout = frontend.idleTimeoutNanos();
+        if (idleFor >= timeout) {
+            log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
+                    TimeUnit.NANOSECONDS.toMillis(idleFor));
+            closeBoth();
+        } else {
+            scheduleIdleCheck(timeout - idleFor);
+        }
+    }
+
+    /** Both directions ended (or an idle timeout): flush what is queued, then close both sockets. */
+    private void closeBoth() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        flushAndClose(client);
+        if (server != null) {
+            flushAndClose(server);
+        }
+    }
+
+    private static void flushAndClose(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
+        } else {
+            channel.close();
+        }
+    }
+
+    /** One direction's relay: reads from its own channel and writes to the peer. */
+    private final class Relay extends ChannelInboundHandlerAdapter {
+        private final boolean fromClient;
+        private boolean inputEnded;
+
+        Relay(boolean fromClient) {
+            this.fromClient = fromClient;
+        }
+
+        private Channel peer() {
+            return fromClient ? server : client;
+        }
+
+        private Relay peerRelay() {
+            return fromClient ? serverSide : clientSide;
+        }
+
+        @Override
+        public boolean isSharable() {
+            return false;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (fromClient) {
+                begin();
+            }
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel peer = peer();
+            if (peer == null || !peer.isActive()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            int bytes = ((ByteBuf) msg).readableBytes();
+            if (fromClient) {
+                frontend.stats().addBytesFromClient(bytes);
+                lease.server().addBytesOut(bytes);
+            } else {
+                frontend.stats().addBytesToClient(bytes);
+                lease.server().addBytesIn(bytes);
+            }
+            lastActivity = System.nanoTime();
+            peer.write(msg, peer.voidPromise());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Channel peer = peer();
+            if (peer == null) {
+                return;
+            }
+            peer.flush();
+            if (peer.isWritable()) {
+                ctx.read();
+            }
+            // else: the peer's writability change (below, on the peer's relay) resumes reading here.
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Channel peer = peer();
+            if (ctx.channel().isWritable() && peer != null && !peerRelay().inputEnded) {
+                peer.read();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                inputEnded();
+            }
+            ReferenceCountUtil.release(evt);
+        }
+
+        /** This side sent FIN: pass it on as a FIN to the peer once everything before it is written. */
+        private void inputEnded() {
+            if (inputEnded) {
+                return;
+            }
+            inputEnded = true;
+            lease.deactivate();
+            Channel peer = peer();
+            boolean both = peerRelay().inputEnded;
+            if (peer == null || !peer.isActive()) {
+                closeBoth();
+                return;
+            }
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                if (both) {
+                    closeBoth();
+                } else if (f.isSuccess() && peer instanceof DuplexChannel duplex) {
+                    duplex.shutdownOutput();
+                }
+            });
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (ctx.channel() == client && idleTimer != null) {
+                idleTimer.cancel(false);
+            }
+            Channel peer = peer();
+            if (peer != null && peer.isOpen()) {
+                if (resetting) {
+                    Transport.reset(peer);
+                } else {
+                    closeBoth();
+                }
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Channel peer = peer();
+            if (cause instanceof IOException) {
+                // A reset (or a write into a reset socket): the other side must see a reset too, not a clean close.
+                log.debug("{}: {} side of {} failed: {}", frontend.name(), fromClient ? "client" : "server",
+                        client.remoteAddress(), cause.getMessage());
+                resetting = true;
+                if (!fromClient && lease != null) {
+                    lease.server().recordFailure();
+                }
+                if (peer != null) {
+                    Transport.reset(peer);
+                }
+                Transport.reset(ctx.channel());
+            } else {
+                log.warn("{}: closing connection from {}: {}", frontend.name(), client.remoteAddress(), reason(cause));
+                log.debug("stack trace", cause);
+                closeBoth();
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.ferry.schedule;
+
+import dev.ferry.backend.BackendSnapshot;
+import dev.ferry.backend.Server;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Base of the least-load schedulers ({@code lc}, {@code wlc}, {@code sed}, {@code nq}, {@code fo}, {@code ovf}):
+ * each subclass states its IPVS rule as a {@link LoadOrder}, and this class answers picks with exactly the server
+ * IPVS's O(n) scan would return (the first of the best in list order), from a {@link LoadIndexTree} in O(1) per pick
+ * (O(k log n) when k servers are to be avoided) and O(log n) per load change.
+ *
+ * <p>Threading: {@link #pick} and {@link #loadChanged} are lock-free and run on any thread. {@link #update} builds a
+ * new tree, publishes it, then replays every match once more so that a load change reported to the old tree while
+ * the new one was being built is not lost (a change that read the old tree did so before the publication, hence
+ * before the replay reads the counters).
+ */
+public abstract class IndexedLeastLoadScheduler implements Scheduler, LoadOrder {
+    private volatile LoadIndexTree tree = new LoadIndexTree(List.of(), this);
+
+    @Override
+    public final void update(BackendSnapshot snapshot) {
+        LoadIndexTree next = new LoadIndexTree(snapshot.servers(), this);
+        tree = next;
+        next.refreshAll();
+    }
+
+    @Override
+    public final Server pick(PickContext context) {
+        LoadIndexTree t = tree;
+        List<Server> avoid = context.avoid();
+        if (avoid.isEmpty()) {
+            return t.best();
+        }
+        int[] positions = new int[avoid.size()];
+        int count = 0;
+        for (Server s : avoid) {
+            int i = t.positionOf(s);
+            if (i >= 0) {
+                positions[count++] = i;
+            }
+        }
+        Arrays.sort(positions, 0, count);
+        return t.bestAvoiding(positions, count);
+    }
+
+    @Override
+    public final void loadChanged(Server server) {
+        LoadIndexTree t = tree;
+        int i = t.positionOf(server);
+        if (i >= 0) {
+            t.refreshPath(i);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package dev.ferry.schedule;
+
+import dev.ferry.backend.Server;
+
+/**
+ * IPVS {@code lc}: the eligible server (weight above 0, not overloaded) with the smallest overhead
+ * {@code active*256 + inactive}; the weight's size is ignored and ties go to the first in list order (spec §2.3).
+ * Picks are lock-free, see {@link IndexedLeastLoadScheduler}.
+ */
+public final class LeastConnectionScheduler extends IndexedLeastLoadScheduler {
+
+    @Override
+    public boolean eligible(Server server) {
+        return server.weight() > 0 && !server.isOverloaded();
+    }
+
+    @Override
+    public boolean better(Server candidate, Server best) {
+        return candidate.overhead() < best.overhead();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ferry.schedule;
+
+import dev.ferry.backend.BackendSnapshot;
+import dev.ferry.backend.Server;
+
+import java.util.List;
+
+/**
+ * IPVS {@code wrr}: interleaved weighted round robin stepped by the gcd of the weights (spec §2.2). Weights 4, 3, 2
+ * give AABABCABC.
+ *
+ * <p>State: a cursor (last server chosen), the current weight {@code cw}, the step {@code di} (gcd of the positive
+ * weights) and {@code mw = maxWeight - (di - 1)}. Pass k takes, in list order, every server whose weight is at least
+ * {@code cw}; at the end of the list {@code cw} drops by {@code di}, and below 1 it starts again at {@code mw}. On
+ * every {@link #update} the cursor goes back to the start, {@code di} and {@code mw} are recomputed and {@code cw}
+ * is adjusted as IPVS does (spec §2.2, "On any server add, remove or weight update").
+ *
+ * <p>Threading: {@link #pick} and {@link #update} hold this scheduler's monitor; a pick is O(n) amortised.
+ */
+public final class WeightedRoundRobinScheduler implements Scheduler {
+    /** Before the first server. */
+    private static final int START = -1;
+
+    private List<Server> servers = List.of();
+    private int cursor = START;
+    private int di = 1;
+    private int mw;
+    private int cw;
+
+    @Override
+    public void update(BackendSnapshot snapshot) {
+        List<Server> next = snapshot.servers();
+        int gcd = 0;
+        int max = 0;
+        for (Server s : next) {
+            int w = s.weight();
+            if (w > 0) {
+                gcd = gcd(gcd, w);
+                max = Math.max(max, w);
+            }
+        }
+        int step = gcd > 0 ? gcd : 1;
+        int top = max == 0 ? 0 : max - (step - 1);
+        synchronized (this) {
+            servers = next;
+            cursor = START;
+            di = step;
+            mw = top;
+            if (cw > mw || cw == 0) {
+                cw = mw;
+            } else if (di > 1) {
+                cw = (cw / di) * di + 1;
+            }
+        }
+    }
+
+    private static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
+    @Override
+    public synchronized Server pick(PickContext context) {
+        if (mw == 0) {
+            return null;
+        }
+        int n = servers.size();
+        int last = cursor;
+        int stop = -2; // no stop position until the last pass must end where this pick started
+        boolean lastPass = false;
+        boolean restarted = false;
+        int at = cursor;
+        // Each loop is one pass at the current cw; at most (mw/di + 2) passes, the last one stopping at `last`.
+        while (true) {
+            for (int i = at + 1; i < n; i++) {
+                Server s = servers.get(i);
+                if (s.weight() >= cw && !s.isOverloaded() && !context.avoids(s)) {
+                    cursor = i;
+                    return s;
+                }
+                if (i == stop) {
+                    cursor = i;
+                    return null;
+                }
+            }
+            at = START;
+            cw -= di;
+            if (cw <= 0) {
+                cw = mw;
+                if (lastPass || last == START) {
+                    cursor = START;
+                    return null;
+                }
+                restarted = true;
+            }
+            lastPass = cw <= di;
+            if (lastPass && restarted && last != START) {
+                // The first pass at cw = 1 covered only the servers after `last`; finish it up to `last`.
+                stop = last;
+            }
+        }
+    }
+}
