@@ -3,6 +3,7 @@ package dev.ferry.proxy.tcp;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.Transport;
@@ -25,9 +26,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A {@code mode: tcp} frontend: one listening socket whose connections are proxied to one backend.
  *
- * <p>Limits: at most {@code max_connections} client connections are open at once; when the limit is reached the
- * listener stops accepting (new connections wait in the kernel's backlog, as with HAProxy's maxconn) and any
- * connection accepted past the limit is reset. Per connection, Ferry buffers at most one read (up to 64 KiB) plus the
+ * <p>Limits: at most {@code max_connections} client connections are open at once ({@link ConnectionLimiter}). Per
+ * connection, Ferry buffers at most one read (up to 64 KiB) plus the
  * peer's write-buffer high-water mark in each direction.
  *
  * <p>Threading: {@link #start()} blocks (call off the event loops); everything per connection runs on the event
@@ -99,6 +99,7 @@ public final class TcpFrontend implements Frontend {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new ConnectionLimiter(config.maxConnections(), stats))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -128,42 +129,11 @@ public final class TcpFrontend implements Frontend {
         return (colon >= 0 ? message.substring(colon + 2) : message).toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Called on the new connection's event loop when it is accepted. */
+    /** Called on the new connection's event loop once {@link ConnectionLimiter} admitted it. */
     private void accept(Channel client) {
-        int open = stats.opened();
-        int max = config.maxConnections();
-        if (open > max) {
-            stats.closed();
-            stats.rejectedLimit();
-            pauseAccepting();
-            Transport.reset(client);
-            return;
-        }
-        if (open == max) {
-            pauseAccepting();
-        }
         clients.add(client);
-        client.closeFuture().addListener(f -> {
-            if (stats.closed() < max) {
-                resumeAccepting();
-            }
-        });
         backend.config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(client, k));
         client.pipeline().addLast(new TcpProxyConnection(this, client).clientHandler());
-    }
-
-    private void pauseAccepting() {
-        Channel l = listener;
-        if (l != null) {
-            l.config().setAutoRead(false);
-        }
-    }
-
-    private void resumeAccepting() {
-        Channel l = listener;
-        if (l != null && l.isOpen() && !l.config().isAutoRead()) {
-            l.config().setAutoRead(true);
-        }
     }
 
     @Override

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -45,10 +46,14 @@ final class TcpProxyConnection {
     private final TcpFrontend frontend;
     private final Channel client;
     private final Relay clientSide;
-    private final Relay serverSide;
+    /** The relay of the current server connection; a new one for every connection attempt. */
+    private Relay serverSide;
     private Channel server;
     private ConnectionLease lease;
     private PickContext pick;
+    /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
+    private final ArrayDeque<Object> early = new ArrayDeque<>(2);
+    private boolean connected;
     private boolean resetting;
     private boolean closing;
     private long lastActivity;
@@ -58,7 +63,6 @@ final class TcpProxyConnection {
         this.frontend = frontend;
         this.client = client;
         this.clientSide = new Relay(true);
-        this.serverSide = new Relay(false);
     }
 
     ChannelHandler clientHandler() {
@@ -79,6 +83,7 @@ final class TcpProxyConnection {
         }
         ConnectionLease opened = chosen.open();
         lease = opened;
+        serverSide = new Relay(false);
         ChannelFuture connect = frontend.serverBootstrap(client.eventLoop())
                 .handler(serverSide)
                 .connect(chosen.address());
@@ -111,14 +116,24 @@ final class TcpProxyConnection {
             connect.channel().close();
             return;
         }
+        connected = true;
         lease.activate();
         lastActivity = System.nanoTime();
         scheduleIdleCheck(frontend.idleTimeoutNanos());
-        client.read();
+        for (Object msg; (msg = early.poll()) != null; ) {
+            clientSide.relay(msg);
+        }
+        if (clientSide.inputEnded) {
+            clientSide.passEof();
+        } else {
+            server.flush();
+            client.read();
+        }
         server.read();
     }
 
     private void refuse(String why) {
+        releaseEarly();
         frontend.stats().rejectedNoServer();
         log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), client.remoteAddress(), why,
                 frontend.backend().name());
@@ -148,6 +163,12 @@ final class TcpProxyConnection {
             closeBoth();
         } else {
             scheduleIdleCheck(timeout - idleFor);
+        }
+    }
+
+    private void releaseEarly() {
+        for (Object msg; (msg = early.poll()) != null; ) {
+            ReferenceCountUtil.release(msg);
         }
     }
 
@@ -206,6 +227,14 @@ final class TcpProxyConnection {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!connected) {
+                early.add(msg);
+                return;
+            }
+            relay(msg);
+        }
+
+        void relay(Object msg) {
             Channel peer = peer();
             if (peer == null || !peer.isActive()) {
                 ReferenceCountUtil.release(msg);
@@ -226,7 +255,7 @@ final class TcpProxyConnection {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             Channel peer = peer();
-            if (peer == null) {
+            if (!connected || peer == null) {
                 return;
             }
             peer.flush();
@@ -259,6 +288,13 @@ final class TcpProxyConnection {
                 return;
             }
             inputEnded = true;
+            if (connected) {
+                passEof();
+            }
+            // else: connected() passes the FIN on once the server connection is up.
+        }
+
+        void passEof() {
             lease.deactivate();
             Channel peer = peer();
             boolean both = peerRelay().inputEnded;
@@ -277,8 +313,11 @@ final class TcpProxyConnection {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (ctx.channel() == client && idleTimer != null) {
-                idleTimer.cancel(false);
+            if (ctx.channel() == client) {
+                releaseEarly();
+                if (idleTimer != null) {
+                    idleTimer.cancel(false);
+                }
             }
             Channel peer = peer();
             if (peer != null && peer.isOpen()) {

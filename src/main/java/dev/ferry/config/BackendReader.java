@@ -1,0 +1,139 @@
+package dev.ferry.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/** Reads one entry of {@code backends:} into a {@link BackendConfig}: servers, scheduler and policies. */
+final class BackendReader {
+    static final List<String> KEYS = List.of("name", "scheduler", "hash_key", "servers", "health_check", "outlier",
+            "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive");
+    static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy");
+    static final List<String> OUTLIER_KEYS = List.of("consecutive_failures", "ejection", "max_ejected_percent");
+    static final List<String> FEEDBACK_KEYS = List.of("enabled", "interval", "agent_port");
+    static final List<String> TIMEOUT_KEYS = List.of("connect", "server_idle", "response");
+    static final List<String> KEEPALIVE_KEYS = List.of("idle", "interval", "count");
+    static final int DEFAULT_CONSECUTIVE_FAILURES = 5;
+    static final Duration DEFAULT_EJECTION = Duration.ofSeconds(30);
+    static final int DEFAULT_MAX_EJECTED_PERCENT = 50;
+    static final Duration DEFAULT_FEEDBACK_INTERVAL = Duration.ofSeconds(10);
+    static final int DEFAULT_AGENT_PORT = 9777;
+    private static final Pattern HASH_KEY = Pattern.compile("source_ip|source_ip_port|uri|(header|cookie):[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Map<String, ProxyProtocolVersion> PROXY_VERSIONS = YamlMap.choicesOf(ProxyProtocolVersion.class);
+    private static final Duration POSITIVE = Duration.ofMillis(1);
+    private static final Duration ONE_SECOND = Duration.ofSeconds(1);
+    // Linux caps TCP_KEEPIDLE and TCP_KEEPINTVL at 32767 seconds and TCP_KEEPCNT at 127.
+    private static final Duration MAX_KEEPALIVE_TIME = Duration.ofSeconds(32_767);
+
+    private final CrossChecks crossChecks;
+    private final SchedulerReader schedulerReader;
+
+    BackendReader(CrossChecks crossChecks, Function<SchedulerConfig, List<String>> schedulerProblems) {
+        this.crossChecks = crossChecks;
+        this.schedulerReader = new SchedulerReader(schedulerProblems);
+    }
+
+    BackendConfig read(YamlMap b) {
+        String name = b.name("name").orElse(null);
+        if (name != null) {
+            crossChecks.backendName(name, b.value("name").orElseThrow(), b.keyPath("name"));
+        } else if (!b.has("name")) {
+            b.missing("name", "every backend needs a unique name");
+        }
+        SchedulerConfig scheduler = schedulerReader.read(b);
+        String hashKey = b.text("hash_key", "a hash key such as source_ip").orElse(BackendConfig.DEFAULT_HASH_KEY);
+        if (!HASH_KEY.matcher(hashKey).matches()) {
+            b.problem("hash_key", "'" + hashKey + "' is not allowed; allowed: source_ip, source_ip_port, uri, "
+                    + "header:NAME, cookie:NAME");
+        }
+        List<ServerConfig> servers = servers(b);
+        Optional<HealthCheckConfig> healthCheck = b.map("health_check", HealthCheckReader.KEYS)
+                .map(HealthCheckReader::read);
+        Optional<OutlierConfig> outlier = b.map("outlier", OUTLIER_KEYS).map(BackendReader::outlier);
+        Duration slowStart = b.duration("slow_start", Duration.ZERO, Duration.ZERO);
+        Optional<FeedbackConfig> feedback = b.map("feedback", FEEDBACK_KEYS).map(BackendReader::feedback)
+                .filter(FeedbackConfig::enabled);
+        int retries = b.integer("retries", BackendConfig.DEFAULT_RETRIES, 0, Integer.MAX_VALUE);
+        BackendTimeouts timeouts = b.map("timeouts", TIMEOUT_KEYS).map(BackendReader::timeouts)
+                .orElse(BackendTimeouts.DEFAULTS);
+        Optional<KeepaliveConfig> keepalive = b.map("tcp_keepalive", KEEPALIVE_KEYS).map(BackendReader::keepalive);
+        return new BackendConfig(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries,
+                timeouts, keepalive);
+    }
+
+    private static List<ServerConfig> servers(YamlMap b) {
+        List<ServerConfig> servers = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (YamlMap s : b.mapList("servers", SERVER_KEYS)) {
+            ServerConfig server = server(s);
+            servers.add(server);
+            if (server.name() == null) {
+                continue;
+            }
+            String earlier = seen.putIfAbsent(server.name(), s.path());
+            if (earlier != null) {
+                String key = s.has("name") ? "name" : "address";
+                s.problem(key, "duplicate server name '" + server.name() + "' in this backend; " + earlier
+                        + " already uses it" + (s.has("name") ? "" : " (a server without name: is named by its address)"));
+            }
+        }
+        if (!b.has("servers")) {
+            b.missing("servers", "every backend needs at least one server, e.g. servers: [{ address: 10.0.0.11:80 }]");
+        } else if (b.isEmptyList("servers")) {
+            b.problem("servers", "is empty; every backend needs at least one server");
+        }
+        return servers;
+    }
+
+    private static ServerConfig server(YamlMap s) {
+        Optional<HostPort> address = s.address("address", false);
+        if (!s.has("address")) {
+            s.missing("address", "every server needs the address to connect to, e.g. 10.0.0.11:80");
+        }
+        String name = s.has("name") ? s.name("name").orElse(null)
+                : s.quietText("address").map(String::strip).orElse(null);
+        int weight = s.integer("weight", ServerConfig.DEFAULT_WEIGHT, 0, ServerConfig.MAX_WEIGHT);
+        int maxConnections = s.integer("max_connections", 0, 0, Integer.MAX_VALUE);
+        Optional<ProxyProtocolVersion> sendProxy = s.choice("send_proxy", PROXY_VERSIONS);
+        return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy);
+    }
+
+    private static OutlierConfig outlier(YamlMap o) {
+        return new OutlierConfig(o.integer("consecutive_failures", DEFAULT_CONSECUTIVE_FAILURES, 1, Integer.MAX_VALUE),
+                o.duration("ejection", DEFAULT_EJECTION, POSITIVE),
+                o.integer("max_ejected_percent", DEFAULT_MAX_EJECTED_PERCENT, 0, 100));
+    }
+
+    private static FeedbackConfig feedback(YamlMap f) {
+        return new FeedbackConfig(f.bool("enabled", true), f.duration("interval", DEFAULT_FEEDBACK_INTERVAL, POSITIVE),
+                f.integer("agent_port", DEFAULT_AGENT_PORT, 1, 65535));
+    }
+
+    private static BackendTimeouts timeouts(YamlMap t) {
+        BackendTimeouts d = BackendTimeouts.DEFAULTS;
+        return new BackendTimeouts(t.duration("connect", d.connect(), POSITIVE),
+                t.duration("server_idle", d.serverIdle(), POSITIVE), t.duration("response", d.response(), POSITIVE));
+    }
+
+    private static KeepaliveConfig keepalive(YamlMap k) {
+        KeepaliveConfig d = KeepaliveConfig.DEFAULTS;
+        return new KeepaliveConfig(keepaliveTime(k, "idle", d.idle()), keepaliveTime(k, "interval", d.interval()),
+                k.integer("count", d.count(), 1, 127));
+    }
+
+    /** The kernel takes keepalive times in whole seconds, so anything else would be silently rounded. */
+    private static Duration keepaliveTime(YamlMap k, String key, Duration fallback) {
+        Optional<Duration> time = k.duration(key, ONE_SECOND);
+        if (time.isPresent() && (time.get().toMillis() % 1000 != 0 || time.get().compareTo(MAX_KEEPALIVE_TIME) > 0)) {
+            k.problem(key, Durations.format(time.get()) + " is not allowed; TCP keepalive takes whole seconds "
+                    + "from 1s to 32767s");
+            return fallback;
+        }
+        return time.orElse(fallback);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.ferry.config;
+
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** Reads the top level of a composed YAML document into a {@link FerryConfig}, delegating each section. */
+final class ConfigReader {
+    static final List<String> KEYS = List.of("admin", "frontends", "backends", "shutdown_grace", "dns");
+    static final List<String> ADMIN_KEYS = List.of("listen", "token_file");
+
+    private final Path source;
+    private final Problems problems;
+    private final Paths paths;
+    private final CrossChecks crossChecks;
+    private final FrontendReader frontendReader;
+    private final BackendReader backendReader;
+
+    ConfigReader(Path source, Problems problems, Function<SchedulerConfig, List<String>> schedulerProblems) {
+        this.source = source;
+        this.problems = problems;
+        this.paths = new Paths(source);
+        this.crossChecks = new CrossChecks(problems);
+        this.frontendReader = new FrontendReader(crossChecks, paths);
+        this.backendReader = new BackendReader(crossChecks, schedulerProblems);
+    }
+
+    /** The configuration in {@code root}; meaningful only when no problem was recorded. */
+    Optional<FerryConfig> read(Node root) {
+        Optional<YamlMap> top = YamlMap.of(root, "", problems, KEYS);
+        if (top.isEmpty()) {
+            return Optional.empty();
+        }
+        YamlMap t = top.get();
+        if (t.has("dns")) {
+            problems.add(t.keyNode("dns"), "dns", "DNS load balancing is not available in this version; "
+                    + "remove the dns: section");
+        }
+        Optional<AdminConfig> admin = t.map("admin", ADMIN_KEYS).map(this::admin);
+        List<FrontendConfig> frontends = new ArrayList<>();
+        for (YamlMap f : t.mapList("frontends", FrontendReader.KEYS)) {
+            frontends.add(frontendReader.read(f));
+        }
+        if (!t.has("frontends")) {
+            t.missing("frontends", "a configuration needs at least one frontend (where traffic enters)");
+        } else if (t.isEmptyList("frontends")) {
+            t.problem("frontends", "is empty; a configuration needs at least one frontend (where traffic enters)");
+        }
+        List<BackendConfig> backends = new ArrayList<>();
+        for (YamlMap b : t.mapList("backends", BackendReader.KEYS)) {
+            backends.add(backendReader.read(b));
+        }
+        Duration shutdownGrace = t.duration("shutdown_grace", FerryConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
+        crossChecks.finish();
+        return Optional.of(new FerryConfig(source, admin, frontends, backends, shutdownGrace));
+    }
+
+    private AdminConfig admin(YamlMap a) {
+        Optional<HostPort> listen = a.address("listen", true);
+        listen.ifPresent(l -> crossChecks.listen(l, false, a.value("listen").orElseThrow(), a.keyPath("listen")));
+        if (!a.has("listen")) {
+            a.missing("listen", "the admin API needs an address to listen on, e.g. 127.0.0.1:9090");
+        }
+        Optional<Path> tokenFile = a.parsed("token_file", "a file name", paths::resolve);
+        return new AdminConfig(listen.orElse(null), tokenFile);
+    }
+}

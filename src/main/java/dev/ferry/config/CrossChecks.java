@@ -1,0 +1,100 @@
+package dev.ferry.config;
+
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Checks that span sections: unique frontend and backend names, backend references that resolve, and listen
+ * addresses that do not collide. Readers register what they find while reading; {@link #finish()} reports what only
+ * the whole file can tell. Used by one thread.
+ */
+final class CrossChecks {
+    /** Where something was written: its node and key path, for messages that point back to it. */
+    private record Site(String text, Node node, String key) {
+        String where() {
+            return key + " (line " + (node.getStartMark().getLine() + 1) + ")";
+        }
+    }
+
+    private record Listener(HostPort address, boolean udp, Site site) {
+    }
+
+    private final Problems problems;
+    private final Map<String, Site> frontends = new LinkedHashMap<>();
+    private final Map<String, Site> backends = new LinkedHashMap<>();
+    private final List<Site> backendReferences = new ArrayList<>();
+    private final List<Listener> listeners = new ArrayList<>();
+
+    CrossChecks(Problems problems) {
+        this.problems = problems;
+    }
+
+    void frontendName(String name, Node node, String key) {
+        unique("frontend", frontends, new Site(name, node, key));
+    }
+
+    void backendName(String name, Node node, String key) {
+        unique("backend", backends, new Site(name, node, key));
+    }
+
+    /** A place that names a backend ({@code backend: web} of a frontend or route). */
+    void backendReference(String name, Node node, String key) {
+        backendReferences.add(new Site(name, node, key));
+    }
+
+    /** An address bound by a frontend or the admin listener; udp ones only collide with udp ones. */
+    void listen(HostPort address, boolean udp, Node node, String key) {
+        Site site = new Site(address.toString(), node, key);
+        if (address.port() != 0) {
+            for (Listener earlier : listeners) {
+                if (earlier.udp() == udp && earlier.address().port() == address.port()
+                        && overlap(earlier.address().host(), address.host())) {
+                    problems.add(node, key, address + " is already bound by " + earlier.site().where()
+                            + " (" + earlier.address() + "); each " + (udp ? "udp" : "tcp")
+                            + " address and port can be listened on once");
+                    return;
+                }
+            }
+        }
+        listeners.add(new Listener(address, udp, site));
+    }
+
+    /** Reports backend references that name no backend; call once every section has been read. */
+    void finish() {
+        for (Site reference : backendReferences) {
+            if (backends.containsKey(reference.text())) {
+                continue;
+            }
+            String message = "no backend named '" + reference.text() + "'";
+            if (backends.isEmpty()) {
+                message += "; the file defines no backends (add them under backends:)";
+            } else {
+                message += Suggestions.closest(reference.text(), backends.keySet())
+                        .map(s -> "; did you mean '" + s + "'?").orElse(";")
+                        + " backends defined: " + String.join(", ", backends.keySet());
+            }
+            problems.add(reference.node(), reference.key(), message);
+        }
+    }
+
+    private void unique(String kind, Map<String, Site> seen, Site site) {
+        Site earlier = seen.putIfAbsent(site.text(), site);
+        if (earlier != null) {
+            problems.add(site.node(), site.key(), "duplicate " + kind + " name '" + site.text() + "'; "
+                    + earlier.where() + " already uses it");
+        }
+    }
+
+    private static boolean overlap(String a, String b) {
+        return isWildcard(a) || isWildcard(b) || a.toLowerCase(Locale.ROOT).equals(b.toLowerCase(Locale.ROOT));
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.ferry.config;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses durations as the configuration writes them: a number and a unit, {@code 250ms}, {@code 2s}, {@code 1m},
+ * {@code 1h}. The number may have a fraction ({@code 1.5s}) as long as the result is a whole number of milliseconds;
+ * {@code 0} needs no unit. Compound forms ({@code 1m30s}), negative values and other units are refused, so a typo
+ * never turns into a surprising value. Stateless and thread-safe.
+ */
+public final class Durations {
+    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+    private static final String ALLOWED = "write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m";
+
+    private Durations() {
+    }
+
+    /**
+     * Parses {@code text}.
+     *
+     * @param text the duration as written, not null
+     * @return the duration, never negative
+     * @throws IllegalArgumentException when {@code text} is not a duration; the message says what is allowed and is
+     *                                  fit to show a user
+     */
+    public static Duration parse(String text) {
+        String trimmed = text.strip();
+        if (trimmed.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = FORM.matcher(trimmed);
+        if (!m.matches()) {
+            if (trimmed.matches("\\d+(\\.\\d+)?")) {
+                throw new IllegalArgumentException("'" + text + "' has no unit; " + ALLOWED);
+            }
+            throw new IllegalArgumentException("'" + text + "' is not a duration; " + ALLOWED);
+        }
+        BigDecimal millis = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(millisPer(m.group(2))));
+        try {
+            return Duration.ofMillis(millis.longValueExact());
+        } catch (ArithmeticException e) {
+            // Either a fraction of a millisecond or more than a long holds: both are mistakes worth naming.
+            if (millis.stripTrailingZeros().scale() > 0) {
+                throw new IllegalArgumentException("'" + text + "' is finer than a millisecond; " + ALLOWED);
+            }
+            throw new IllegalArgumentException("'" + text + "' is too long a duration");
+        }
+    }
+
+    /** Writes {@code duration} in the shortest configuration form that parses back to it, e.g. {@code 90s}. */
+    public static String format(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis == 0) {
+            return "0s";
+        }
+        if (millis % 3_600_000 == 0) {
+            return millis / 3_600_000 + "h";
+        }
+        if (millis % 60_000 == 0) {
+            return millis / 60_000 + "m";
+        }
+        if (millis % 1_000 == 0) {
+            return millis / 1_000 + "s";
+        }
+        return millis + "ms";
+    }
+
+    private static long millisPer(String unit) {
+        return switch (unit) {
+            case "ms" -> 1;
+            case "s" -> 1_000;
+            case "m" -> 60_000;
+            case "h" -> 3_600_000;
+            default -> throw new IllegalStateException("unit not in the pattern: " + unit);
+        };
+    }
+}

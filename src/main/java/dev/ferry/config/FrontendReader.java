@@ -1,0 +1,111 @@
+package dev.ferry.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads one entry of {@code frontends:} into a {@link FrontendConfig}, including the rules that depend on mode. */
+final class FrontendReader {
+    static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
+            "max_connections", "timeouts", "udp");
+    static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
+    static final List<String> TLS_KEYS = List.of("certificates");
+    static final List<String> CERTIFICATE_KEYS = List.of("cert", "key");
+    static final List<String> UDP_KEYS = List.of("per_datagram");
+    private static final Map<String, Mode> MODES = YamlMap.choicesOf(Mode.class);
+    private static final Duration POSITIVE = Duration.ofMillis(1);
+
+    private final CrossChecks crossChecks;
+    private final RouteReader routeReader;
+    private final Paths paths;
+
+    FrontendReader(CrossChecks crossChecks, Paths paths) {
+        this.crossChecks = crossChecks;
+        this.routeReader = new RouteReader(crossChecks);
+        this.paths = paths;
+    }
+
+    FrontendConfig read(YamlMap f) {
+        String name = f.name("name").orElse(null);
+        if (name != null) {
+            crossChecks.frontendName(name, f.value("name").orElseThrow(), f.keyPath("name"));
+        } else if (!f.has("name")) {
+            f.missing("name", "every frontend needs a unique name");
+        }
+        Mode mode = f.choice("mode", MODES).orElse(Mode.TCP);
+        HostPort listen = f.address("listen", true).orElse(null);
+        if (listen != null) {
+            crossChecks.listen(listen, mode == Mode.UDP, f.value("listen").orElseThrow(), f.keyPath("listen"));
+        } else if (!f.has("listen")) {
+            f.missing("listen", "every frontend needs an address to listen on, e.g. 0.0.0.0:8080");
+        }
+        Optional<TlsConfig> tls = f.map("tls", TLS_KEYS).map(this::tls);
+        if (tls.isPresent() && mode == Mode.UDP) {
+            f.problem("tls", "tls applies only to tcp and http frontends");
+        }
+        boolean proxyProtocol = f.bool("proxy_protocol", false);
+        if (proxyProtocol && mode == Mode.UDP) {
+            f.problem("proxy_protocol", "proxy_protocol applies only to tcp and http frontends");
+        }
+        List<RouteConfig> routes = List.of();
+        if (f.has("routes")) {
+            if (mode == Mode.HTTP) {
+                routes = routeReader.readAll(f);
+            } else {
+                f.problem("routes", "routes apply only to http frontends; a " + mode.key()
+                        + " frontend sends everything to its backend:");
+            }
+        }
+        Optional<String> backend = f.name("backend");
+        backend.ifPresent(b -> crossChecks.backendReference(b, f.value("backend").orElseThrow(), f.keyPath("backend")));
+        if (!f.has("backend")) {
+            if (mode != Mode.HTTP) {
+                f.missing("backend", "a " + mode.key() + " frontend needs the backend it sends traffic to");
+            } else if (!f.has("routes")) {
+                f.missing("routes", "an http frontend needs routes:, a backend: for every request, or both");
+            }
+        }
+        int maxConnections = f.integer("max_connections", FrontendConfig.DEFAULT_MAX_CONNECTIONS, 0, Integer.MAX_VALUE);
+        FrontendTimeouts timeouts = f.map("timeouts", TIMEOUT_KEYS).map(FrontendReader::timeouts)
+                .orElse(FrontendTimeouts.DEFAULTS);
+        UdpOptions udp = f.map("udp", UDP_KEYS).map(u -> new UdpOptions(u.bool("per_datagram", false)))
+                .orElse(UdpOptions.DEFAULTS);
+        if (f.has("udp") && mode != Mode.UDP) {
+            f.problem("udp", "udp: options apply only to udp frontends");
+        }
+        return new FrontendConfig(name, listen, mode, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
+                udp);
+    }
+
+    private static FrontendTimeouts timeouts(YamlMap t) {
+        FrontendTimeouts d = FrontendTimeouts.DEFAULTS;
+        return new FrontendTimeouts(t.duration("client_idle", d.clientIdle(), POSITIVE),
+                t.duration("request_header", d.requestHeader(), POSITIVE));
+    }
+
+    private TlsConfig tls(YamlMap t) {
+        List<TlsConfig.Certificate> certificates = new ArrayList<>();
+        for (YamlMap c : t.mapList("certificates", CERTIFICATE_KEYS)) {
+            Optional<Path> cert = c.parsed("cert", "a PEM certificate file", paths::resolve);
+            Optional<Path> key = c.parsed("key", "a PEM private key file", paths::resolve);
+            if (!c.has("cert")) {
+                c.missing("cert", "write the PEM certificate (chain) file, e.g. cert: certs/site.pem");
+            }
+            if (!c.has("key")) {
+                c.missing("key", "write the PEM private key file, e.g. key: certs/site.key");
+            }
+            if (cert.isPresent() && key.isPresent()) {
+                certificates.add(new TlsConfig.Certificate(cert.get(), key.get()));
+            }
+        }
+        if (!t.has("certificates")) {
+            t.missing("certificates", "tls needs at least one { cert: FILE, key: FILE }");
+        } else if (t.isEmptyList("certificates")) {
+            t.problem("certificates", "is empty; tls needs at least one { cert: FILE, key: FILE }");
+        }
+        return new TlsConfig(certificates);
+    }
+}

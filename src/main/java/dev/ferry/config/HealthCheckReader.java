@@ -1,0 +1,76 @@
+package dev.ferry.config;
+
+import dev.ferry.config.HealthCheckConfig.StatusRange;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads a backend's {@code health_check:} into a {@link HealthCheckConfig}, filling the defaults. */
+final class HealthCheckReader {
+    static final List<String> KEYS = List.of("type", "path", "method", "host", "expect_status", "expect_body",
+            "interval", "timeout", "rise", "fall", "check_port");
+    static final String DEFAULT_PATH = "/";
+    static final String DEFAULT_METHOD = "GET";
+    static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+    static final int DEFAULT_RISE = 2;
+    static final int DEFAULT_FALL = 3;
+    private static final List<String> HTTP_ONLY = List.of("path", "method", "host", "expect_status", "expect_body");
+    private static final Map<String, HealthCheckConfig.Type> TYPES = YamlMap.choicesOf(HealthCheckConfig.Type.class);
+    private static final Pattern STATUS_RANGE = Pattern.compile("([0-9]{3})(?:\\s*-\\s*([0-9]{3}))?");
+    private static final Pattern METHOD = Pattern.compile("[A-Za-z]+");
+    private static final Duration POSITIVE = Duration.ofMillis(1);
+
+    private HealthCheckReader() {
+    }
+
+    static HealthCheckConfig read(YamlMap h) {
+        HealthCheckConfig.Type type = h.choice("type", TYPES).orElse(HealthCheckConfig.Type.TCP);
+        if (type != HealthCheckConfig.Type.HTTP) {
+            for (String key : HTTP_ONLY) {
+                if (h.has(key)) {
+                    h.problem(key, key + " applies only to type http; this check is type "
+                            + type.name().toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        String path = h.text("path", "a path such as /healthz").orElse(DEFAULT_PATH);
+        if (!path.startsWith("/")) {
+            h.problem("path", "'" + path + "' is not a path; paths start with '/'");
+        }
+        String method = h.text("method", "a method name such as GET").orElse(DEFAULT_METHOD);
+        if (!METHOD.matcher(method).matches()) {
+            h.problem("method", "'" + method + "' is not an HTTP method name; write e.g. GET or HEAD");
+        }
+        Optional<String> host = h.text("host", "a Host header value");
+        StatusRange expectStatus = h.text("expect_status", "a status range such as 200-399")
+                .flatMap(text -> statusRange(h, text)).orElse(StatusRange.DEFAULT);
+        Optional<String> expectBody = h.text("expect_body", "text the body must contain");
+        Duration interval = h.duration("interval", DEFAULT_INTERVAL, POSITIVE);
+        Duration timeout = h.duration("timeout", DEFAULT_TIMEOUT, POSITIVE);
+        int rise = h.integer("rise", DEFAULT_RISE, 1, Integer.MAX_VALUE);
+        int fall = h.integer("fall", DEFAULT_FALL, 1, Integer.MAX_VALUE);
+        Optional<Integer> checkPort = h.integer("check_port", 1, 65535);
+        return new HealthCheckConfig(type, path, method.toUpperCase(Locale.ROOT), host, expectStatus, expectBody,
+                interval, timeout, rise, fall, checkPort);
+    }
+
+    private static Optional<StatusRange> statusRange(YamlMap h, String text) {
+        Matcher m = STATUS_RANGE.matcher(text.strip());
+        if (m.matches()) {
+            int low = Integer.parseInt(m.group(1));
+            int high = m.group(2) == null ? low : Integer.parseInt(m.group(2));
+            if (low >= 100 && high <= 599 && low <= high) {
+                return Optional.of(new StatusRange(low, high));
+            }
+        }
+        h.problem("expect_status", "'" + text + "' is not a status range; write one status (200) or LOW-HIGH "
+                + "(200-399) with 100 <= LOW <= HIGH <= 599");
+        return Optional.empty();
+    }
+}

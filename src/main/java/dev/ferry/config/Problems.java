@@ -1,0 +1,50 @@
+package dev.ferry.config;
+
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Collects the problems found in one file, each placed at a YAML node's start. Used by one thread at a time. */
+final class Problems {
+    private final String file;
+    private final List<ConfigProblem> found = new ArrayList<>();
+
+    Problems(String file) {
+        this.file = file;
+    }
+
+    String file() {
+        return file;
+    }
+
+    /** Records a problem at {@code node}'s first character; {@code key} is the dotted key path. */
+    void add(Node node, String key, String message) {
+        add(node.getStartMark(), key, message);
+    }
+
+    /** Records a problem at {@code mark} (SnakeYAML counts from 0, users from 1). */
+    void add(Mark mark, String key, String message) {
+        found.add(new ConfigProblem(file, mark.getLine() + 1, mark.getColumn() + 1, key, message));
+    }
+
+    /** Records a problem with no place in the file, such as an unreadable file. */
+    void addUnplaced(String message) {
+        found.add(new ConfigProblem(file, 0, 0, "", message));
+    }
+
+    boolean isEmpty() {
+        return found.isEmpty();
+    }
+
+    /** Throws every problem recorded so far, in file order, if there is any. */
+    void throwIfAny() throws ConfigException {
+        if (!found.isEmpty()) {
+            List<ConfigProblem> sorted = new ArrayList<>(found);
+            sorted.sort(Comparator.comparingInt(ConfigProblem::line).thenComparingInt(ConfigProblem::column));
+            throw new ConfigException(sorted);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.ferry.config;
+
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Reads {@code scheduler:}, written either as a name ({@code scheduler: wlc}) or as a mapping with {@code name} and
+ * the algorithm's options ({@code {name: mh, fallback: true, table_size: 65521}}), and has the scheduler registry
+ * judge it.
+ */
+final class SchedulerReader {
+    private final Function<SchedulerConfig, List<String>> registryProblems;
+
+    /** @param registryProblems the registry's check, normally {@code Schedulers::problems} */
+    SchedulerReader(Function<SchedulerConfig, List<String>> registryProblems) {
+        this.registryProblems = registryProblems;
+    }
+
+    SchedulerConfig read(YamlMap backend) {
+        Optional<Node> value = backend.value("scheduler");
+        if (value.isEmpty()) {
+            return SchedulerConfig.DEFAULT;
+        }
+        Optional<SchedulerConfig> config = value.get() instanceof MappingNode
+                ? backend.map("scheduler", null).flatMap(SchedulerReader::fromMap)
+                : backend.text("scheduler", "a scheduler name such as wlc").map(SchedulerConfig::of);
+        config.ifPresent(c -> registryProblems.apply(c).forEach(p -> backend.problem("scheduler", p)));
+        return config.orElse(SchedulerConfig.DEFAULT);
+    }
+
+    private static Optional<SchedulerConfig> fromMap(YamlMap m) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String key : m.keys()) {
+            if (!key.equals("name")) {
+                m.text(key, "a single value").ifPresent(v -> options.put(key, v));
+            }
+        }
+        Optional<String> name = m.text("name", "a scheduler name such as wlc");
+        if (!m.has("name")) {
+            m.missing("name", "a scheduler written as a mapping needs name:, e.g. { name: mh, table_size: 65521 }");
+        }
+        return name.map(n -> new SchedulerConfig(n, options));
+    }
+}

@@ -1,0 +1,93 @@
+package dev.ferry.testing;
+
+import dev.ferry.config.BackendConfig;
+import dev.ferry.config.BackendTimeouts;
+import dev.ferry.config.FerryConfig;
+import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.FrontendTimeouts;
+import dev.ferry.config.HostPort;
+import dev.ferry.config.KeepaliveConfig;
+import dev.ferry.config.Mode;
+import dev.ferry.config.SchedulerConfig;
+import dev.ferry.config.ServerConfig;
+import dev.ferry.config.UdpOptions;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Builds configurations in code for integration tests (a TCP frontend on 127.0.0.1:0 over one backend). */
+public final class Configs {
+    private String scheduler = "rr";
+    private final List<ServerConfig> servers = new ArrayList<>();
+    private int frontendMax = FrontendConfig.DEFAULT_MAX_CONNECTIONS;
+    private int retries = BackendConfig.DEFAULT_RETRIES;
+    private Duration clientIdle = FrontendTimeouts.DEFAULTS.clientIdle();
+    private Duration connectTimeout = BackendTimeouts.DEFAULTS.connect();
+    private Duration grace = FerryConfig.DEFAULT_SHUTDOWN_GRACE;
+    private Optional<KeepaliveConfig> keepalive = Optional.empty();
+
+    public static Configs tcp(String scheduler) {
+        Configs c = new Configs();
+        c.scheduler = scheduler;
+        return c;
+    }
+
+    public Configs server(String name, String address, int weight) {
+        return server(name, address, weight, 0);
+    }
+
+    public Configs server(String name, String address, int weight, int maxConnections) {
+        String[] hp = address.split(":");
+        servers.add(new ServerConfig(name, new HostPort(hp[0], Integer.parseInt(hp[1])), weight, maxConnections,
+                Optional.empty()));
+        return this;
+    }
+
+    public Configs server(TestServer s, int weight) {
+        return server(s.name(), s.address(), weight);
+    }
+
+    public Configs frontendMaxConnections(int max) {
+        this.frontendMax = max;
+        return this;
+    }
+
+    public Configs retries(int retries) {
+        this.retries = retries;
+        return this;
+    }
+
+    public Configs clientIdle(Duration idle) {
+        this.clientIdle = idle;
+        return this;
+    }
+
+    public Configs connectTimeout(Duration timeout) {
+        this.connectTimeout = timeout;
+        return this;
+    }
+
+    public Configs grace(Duration grace) {
+        this.grace = grace;
+        return this;
+    }
+
+    public Configs keepalive(KeepaliveConfig keepalive) {
+        this.keepalive = Optional.of(keepalive);
+        return this;
+    }
+
+    public FerryConfig build() {
+        BackendConfig backend = new BackendConfig("pool", SchedulerConfig.of(scheduler), BackendConfig.DEFAULT_HASH_KEY,
+                servers, Optional.empty(), Optional.empty(), Duration.ZERO, Optional.empty(), retries,
+                new BackendTimeouts(connectTimeout, BackendTimeouts.DEFAULTS.serverIdle(),
+                        BackendTimeouts.DEFAULTS.response()), keepalive);
+        FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0), Mode.TCP,
+                Optional.empty(), false, List.of(), Optional.of("pool"), frontendMax,
+                new FrontendTimeouts(clientIdle, FrontendTimeouts.DEFAULTS.requestHeader()), UdpOptions.DEFAULTS);
+        return new FerryConfig(Path.of("<test>"), Optional.empty(), List.of(frontend), List.of(backend), grace);
+    }
+}
