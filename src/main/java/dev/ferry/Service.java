@@ -1,11 +1,12 @@
 package dev.ferry;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.runtime.UnsupportedModeException;
+import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +44,8 @@ final class Service {
         } catch (BindException e) {
             System.err.println("ferry: " + e.getMessage());
             return Ferry.EXIT_RUNTIME;
-        } catch (UnsupportedModeException e) {
-            System.err.println("ferry: " + e.getMessage());
+        } catch (ConfigException e) {
+            e.problems().forEach(System.err::println);
             return Ferry.EXIT_CONFIG;
         }
         CountDownLatch stop = new CountDownLatch(1);
@@ -72,7 +73,7 @@ final class Service {
         for (FrontendConfig fc : config.frontends()) {
             Backend backend = balancer.backends().get(fc.backend().orElse(""));
             s.append(String.format("  frontend %-12s %-4s %-22s -> backend %s", fc.name(), fc.mode().key(),
-                    balancer.address(fc.name()), fc.backend().orElse("-")));
+                    Addresses.format(balancer.address(fc.name())), fc.backend().orElse("-")));
             if (backend != null) {
                 s.append(String.format(" (%s, %d server%s)", backend.config().scheduler().name(),
                         backend.servers().size(), backend.servers().size() == 1 ? "" : "s"));

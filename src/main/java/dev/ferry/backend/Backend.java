@@ -5,6 +5,8 @@ import dev.ferry.config.ServerConfig;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.schedule.Scheduler;
 import dev.ferry.schedule.Schedulers;
+import dev.ferry.schedule.hash.HashKeyExtractor;
+import dev.ferry.schedule.hash.HashKeys;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ public final class Backend {
     private final String name;
     private final BackendConfig config;
     private final Scheduler scheduler;
+    private final HashKeyExtractor hashKey;
     /** Every server, in list order, whatever its state: members and non-members. */
     private final List<Server> servers = new CopyOnWriteArrayList<>();
     private volatile BackendSnapshot snapshot = BackendSnapshot.EMPTY;
@@ -37,6 +40,7 @@ public final class Backend {
         this.name = config.name();
         this.config = config;
         this.scheduler = Schedulers.create(config.scheduler());
+        this.hashKey = HashKeys.parse(config.hashKey());
         for (ServerConfig sc : config.servers()) {
             servers.add(newServer(sc.name(), sc.address().resolve(), sc));
         }
@@ -57,6 +61,11 @@ public final class Backend {
 
     public Scheduler scheduler() {
         return scheduler;
+    }
+
+    /** How this backend's hashing schedulers key a connection or request ({@code hash_key}). */
+    public HashKeyExtractor hashKey() {
+        return hashKey;
     }
 
     /** All servers in list order, including those that are down or in maintenance. */

@@ -15,11 +15,11 @@ public final class Suggestions {
 
     /**
      * The candidate closest to {@code word}, if one is close enough to be a likely typo: at most one edit for words
-     * of up to 3 characters, two up to 6, three beyond. Ties go to the earliest candidate.
+     * of up to 4 characters, two up to 8, three beyond. Ties go to the earliest candidate.
      */
     public static Optional<String> closest(String word, Collection<String> candidates) {
         String lower = word.toLowerCase(Locale.ROOT);
-        int limit = lower.length() <= 3 ? 1 : lower.length() <= 6 ? 2 : 3;
+        int limit = lower.length() <= 4 ? 1 : lower.length() <= 8 ? 2 : 3;
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {

@@ -28,7 +28,10 @@ final class YamlDocument {
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             String message = "YAML syntax error: " + e.getProblem();
-            if (e.getContext() != null && e.getContextMark() != null && mark != e.getContextMark()) {
+            if (e.getContext() != null && e.getProblem() != null && e.getProblem().startsWith("but ")) {
+                // SnakeYAML splits some messages as context "expected X" + problem "but found Y".
+                message = "YAML syntax error: " + e.getContext() + ", " + e.getProblem();
+            } else if (e.getContext() != null && e.getContextMark() != null && mark != e.getContextMark()) {
                 message += " (" + e.getContext() + " at line " + (e.getContextMark().getLine() + 1) + ", column "
                         + (e.getContextMark().getColumn() + 1) + ")";
             }

@@ -47,11 +47,16 @@ final class YamlMap {
             return Optional.empty();
         }
         YamlMap map = new YamlMap(mapping, path, problems);
-        map.collect(mapping, allowedKeys, true);
+        map.collect(mapping, allowedKeys, true, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
         return Optional.of(map);
     }
 
-    private void collect(MappingNode mapping, List<String> allowedKeys, boolean explicit) {
+    private void collect(MappingNode mapping, List<String> allowedKeys, boolean explicit, Set<MappingNode> visiting) {
+        if (!visiting.add(mapping)) {
+            // An anchor merged into itself (directly or through others) would otherwise recurse without end.
+            problems.add(mapping, path, "'<<' merges a mapping into itself");
+            return;
+        }
         List<Node> merged = new ArrayList<>();
         for (NodeTuple tuple : mapping.getValue()) {
             Node keyNode = tuple.getKeyNode();
@@ -85,11 +90,12 @@ final class YamlMap {
         }
         for (Node source : merged) {
             if (source instanceof MappingNode mergedMapping) {
-                collect(mergedMapping, allowedKeys, false);
+                collect(mergedMapping, allowedKeys, false, visiting);
             } else {
                 problems.add(source, path, "'<<' merges mappings only, found " + describe(source));
             }
         }
+        visiting.remove(mapping);
     }
 
     static String unknownKeyMessage(String key, List<String> allowedKeys) {
@@ -152,8 +158,13 @@ final class YamlMap {
         if (value.isEmpty()) {
             return Optional.empty();
         }
-        if (value.get() instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL)) {
-            return Optional.of(scalar.getValue());
+        if (value.get() instanceof ScalarNode scalar) {
+            if (!scalar.getTag().equals(Tag.NULL)) {
+                return Optional.of(scalar.getValue());
+            }
+            // An empty value has its mark after the colon, often at the end of the line; the key is easier to see.
+            problems.add(keyNode(key), keyPath(key), "expected " + expected + ", found nothing");
+            return Optional.empty();
         }
         problem(key, "expected " + expected + ", found " + describe(value.get()));
         return Optional.empty();

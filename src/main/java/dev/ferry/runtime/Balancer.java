@@ -4,7 +4,7 @@ import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
-import dev.ferry.config.Mode;
+import dev.ferry.config.ConfigException;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
 import dev.ferry.transport.Transport;
@@ -45,9 +45,10 @@ public final class Balancer implements AutoCloseable {
      * Builds every backend and binds every frontend. On failure, whatever was started is stopped again.
      *
      * @throws BindException when a listen address is in use or cannot be assigned
-     * @throws UnsupportedModeException when a frontend uses a mode this version cannot serve
+     * @throws ConfigException when the configuration asks for a feature this version does not have
      */
-    public void start() throws BindException {
+    public void start() throws BindException, ConfigException {
+        FeatureGate.check(config);
         try {
             for (BackendConfig bc : config.backends()) {
                 backends.put(bc.name(), new Backend(bc));
@@ -64,9 +65,6 @@ public final class Balancer implements AutoCloseable {
     }
 
     private Frontend create(FrontendConfig fc) {
-        if (fc.mode() != Mode.TCP) {
-            throw new UnsupportedModeException(fc);
-        }
         Backend backend = backends.get(fc.backend().orElseThrow());
         return new TcpFrontend(fc, backend, transport);
     }

@@ -15,9 +15,16 @@ import java.util.function.Function;
  */
 public final class Schedulers {
     private static final Map<String, Function<SchedulerConfig, Scheduler>> FACTORIES = new TreeMap<>();
+    /** Option checks of the schedulers that take options; the others accept none ({@link #problems}). */
+    private static final Map<String, Function<SchedulerConfig, List<String>>> OPTION_CHECKS = new TreeMap<>();
 
     static {
         // Filled in by the scheduler classes' registrations below (one line per algorithm).
+        register("dh", DestinationHashScheduler.Options::read, DestinationHashScheduler::new);
+        register("sh", SourceHashScheduler.Options::read, SourceHashScheduler::new);
+        register("mh", MaglevScheduler.Options::read, MaglevScheduler::new);
+        register("lblc", LocalityOptions::read, o -> new LocalityLeastConnectionScheduler(o, System::nanoTime));
+        register("lblcr", LocalityOptions::read, o -> new ReplicatedLocalityScheduler(o, System::nanoTime));
         FACTORIES.put("rr", config -> new RoundRobinScheduler());
         FACTORIES.put("wrr", config -> new WeightedRoundRobinScheduler());
         FACTORIES.put("lc", config -> new LeastConnectionScheduler());
@@ -45,8 +52,20 @@ public final class Schedulers {
         List<String> problems = new ArrayList<>();
         if (!FACTORIES.containsKey(config.name())) {
             problems.add("unknown scheduler '" + config.name() + "'; valid ones are: " + String.join(", ", names()));
+        } else if (OPTION_CHECKS.containsKey(config.name())) {
+            problems.addAll(OPTION_CHECKS.get(config.name()).apply(config));
         }
         return problems;
+    }
+
+    /**
+     * Registers a scheduler that takes options: {@code options} reads them (collecting problems) and {@code factory}
+     * builds the scheduler from what was read.
+     */
+    private static <O> void register(String name, Function<SchedulerOptions, O> options,
+                                     Function<O, Scheduler> factory) {
+        FACTORIES.put(name, config -> factory.apply(SchedulerOptions.readValid(config, options)));
+        OPTION_CHECKS.put(name, config -> SchedulerOptions.check(config, options));
     }
 
     /** Creates a scheduler; the configuration must have passed {@link #problems(SchedulerConfig)}. */

@@ -21,6 +21,7 @@ import java.util.Optional;
 /** Builds configurations in code for integration tests (a TCP frontend on 127.0.0.1:0 over one backend). */
 public final class Configs {
     private String scheduler = "rr";
+    private java.util.Map<String, String> schedulerOptions = java.util.Map.of();
     private final List<ServerConfig> servers = new ArrayList<>();
     private int frontendMax = FrontendConfig.DEFAULT_MAX_CONNECTIONS;
     private int retries = BackendConfig.DEFAULT_RETRIES;
@@ -33,6 +34,11 @@ public final class Configs {
         Configs c = new Configs();
         c.scheduler = scheduler;
         return c;
+    }
+
+    public Configs schedulerOptions(java.util.Map<String, String> options) {
+        this.schedulerOptions = options;
+        return this;
     }
 
     public Configs server(String name, String address, int weight) {
@@ -81,7 +87,7 @@ public final class Configs {
     }
 
     public FerryConfig build() {
-        BackendConfig backend = new BackendConfig("pool", SchedulerConfig.of(scheduler), BackendConfig.DEFAULT_HASH_KEY,
+        BackendConfig backend = new BackendConfig("pool", new SchedulerConfig(scheduler, schedulerOptions), BackendConfig.DEFAULT_HASH_KEY,
                 servers, Optional.empty(), Optional.empty(), Duration.ZERO, Optional.empty(), retries,
                 new BackendTimeouts(connectTimeout, BackendTimeouts.DEFAULTS.serverIdle(),
                         BackendTimeouts.DEFAULTS.response()), keepalive);

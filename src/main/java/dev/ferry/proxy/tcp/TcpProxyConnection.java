@@ -3,6 +3,7 @@ package dev.ferry.proxy.tcp;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
+import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -70,8 +71,9 @@ final class TcpProxyConnection {
     }
 
     private void begin() {
-        pick = new PickContext((InetSocketAddress) client.remoteAddress(), (InetSocketAddress) client.localAddress(),
-                0, List.of(), 0);
+        InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
+        pick = new PickContext(source, (InetSocketAddress) client.localAddress(),
+                frontend.backend().hashKey().keyOf(source, null), List.of(), 0);
         connectNext();
     }
 
@@ -135,16 +137,22 @@ final class TcpProxyConnection {
     private void refuse(String why) {
         releaseEarly();
         frontend.stats().rejectedNoServer();
-        log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), client.remoteAddress(), why,
+        log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), Addresses.format(client.remoteAddress()), why,
                 frontend.backend().name());
         Transport.reset(client);
     }
 
+    /** The cause in a person's words: "connection refused", not "finishConnect(..) failed with error(-111): ...". */
     private static String reason(Throwable cause) {
         if (cause == null) {
             return "unknown";
         }
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return "connect timed out";
+        }
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        message = message.replaceFirst("^.*?failed with error\\(-?\\d+\\): ", "").replaceFirst(": /[^ ]+$", "");
+        return message.toLowerCase(java.util.Locale.ROOT);
     }
 
     private void scheduleIdleCheck(long delayNanos) {

@@ -53,7 +53,7 @@ class TcpProxyTest {
         return s;
     }
 
-    private InetSocketAddress start(FerryConfig config) throws BindException {
+    private InetSocketAddress start(FerryConfig config) throws Exception {
         balancer = new Balancer(config, 2);
         balancer.start();
         return balancer.address("front");

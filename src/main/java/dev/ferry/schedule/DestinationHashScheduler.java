@@ -1,0 +1,62 @@
+package dev.ferry.schedule;
+
+import dev.ferry.backend.BackendSnapshot;
+import dev.ferry.backend.Server;
+import dev.ferry.schedule.hash.AddressKeys;
+
+/**
+ * {@code dh}, IPVS destination hashing (spec §2.12): the destination address picks one of {@code 2^table_bits}
+ * buckets (default 256), which hold the servers round-robin in list order, whatever their weights. No fallback: when
+ * the bucket's server is quiesced, overloaded or to be avoided, the answer is none.
+ *
+ * <p>The destination is {@link PickContext#destination()}: at layer 4 the frontend address the client connected to;
+ * at layer 7 the HTTP frontend passes the request's Host as an unresolved address (its name is hashed). With no
+ * destination, the low 32 bits of {@link PickContext#hashKey()} stand in for the address.
+ *
+ * <p>Options: {@code hash: ipvs | mixed} (see {@link HashMode}), {@code table_bits: 1..20} (default 8).
+ *
+ * <p>Cost: O(1) per pick; O(2^table_bits) per update. Threading: picks read an immutable table published through a
+ * volatile field; no locks.
+ */
+public final class DestinationHashScheduler implements Scheduler {
+    private final Options options;
+    private final int mask;
+    private volatile Server[] buckets;
+
+    /** @param tableBits log2 of the bucket count; {@code hash} chooses the bucket function */
+    public record Options(HashMode hash, int tableBits) {
+        public static final Options DEFAULT = new Options(HashMode.IPVS, 8);
+
+        static Options read(SchedulerOptions o) {
+            return new Options(HashMode.read(o), o.between("table_bits", 8, 1, 20));
+        }
+    }
+
+    public DestinationHashScheduler(Options options) {
+        this.options = options;
+        this.mask = (1 << options.tableBits()) - 1;
+        this.buckets = new Server[mask + 1];
+    }
+
+    @Override
+    public void update(BackendSnapshot snapshot) {
+        buckets = BucketTable.roundRobin(snapshot.servers(), mask + 1);
+    }
+
+    @Override
+    public Server pick(PickContext context) {
+        Server s = buckets[bucketOf(context)];
+        return s != null && Availability.canTake(s, context) ? s : null;
+    }
+
+    int bucketOf(PickContext context) {
+        if (options.hash() == HashMode.IPVS) {
+            int a = context.destination() == null ? (int) context.hashKey()
+                    : AddressKeys.ipvsValue(context.destination());
+            return (a * BucketTable.GOLDEN) & mask;
+        }
+        long key = context.destination() == null ? context.hashKey()
+                : AddressKeys.mixed(context.destination(), false);
+        return (int) key & mask;
+    }
+}

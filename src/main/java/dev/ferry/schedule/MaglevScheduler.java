@@ -1,0 +1,128 @@
+package dev.ferry.schedule;
+
+import dev.ferry.backend.BackendSnapshot;
+import dev.ferry.backend.Server;
+import dev.ferry.schedule.hash.AddressKeys;
+import dev.ferry.schedule.hash.Hash64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code mh}, IPVS Maglev hashing (spec §2.14): a lookup table of M slots (a prime, option {@code table_size},
+ * default 4093) filled by {@link MaglevTable}; the key picks a slot. Adding or removing one of n servers moves
+ * little more than 1/n of the keys, and setting a weight to 0 moves none: the table is built from each server's last
+ * non-zero weight, so a quiesced server keeps its slots and only its own keys get none (or fall back).
+ *
+ * <p>The key is the backend's {@code hash_key} ({@link PickContext#hashKey()}, default the client's address); with
+ * {@code port: true} (IPVS mh-port) it is the client's address and port whatever {@code hash_key} says. With
+ * {@code fallback: true} (IPVS mh-fallback), when the slot's server cannot take the connection (quiesced, overloaded
+ * or to be avoided), slots are probed in a pseudo-random order of the key until one can.
+ *
+ * <p>At most M servers get slots: the rest, in list order, are never chosen (IPVS refuses to add them; here a
+ * warning is logged, since a snapshot cannot be refused).
+ *
+ * <p>Cost: O(1) per pick, O(M) with fallback in the worst case; about O(M log M) per update.
+ * Threading: picks read an immutable table published through a volatile field; updates are serialised by the
+ * backend.
+ */
+public final class MaglevScheduler implements Scheduler {
+    /** The primes IPVS allows ({@code CONFIG_IP_VS_MH_TAB_INDEX} 8..17). */
+    static final int[] TABLE_SIZES = {251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071};
+    static final int DEFAULT_TABLE_SIZE = 4093;
+    private static final Logger LOG = LoggerFactory.getLogger(MaglevScheduler.class);
+
+    private final Options options;
+    private final int tabBits;
+    /** Last non-zero weight of every member, kept across updates (IPVS {@code last_weight}). */
+    private Map<Server, Integer> lastWeights = new IdentityHashMap<>();
+    private volatile Server[] slots;
+
+    /**
+     * @param tableSize one of {@link #TABLE_SIZES}
+     * @param port      hash the client's address and port (mh-port)
+     * @param fallback  probe other slots when the first cannot take the connection (mh-fallback)
+     */
+    public record Options(int tableSize, boolean port, boolean fallback) {
+        public static final Options DEFAULT = new Options(DEFAULT_TABLE_SIZE, false, false);
+
+        static Options read(SchedulerOptions o) {
+            return new Options(o.oneOf("table_size", DEFAULT_TABLE_SIZE, TABLE_SIZES), o.flag("port", false),
+                    o.flag("fallback", false));
+        }
+    }
+
+    public MaglevScheduler(Options options) {
+        int index = java.util.Arrays.binarySearch(TABLE_SIZES, options.tableSize());
+        if (index < 0) {
+            throw new IllegalArgumentException("mh table_size must be one of the IPVS primes, not "
+                    + options.tableSize());
+        }
+        this.options = options;
+        this.tabBits = (index + 8) / 2; // IPVS: TAB_BITS = CONFIG_IP_VS_MH_TAB_INDEX / 2
+        this.slots = new Server[options.tableSize()];
+    }
+
+    @Override
+    public void update(BackendSnapshot snapshot) {
+        List<Server> servers = snapshot.servers();
+        int m = options.tableSize();
+        if (servers.size() > m) {
+            LOG.warn("mh table_size {} is smaller than the {} servers: the last {} never get connections", m,
+                    servers.size(), servers.size() - m);
+        }
+        Map<Server, Integer> kept = new IdentityHashMap<>();
+        int[] weights = new int[servers.size()];
+        for (int i = 0; i < weights.length; i++) {
+            Server s = servers.get(i);
+            int w = s.weight() > 0 ? s.weight() : lastWeights.getOrDefault(s, 0);
+            kept.put(s, w);
+            weights[i] = w;
+        }
+        lastWeights = kept;
+        slots = MaglevTable.populate(servers, MaglevTable.turns(weights, tabBits), m);
+    }
+
+    @Override
+    public Server pick(PickContext context) {
+        Server[] table = slots;
+        long key = keyOf(context);
+        int first = slotOf(key, 0);
+        Server s = table[first];
+        if (s == null || Availability.canTake(s, context)) {
+            return s;
+        }
+        if (!options.fallback()) {
+            return null;
+        }
+        int m = table.length;
+        for (int k = 0; k < m; k++) {
+            int offset = k + first;
+            s = table[slotOf(key, offset >= m ? offset - m : offset)];
+            if (s == null) {
+                return null;
+            }
+            if (Availability.canTake(s, context)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** The table as of the last update, for tests. */
+    Server[] slots() {
+        return slots.clone();
+    }
+
+    long keyOf(PickContext context) {
+        return options.port() && context.client() != null ? AddressKeys.mixed(context.client(), true)
+                : context.hashKey();
+    }
+
+    int slotOf(long key, int offset) {
+        return (int) Long.remainderUnsigned(Hash64.mix(key, offset), options.tableSize());
+    }
+}

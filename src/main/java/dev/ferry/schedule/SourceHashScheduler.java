@@ -1,0 +1,96 @@
+package dev.ferry.schedule;
+
+import dev.ferry.backend.BackendSnapshot;
+import dev.ferry.backend.Server;
+import dev.ferry.schedule.hash.AddressKeys;
+
+/**
+ * {@code sh}, IPVS source hashing (spec §2.13): the client's address picks one of {@code 2^table_bits} buckets
+ * (default 256); walking the list cyclically, each server holds {@code max(weight, 1)} consecutive buckets.
+ *
+ * <p>Options:
+ * <ul>
+ *   <li>{@code port: true} (IPVS sh-port): the client's port is hashed with its address;</li>
+ *   <li>{@code fallback: true} (IPVS sh-fallback): when the bucket's server cannot take the connection (quiesced,
+ *       overloaded, or to be avoided on a retry), probe the other buckets in the kernel's order; otherwise none;</li>
+ *   <li>{@code hash: ipvs | mixed} (see {@link HashMode}). With {@code ipvs} the key is the client address exactly
+ *       as the kernel hashes it (with no client, the low 32 bits of {@link PickContext#hashKey()}). With
+ *       {@code mixed} the key is the backend's {@code hash_key} ({@link PickContext#hashKey()}), or the client's
+ *       address and port when {@code port: true};</li>
+ *   <li>{@code table_bits: 4..20} (default 8).</li>
+ * </ul>
+ *
+ * <p>Cost: O(1) per pick, O(2^table_bits) with fallback in the worst case; O(2^table_bits) per update.
+ * Threading: picks read an immutable table published through a volatile field; no locks.
+ */
+public final class SourceHashScheduler implements Scheduler {
+    private final Options options;
+    private final int mask;
+    private volatile Server[] buckets;
+
+    /**
+     * @param hash      bucket function
+     * @param port      hash the client's port too (sh-port)
+     * @param fallback  probe further buckets when the first cannot take the connection (sh-fallback)
+     * @param tableBits log2 of the bucket count
+     */
+    public record Options(HashMode hash, boolean port, boolean fallback, int tableBits) {
+        public static final Options DEFAULT = new Options(HashMode.IPVS, false, false, 8);
+
+        static Options read(SchedulerOptions o) {
+            return new Options(HashMode.read(o), o.flag("port", false), o.flag("fallback", false),
+                    o.between("table_bits", 8, 4, 20));
+        }
+    }
+
+    public SourceHashScheduler(Options options) {
+        this.options = options;
+        this.mask = (1 << options.tableBits()) - 1;
+        this.buckets = new Server[mask + 1];
+    }
+
+    @Override
+    public void update(BackendSnapshot snapshot) {
+        buckets = BucketTable.weightedRuns(snapshot.servers(), mask + 1);
+    }
+
+    @Override
+    public Server pick(PickContext context) {
+        Server[] table = buckets;
+        int base = baseOf(context);
+        int first = base & mask;
+        Server s = table[first];
+        if (s == null || Availability.canTake(s, context)) {
+            return s;
+        }
+        if (!options.fallback()) {
+            return null;
+        }
+        // The kernel probes hash(key, offset) for offset = first, first+1, ...: bucket (2*first + k) mod size.
+        for (int k = 0; k <= mask; k++) {
+            s = table[(((k + first) & mask) + base) & mask];
+            if (s == null) {
+                return null;
+            }
+            if (Availability.canTake(s, context)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** The kernel's {@code (port + addr) * 2654435761} before masking, or a mixed key's low 32 bits. */
+    int baseOf(PickContext context) {
+        if (options.hash() == HashMode.IPVS) {
+            if (context.client() == null) {
+                return (int) context.hashKey() * BucketTable.GOLDEN;
+            }
+            int port = options.port() ? context.client().getPort() : 0;
+            return (port + AddressKeys.ipvsValue(context.client())) * BucketTable.GOLDEN;
+        }
+        if (options.port() && context.client() != null) {
+            return (int) AddressKeys.mixed(context.client(), true);
+        }
+        return (int) context.hashKey();
+    }
+}

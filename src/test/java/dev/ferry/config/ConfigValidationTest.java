@@ -1,0 +1,666 @@
+package dev.ferry.config;
+
+import dev.ferry.schedule.Schedulers;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Invalid files: each kind of mistake is reported with its exact line, column, key path and message, and all
+ * mistakes of a file are reported together.
+ */
+class ConfigValidationTest {
+    private static final String FILE = "conf/ferry.yaml";
+    /** A valid backend section to append where a test only breaks a frontend. */
+    private static final String POOL = """
+            backends:
+              - name: pool
+                servers: [ { address: 127.0.0.1:9001 } ]
+            """;
+
+    private static List<ConfigProblem> problems(String yaml) {
+        try {
+            ConfigLoader.parse(yaml, Path.of(FILE), ConfigLoaderTest::knownSchedulers);
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+        throw new AssertionError("expected the configuration to be refused:\n" + yaml);
+    }
+
+    private static ConfigProblem at(int line, int column, String key, String message) {
+        return new ConfigProblem(FILE, line, column, key, message);
+    }
+
+    /** A problem on {@code line} of {@code yaml}, at the column where {@code token} first appears on that line. */
+    private static ConfigProblem at(String yaml, int line, String token, String key, String message) {
+        int index = yaml.lines().skip(line - 1).findFirst().orElseThrow().indexOf(token);
+        assertThat(index).as("'%s' on line %d", token, line).isNotNegative();
+        return at(line, index + 1, key, message);
+    }
+
+    @Test
+    void unknownKeyIsReportedWithTheClosestAllowedKey() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mdoe: http
+                    backend: pool
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
+                + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
+                + "timeouts, udp"));
+    }
+
+    @Test
+    void unknownKeyFarFromAnyAllowedKeyListsTheAllowedOnes() {
+        String yaml = """
+                colour: red
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 1, "colour", "colour",
+                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, dns"));
+    }
+
+    @Test
+    void duplicateKeyInOneMappingIsReported() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    name: web2
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 5, "name", "frontends[0].name",
+                "duplicate key 'name'; it is already set on line 2"));
+    }
+
+    @Test
+    void wrongTypesSayWhatWasExpectedAndWhatWasFound() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool, proxy_protocol: maybe } ]
+                backends:
+                  - name: pool
+                    retries: [1]
+                    servers: web1
+                  - name: other
+                    servers:
+                      - { address: 127.0.0.1:9001, weight: heavy }
+                      - just-a-string
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 1, "maybe", "frontends[0].proxy_protocol", "expected true or false, found 'maybe'"),
+                at(yaml, 4, "[1]", "backends[0].retries", "expected a whole number, found a list"),
+                at(yaml, 5, "web1", "backends[0].servers",
+                        "expected a list (lines starting with '- ' or [a, b]), found 'web1'"),
+                at(yaml, 8, "heavy", "backends[1].servers[0].weight", "expected a whole number, found 'heavy'"),
+                at(yaml, 9, "just-a-string", "backends[1].servers[1]",
+                        "expected a mapping (key: value lines or { key: value }), found 'just-a-string'"));
+    }
+
+    @Test
+    void badDurationSaysWhichFormsAreAllowed() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    health_check:
+                      interval: 5x
+                      timeout: 30
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 6, "5x", "backends[0].health_check.interval",
+                        "'5x' is not a duration; write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m"),
+                at(yaml, 7, "30", "backends[0].health_check.timeout",
+                        "'30' has no unit; write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m"));
+    }
+
+    @Test
+    void zeroDurationIsRefusedWhereOnlyPositiveMakesSense() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    timeouts: { connect: 0s }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 5, "0s", "backends[0].timeouts.connect", "must be more than 0"));
+    }
+
+    @Test
+    void badAddressesSayWhatAnAddressLooksLike() {
+        String yaml = """
+                frontends: [ { name: web, listen: "0.0.0.0:99999", backend: pool } ]
+                backends:
+                  - name: pool
+                    servers:
+                      - address: 10.0.0.1
+                      - address: 10.0.0.2:0
+                      - address: ::1:80
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 1, "\"0.0.0.0:99999\"", "frontends[0].listen", "port 99999 in '0.0.0.0:99999' is out of range; ports are 0..65535"),
+                at(yaml, 5, "10.0.0.1", "backends[0].servers[0].address",
+                        "'10.0.0.1' has no port; write HOST:PORT, e.g. 10.0.0.11:80 or [::1]:80"),
+                at(yaml, 6, "10.0.0.2:0", "backends[0].servers[1].address",
+                        "port 0 in '10.0.0.2:0' is out of range; ports are 1..65535"),
+                at(yaml, 7, "::1:80", "backends[0].servers[2].address",
+                        "'::1:80' looks like an IPv6 address without brackets; write it as [::1]:80"));
+    }
+
+    @Test
+    void duplicateNamesAreReportedAtTheSecondUse() {
+        String yaml = """
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, backend: pool }
+                  - { name: web, listen: 127.0.0.1:0, backend: pool }
+                backends:
+                  - name: pool
+                    servers:
+                      - { name: a, address: 127.0.0.1:9001 }
+                      - { name: a, address: 127.0.0.1:9002 }
+                      - { address: 127.0.0.1:9003 }
+                      - { address: 127.0.0.1:9003 }
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 3, "web", "frontends[1].name", "duplicate frontend name 'web'; frontends[0].name (line 2) already uses it"),
+                at(yaml, 8, "a,", "backends[0].servers[1].name",
+                        "duplicate server name 'a' in this backend; backends[0].servers[0] already uses it"),
+                at(yaml, 10, "127.0.0.1:9003", "backends[0].servers[3].address", "duplicate server name '127.0.0.1:9003' in this backend; "
+                        + "backends[0].servers[2] already uses it (a server without name: is named by its address)"),
+                at(yaml, 11, "pool", "backends[1].name", "duplicate backend name 'pool'; backends[0].name (line 5) already uses it"));
+    }
+
+    @Test
+    void duplicateListenAddressesAreReportedAcrossFrontendsAndAdmin() {
+        String yaml = """
+                admin: { listen: 127.0.0.1:9090 }
+                frontends:
+                  - { name: a, listen: 0.0.0.0:8080, backend: pool }
+                  - { name: b, listen: 127.0.0.1:8080, backend: pool }
+                  - { name: c, listen: 127.0.0.1:8080, mode: udp, backend: pool }
+                  - { name: d, listen: 127.0.0.1:9090, backend: pool }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 4, "127.0.0.1:8080", "frontends[1].listen", "127.0.0.1:8080 is already bound by frontends[0].listen (line 3) "
+                        + "(0.0.0.0:8080); each tcp address and port can be listened on once"),
+                at(yaml, 6, "127.0.0.1:9090", "frontends[3].listen", "127.0.0.1:9090 is already bound by admin.listen (line 1) "
+                        + "(127.0.0.1:9090); each tcp address and port can be listened on once"));
+    }
+
+    @Test
+    void referenceToAMissingBackendSuggestsTheClosestName() {
+        String yaml = """
+                frontends:
+                  - { name: tcp, listen: 127.0.0.1:0, backend: pol }
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - { match: { path_prefix: /api/ }, backend: nothing-like-it }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 2, "pol ", "frontends[0].backend", "no backend named 'pol'; did you mean 'pool'? backends defined: pool"),
+                at(yaml, 7, "nothing-like-it", "frontends[1].routes[0].backend",
+                        "no backend named 'nothing-like-it'; backends defined: pool"));
+    }
+
+    @Test
+    void tcpAndUdpFrontendsNeedABackend() {
+        String yaml = """
+                frontends:
+                  - { name: t, listen: 127.0.0.1:0 }
+                  - { name: u, listen: 127.0.0.1:0, mode: udp }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 2, "{", "frontends[0].backend", "missing; a tcp frontend needs the backend it sends traffic to"),
+                at(yaml, 3, "{", "frontends[1].backend", "missing; a udp frontend needs the backend it sends traffic to"));
+    }
+
+    @Test
+    void httpFrontendNeedsRoutesOrABackend() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 2, "name", "frontends[0].routes",
+                "missing; an http frontend needs routes:, a backend: for every request, or both"));
+    }
+
+    @Test
+    void routesOnATcpFrontendAreRefused() {
+        String yaml = """
+                frontends:
+                  - name: t
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    routes:
+                      - backend: pool
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 6, "-", "frontends[0].routes",
+                "routes apply only to http frontends; a tcp frontend sends everything to its backend:"));
+    }
+
+    @Test
+    void routeAfterACatchAllIsUnreachable() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - backend: pool
+                      - { match: { path: /x }, backend: pool }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 7, "{", "frontends[0].routes[1]", "this route can never match: "
+                + "frontends[0].routes[0] before it matches every request; put the route without match: last"));
+    }
+
+    @Test
+    void weightsOutside0To65535AreRefused() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers:
+                      - { address: 127.0.0.1:9001, weight: 70000 }
+                      - { address: 127.0.0.1:9002, weight: -1 }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "70000", "backends[0].servers[0].weight", "70000 is out of range; allowed: 0..65535"),
+                at(yaml, 6, "-1", "backends[0].servers[1].weight", "-1 is out of range; allowed: 0..65535"));
+    }
+
+    @Test
+    void negativeMaxConnectionsAndRetriesAreRefused() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool, max_connections: -5 } ]
+                backends:
+                  - name: pool
+                    retries: -1
+                    servers: [ { address: 127.0.0.1:9001, max_connections: -2 } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 1, "-5", "frontends[0].max_connections", "-5 is out of range; allowed: 0 or more"),
+                at(yaml, 4, "-1", "backends[0].retries", "-1 is out of range; allowed: 0 or more"),
+                at(yaml, 5, "-2", "backends[0].servers[0].max_connections", "-2 is out of range; allowed: 0 or more"));
+    }
+
+    @Test
+    void backendWithoutServersIsRefused() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: a } ]
+                backends:
+                  - name: a
+                    servers: []
+                  - name: b
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 4, "[]", "backends[0].servers", "is empty; every backend needs at least one server"),
+                at(yaml, 5, "name", "backends[1].servers", "missing; every backend needs at least one server, "
+                        + "e.g. servers: [{ address: 10.0.0.11:80 }]"));
+    }
+
+    @Test
+    void riseAndFallBelowOneAreRefused() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    health_check: { rise: 0, fall: -3 }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "0,", "backends[0].health_check.rise", "0 is out of range; allowed: 1 or more"),
+                at(yaml, 5, "-3", "backends[0].health_check.fall", "-3 is out of range; allowed: 1 or more"));
+    }
+
+    @Test
+    void enumValuesListWhatIsAllowed() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, mode: htp, backend: pool } ]
+                backends:
+                  - name: pool
+                    hash_key: header
+                    servers: [ { address: 127.0.0.1:9001, send_proxy: v3 } ]
+                    health_check: { type: icmp }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 1, "htp", "frontends[0].mode", "'htp' is not allowed; did you mean 'http'? allowed: tcp, udp, http"),
+                at(yaml, 4, "header", "backends[0].hash_key",
+                        "'header' is not allowed; allowed: source_ip, source_ip_port, uri, header:NAME, cookie:NAME"),
+                at(yaml, 5, "v3", "backends[0].servers[0].send_proxy", "'v3' is not allowed; did you mean 'v1'? allowed: v1, v2"),
+                at(yaml, 6, "icmp", "backends[0].health_check.type", "'icmp' is not allowed; allowed: tcp, http, agent"));
+    }
+
+    @Test
+    void httpOnlyHealthCheckKeysOnATcpCheckAreRefused() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    health_check: { type: tcp, path: /healthz }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 5, "/healthz", "backends[0].health_check.path",
+                "path applies only to type http; this check is type tcp"));
+    }
+
+    @Test
+    void emptyFileIsOneProblem() {
+        assertThat(problems("")).containsExactly(new ConfigProblem(FILE, 0, 0, "",
+                "the file is empty; it needs at least frontends: and backends:"));
+        assertThat(problems("# only a comment\n\n")).containsExactly(new ConfigProblem(FILE, 0, 0, "",
+                "the file is empty; it needs at least frontends: and backends:"));
+    }
+
+    @Test
+    void yamlSyntaxErrorCarriesTheParsersPosition() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                   backend: pool
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 4, "backend", "",
+                "YAML syntax error: expected <block end>, but found '<block mapping start>' "
+                        + "(while parsing a block collection at line 2, column 3)"));
+    }
+
+    @Test
+    void topLevelThatIsNotAMappingIsRefused() {
+        assertThat(problems("- frontends\n")).containsExactly(at(1, 1, "",
+                "expected a mapping (key: value lines or { key: value }), found a list"));
+    }
+
+    @Test
+    void dnsSectionIsRefusedAsNotAvailable() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                """ + POOL + """
+                dns:
+                  listen: 0.0.0.0:5353
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 5, "dns", "dns",
+                "DNS load balancing is not available in this version; remove the dns: section"));
+    }
+
+    @Test
+    void unknownSchedulerIsReportedWithTheRegistrysValidNames() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    scheduler: no-such-scheduler-xyz
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+
+        assertThatThrownBy(() -> ConfigLoader.parse(yaml, Path.of(FILE)))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        at(yaml, 4, "no-such", "backends[0].scheduler", "unknown scheduler 'no-such-scheduler-xyz'; valid ones are: "
+                                + String.join(", ", Schedulers.names()))));
+    }
+
+    @Test
+    void schedulerMappingNeedsAName() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    scheduler: { table_size: 7 }
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 4, "{", "backends[0].scheduler.name",
+                "missing; a scheduler written as a mapping needs name:, e.g. { name: mh, table_size: 65521 }"));
+    }
+
+    @Test
+    void keyWithoutValueIsReportedAsFindingNothing() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    retries:
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 4, "retries", "backends[0].retries",
+                "expected a whole number, found nothing"));
+    }
+
+    @Test
+    void missingSectionsAndRequiredKeysArePlacedAtTheirMapping() {
+        String yaml = """
+                admin: { token_file: t }
+                frontends:
+                  - mode: tcp
+                backends:
+                  - servers: [ { weight: 2 } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 1, "{", "admin.listen",
+                        "missing; the admin API needs an address to listen on, e.g. 127.0.0.1:9090"),
+                at(yaml, 3, "mode", "frontends[0].name", "missing; every frontend needs a unique name"),
+                at(yaml, 3, "mode", "frontends[0].listen",
+                        "missing; every frontend needs an address to listen on, e.g. 0.0.0.0:8080"),
+                at(yaml, 3, "mode", "frontends[0].backend",
+                        "missing; a tcp frontend needs the backend it sends traffic to"),
+                at(yaml, 5, "servers", "backends[0].name", "missing; every backend needs a unique name"),
+                at(yaml, 5, "{ weight", "backends[0].servers[0].address",
+                        "missing; every server needs the address to connect to, e.g. 10.0.0.11:80"));
+    }
+
+    @Test
+    void aFileWithoutFrontendsIsRefused() {
+        String yaml = POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 1, "backends", "frontends",
+                "missing; a configuration needs at least one frontend (where traffic enters)"));
+        String empty = "frontends: []\n" + POOL;
+        assertThat(problems(empty)).containsExactly(at(empty, 1, "[]", "frontends",
+                "is empty; a configuration needs at least one frontend (where traffic enters)"));
+    }
+
+    @Test
+    void modeSpecificKeysOnTheWrongModeAreRefused() {
+        String yaml = """
+                frontends:
+                  - name: u
+                    listen: 127.0.0.1:0
+                    mode: udp
+                    backend: pool
+                    proxy_protocol: true
+                    tls: { certificates: [ { cert: c.pem, key: c.key } ] }
+                  - { name: t, listen: 127.0.0.1:0, backend: pool, udp: { per_datagram: true } }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 6, "true", "frontends[0].proxy_protocol",
+                        "proxy_protocol applies only to tcp and http frontends"),
+                at(yaml, 7, "{", "frontends[0].tls", "tls applies only to tcp and http frontends"),
+                at(yaml, 8, "{ per", "frontends[1].udp", "udp: options apply only to udp frontends"));
+    }
+
+    @Test
+    void tlsNeedsCertificateAndKey() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    tls: { certificates: [ { cert: site.pem } ] }
+                  - { name: web2, listen: 127.0.0.1:0, backend: pool, tls: { certificates: [] } }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "{ cert: ", "frontends[0].tls.certificates[0].key",
+                        "missing; write the PEM private key file, e.g. key: certs/site.key"),
+                at(yaml, 6, "[]", "frontends[1].tls.certificates",
+                        "is empty; tls needs at least one { cert: FILE, key: FILE }"));
+    }
+
+    @Test
+    void routeConditionsAreChecked() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - match:
+                          path_prefix: v1
+                          path_regex: "(unclosed"
+                          methods: [GET, "NOT A METHOD"]
+                          headers: { "Bad Header": x }
+                          hots: example.com
+                      - match: { host: "bad host" }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 6, "match", "frontends[0].routes[0].backend",
+                        "missing; every route names the backend its requests go to"),
+                at(yaml, 7, "v1", "frontends[0].routes[0].match.path_prefix", "'v1' is not a path; paths start with '/'"),
+                at(yaml, 8, "\"(unclosed\"", "frontends[0].routes[0].match.path_regex",
+                        "'(unclosed' is not a valid regular expression: Unclosed group near index 9"),
+                at(yaml, 9, "[GET", "frontends[0].routes[0].match.methods",
+                        "'NOT A METHOD' is not an HTTP method name; write names such as GET, POST"),
+                at(yaml, 10, "{", "frontends[0].routes[0].match.headers",
+                        "'Bad Header' is not an HTTP header name; names are letters, digits and - (e.g. X-Canary)"),
+                at(yaml, 11, "hots", "frontends[0].routes[0].match.hots", "unknown key 'hots'; did you mean 'host'? "
+                        + "allowed keys here: host, path_prefix, path, path_regex, methods, headers, query"),
+                at(yaml, 12, "match", "frontends[0].routes[1].backend",
+                        "missing; every route names the backend its requests go to"),
+                at(yaml, 12, "\"bad host\"", "frontends[0].routes[1].match.host",
+                        "'bad host' is not a host; write a name such as api.example.com, or *.example.com for subdomains"));
+    }
+
+    @Test
+    void healthCheckStatusRangeAndKeepaliveSecondsAreChecked() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    health_check: { type: http, expect_status: 399-200 }
+                    tcp_keepalive: { idle: 1500ms, count: 500 }
+                    outlier: { max_ejected_percent: 101 }
+                    feedback: { agent_port: 0 }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "399-200", "backends[0].health_check.expect_status", "'399-200' is not a status range; "
+                        + "write one status (200) or LOW-HIGH (200-399) with 100 <= LOW <= HIGH <= 599"),
+                at(yaml, 6, "1500ms", "backends[0].tcp_keepalive.idle",
+                        "1500ms is not allowed; TCP keepalive takes whole seconds from 1s to 32767s"),
+                at(yaml, 6, "500 }", "backends[0].tcp_keepalive.count", "500 is out of range; allowed: 1..127"),
+                at(yaml, 7, "101", "backends[0].outlier.max_ejected_percent", "101 is out of range; allowed: 0..100"),
+                at(yaml, 8, "0", "backends[0].feedback.agent_port", "0 is out of range; allowed: 1..65535"));
+    }
+
+    @Test
+    void namesThatCannotAppearInAdminPathsAreRefused() {
+        String yaml = """
+                frontends: [ { name: "a/b", listen: 127.0.0.1:0, backend: pool } ]
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 1, "\"a/b\"", "frontends[0].name",
+                "'a/b' is not a usable name; names must be non-empty without '/' or spaces "
+                        + "(they appear in admin API paths and metric labels)"));
+    }
+
+    @Test
+    void mergingAMappingIntoItselfIsReportedNotLoopedOn() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - &self
+                    name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    <<: *self
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 3, "&self", "backends[0]",
+                "'<<' merges a mapping into itself"));
+    }
+
+    @Test
+    void aliasBombIsStoppedByTheParsersLimit() {
+        StringBuilder yaml = new StringBuilder("frontends:\n  - &f { name: web, listen: 127.0.0.1:0, backend: pool }\n");
+        for (int i = 0; i < 60; i++) {
+            yaml.append("  - *f\n");
+        }
+
+        assertThat(problems(yaml.toString())).singleElement().satisfies(p -> {
+            assertThat(p.line()).isZero();
+            assertThat(p.message()).isEqualTo(
+                    "YAML error: Number of aliases for non-scalar nodes exceeds the specified max=50");
+        });
+    }
+
+    @Test
+    void everyProblemOfAFileIsReportedAtOnceInFileOrder() {
+        List<ConfigProblem> found = problems("""
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1
+                    mode: http
+                    routes:
+                      - { match: { path_prefix: v1 }, backend: ap }
+                backends:
+                  - name: api
+                    scheduler: wlc
+                    servers:
+                      - { address: 10.0.0.1:80, weight: 100000 }
+                    health_check: { interval: soon }
+                    retries: -1
+                """);
+
+        assertThat(found).extracting(ConfigProblem::line, ConfigProblem::key).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(3, "frontends[0].listen"),
+                org.assertj.core.groups.Tuple.tuple(6, "frontends[0].routes[0].match.path_prefix"),
+                org.assertj.core.groups.Tuple.tuple(6, "frontends[0].routes[0].backend"),
+                org.assertj.core.groups.Tuple.tuple(11, "backends[0].servers[0].weight"),
+                org.assertj.core.groups.Tuple.tuple(12, "backends[0].health_check.interval"),
+                org.assertj.core.groups.Tuple.tuple(13, "backends[0].retries"));
+        assertThat(found.get(2).message()).isEqualTo("no backend named 'ap'; did you mean 'api'? backends defined: api");
+    }
+
+    @Test
+    void problemsPrintAsFileLineColumnKeyMessage() {
+        assertThat(at(5, 46, "backends[0].servers[0].weight", "70000 is out of range; allowed: 0..65535").toString())
+                .isEqualTo("conf/ferry.yaml:5:46: backends[0].servers[0].weight: 70000 is out of range; allowed: 0..65535");
+    }
+}
