@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 public final class Sizes {
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(B|KiB|MiB|GiB)?");
     private static final Pattern DECIMAL_UNIT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kKmMgG])[bB]?");
-    private static final String ALLOWED = "write bytes, or a number and a unit (B, KiB, MiB or GiB), e.g. 4096, 16KiB, 1MiB";
+    private static final String ALLOWED =
+            "write bytes, or a number and a unit (B, KiB, MiB or GiB), e.g. 4096, 16KiB, 1MiB";
 
     private Sizes() {
     }

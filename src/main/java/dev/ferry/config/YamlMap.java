@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  */
 final class YamlMap {
     private static final Pattern WHOLE_NUMBER = Pattern.compile("[-+]?[0-9]+");
+    private static final String EXPECTED_MAPPING = "expected a mapping (key: value lines or { key: value }), found ";
 
     private final MappingNode node;
     private final String path;
@@ -43,7 +44,7 @@ final class YamlMap {
      */
     static Optional<YamlMap> of(Node node, String path, Problems problems, List<String> allowedKeys) {
         if (!(node instanceof MappingNode mapping)) {
-            problems.add(node, path, "expected a mapping (key: value lines or { key: value }), found " + describe(node));
+            problems.add(node, path, EXPECTED_MAPPING + describe(node));
             return Optional.empty();
         }
         YamlMap map = new YamlMap(mapping, path, problems);
@@ -69,7 +70,7 @@ final class YamlMap {
                 }
                 continue;
             }
-            if (!(keyNode instanceof ScalarNode scalarKey) || scalarKey.getTag().equals(Tag.NULL)) {
+            if (!(keyNode instanceof ScalarNode scalarKey) || isNothing(scalarKey)) {
                 problems.add(keyNode, path, "expected a plain key name, found " + describe(keyNode));
                 continue;
             }
@@ -98,25 +99,25 @@ final class YamlMap {
         visiting.remove(mapping);
     }
 
-    static String unknownKeyMessage(String key, List<String> allowedKeys) {
+    private static String unknownKeyMessage(String key, List<String> allowedKeys) {
         String hint = Suggestions.closest(key, allowedKeys).map(s -> "; did you mean '" + s + "'?").orElse(";");
         return "unknown key '" + key + "'" + hint + " allowed keys here: " + String.join(", ", allowedKeys);
+    }
+
+    private static boolean isNothing(Node node) {
+        return node instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL);
     }
 
     /** A short description of what a node holds, for "expected X, found Y" messages. */
     static String describe(Node node) {
         if (node instanceof ScalarNode scalar) {
-            return scalar.getTag().equals(Tag.NULL) ? "nothing" : "'" + scalar.getValue() + "'";
+            return isNothing(scalar) ? "nothing" : "'" + scalar.getValue() + "'";
         }
         return node instanceof SequenceNode ? "a list" : "a mapping";
     }
 
     String path() {
         return path;
-    }
-
-    MappingNode node() {
-        return node;
     }
 
     /** The dotted path of {@code key} in this mapping, e.g. {@code backends[0].retries}. */
@@ -159,7 +160,7 @@ final class YamlMap {
             return Optional.empty();
         }
         if (value.get() instanceof ScalarNode scalar) {
-            if (!scalar.getTag().equals(Tag.NULL)) {
+            if (!isNothing(scalar)) {
                 return Optional.of(scalar.getValue());
             }
             // An empty value has its mark after the colon, often at the end of the line; the key is easier to see.
@@ -172,7 +173,7 @@ final class YamlMap {
 
     /** The text of a single value without reporting anything when it is absent or not a single value. */
     Optional<String> quietText(String key) {
-        return value(key).filter(v -> v instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL))
+        return value(key).filter(v -> v instanceof ScalarNode && !isNothing(v))
                 .map(v -> ((ScalarNode) v).getValue());
     }
 
@@ -277,7 +278,8 @@ final class YamlMap {
             if (value == null) {
                 String hint = Suggestions.closest(text, allowed.keySet()).map(s -> "did you mean '" + s + "'? ")
                         .orElse("");
-                problem(key, "'" + text + "' is not allowed; " + hint + "allowed: " + String.join(", ", allowed.keySet()));
+                problem(key, "'" + text + "' is not allowed; " + hint + "allowed: "
+                        + String.join(", ", allowed.keySet()));
                 return Optional.empty();
             }
             return Optional.of(value);
@@ -286,7 +288,13 @@ final class YamlMap {
 
     /** The nested mapping under {@code key}, with its own allowed keys. */
     Optional<YamlMap> map(String key, List<String> allowedKeys) {
-        return value(key).flatMap(v -> of(v, keyPath(key), problems, allowedKeys));
+        return value(key).flatMap(v -> {
+            if (isNothing(v)) {
+                problems.add(keyNode(key), keyPath(key), EXPECTED_MAPPING + "nothing");
+                return Optional.empty();
+            }
+            return of(v, keyPath(key), problems, allowedKeys);
+        });
     }
 
     /** The items of the list under {@code key}; empty (after reporting) when it is not a list. */
@@ -295,7 +303,8 @@ final class YamlMap {
             if (v instanceof SequenceNode sequence) {
                 return Optional.of(sequence.getValue());
             }
-            problem(key, "expected a list (lines starting with '- ' or [a, b]), found " + describe(v));
+            problems.add(isNothing(v) ? keyNode(key) : v, keyPath(key),
+                    "expected a list (lines starting with '- ' or [a, b]), found " + describe(v));
             return Optional.empty();
         });
     }
@@ -321,7 +330,7 @@ final class YamlMap {
         List<Node> items = list(key).orElse(List.of());
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
-            if (item instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL)) {
+            if (item instanceof ScalarNode scalar && !isNothing(scalar)) {
                 texts.add(scalar.getValue());
             } else {
                 problems.add(item, keyPath(key) + "[" + i + "]", "expected " + expected + ", found " + describe(item));
@@ -341,7 +350,8 @@ final class YamlMap {
         return texts;
     }
 
-    Problems problems() {
-        return problems;
+    /** Records a problem about this mapping as a whole, placed at its start. */
+    void problemHere(String message) {
+        problems.add(node, path, message);
     }
 }
