@@ -65,6 +65,7 @@ final class TcpProxyConnection {
     private boolean resetting;
     private boolean closing;
     private long lastActivity;
+    private long connectStarted;
     private Future<?> idleTimer;
 
     TcpProxyConnection(TcpFrontend frontend, Channel client) {
@@ -127,6 +128,7 @@ final class TcpProxyConnection {
         ConnectionLease opened = chosen.open();
         lease = opened;
         serverSide = new Relay(false);
+        connectStarted = System.nanoTime();
         ChannelFuture connect = frontend.serverBootstrap(client.eventLoop())
                 .handler(serverSide)
                 .connect(chosen.address());
@@ -161,8 +163,10 @@ final class TcpProxyConnection {
         }
         connected = true;
         lease.activate();
-        chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
+        // At layer 4 the only latency Ferry sees is the connect time: that is what ewma compares.
         lastActivity = System.nanoTime();
+        chosen.recordLatencyNanos(lastActivity - connectStarted);
+        chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
         scheduleIdleCheck(frontend.idleTimeoutNanos());
         for (Object msg; (msg = early.poll()) != null; ) {
             clientSide.relay(msg);
