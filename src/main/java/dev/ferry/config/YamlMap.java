@@ -88,6 +88,7 @@ final class YamlMap {
                 continue;
             }
             entries.put(key, tuple);
+            problems.wrote(keyPath(key), keyNode);
         }
         for (Node source : merged) {
             if (source instanceof MappingNode mergedMapping) {
@@ -319,7 +320,9 @@ final class YamlMap {
         List<YamlMap> maps = new ArrayList<>();
         List<Node> items = list(key).orElse(List.of());
         for (int i = 0; i < items.size(); i++) {
-            of(items.get(i), keyPath(key) + "[" + i + "]", problems, allowedKeys).ifPresent(maps::add);
+            String itemPath = keyPath(key) + "[" + i + "]";
+            problems.wrote(itemPath, items.get(i));
+            of(items.get(i), itemPath, problems, allowedKeys).ifPresent(maps::add);
         }
         return maps;
     }
