@@ -9,8 +9,11 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -48,7 +51,7 @@ final class YamlMap {
             return Optional.empty();
         }
         YamlMap map = new YamlMap(mapping, path, problems);
-        map.collect(mapping, allowedKeys, true, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        map.collect(mapping, allowedKeys, true, Collections.newSetFromMap(new IdentityHashMap<>()));
         return Optional.of(map);
     }
 
@@ -88,6 +91,7 @@ final class YamlMap {
                 continue;
             }
             entries.put(key, tuple);
+            problems.wrote(keyPath(key), keyNode);
         }
         for (Node source : merged) {
             if (source instanceof MappingNode mergedMapping) {
@@ -266,7 +270,7 @@ final class YamlMap {
     static <E extends Enum<E>> Map<String, E> choicesOf(Class<E> type) {
         Map<String, E> choices = new LinkedHashMap<>();
         for (E constant : type.getEnumConstants()) {
-            choices.put(constant.name().toLowerCase(java.util.Locale.ROOT), constant);
+            choices.put(constant.name().toLowerCase(Locale.ROOT), constant);
         }
         return choices;
     }
@@ -319,7 +323,9 @@ final class YamlMap {
         List<YamlMap> maps = new ArrayList<>();
         List<Node> items = list(key).orElse(List.of());
         for (int i = 0; i < items.size(); i++) {
-            of(items.get(i), keyPath(key) + "[" + i + "]", problems, allowedKeys).ifPresent(maps::add);
+            String itemPath = keyPath(key) + "[" + i + "]";
+            problems.wrote(itemPath, items.get(i));
+            of(items.get(i), itemPath, problems, allowedKeys).ifPresent(maps::add);
         }
         return maps;
     }

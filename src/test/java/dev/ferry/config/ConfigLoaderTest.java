@@ -223,6 +223,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readsASingleExpectedStatusAndNormalisesTheCheckMethod() throws ConfigException {
+        HealthCheckConfig check = parse("""
+                frontends: [ { name: in, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    health_check: { type: http, method: head, expect_status: 204, host: svc.local, check_port: 8081 }
+                """).backends().getFirst().healthCheck().orElseThrow();
+
+        assertThat(check.expectStatus()).isEqualTo(new StatusRange(204, 204));
+        assertThat(check.method()).isEqualTo("HEAD");
+        assertThat(check.host()).contains("svc.local");
+        assertThat(check.checkPort()).contains(8081);
+    }
+
+    @Test
     void feedbackSwitchedOffReadsAsNoFeedback() throws ConfigException {
         BackendConfig pool = parse("""
                 frontends: [ { name: in, listen: 127.0.0.1:0, backend: pool } ]
