@@ -17,6 +17,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -203,6 +204,9 @@ public final class HttpFrontend implements Frontend {
     private void accept(Channel client) {
         clients.add(client);
         HttpProxyConnection connection = new HttpProxyConnection(this, client);
+        if (config.proxyProtocol()) {
+            client.pipeline().addLast("proxy-protocol", new HAProxyMessageDecoder());
+        }
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline()
                 .addLast("clock", connection.headClock())

@@ -3,6 +3,7 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
+import dev.ferry.transport.ProxyProtocol;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -78,7 +80,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private final HttpFrontend frontend;
     private final Channel client;
     private final UpstreamPool pool;
-    private final ForwardingHeaders.Client clientAddress;
+    /** The client and the address it connected to; a PROXY header from a trusted proxy replaces both. */
+    private InetSocketAddress source;
+    private InetSocketAddress destination;
+    private ForwardingHeaders.Client clientAddress;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
     private ChannelHandlerContext ctx;
     private State state = State.HEAD;
@@ -113,7 +118,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         this.frontend = frontend;
         this.client = client;
         this.pool = frontend.pool(client.eventLoop());
-        this.clientAddress = ForwardingHeaders.Client.of((InetSocketAddress) client.remoteAddress());
+        this.source = (InetSocketAddress) client.remoteAddress();
+        this.destination = (InetSocketAddress) client.localAddress();
+        this.clientAddress = ForwardingHeaders.Client.of(source);
     }
 
     /** Sits before the codec: notes when the first byte of a request head arrives (the request_header clock). */
@@ -161,6 +168,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (msg instanceof HAProxyMessage header) {
+            proxyHeaderReceived(header);
+            return;
+        }
         pending.add(msg);
         drive();
     }
@@ -204,6 +215,20 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             log.debug("{}: closing client {}: {}", frontend.name(), client.remoteAddress(), cause.toString());
         }
         ctx.close();
+    }
+
+    /** The PROXY header ({@code proxy_protocol: true}) names the original client; it comes before any request. */
+    private void proxyHeaderReceived(HAProxyMessage header) {
+        try {
+            ProxyProtocol.Endpoints stated = ProxyProtocol.endpoints(header);
+            if (stated != null) {
+                source = stated.source();
+                destination = stated.destination();
+                clientAddress = ForwardingHeaders.Client.of(source);
+            }
+        } finally {
+            header.release();
+        }
     }
 
     /** Processes what the client sent as far as the current state allows. */
@@ -309,10 +334,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         Backend backend = route.backend();
-        InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
         long hashKey = backend.hashKey().keyOf(source, backend.hashKey().needsHttp() ? new RequestView(head) : null);
-        InetSocketAddress destination = frontend.destinationFor(backend, target);
-        pick = new PickContext(source, destination, hashKey, List.of(), 0);
+        pick = new PickContext(source, frontend.destinationFor(backend, target), hashKey, List.of(), 0);
         upgrade = head.headers().contains(HttpHeaderNames.UPGRADE)
                 && HopByHopHeaders.connectionHas(head.headers(), HttpHeaderValues.UPGRADE);
         requestId = frontend.forwarding().request(head, clientAddress, upgrade);
@@ -377,6 +400,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         UpstreamConnection fresh = pool.newConnection(server);
         upstream = fresh;
         ChannelFuture connect = pool.connect(fresh, frontend.connectTimeoutMillis(backend));
+        // A PROXY header speaks for one client, so such connections are never shared (see responseDone).
+        server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
         backend.config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(connect.channel(), k));
         connect.addListener(f -> connected(fresh, connect));
     }
@@ -600,7 +625,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
 
     private void responseDone(UpstreamConnection c) {
         upstream = null;
-        if (upstreamReusable && requestDone) {
+        if (upstreamReusable && requestDone && c.server().sendProxy().isEmpty()) {
             pool.release(c);
         } else {
             c.channel().close();

@@ -214,4 +214,33 @@ class HttpProxyTest {
             }
         }
     }
+
+    @Test
+    void aProxyProtocolHeaderNamesTheClientAndSendProxyStatesItToTheServer() throws Exception {
+        Origin seen = new Origin();
+        List<String> proxyLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TestServer origin = server(TestServer.start("o", s -> {
+            proxyLines.add(Origin.readLine(s.getInputStream()));
+            for (Origin.Request r; (r = Origin.read(s.getInputStream(), s, s.getOutputStream())) != null; ) {
+                seen.requests.add(r);
+                Origin.text(s.getOutputStream(), 200, "o");
+            }
+        }));
+        start("""
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, mode: http, backend: pool, proxy_protocol: true }
+                backends:
+                  - { name: pool, servers: [ { name: o, address: %s, send_proxy: v1 } ] }
+                """.formatted(origin.address()));
+        for (int i = 0; i < 2; i++) {
+            try (Raw c = raw()) {
+                c.send("PROXY TCP4 203.0.113.7 198.51.100.1 5555 80\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(c.read().body()).isEqualTo("o");
+            }
+        }
+        assertThat(seen.requests.get(0).header("X-Forwarded-For")).isEqualTo("203.0.113.7");
+        assertThat(proxyLines.get(0)).startsWith("PROXY TCP4 203.0.113.7 198.51.100.1 5555 80");
+        // a connection that stated one client's address is never handed to another client
+        assertThat(origin.accepted()).isEqualTo(2);
+    }
 }
