@@ -85,9 +85,17 @@ public final class TlsTerminator {
         return new TlsTerminator(mapping.build(), first);
     }
 
-    /** The provider Ferry uses: the JDK's (see the TLS section of the README for the measurement behind it). */
+    /**
+     * The provider Ferry uses: BoringSSL through netty-tcnative when its native library loads (Linux x86-64 and
+     * aarch64 builds ship it), the JDK's otherwise. The system property {@code ferry.tls.provider} ({@code jdk} or
+     * {@code openssl}) overrides the choice, for measuring one against the other.
+     */
     public static SslProvider defaultProvider() {
-        return SslProvider.JDK;
+        String forced = System.getProperty("ferry.tls.provider", "");
+        if (forced.equalsIgnoreCase("jdk")) {
+            return SslProvider.JDK;
+        }
+        return SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     private static SslContext context(TlsConfig.Certificate c, boolean alpnHttp1, SslProvider provider) {
