@@ -36,17 +36,13 @@ import java.util.concurrent.TimeUnit;
  * loop), optionally terminating TLS first.
  *
  * <p>Limits: at most {@code max_connections} client connections ({@link ConnectionLimiter}); request lines longer
- * than {@link #maxRequestLine()} get 414, header sections larger than {@link #maxHeaderSize()} get 431. Per
+ * than {@code http.max_request_line} get 414, header sections larger than {@code http.max_header_size} get 431. Per
  * connection and direction Ferry holds at most one socket read plus the peer's write-buffer high-water mark.
  *
  * <p>Threading: {@link #start()} blocks (call off the event loops); a client connection and its server connections
  * live on one event loop.
  */
 public final class HttpFrontend implements Frontend {
-    /** Default longest request line (method, target, version), as nginx's large_client_header_buffers (8k). */
-    public static final int DEFAULT_MAX_REQUEST_LINE = 8 * 1024;
-    /** Default most bytes of request header fields. */
-    public static final int DEFAULT_MAX_HEADER_SIZE = 32 * 1024;
     /** Idle keep-alive connections kept per server and event loop (nginx's upstream keepalive). */
     static final int MAX_IDLE_PER_SERVER = 64;
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
@@ -73,11 +69,6 @@ public final class HttpFrontend implements Frontend {
      */
     public HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport,
                         Optional<TlsTerminator> tls) {
-        this(config, backends, transport, tls, DEFAULT_MAX_REQUEST_LINE, DEFAULT_MAX_HEADER_SIZE);
-    }
-
-    public HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport,
-                        Optional<TlsTerminator> tls, int maxRequestLine, int maxHeaderSize) {
         this.config = config;
         this.transport = transport;
         this.router = Router.of(config, backends);
@@ -85,8 +76,8 @@ public final class HttpFrontend implements Frontend {
         this.tls = tls;
         this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
         this.clientIdleNanos = config.timeouts().clientIdle().toNanos();
-        this.maxRequestLine = maxRequestLine;
-        this.maxHeaderSize = maxHeaderSize;
+        this.maxRequestLine = config.http().maxRequestLine();
+        this.maxHeaderSize = config.http().maxHeaderSize();
         Bootstrap upstream = new Bootstrap()
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)

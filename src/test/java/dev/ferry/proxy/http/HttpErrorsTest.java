@@ -45,13 +45,17 @@ class HttpErrorsTest {
 
     /** One http frontend over backend "pool" with the given servers ("name address [weight]"). */
     private void start(String backendExtra, String... servers) throws Exception {
+        startWith("", backendExtra, servers);
+    }
+
+    private void startWith(String frontendExtra, String backendExtra, String... servers) throws Exception {
         StringBuilder y = new StringBuilder("""
                 frontends:
-                  - { name: web, listen: 127.0.0.1:0, mode: http, backend: pool, timeouts: { request_header: 500ms } }
+                  - { name: web, listen: 127.0.0.1:0, mode: http, backend: pool, timeouts: { request_header: 500ms }%s }
                 backends:
                   - name: pool
                     scheduler: rr
-                """).append(backendExtra).append("    servers:\n");
+                """.formatted(frontendExtra)).append(backendExtra).append("    servers:\n");
         for (String s : servers) {
             String[] p = s.split(" ");
             y.append("      - { name: ").append(p[0]).append(", address: ").append(p[1])
@@ -219,15 +223,33 @@ class HttpErrorsTest {
         TestServer a = server(Origin.naming("a"));
         start("", "a " + a.address());
         try (Raw c = raw()) {
-            c.send("GET /" + "a".repeat(HttpFrontend.DEFAULT_MAX_REQUEST_LINE) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            c.send("GET /" + "a".repeat(dev.ferry.config.HttpOptions.DEFAULTS.maxRequestLine()) + " HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(414);
         }
         try (Raw c = raw()) {
-            c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(HttpFrontend.DEFAULT_MAX_HEADER_SIZE)
+            c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(dev.ferry.config.HttpOptions.DEFAULTS.maxHeaderSize())
                     + "\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(431);
         }
         assertThat(a.accepted()).isZero();
+    }
+
+    @Test
+    void configuredLimitsApply() throws Exception {
+        TestServer a = server(Origin.naming("a"));
+        startWith(", http: { max_request_line: 512B, max_header_size: 1KiB }", "", "a " + a.address());
+        try (Raw c = raw()) {
+            c.send("GET /" + "a".repeat(600) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(414);
+        }
+        try (Raw c = raw()) {
+            c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(1200) + "\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(431);
+        }
+        try (Raw c = raw()) {
+            c.send("GET /" + "a".repeat(400) + " HTTP/1.1\r\nHost: x\r\nX-Ok: " + "b".repeat(800) + "\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
     }
 
     @Test
