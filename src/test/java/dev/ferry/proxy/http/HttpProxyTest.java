@@ -243,4 +243,47 @@ class HttpProxyTest {
         // a connection that stated one client's address is never handed to another client
         assertThat(origin.accepted()).isEqualTo(2);
     }
+
+    @Test
+    void uriAndHeaderHashKeysAndTheHostAsLblcDestinationPickServersPerRequest() throws Exception {
+        TestServer a = server(Origin.naming("a"));
+        TestServer b = server(Origin.naming("b"));
+        TestServer c = server(Origin.naming("c"));
+        String servers = "[ { name: a, address: %s }, { name: b, address: %s }, { name: c, address: %s } ]"
+                .formatted(a.address(), b.address(), c.address());
+        start("""
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - { match: { path_prefix: /u/ }, backend: by-uri }
+                      - { match: { path_prefix: /h/ }, backend: by-header }
+                      - { backend: by-host }
+                backends:
+                  - { name: by-uri, scheduler: mh, hash_key: uri, servers: %s }
+                  - { name: by-header, scheduler: mh, hash_key: "header:X-User", servers: %s }
+                  - { name: by-host, scheduler: lblc, servers: %s }
+                """.formatted(servers, servers, servers));
+        try (Raw conn = raw()) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 30; i++) {
+                String first = ask(conn, "GET", "/u/item" + i + "?v=1", "x");
+                assertThat(ask(conn, "GET", "/u/item" + i + "?v=2", "y")).isEqualTo(first);
+                seen.add(first);
+            }
+            assertThat(seen).hasSizeGreaterThan(1);
+            seen.clear();
+            for (int i = 0; i < 30; i++) {
+                String first = ask(conn, "GET", "/h/" + i, "x", "X-User: user" + i);
+                assertThat(ask(conn, "GET", "/h/other", "x", "X-User: user" + i)).isEqualTo(first);
+                seen.add(first);
+            }
+            assertThat(seen).hasSizeGreaterThan(1);
+            String site = ask(conn, "GET", "/", "site-one.test");
+            for (int i = 0; i < 5; i++) {
+                assertThat(ask(conn, "GET", "/p" + i, "site-one.test:80")).isEqualTo(site);
+            }
+        }
+    }
 }
