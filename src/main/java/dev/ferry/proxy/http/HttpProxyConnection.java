@@ -350,14 +350,12 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         if (v.majorVersion() != 1) {
             return "HTTP/" + v.majorVersion() + "." + v.minorVersion() + " is not supported; use HTTP/1.1";
         }
-        List<String> hosts = head.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
-            return "more than one Host header";
+        java.util.Iterator<String> hosts = head.headers().valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            return v.minorVersion() >= 1 ? "HTTP/1.1 requests need a Host header" : null;
         }
-        if (hosts.isEmpty() && v.minorVersion() >= 1) {
-            return "HTTP/1.1 requests need a Host header";
-        }
-        return null;
+        hosts.next();
+        return hosts.hasNext() ? "more than one Host header" : null;
     }
 
     private void rejectMalformed(Throwable cause) {
