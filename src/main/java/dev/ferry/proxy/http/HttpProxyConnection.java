@@ -24,8 +24,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -317,7 +315,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         clientKeepAlive = HttpUtil.isKeepAlive(head);
         client10 = head.protocolVersion().minorVersion() == 0;
         upgrading = false;
-        String problem = checkHead(head);
+        String problem = RequestChecks.problem(head);
         if (problem != null) {
             ReferenceCountUtil.release(head);
             closeWith(HttpResponseStatus.BAD_REQUEST, problem);
@@ -344,35 +342,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         assignServer();
     }
 
-    /** Checks RFC 9112's rules the codec leaves to us; returns what is wrong, or null. */
-    private static String checkHead(HttpRequest head) {
-        HttpVersion v = head.protocolVersion();
-        if (v.majorVersion() != 1) {
-            return "HTTP/" + v.majorVersion() + "." + v.minorVersion() + " is not supported; use HTTP/1.1";
-        }
-        java.util.Iterator<String> hosts = head.headers().valueStringIterator(HttpHeaderNames.HOST);
-        if (!hosts.hasNext()) {
-            return v.minorVersion() >= 1 ? "HTTP/1.1 requests need a Host header" : null;
-        }
-        hosts.next();
-        return hosts.hasNext() ? "more than one Host header" : null;
-    }
-
     private void rejectMalformed(Throwable cause) {
-        HttpResponseStatus status;
-        String detail;
-        if (cause instanceof TooLongHttpLineException) {
-            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
-            detail = "the request line is longer than " + frontend.maxRequestLine() + " bytes";
-        } else if (cause instanceof TooLongHttpHeaderException) {
-            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
-            detail = "the header fields are larger than " + frontend.maxHeaderSize() + " bytes";
-        } else {
-            status = HttpResponseStatus.BAD_REQUEST;
-            detail = "malformed request";
-        }
-        log.debug("{}: {} from {}: {}", frontend.name(), status.code(), client.remoteAddress(), cause.toString());
-        closeWith(status, detail);
+        RequestChecks.Rejection r = RequestChecks.ofDecodeFailure(cause, frontend.maxRequestLine(),
+                frontend.maxHeaderSize());
+        log.debug("{}: {} from {}: {}", frontend.name(), r.status().code(), client.remoteAddress(), cause.toString());
+        closeWith(r.status(), r.detail());
     }
 
     // ---- choosing and connecting a server ----
@@ -551,30 +525,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
         responseStarted = true;
         boolean head = request.method() == HttpMethod.HEAD;
-        upstreamReusable = HttpUtil.isKeepAlive(response);
+        upstreamReusable = HttpUtil.isKeepAlive(response) && !ResponseFraming.isCloseDelimited(response, head);
         frontend.forwarding().response(response, false);
-        boolean bodyAllowed = !head && code != 204 && code != 304;
-        if (bodyAllowed && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
-            // The server delimits the body by closing; the client gets it chunked (or close-delimited on 1.0).
-            upstreamReusable = false;
-            if (client10) {
-                closeAfter = true;
-            } else {
-                HttpUtil.setTransferEncodingChunked(response, true);
-            }
-        } else if (bodyAllowed && client10 && HttpUtil.isTransferEncodingChunked(response)) {
-            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-            closeAfter = true;
-        }
-        if (!requestDone || !clientKeepAlive) {
-            // The server answered before the whole request body arrived, or the client asked to close.
-            closeAfter = true;
-        }
-        if (closeAfter) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (client10) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
+        // The client connection ends after this response when the client asked so, or when the server answered
+        // before the whole request body arrived (the rest of it would be read as a request).
+        closeAfter = ResponseFraming.prepare(response, head, client10, clientKeepAlive && requestDone);
         if (log.isDebugEnabled()) {
             log.debug("{}: [{}] {} {} -> {}/{} {}", frontend.name(), requestId, request.method(), request.uri(),
                     route.backend().name(), c.server().name(), code);
