@@ -205,11 +205,21 @@ public final class HttpFrontend implements Frontend {
                 .addLast("proxy", connection);
     }
 
+    /**
+     * Stops accepting and starts draining, as HAProxy and nginx do on a graceful stop: idle keep-alive connections
+     * close now, busy ones after their current response (which says {@code Connection: close}).
+     */
     @Override
     public void stopAccepting() {
         Channel l = listener;
         if (l != null) {
             l.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        for (Channel client : clients) {
+            HttpProxyConnection c = client.pipeline().get(HttpProxyConnection.class);
+            if (c != null) {
+                client.eventLoop().execute(c::drain);
+            }
         }
     }
 

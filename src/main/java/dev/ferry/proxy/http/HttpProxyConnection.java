@@ -100,6 +100,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private boolean clientKeepAlive;
     private boolean client10;
     private boolean upgrading;
+    /** The frontend is stopping: no further request on this connection. */
+    private boolean draining;
+    /** Bytes of the next request head have arrived (so the connection is not idle). */
+    private boolean headBytes;
     private boolean closeAfter;
     private boolean upstreamReusable;
     private boolean wroteUpstream;
@@ -128,6 +132,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             public void channelRead(ChannelHandlerContext c, Object msg) {
                 long now = System.nanoTime();
                 lastActivity = now;
+                if (state == State.HEAD) {
+                    headBytes = true;
+                }
                 if (state == State.HEAD && headStart == 0) {
                     headStart = now;
                     ensureTimer(now + frontend.requestHeaderNanos());
@@ -229,6 +236,18 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
     }
 
+    /**
+     * The frontend stops: an idle connection (between requests, nothing of the next one read) closes now; a busy
+     * one closes after the response in progress, or, before that response's head went out, announces it.
+     */
+    void drain() {
+        draining = true;
+        if (state == State.HEAD && pending.isEmpty() && !headBytes) {
+            state = State.CLOSED;
+            client.close();
+        }
+    }
+
     /** Processes what the client sent as far as the current state allows. */
     private void drive() {
         while (true) {
@@ -304,6 +323,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         headStart = 0;
+        headBytes = false;
         request = head;
         requestDone = false;
         bodyBytes = 0;
@@ -529,7 +549,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         frontend.forwarding().response(response, false);
         // The client connection ends after this response when the client asked so, or when the server answered
         // before the whole request body arrived (the rest of it would be read as a request).
-        closeAfter = ResponseFraming.prepare(response, head, client10, clientKeepAlive && requestDone);
+        closeAfter = ResponseFraming.prepare(response, head, client10, clientKeepAlive && requestDone && !draining);
         if (log.isDebugEnabled()) {
             log.debug("{}: [{}] {} {} -> {}/{} {}", frontend.name(), requestId, request.method(), request.uri(),
                     route.backend().name(), c.server().name(), code);
@@ -691,7 +711,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private void local(HttpResponseStatus status, String detail) {
         dropUpstream();
         boolean bodyPending = !requestDone && request != null && declaresBody(request);
-        boolean close = !clientKeepAlive || bodyPending;
+        boolean close = !clientKeepAlive || bodyPending || draining;
         if (status.code() >= 500) {
             log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
         }
