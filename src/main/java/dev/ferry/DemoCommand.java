@@ -33,7 +33,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.err.println("ferry: " + e.getMessage());
                 return Ferry.EXIT_CONFIG;
             }
-            return new Service(config, null).runUntilStopped(balancer -> {
+            return new Service(config, null, null).runUntilStopped(balancer -> {
                 StringBuilder s = new StringBuilder("\nFerry demo is running. Demo servers (weights 3, 2, 1):\n");
                 for (DemoHttpServer server : demo.servers()) {
                     s.append("  ").append(server.name()).append("  http://127.0.0.1:")

@@ -6,6 +6,7 @@ import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.runtime.Reloader;
 import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.net.BindException;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
@@ -24,10 +26,13 @@ final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
 
     private final FerryConfig config;
+    private final Path file;
     private final int threads;
 
-    Service(FerryConfig config, Integer threads) {
+    /** @param file where {@code config} came from (re-read on SIGHUP), or null for an embedded configuration */
+    Service(FerryConfig config, Path file, Integer threads) {
         this.config = config;
+        this.file = file;
         this.threads = threads == null ? Transport.defaultThreads() : threads;
     }
 
@@ -51,6 +56,8 @@ final class Service {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Reloader reloader = new Reloader(balancer, file);
+        Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("ferry-reload").start(reloader::reload));
         printStarted(balancer);
         if (started != null) {
             started.accept(balancer);

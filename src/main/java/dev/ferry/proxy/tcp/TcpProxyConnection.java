@@ -48,6 +48,7 @@ final class TcpProxyConnection {
     private static final Logger log = LoggerFactory.getLogger(TcpProxyConnection.class);
 
     private final TcpFrontend frontend;
+    private final TcpFrontend.Settings settings;
     private final Channel client;
     private final Relay clientSide;
     /** The relay of the current server connection; a new one for every connection attempt. */
@@ -68,8 +69,9 @@ final class TcpProxyConnection {
     private long connectStarted;
     private Future<?> idleTimer;
 
-    TcpProxyConnection(TcpFrontend frontend, Channel client) {
+    TcpProxyConnection(TcpFrontend frontend, TcpFrontend.Settings settings, Channel client) {
         this.frontend = frontend;
+        this.settings = settings;
         this.client = client;
         this.clientSide = new Relay(true);
     }
@@ -82,10 +84,10 @@ final class TcpProxyConnection {
     private void accepted() {
         source = (InetSocketAddress) client.remoteAddress();
         destination = (InetSocketAddress) client.localAddress();
-        if (frontend.config().proxyProtocol()) {
+        if (settings.config().proxyProtocol()) {
             awaitingProxyHeader = true;
             idleTimer = client.eventLoop().schedule(this::proxyHeaderTimedOut,
-                    frontend.config().timeouts().requestHeader().toNanos(), TimeUnit.NANOSECONDS);
+                    settings.config().timeouts().requestHeader().toNanos(), TimeUnit.NANOSECONDS);
             client.read();
         } else {
             begin();
@@ -115,12 +117,12 @@ final class TcpProxyConnection {
     }
 
     private void begin() {
-        pick = new PickContext(source, destination, frontend.backend().hashKey().keyOf(source, null), List.of(), 0);
+        pick = new PickContext(source, destination, settings.backend().hashKey().keyOf(source, null), List.of(), 0);
         connectNext();
     }
 
     private void connectNext() {
-        Server chosen = frontend.backend().pick(pick);
+        Server chosen = settings.backend().pick(pick);
         if (chosen == null) {
             refuse(pick.attempt() == 0 ? "no server available" : "no further server to try");
             return;
@@ -129,12 +131,12 @@ final class TcpProxyConnection {
         lease = opened;
         serverSide = new Relay(false);
         connectStarted = System.nanoTime();
-        ChannelFuture connect = frontend.serverBootstrap(client.eventLoop())
+        ChannelFuture connect = settings.serverBootstrap(client.eventLoop())
                 .handler(serverSide)
                 .connect(chosen.address());
         server = connect.channel();
         server.closeFuture().addListener(f -> opened.close());
-        frontend.backend().config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(server, k));
+        settings.backend().config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(server, k));
         connect.addListener(f -> connected(connect, chosen));
     }
 
@@ -146,7 +148,7 @@ final class TcpProxyConnection {
                 return;
             }
             String why = reason(connect.cause());
-            if (pick.attempt() < frontend.backend().config().retries()) {
+            if (pick.attempt() < settings.backend().config().retries()) {
                 log.debug("{}: connect to {} ({}) failed: {}; trying another server",
                         frontend.name(), chosen.name(), chosen.address(), why);
                 frontend.stats().retried();
@@ -167,7 +169,7 @@ final class TcpProxyConnection {
         lastActivity = System.nanoTime();
         chosen.recordLatencyNanos(lastActivity - connectStarted);
         chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
-        scheduleIdleCheck(frontend.idleTimeoutNanos());
+        scheduleIdleCheck(settings.idleTimeoutNanos());
         for (Object msg; (msg = early.poll()) != null; ) {
             clientSide.relay(msg);
         }
@@ -184,7 +186,7 @@ final class TcpProxyConnection {
         releaseEarly();
         frontend.stats().rejectedNoServer();
         log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), Addresses.format(client.remoteAddress()), why,
-                frontend.backend().name());
+                settings.backend().name());
         Transport.reset(client);
     }
 
@@ -210,7 +212,7 @@ final class TcpProxyConnection {
             return;
         }
         long idleFor = System.nanoTime() - lastActivity;
-        long timeout = frontend.idleTimeoutNanos();
+        long timeout = settings.idleTimeoutNanos();
         if (idleFor >= timeout) {
             log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
                     TimeUnit.NANOSECONDS.toMillis(idleFor));
