@@ -1,5 +1,6 @@
 package dev.ferry;
 
+import dev.ferry.admin.AdminServer;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
@@ -53,12 +54,26 @@ final class Service {
             e.problems().forEach(System.err::println);
             return Ferry.EXIT_CONFIG;
         }
+        Reloader reloader = new Reloader(balancer, file);
+        AdminServer admin = null;
+        if (config.admin().isPresent()) {
+            try {
+                admin = AdminServer.start(config, balancer, reloader, Version.current());
+            } catch (ConfigException e) {
+                e.problems().forEach(System.err::println);
+                balancer.close();
+                return Ferry.EXIT_CONFIG;
+            } catch (BindException e) {
+                System.err.println("ferry: " + e.getMessage());
+                balancer.close();
+                return Ferry.EXIT_RUNTIME;
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Reloader reloader = new Reloader(balancer, file);
         Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("ferry-reload").start(reloader::reload));
-        printStarted(balancer);
+        printStarted(balancer, admin);
         if (started != null) {
             started.accept(balancer);
         }
@@ -69,11 +84,14 @@ final class Service {
         }
         log.info("stopping: no new connections; live ones get up to {} ms", config.shutdownGrace().toMillis());
         int cut = balancer.stop(config.shutdownGrace());
+        if (admin != null) {
+            admin.close();
+        }
         printTotals(balancer, cut);
         return Ferry.EXIT_OK;
     }
 
-    private void printStarted(Balancer balancer) {
+    private void printStarted(Balancer balancer, AdminServer admin) {
         StringBuilder s = new StringBuilder();
         s.append("ferry ").append(Version.current()).append(" started (").append(balancer.transport().name())
                 .append(", ").append(threads).append(" event loop").append(threads == 1 ? "" : "s").append(")\n");
@@ -86,6 +104,10 @@ final class Service {
                         backend.servers().size(), backend.servers().size() == 1 ? "" : "s"));
             }
             s.append('\n');
+        }
+        if (admin != null) {
+            String at = "http://" + Addresses.format(admin.address());
+            s.append(String.format("  admin    %s/  (dashboard; API %s/api/v1/status; metrics %s/metrics)%n", at, at, at));
         }
         System.out.print(s);
         System.out.flush();

@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 public final class Demo implements AutoCloseable {
     /** Where the demo's TCP frontend listens. */
     public static final String TCP_LISTEN = "127.0.0.1:8081";
+    /** Where the demo's admin API and dashboard listen. */
+    public static final String ADMIN_LISTEN = "127.0.0.1:9090";
     private static final int[] WEIGHTS = {3, 2, 1};
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -38,10 +40,12 @@ public final class Demo implements AutoCloseable {
     }
 
     /** The demo's configuration, as YAML a person could copy into a file of their own. */
-    public String yaml(String tcpListen) {
+    public String yaml(String tcpListen, String adminListen) {
         StringBuilder y = new StringBuilder()
                 .append("# ferry demo: the embedded default configuration\n")
                 .append("shutdown_grace: 5s\n")
+                .append("admin:\n")
+                .append("  listen: ").append(adminListen).append('\n')
                 .append("frontends:\n")
                 .append("  - name: demo-tcp\n")
                 .append("    listen: ").append(tcpListen).append('\n')
@@ -59,8 +63,8 @@ public final class Demo implements AutoCloseable {
         return y.toString();
     }
 
-    public FerryConfig config(String tcpListen) throws ConfigException {
-        return ConfigLoader.parse(yaml(tcpListen), Path.of("<demo>"));
+    public FerryConfig config(String tcpListen, String adminListen) throws ConfigException {
+        return ConfigLoader.parse(yaml(tcpListen, adminListen), Path.of("<demo>"));
     }
 
     @Override

@@ -21,7 +21,6 @@ public final class FeatureGate {
     /** Throws when {@code config} uses a feature this version does not have; lists every such key. */
     public static void check(FerryConfig config) throws ConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
-        config.admin().ifPresent(a -> problems.add(missing(config, "admin", "the admin API")));
         for (int i = 0; i < config.frontends().size(); i++) {
             FrontendConfig f = config.frontends().get(i);
             String at = "frontends[" + i + "]";
