@@ -1,5 +1,8 @@
 package dev.ferry.runtime;
 
+import dev.ferry.accesslog.AccessLog;
+import dev.ferry.accesslog.AsyncAccessLog;
+import dev.ferry.accesslog.SwitchableAccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
@@ -11,6 +14,7 @@ import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -37,6 +41,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     private final Transport transport;
+    private final SwitchableAccessLog accessLog = new SwitchableAccessLog();
     private final long startedNanos = System.nanoTime();
     private volatile State state;
     /** Frontends taken out by a reload: no longer listening, their connections still draining. */
@@ -61,6 +66,7 @@ public final class Balancer implements AutoCloseable {
         List<Frontend> frontends = new ArrayList<>();
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
         try {
+            accessLog.switchTo(openAccessLog(config));
             for (BackendConfig bc : config.backends()) {
                 backends.put(bc.name(), new Backend(bc));
             }
@@ -69,8 +75,9 @@ public final class Balancer implements AutoCloseable {
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
             }
-        } catch (BindException | RuntimeException e) {
+        } catch (BindException | ConfigException | RuntimeException e) {
             frontends.forEach(Frontend::stopAccepting);
+            accessLog.close();
             transport.close();
             stopped = true;
             throw e;
@@ -79,7 +86,20 @@ public final class Balancer implements AutoCloseable {
     }
 
     private Frontend create(FrontendConfig fc, Map<String, Backend> backends) {
-        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);
+        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog);
+    }
+
+    private static AccessLog openAccessLog(FerryConfig config) throws ConfigException {
+        if (config.accessLog().isEmpty()) {
+            return AccessLog.NONE;
+        }
+        try {
+            return AsyncAccessLog.open(config.accessLog().get());
+        } catch (IOException e) {
+            throw new ConfigException(List.of(config.problem("access_log.path",
+                    "cannot open " + config.accessLog().get().path().map(Object::toString).orElse("stdout")
+                            + " for appending: " + e.getMessage())));
+        }
     }
 
     /**
@@ -113,6 +133,8 @@ public final class Balancer implements AutoCloseable {
             }
         }
 
+        AccessLog nextLog = next.accessLog().equals(now.config().accessLog()) ? null : openAccessLog(next);
+
         // 1. Backends: build new ones aside; existing ones are reconfigured only after every bind below succeeded.
         Map<String, Backend> backends = new LinkedHashMap<>();
         for (BackendConfig bc : next.backends()) {
@@ -131,6 +153,9 @@ public final class Balancer implements AutoCloseable {
                     startedAt.put(fc.name(), fresh.start());
                 } catch (BindException | RuntimeException e) {
                     started.values().forEach(Frontend::stopAccepting);
+                    if (nextLog != null) {
+                        nextLog.close();
+                    }
                     throw e;
                 }
                 started.put(fc.name(), fresh);
@@ -138,6 +163,11 @@ public final class Balancer implements AutoCloseable {
         }
 
         // 3. Commit: reconfigure what stays, swap in what is new, retire what went.
+        if (nextLog != null) {
+            accessLog.switchTo(nextLog);
+            report.add("access log: " + next.accessLog().map(a -> a.path().map(Object::toString).orElse("stdout"))
+                    .orElse("off"));
+        }
         for (BackendConfig bc : next.backends()) {
             Backend b = backends.get(bc.name());
             if (now.backends().containsKey(bc.name())) {
@@ -278,5 +308,6 @@ public final class Balancer implements AutoCloseable {
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
         transport.close();
+        accessLog.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.proxy.tcp;
 
+import dev.ferry.accesslog.AccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FrontendConfig;
@@ -44,8 +45,9 @@ public final class TcpFrontend implements Frontend {
      * What a connection needs from its frontend, fixed when the connection is accepted: a reload publishes new
      * settings for new connections while live ones keep theirs.
      */
-    record Settings(FrontendConfig config, Backend backend, long idleTimeoutNanos, Bootstrap serverBootstrap) {
-        static Settings of(FrontendConfig config, Backend backend, Transport transport) {
+    record Settings(FrontendConfig config, Backend backend, long idleTimeoutNanos, Bootstrap serverBootstrap,
+                    AccessLog accessLog) {
+        static Settings of(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
             BackendConfig bc = backend.config();
             long idle = Math.min(config.timeouts().clientIdle().toNanos(), bc.timeouts().serverIdle().toNanos());
             Bootstrap bootstrap = new Bootstrap()
@@ -56,7 +58,7 @@ public final class TcpFrontend implements Frontend {
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                             (int) Math.min(Integer.MAX_VALUE, bc.timeouts().connect().toMillis()));
-            return new Settings(config, backend, idle, bootstrap);
+            return new Settings(config, backend, idle, bootstrap, accessLog);
         }
 
         /** A bootstrap for a server connection on {@code loop}, the loop of the client connection it serves. */
@@ -67,16 +69,18 @@ public final class TcpFrontend implements Frontend {
 
     private final String name;
     private final Transport transport;
+    private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private volatile Settings settings;
     private volatile ConnectionLimiter limiter;
     private volatile Channel listener;
 
-    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport) {
+    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
         this.name = config.name();
         this.transport = transport;
-        this.settings = Settings.of(config, backend, transport);
+        this.accessLog = accessLog;
+        this.settings = Settings.of(config, backend, transport, accessLog);
     }
 
     @Override
@@ -115,7 +119,7 @@ public final class TcpFrontend implements Frontend {
 
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
-        settings = Settings.of(next, backends.get(next.backend().orElseThrow()), transport);
+        settings = Settings.of(next, backends.get(next.backend().orElseThrow()), transport, accessLog);
         ConnectionLimiter l = limiter;
         if (l != null) {
             l.setMax(next.maxConnections());

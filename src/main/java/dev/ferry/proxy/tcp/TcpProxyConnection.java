@@ -1,5 +1,6 @@
 package dev.ferry.proxy.tcp;
 
+import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
@@ -67,6 +68,12 @@ final class TcpProxyConnection {
     private boolean closing;
     private long lastActivity;
     private long connectStarted;
+    private final long acceptedNanos = System.nanoTime();
+    private long connectNanos = -1;
+    private long bytesFromClient;
+    private long bytesToClient;
+    /** How the connection ended, for the access log: the first cause seen wins. */
+    private String termination;
     private Future<?> idleTimer;
 
     TcpProxyConnection(TcpFrontend frontend, TcpFrontend.Settings settings, Channel client) {
@@ -111,6 +118,7 @@ final class TcpProxyConnection {
 
     private void proxyHeaderTimedOut() {
         if (awaitingProxyHeader) {
+            ended("proxy_header_timeout");
             log.debug("{}: no PROXY header from {} in time", frontend.name(), Addresses.format(client.remoteAddress()));
             client.close();
         }
@@ -167,7 +175,8 @@ final class TcpProxyConnection {
         lease.activate();
         // At layer 4 the only latency Ferry sees is the connect time: that is what ewma compares.
         lastActivity = System.nanoTime();
-        chosen.recordLatencyNanos(lastActivity - connectStarted);
+        connectNanos = lastActivity - connectStarted;
+        chosen.recordLatencyNanos(connectNanos);
         chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
         scheduleIdleCheck(settings.idleTimeoutNanos());
         for (Object msg; (msg = early.poll()) != null; ) {
@@ -182,7 +191,25 @@ final class TcpProxyConnection {
         server.read();
     }
 
+    private void ended(String why) {
+        if (termination == null) {
+            termination = why;
+        }
+    }
+
+    /** Reports the finished connection to the access log; called once, when the client socket has closed. */
+    private void logAccess() {
+        Server server = lease == null ? null : lease.server();
+        long now = System.nanoTime();
+        settings.accessLog().log(new AccessRecord(System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - acceptedNanos),
+                source == null ? Addresses.format(client.remoteAddress()) : Addresses.format(source), frontend.name(),
+                settings.backend().name(), server == null ? "-" : server.name(), 0, "-", bytesFromClient, bytesToClient,
+                connectNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(connectNanos),
+                TimeUnit.NANOSECONDS.toMillis(now - acceptedNanos), termination == null ? "closed" : termination, "-"));
+    }
+
     private void refuse(String why) {
+        ended("no_server");
         releaseEarly();
         frontend.stats().rejectedNoServer();
         log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), Addresses.format(client.remoteAddress()), why,
@@ -214,6 +241,7 @@ final class TcpProxyConnection {
         long idleFor = System.nanoTime() - lastActivity;
         long timeout = settings.idleTimeoutNanos();
         if (idleFor >= timeout) {
+            ended("idle_timeout");
             log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
                     TimeUnit.NANOSECONDS.toMillis(idleFor));
             closeBoth();
@@ -302,9 +330,11 @@ final class TcpProxyConnection {
             }
             int bytes = ((ByteBuf) msg).readableBytes();
             if (fromClient) {
+                bytesFromClient += bytes;
                 frontend.stats().addBytesFromClient(bytes);
                 lease.server().addBytesOut(bytes);
             } else {
+                bytesToClient += bytes;
                 frontend.stats().addBytesToClient(bytes);
                 lease.server().addBytesIn(bytes);
             }
@@ -352,6 +382,7 @@ final class TcpProxyConnection {
                 return;
             }
             inputEnded = true;
+            ended(fromClient ? "client_closed" : "server_closed");
             if (connected) {
                 passEof();
             }
@@ -379,6 +410,9 @@ final class TcpProxyConnection {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel() == client) {
                 releaseEarly();
+                if (settings.accessLog().enabled()) {
+                    logAccess();
+                }
                 if (idleTimer != null) {
                     idleTimer.cancel(false);
                 }
@@ -402,6 +436,7 @@ final class TcpProxyConnection {
                 log.debug("{}: {} side of {} failed: {}", frontend.name(), fromClient ? "client" : "server",
                         client.remoteAddress(), cause.getMessage());
                 resetting = true;
+                ended(fromClient ? "client_reset" : "server_reset");
                 if (!fromClient && lease != null) {
                     lease.server().recordFailure();
                 }
@@ -410,6 +445,7 @@ final class TcpProxyConnection {
                 }
                 Transport.reset(ctx.channel());
             } else if (cause instanceof DecoderException && awaitingProxyHeader) {
+                ended("bad_proxy_header");
                 log.debug("{}: bad PROXY header from {}: {}", frontend.name(), Addresses.format(client.remoteAddress()),
                         reason(cause));
                 awaitingProxyHeader = false;
