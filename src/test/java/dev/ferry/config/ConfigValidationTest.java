@@ -66,7 +66,7 @@ class ConfigValidationTest {
                 """ + POOL;
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 1, "colour", "colour",
-                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, dns"));
+                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, access_log, dns"));
     }
 
     @Test
