@@ -15,6 +15,9 @@ import java.util.List;
  * every {@link #update} the cursor goes back to the start, {@code di} and {@code mw} are recomputed and {@code cw}
  * is adjusted as IPVS does (spec §2.2, "On any server add, remove or weight update").
  *
+ * <p>A server to avoid ({@link PickContext#avoid()}) is passed over exactly like an overloaded one, so a retry
+ * advances the cursor and {@code cw} as IPVS would advance them past an overloaded server.
+ *
  * <p>Threading: {@link #pick} and {@link #update} hold this scheduler's monitor; a pick is O(n) amortised.
  */
 public final class WeightedRoundRobinScheduler implements Scheduler {
