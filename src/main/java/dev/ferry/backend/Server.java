@@ -42,6 +42,7 @@ public final class Server {
     private final LongAdder failures = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
+    private final PeakEwma latency = new PeakEwma(PeakEwma.DEFAULT_DECAY_NANOS);
 
     Server(Backend backend, String name, InetSocketAddress address, int configuredWeight, int maxConnections,
            Optional<ProxyProtocolVersion> sendProxy) {
@@ -180,6 +181,19 @@ public final class Server {
     /** Bytes sent to this server. */
     public void addBytesOut(long n) {
         bytesOut.add(n);
+    }
+
+    /**
+     * Records how long the server took to answer (layer 7: request sent to response head; layer 4: connect time),
+     * for the {@code ewma} scheduler. Any thread; lock-free.
+     */
+    public void recordLatencyNanos(long latencyNanos) {
+        latency.record(latencyNanos, System.nanoTime());
+    }
+
+    /** The peak-EWMA of the recorded latencies, on the {@link System#nanoTime()} clock. */
+    public PeakEwma latency() {
+        return latency;
     }
 
     /** Counts a failure to connect or a connection the server broke. */

@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * bracketed IPv6 literal or a DNS name; nothing is resolved here. Stateless and thread-safe.
  */
 public final class Addresses {
-    private static final Pattern DNS_NAME = Pattern.compile(
-            "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
+    private static final String LABEL = "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?";
+    private static final Pattern DNS_NAME = Pattern.compile("(?=.{1,253}$)" + LABEL + "(?:\\." + LABEL + ")*\\.?");
     private static final Pattern DOTTED_NUMBERS = Pattern.compile("[0-9.]+");
     private static final Pattern IPV4 = Pattern.compile(
             "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
@@ -61,8 +61,8 @@ public final class Addresses {
             host = trimmed.substring(0, colon);
             port = trimmed.substring(colon + 1);
             if (host.indexOf(':') >= 0) {
-                throw new IllegalArgumentException("'" + text + "' looks like an IPv6 address without brackets; write it as ["
-                        + host + "]:" + port);
+                throw new IllegalArgumentException("'" + text
+                        + "' looks like an IPv6 address without brackets; write it as [" + host + "]:" + port);
             }
             if (host.isEmpty()) {
                 throw new IllegalArgumentException("'" + text + "' has no host; " + form
@@ -70,7 +70,8 @@ public final class Addresses {
             }
             if (DOTTED_NUMBERS.matcher(host).matches()) {
                 if (!IPV4.matcher(host).matches()) {
-                    throw new IllegalArgumentException("'" + host + "' in '" + text + "' is not an IPv4 address; " + form);
+                    throw new IllegalArgumentException(
+                            "'" + host + "' in '" + text + "' is not an IPv4 address; " + form);
                 }
             } else if (!DNS_NAME.matcher(host).matches()) {
                 throw new IllegalArgumentException("'" + host + "' in '" + text
@@ -100,7 +101,8 @@ public final class Addresses {
         }
         int value = Integer.parseInt(port);
         if (value < lowestPort || value > 65535) {
-            throw new IllegalArgumentException("port " + value + " in '" + text + "' is out of range; ports are " + range);
+            throw new IllegalArgumentException(
+                    "port " + value + " in '" + text + "' is out of range; ports are " + range);
         }
         return value;
     }

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param healthCheck  active check; empty = servers assumed up
  * @param outlier      passive health; empty = off
  * @param slowStart    weight ramp after a server comes up; zero = off (key {@code slow_start})
- * @param feedback     LVS dynamic feedback; empty = off
+ * @param feedback     LVS dynamic feedback; empty = off (also when the file says {@code enabled: false}, so a present
+ *                     value always has {@code enabled()} true)
  * @param retries      further servers tried when connecting fails (default 2)
  * @param timeouts     server-side timeouts
  * @param tcpKeepalive SO_KEEPALIVE settings for connections to servers and from clients (key {@code tcp_keepalive})

@@ -1,5 +1,7 @@
 package dev.ferry.config;
 
+import dev.ferry.schedule.hash.HashKeys;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /** Reads one entry of {@code backends:} into a {@link BackendConfig}: servers, scheduler and policies. */
 final class BackendReader {
@@ -23,8 +24,8 @@ final class BackendReader {
     static final int DEFAULT_MAX_EJECTED_PERCENT = 50;
     static final Duration DEFAULT_FEEDBACK_INTERVAL = Duration.ofSeconds(10);
     static final int DEFAULT_AGENT_PORT = 9777;
-    private static final Pattern HASH_KEY = Pattern.compile("source_ip|source_ip_port|uri|(header|cookie):[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Map<String, ProxyProtocolVersion> PROXY_VERSIONS = YamlMap.choicesOf(ProxyProtocolVersion.class);
+    private static final Map<String, ProxyProtocolVersion> PROXY_VERSIONS =
+            YamlMap.choicesOf(ProxyProtocolVersion.class);
     private static final Duration POSITIVE = Duration.ofMillis(1);
     private static final Duration ONE_SECOND = Duration.ofSeconds(1);
     // Linux caps TCP_KEEPIDLE and TCP_KEEPINTVL at 32767 seconds and TCP_KEEPCNT at 127.
@@ -47,10 +48,7 @@ final class BackendReader {
         }
         SchedulerConfig scheduler = schedulerReader.read(b);
         String hashKey = b.text("hash_key", "a hash key such as source_ip").orElse(BackendConfig.DEFAULT_HASH_KEY);
-        if (!HASH_KEY.matcher(hashKey).matches()) {
-            b.problem("hash_key", "'" + hashKey + "' is not allowed; allowed: source_ip, source_ip_port, uri, "
-                    + "header:NAME, cookie:NAME");
-        }
+        HashKeys.problem(hashKey).ifPresent(p -> b.problem("hash_key", p));
         List<ServerConfig> servers = servers(b);
         Optional<HealthCheckConfig> healthCheck = b.map("health_check", HealthCheckReader.KEYS)
                 .map(HealthCheckReader::read);
@@ -78,8 +76,9 @@ final class BackendReader {
             String earlier = seen.putIfAbsent(server.name(), s.path());
             if (earlier != null) {
                 String key = s.has("name") ? "name" : "address";
+                String why = s.has("name") ? "" : " (a server without name: is named by its address)";
                 s.problem(key, "duplicate server name '" + server.name() + "' in this backend; " + earlier
-                        + " already uses it" + (s.has("name") ? "" : " (a server without name: is named by its address)"));
+                        + " already uses it" + why);
             }
         }
         if (!b.has("servers")) {

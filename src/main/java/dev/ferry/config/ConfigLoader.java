@@ -48,10 +48,16 @@ public final class ConfigLoader {
      * @throws ConfigException with every problem found, including "cannot read FILE: no such file"
      */
     public static FerryConfig load(Path file) throws ConfigException {
+        return load(file, Schedulers::problems);
+    }
+
+    /** {@link #load(Path)} with the scheduler registry's check replaced, for tests. */
+    static FerryConfig load(Path file, Function<SchedulerConfig, List<String>> schedulerProblems)
+            throws ConfigException {
         Problems problems = new Problems(file.toString());
         Optional<String> text = read(file, problems);
         problems.throwIfAny();
-        return parse(text.orElseThrow(), file);
+        return parse(text.orElseThrow(), file, schedulerProblems);
     }
 
     /**

@@ -57,7 +57,7 @@ final class ConfigReader {
         }
         Duration shutdownGrace = t.duration("shutdown_grace", FerryConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
         crossChecks.finish();
-        return Optional.of(new FerryConfig(source, admin, frontends, backends, shutdownGrace));
+        return Optional.of(new FerryConfig(source, admin, frontends, backends, shutdownGrace, problems.positions()));
     }
 
     private AdminConfig admin(YamlMap a) {

@@ -54,8 +54,10 @@ final class CrossChecks {
             for (Listener earlier : listeners) {
                 if (earlier.udp() == udp && earlier.address().port() == address.port()
                         && overlap(earlier.address().host(), address.host())) {
-                    problems.add(node, key, address + " is already bound by " + earlier.site().where()
-                            + " (" + earlier.address() + "); each " + (udp ? "udp" : "tcp")
+                    String clash = earlier.address().equals(address)
+                            ? " is already used by " + earlier.site().where()
+                            : " overlaps " + earlier.site().where() + ", which listens on " + earlier.address();
+                    problems.add(node, key, address + clash + "; each " + (udp ? "udp" : "tcp")
                             + " address and port can be listened on once");
                     return;
                 }

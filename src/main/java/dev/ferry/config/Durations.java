@@ -8,11 +8,13 @@ import java.util.regex.Pattern;
 /**
  * Parses durations as the configuration writes them: a number and a unit, {@code 250ms}, {@code 2s}, {@code 1m},
  * {@code 1h}. The number may have a fraction ({@code 1.5s}) as long as the result is a whole number of milliseconds;
- * {@code 0} needs no unit. Compound forms ({@code 1m30s}), negative values and other units are refused, so a typo
- * never turns into a surprising value. Stateless and thread-safe.
+ * {@code 0} needs no unit. Compound forms ({@code 1m30s}: the message offers {@code 90s}), negative values and other
+ * units are refused, so a typo never turns into a surprising value. Stateless and thread-safe.
  */
 public final class Durations {
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+    private static final Pattern COMPOUND = Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h)){2,}");
+    private static final Pattern PART = Pattern.compile("\\d+(?:\\.\\d+)?(?:ms|s|m|h)");
     private static final String ALLOWED = "write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m";
 
     private Durations() {
@@ -35,6 +37,13 @@ public final class Durations {
         if (!m.matches()) {
             if (trimmed.matches("\\d+(\\.\\d+)?")) {
                 throw new IllegalArgumentException("'" + text + "' has no unit; " + ALLOWED);
+            }
+            if (trimmed.startsWith("-") && FORM.matcher(trimmed.substring(1)).matches()) {
+                throw new IllegalArgumentException("'" + text + "' is negative; durations are 0 or more");
+            }
+            if (COMPOUND.matcher(trimmed).matches()) {
+                throw new IllegalArgumentException("'" + text + "' combines units; write it with one unit, as "
+                        + format(sumOfParts(trimmed)));
             }
             throw new IllegalArgumentException("'" + text + "' is not a duration; " + ALLOWED);
         }
@@ -66,6 +75,15 @@ public final class Durations {
             return millis / 1_000 + "s";
         }
         return millis + "ms";
+    }
+
+    private static Duration sumOfParts(String compound) {
+        Duration sum = Duration.ZERO;
+        Matcher part = PART.matcher(compound);
+        while (part.find()) {
+            sum = sum.plus(parse(part.group()));
+        }
+        return sum;
     }
 
     private static long millisPer(String unit) {

@@ -3,6 +3,7 @@ package dev.ferry.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -14,14 +15,43 @@ import java.util.Optional;
  * @param frontends     where traffic enters, in file order
  * @param backends      server pools, in file order
  * @param shutdownGrace how long SIGTERM waits for live connections before closing them (key {@code shutdown_grace})
+ * @param positions     where each key was written, for placing problems found after loading; not part of
+ *                      {@link #equals}: two files that configure the same thing are equal however they are laid out
  */
 public record FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
-                          List<BackendConfig> backends, Duration shutdownGrace) {
+                          List<BackendConfig> backends, Duration shutdownGrace, KeyPositions positions) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     public FerryConfig {
         frontends = List.copyOf(frontends);
         backends = List.copyOf(backends);
+    }
+
+    /** A configuration built in code, with no file positions. */
+    public FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
+                       List<BackendConfig> backends, Duration shutdownGrace) {
+        this(source, admin, frontends, backends, shutdownGrace, KeyPositions.NONE);
+    }
+
+    /**
+     * A problem about {@code keyPath} placed where the file wrote that key (or its closest written parent, for a
+     * defaulted key); line and column are 0 when the configuration was not read from a file.
+     */
+    public ConfigProblem problem(String keyPath, String message) {
+        KeyPositions.Position at = positions.of(keyPath).orElse(new KeyPositions.Position(0, 0));
+        return new ConfigProblem(source.toString(), at.line(), at.column(), keyPath, message);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FerryConfig c && source.equals(c.source) && admin.equals(c.admin)
+                && frontends.equals(c.frontends) && backends.equals(c.backends)
+                && shutdownGrace.equals(c.shutdownGrace);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(source, admin, frontends, backends, shutdownGrace);
     }
 
     public Optional<BackendConfig> backend(String name) {

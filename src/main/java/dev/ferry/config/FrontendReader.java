@@ -35,7 +35,10 @@ final class FrontendReader {
         } else if (!f.has("name")) {
             f.missing("name", "every frontend needs a unique name");
         }
-        Mode mode = f.choice("mode", MODES).orElse(Mode.TCP);
+        Optional<Mode> chosen = f.choice("mode", MODES);
+        Mode mode = chosen.orElse(Mode.TCP);
+        // With a misspelt mode, rules that depend on it would only add noise to the one real mistake.
+        boolean modeKnown = chosen.isPresent() || !f.has("mode");
         HostPort listen = f.address("listen", true).orElse(null);
         if (listen != null) {
             crossChecks.listen(listen, mode == Mode.UDP, f.value("listen").orElseThrow(), f.keyPath("listen"));
@@ -43,16 +46,16 @@ final class FrontendReader {
             f.missing("listen", "every frontend needs an address to listen on, e.g. 0.0.0.0:8080");
         }
         Optional<TlsConfig> tls = f.map("tls", TLS_KEYS).map(this::tls);
-        if (tls.isPresent() && mode == Mode.UDP) {
+        if (tls.isPresent() && mode == Mode.UDP && modeKnown) {
             f.problem("tls", "tls applies only to tcp and http frontends");
         }
         boolean proxyProtocol = f.bool("proxy_protocol", false);
-        if (proxyProtocol && mode == Mode.UDP) {
+        if (proxyProtocol && mode == Mode.UDP && modeKnown) {
             f.problem("proxy_protocol", "proxy_protocol applies only to tcp and http frontends");
         }
         List<RouteConfig> routes = List.of();
         if (f.has("routes")) {
-            if (mode == Mode.HTTP) {
+            if (mode == Mode.HTTP || !modeKnown) {
                 routes = routeReader.readAll(f);
             } else {
                 f.problem("routes", "routes apply only to http frontends; a " + mode.key()
@@ -61,11 +64,13 @@ final class FrontendReader {
         }
         Optional<String> backend = f.name("backend");
         backend.ifPresent(b -> crossChecks.backendReference(b, f.value("backend").orElseThrow(), f.keyPath("backend")));
-        if (!f.has("backend")) {
+        if (!f.has("backend") && modeKnown) {
             if (mode != Mode.HTTP) {
                 f.missing("backend", "a " + mode.key() + " frontend needs the backend it sends traffic to");
             } else if (!f.has("routes")) {
                 f.missing("routes", "an http frontend needs routes:, a backend: for every request, or both");
+            } else if (f.isEmptyList("routes")) {
+                f.problem("routes", "is empty; an http frontend needs routes:, a backend: for every request, or both");
             }
         }
         int maxConnections = f.integer("max_connections", FrontendConfig.DEFAULT_MAX_CONNECTIONS, 0, Integer.MAX_VALUE);
@@ -73,7 +78,7 @@ final class FrontendReader {
                 .orElse(FrontendTimeouts.DEFAULTS);
         UdpOptions udp = f.map("udp", UDP_KEYS).map(u -> new UdpOptions(u.bool("per_datagram", false)))
                 .orElse(UdpOptions.DEFAULTS);
-        if (f.has("udp") && mode != Mode.UDP) {
+        if (f.has("udp") && mode != Mode.UDP && modeKnown) {
             f.problem("udp", "udp: options apply only to udp frontends");
         }
         return new FrontendConfig(name, listen, mode, tls, proxyProtocol, routes, backend, maxConnections, timeouts,

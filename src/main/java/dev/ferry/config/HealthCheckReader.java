@@ -30,8 +30,10 @@ final class HealthCheckReader {
     }
 
     static HealthCheckConfig read(YamlMap h) {
-        HealthCheckConfig.Type type = h.choice("type", TYPES).orElse(HealthCheckConfig.Type.TCP);
-        if (type != HealthCheckConfig.Type.HTTP) {
+        Optional<HealthCheckConfig.Type> chosen = h.choice("type", TYPES);
+        HealthCheckConfig.Type type = chosen.orElse(HealthCheckConfig.Type.TCP);
+        boolean typeKnown = chosen.isPresent() || !h.has("type");
+        if (type != HealthCheckConfig.Type.HTTP && typeKnown) {
             for (String key : HTTP_ONLY) {
                 if (h.has(key)) {
                     h.problem(key, key + " applies only to type http; this check is type "

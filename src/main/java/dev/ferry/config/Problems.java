@@ -5,12 +5,18 @@ import org.yaml.snakeyaml.nodes.Node;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Collects the problems found in one file, each placed at a YAML node's start. Used by one thread at a time. */
+/**
+ * Collects the problems found in one file, each placed at a YAML node's start, and remembers where each key was
+ * written so that checks made after loading can be placed too ({@link KeyPositions}). Used by one thread at a time.
+ */
 final class Problems {
     private final String file;
     private final List<ConfigProblem> found = new ArrayList<>();
+    private final Map<String, KeyPositions.Position> positions = new HashMap<>();
 
     Problems(String file) {
         this.file = file;
@@ -33,6 +39,16 @@ final class Problems {
     /** Records a problem with no place in the file, such as an unreadable file. */
     void addUnplaced(String message) {
         found.add(new ConfigProblem(file, 0, 0, "", message));
+    }
+
+    /** Remembers that {@code keyPath} was written at {@code node}; the first place given for a path stays. */
+    void wrote(String keyPath, Node node) {
+        Mark mark = node.getStartMark();
+        positions.putIfAbsent(keyPath, new KeyPositions.Position(mark.getLine() + 1, mark.getColumn() + 1));
+    }
+
+    KeyPositions positions() {
+        return new KeyPositions(positions);
     }
 
     boolean isEmpty() {

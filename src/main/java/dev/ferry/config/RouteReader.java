@@ -29,7 +29,7 @@ final class RouteReader {
         String catchAll = null;
         for (YamlMap route : frontend.mapList("routes", KEYS)) {
             if (catchAll != null) {
-                route.problems().add(route.node(), route.path(), "this route can never match: " + catchAll
+                route.problemHere("this route can never match: " + catchAll
                         + " before it matches every request; put the route without match: last");
             }
             RouteConfig config = readRoute(route);
@@ -56,8 +56,10 @@ final class RouteReader {
     private Optional<RouteConfig.Match> match(YamlMap m) {
         Optional<String> host = m.text("host", "a host name such as api.example.com or *.example.com")
                 .filter(h -> valid(m, "host", HOST.matcher(h).matches(),
-                        "'" + h + "' is not a host; write a name such as api.example.com, or *.example.com for subdomains"));
-        Optional<String> pathPrefix = m.text("path_prefix", "a path such as /v1/").filter(p -> path(m, "path_prefix", p));
+                        "'" + h + "' is not a host; write a name such as api.example.com, or *.example.com for "
+                                + "subdomains"));
+        Optional<String> pathPrefix = m.text("path_prefix", "a path such as /v1/")
+                .filter(p -> path(m, "path_prefix", p));
         Optional<String> path = m.text("path", "a path such as /health").filter(p -> path(m, "path", p));
         Optional<String> pathRegex = m.text("path_regex", "a regular expression").filter(r -> regex(m, r));
         List<String> methods = new ArrayList<>();

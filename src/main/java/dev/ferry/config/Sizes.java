@@ -1,6 +1,7 @@
 package dev.ferry.config;
 
 import java.math.BigDecimal;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,7 +14,8 @@ import java.util.regex.Pattern;
 public final class Sizes {
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(B|KiB|MiB|GiB)?");
     private static final Pattern DECIMAL_UNIT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kKmMgG])[bB]?");
-    private static final String ALLOWED = "write bytes, or a number and a unit (B, KiB, MiB or GiB), e.g. 4096, 16KiB, 1MiB";
+    private static final String ALLOWED =
+            "write bytes, or a number and a unit (B, KiB, MiB or GiB), e.g. 4096, 16KiB, 1MiB";
 
     private Sizes() {
     }
@@ -32,7 +34,7 @@ public final class Sizes {
         if (!m.matches()) {
             Matcher decimal = DECIMAL_UNIT.matcher(trimmed);
             if (decimal.matches()) {
-                String binary = decimal.group(1) + decimal.group(2).toUpperCase(java.util.Locale.ROOT) + "iB";
+                String binary = decimal.group(1) + decimal.group(2).toUpperCase(Locale.ROOT) + "iB";
                 throw new IllegalArgumentException("'" + text + "' uses a decimal unit; sizes use binary units, write "
                         + binary + " for " + decimal.group(1) + " x " + multiplierText(decimal.group(2)) + " bytes");
             }
@@ -63,7 +65,7 @@ public final class Sizes {
     }
 
     private static String multiplierText(String letter) {
-        return switch (letter.toUpperCase(java.util.Locale.ROOT)) {
+        return switch (letter.toUpperCase(Locale.ROOT)) {
             case "K" -> "1024";
             case "M" -> "1024^2";
             default -> "1024^3";

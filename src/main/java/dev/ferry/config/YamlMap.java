@@ -9,8 +9,11 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,6 +28,7 @@ import java.util.regex.Pattern;
  */
 final class YamlMap {
     private static final Pattern WHOLE_NUMBER = Pattern.compile("[-+]?[0-9]+");
+    private static final String EXPECTED_MAPPING = "expected a mapping (key: value lines or { key: value }), found ";
 
     private final MappingNode node;
     private final String path;
@@ -43,11 +47,11 @@ final class YamlMap {
      */
     static Optional<YamlMap> of(Node node, String path, Problems problems, List<String> allowedKeys) {
         if (!(node instanceof MappingNode mapping)) {
-            problems.add(node, path, "expected a mapping (key: value lines or { key: value }), found " + describe(node));
+            problems.add(node, path, EXPECTED_MAPPING + describe(node));
             return Optional.empty();
         }
         YamlMap map = new YamlMap(mapping, path, problems);
-        map.collect(mapping, allowedKeys, true, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        map.collect(mapping, allowedKeys, true, Collections.newSetFromMap(new IdentityHashMap<>()));
         return Optional.of(map);
     }
 
@@ -69,7 +73,7 @@ final class YamlMap {
                 }
                 continue;
             }
-            if (!(keyNode instanceof ScalarNode scalarKey) || scalarKey.getTag().equals(Tag.NULL)) {
+            if (!(keyNode instanceof ScalarNode scalarKey) || isNothing(scalarKey)) {
                 problems.add(keyNode, path, "expected a plain key name, found " + describe(keyNode));
                 continue;
             }
@@ -87,6 +91,7 @@ final class YamlMap {
                 continue;
             }
             entries.put(key, tuple);
+            problems.wrote(keyPath(key), keyNode);
         }
         for (Node source : merged) {
             if (source instanceof MappingNode mergedMapping) {
@@ -98,25 +103,25 @@ final class YamlMap {
         visiting.remove(mapping);
     }
 
-    static String unknownKeyMessage(String key, List<String> allowedKeys) {
+    private static String unknownKeyMessage(String key, List<String> allowedKeys) {
         String hint = Suggestions.closest(key, allowedKeys).map(s -> "; did you mean '" + s + "'?").orElse(";");
         return "unknown key '" + key + "'" + hint + " allowed keys here: " + String.join(", ", allowedKeys);
+    }
+
+    private static boolean isNothing(Node node) {
+        return node instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL);
     }
 
     /** A short description of what a node holds, for "expected X, found Y" messages. */
     static String describe(Node node) {
         if (node instanceof ScalarNode scalar) {
-            return scalar.getTag().equals(Tag.NULL) ? "nothing" : "'" + scalar.getValue() + "'";
+            return isNothing(scalar) ? "nothing" : "'" + scalar.getValue() + "'";
         }
         return node instanceof SequenceNode ? "a list" : "a mapping";
     }
 
     String path() {
         return path;
-    }
-
-    MappingNode node() {
-        return node;
     }
 
     /** The dotted path of {@code key} in this mapping, e.g. {@code backends[0].retries}. */
@@ -159,7 +164,7 @@ final class YamlMap {
             return Optional.empty();
         }
         if (value.get() instanceof ScalarNode scalar) {
-            if (!scalar.getTag().equals(Tag.NULL)) {
+            if (!isNothing(scalar)) {
                 return Optional.of(scalar.getValue());
             }
             // An empty value has its mark after the colon, often at the end of the line; the key is easier to see.
@@ -172,7 +177,7 @@ final class YamlMap {
 
     /** The text of a single value without reporting anything when it is absent or not a single value. */
     Optional<String> quietText(String key) {
-        return value(key).filter(v -> v instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL))
+        return value(key).filter(v -> v instanceof ScalarNode && !isNothing(v))
                 .map(v -> ((ScalarNode) v).getValue());
     }
 
@@ -265,7 +270,7 @@ final class YamlMap {
     static <E extends Enum<E>> Map<String, E> choicesOf(Class<E> type) {
         Map<String, E> choices = new LinkedHashMap<>();
         for (E constant : type.getEnumConstants()) {
-            choices.put(constant.name().toLowerCase(java.util.Locale.ROOT), constant);
+            choices.put(constant.name().toLowerCase(Locale.ROOT), constant);
         }
         return choices;
     }
@@ -277,7 +282,8 @@ final class YamlMap {
             if (value == null) {
                 String hint = Suggestions.closest(text, allowed.keySet()).map(s -> "did you mean '" + s + "'? ")
                         .orElse("");
-                problem(key, "'" + text + "' is not allowed; " + hint + "allowed: " + String.join(", ", allowed.keySet()));
+                problem(key, "'" + text + "' is not allowed; " + hint + "allowed: "
+                        + String.join(", ", allowed.keySet()));
                 return Optional.empty();
             }
             return Optional.of(value);
@@ -286,7 +292,13 @@ final class YamlMap {
 
     /** The nested mapping under {@code key}, with its own allowed keys. */
     Optional<YamlMap> map(String key, List<String> allowedKeys) {
-        return value(key).flatMap(v -> of(v, keyPath(key), problems, allowedKeys));
+        return value(key).flatMap(v -> {
+            if (isNothing(v)) {
+                problems.add(keyNode(key), keyPath(key), EXPECTED_MAPPING + "nothing");
+                return Optional.empty();
+            }
+            return of(v, keyPath(key), problems, allowedKeys);
+        });
     }
 
     /** The items of the list under {@code key}; empty (after reporting) when it is not a list. */
@@ -295,7 +307,8 @@ final class YamlMap {
             if (v instanceof SequenceNode sequence) {
                 return Optional.of(sequence.getValue());
             }
-            problem(key, "expected a list (lines starting with '- ' or [a, b]), found " + describe(v));
+            problems.add(isNothing(v) ? keyNode(key) : v, keyPath(key),
+                    "expected a list (lines starting with '- ' or [a, b]), found " + describe(v));
             return Optional.empty();
         });
     }
@@ -310,7 +323,9 @@ final class YamlMap {
         List<YamlMap> maps = new ArrayList<>();
         List<Node> items = list(key).orElse(List.of());
         for (int i = 0; i < items.size(); i++) {
-            of(items.get(i), keyPath(key) + "[" + i + "]", problems, allowedKeys).ifPresent(maps::add);
+            String itemPath = keyPath(key) + "[" + i + "]";
+            problems.wrote(itemPath, items.get(i));
+            of(items.get(i), itemPath, problems, allowedKeys).ifPresent(maps::add);
         }
         return maps;
     }
@@ -321,7 +336,7 @@ final class YamlMap {
         List<Node> items = list(key).orElse(List.of());
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
-            if (item instanceof ScalarNode scalar && !scalar.getTag().equals(Tag.NULL)) {
+            if (item instanceof ScalarNode scalar && !isNothing(scalar)) {
                 texts.add(scalar.getValue());
             } else {
                 problems.add(item, keyPath(key) + "[" + i + "]", "expected " + expected + ", found " + describe(item));
@@ -341,7 +356,8 @@ final class YamlMap {
         return texts;
     }
 
-    Problems problems() {
-        return problems;
+    /** Records a problem about this mapping as a whole, placed at its start. */
+    void problemHere(String message) {
+        problems.add(node, path, message);
     }
 }

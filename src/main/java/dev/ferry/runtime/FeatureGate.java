@@ -6,7 +6,6 @@ import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.Mode;
-import dev.ferry.config.ServerConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,42 +21,32 @@ public final class FeatureGate {
     /** Throws when {@code config} uses a feature this version does not have; lists every such key. */
     public static void check(FerryConfig config) throws ConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
-        String file = config.source().toString();
-        config.admin().ifPresent(a -> problems.add(missing(file, "admin", "the admin API")));
+        config.admin().ifPresent(a -> problems.add(missing(config, "admin", "the admin API")));
         for (int i = 0; i < config.frontends().size(); i++) {
             FrontendConfig f = config.frontends().get(i);
             String at = "frontends[" + i + "]";
             if (f.mode() != Mode.TCP) {
-                problems.add(new ConfigProblem(file, 0, 0, at + ".mode", "mode " + f.mode().key()
+                problems.add(config.problem(at + ".mode", "mode " + f.mode().key()
                         + " is not available in this version; frontends can use mode tcp"));
             }
             if (f.tls().isPresent()) {
-                problems.add(missing(file, at + ".tls", "TLS termination"));
-            }
-            if (f.proxyProtocol()) {
-                problems.add(missing(file, at + ".proxy_protocol", "accepting the PROXY protocol"));
+                problems.add(missing(config, at + ".tls", "TLS termination"));
             }
         }
         for (int i = 0; i < config.backends().size(); i++) {
             BackendConfig b = config.backends().get(i);
             String at = "backends[" + i + "]";
             if (b.healthCheck().isPresent()) {
-                problems.add(missing(file, at + ".health_check", "active health checking"));
+                problems.add(missing(config, at + ".health_check", "active health checking"));
             }
             if (b.outlier().isPresent()) {
-                problems.add(missing(file, at + ".outlier", "outlier ejection"));
+                problems.add(missing(config, at + ".outlier", "outlier ejection"));
             }
             if (!b.slowStart().isZero()) {
-                problems.add(missing(file, at + ".slow_start", "slow start"));
+                problems.add(missing(config, at + ".slow_start", "slow start"));
             }
             if (b.feedback().filter(fb -> fb.enabled()).isPresent()) {
-                problems.add(missing(file, at + ".feedback", "dynamic feedback"));
-            }
-            for (int j = 0; j < b.servers().size(); j++) {
-                ServerConfig s = b.servers().get(j);
-                if (s.sendProxy().isPresent()) {
-                    problems.add(missing(file, at + ".servers[" + j + "].send_proxy", "sending the PROXY protocol"));
-                }
+                problems.add(missing(config, at + ".feedback", "dynamic feedback"));
             }
         }
         if (!problems.isEmpty()) {
@@ -65,7 +54,7 @@ public final class FeatureGate {
         }
     }
 
-    private static ConfigProblem missing(String file, String key, String feature) {
-        return new ConfigProblem(file, 0, 0, key, feature + " is not available in this version of Ferry; remove the key");
+    private static ConfigProblem missing(FerryConfig config, String key, String feature) {
+        return config.problem(key, feature + " is not available in this version of Ferry; remove the key");
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
  * Base of the least-load schedulers ({@code lc}, {@code wlc}, {@code sed}, {@code nq}, {@code fo}, {@code ovf}):
  * each subclass states its IPVS rule as a {@link LoadOrder}, and this class answers picks with exactly the server
  * IPVS's O(n) scan would return (the first of the best in list order), from a {@link LoadIndexTree} in O(1) per pick
- * (O(k log n) when k servers are to be avoided) and O(log n) per load change.
+ * (O(k log n) when the best server is one of k to avoid) and at most O(log n) per load change.
  *
  * <p>Threading: {@link #pick} and {@link #loadChanged} are lock-free and run on any thread. {@link #update} builds a
  * new tree, publishes it, then replays every match once more so that a load change reported to the old tree while
@@ -30,9 +30,11 @@ public abstract class IndexedLeastLoadScheduler implements Scheduler, LoadOrder 
     @Override
     public final Server pick(PickContext context) {
         LoadIndexTree t = tree;
+        Server best = t.best();
         List<Server> avoid = context.avoid();
-        if (avoid.isEmpty()) {
-            return t.best();
+        if (best == null || avoid.isEmpty() || !context.avoids(best)) {
+            // The first of the best among all servers is also the first of the best among any subset holding it.
+            return best;
         }
         int[] positions = new int[avoid.size()];
         int count = 0;

@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A tournament tree over the positions of one snapshot's servers that holds, for every subtree, the server IPVS's
- * least-load scan would choose among that subtree's servers. A pick reads the root (O(1), or O(k log n) with k
- * servers to avoid); a load change replays the matches on the path from the server's leaf to the root (O(log n)).
+ * least-load scan would choose among that subtree's servers. A pick reads the root (O(1); O(k log n) to avoid k
+ * servers); a load change replays the matches on the path from the server's leaf towards the root (O(log n), and
+ * usually less: the replay stops where the change stops mattering).
  *
  * <p>Layout: an implicit binary tree over {@code leaves} (a power of two, at least 2) positions. Internal node
  * {@code k} (1 &le; k &lt; leaves) has children {@code 2k} and {@code 2k+1}; node {@code leaves + i} is the leaf of
@@ -25,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * f-array technique): if our first CAS fails, another refresh succeeded after our first read; if the second fails
  * too, another refresh R succeeded after our second read started, and R read k after that first success, hence
  * read the children after our own change was already visible below. Either way, once {@code refreshPath} returns,
- * some successful write to every ancestor has seen our change. By induction from the leaves, once load changes stop,
+ * some successful write to every ancestor has seen our change. The walk may stop early: when our own successful
+ * write leaves a node's winner unchanged and that winner is another server, the ancestors' inputs (that node's
+ * winner and its live counters) do not depend on our change at all. By induction from the leaves, once load changes stop,
  * every node holds the exact winner of its subtree under the final counters. While changes are in flight a pick
  * may see a winner that is a few nanoseconds stale, as IPVS's unlocked scan may.
  */
@@ -69,11 +72,19 @@ final class LoadIndexTree {
         return w < 0 ? null : servers[w];
     }
 
-    /** Replays the matches from position {@code i}'s leaf to the root after that server's counters changed. */
+    /**
+     * Replays the matches from position {@code i}'s leaf towards the root after that server's counters changed,
+     * stopping as soon as a replay of ours leaves a node's winner as it was and that winner is another server: then
+     * nothing above can see the change.
+     */
     void refreshPath(int i) {
         for (int k = (leaves + i) >>> 1; k >= 1; k >>>= 1) {
-            if (!refresh(k)) {
-                refresh(k);
+            int outcome = refresh(k, i);
+            if (outcome == LOST) {
+                outcome = refresh(k, i);
+            }
+            if (outcome == HIDDEN) {
+                return;
             }
         }
     }
@@ -81,17 +92,26 @@ final class LoadIndexTree {
     /** Replays every match, bottom-up: catches changes that were reported to an older tree. O(n). */
     void refreshAll() {
         for (int k = leaves - 1; k >= 1; k--) {
-            if (!refresh(k)) {
-                refresh(k);
+            if (refresh(k, -1) == LOST) {
+                refresh(k, -1);
             }
         }
     }
 
-    private boolean refresh(int k) {
+    /** Outcomes of {@link #refresh}: our CAS failed; it succeeded; it succeeded and hid {@code changed} from above. */
+    private static final int LOST = 0;
+    private static final int WRITTEN = 1;
+    private static final int HIDDEN = 2;
+
+    private int refresh(int k, int changed) {
         long old = nodes.get(k);
+        int before = (int) (old & WINNER_MASK) - 1;
         int winner = match(winnerOf(2 * k), winnerOf(2 * k + 1));
         long stamp = (old >>> 32) + 1;
-        return nodes.compareAndSet(k, old, (stamp << 32) | (winner + 1));
+        if (!nodes.compareAndSet(k, old, (stamp << 32) | (winner + 1))) {
+            return LOST;
+        }
+        return winner == before && winner != changed ? HIDDEN : WRITTEN;
     }
 
     private int winnerOf(int node) {

@@ -3,22 +3,30 @@ package dev.ferry.schedule;
 import dev.ferry.backend.BackendSnapshot;
 import dev.ferry.backend.Server;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
 /**
- * IPVS {@code twos}: weighted power of two choices (spec §2.9). Two servers are drawn independently, each with
- * probability proportional to its weight among the eligible ones (not overloaded, weight above 0, not avoided),
- * except that a draw of 0 also lands on the first, as in the kernel ({@code rand % (W+1)}); the second draw is
- * returned only when it is strictly less loaded per unit of weight ({@code w2*oh1 > w1*oh2}), else the first.
+ * IPVS {@code twos}: weighted power of two choices (spec §2.9). Two draws {@code r1, r2} are taken uniformly from
+ * {@code [0, W]}, {@code W} being the sum of the eligible weights (not overloaded, weight above 0, not avoided); each
+ * lands on the first eligible server at which the running sum of weights reaches it (a draw of 0 lands on the first,
+ * as the kernel's {@code rand % (W+1)} does). The second server is returned only when it is strictly less loaded per
+ * unit of weight ({@code w2*oh1 > w1*oh2}), else the first.
  *
- * <p>Threading: lock-free; reads the snapshot and live counters; O(n) per pick as in IPVS. The random source must be
- * safe to use from every event loop at once ({@link ThreadLocalRandom} by default; tests inject a scripted one).
+ * <p>Where IPVS walks the list, this class finds both servers through an {@link EligibleWeightIndex} (O(log n) per
+ * pick plus O(k log n) for k servers to avoid, O(log n) per load change); for the same draws it returns the server
+ * the walk would return. If the index is caught mid-change (a draw finds nothing), the pick falls back to the walk.
+ *
+ * <p>Threading: lock-free. The random source must be safe to use from every event loop at once
+ * ({@link ThreadLocalRandom} by default; tests inject scripted or seeded ones).
  */
 public final class PowerOfTwoChoicesScheduler implements Scheduler {
+    private static final int[] NONE = new int[0];
+
     private final RandomGenerator random;
-    private volatile List<Server> servers = List.of();
+    private volatile EligibleWeightIndex index = new EligibleWeightIndex(List.of());
 
     /** Draws from {@link ThreadLocalRandom}. */
     public PowerOfTwoChoicesScheduler() {
@@ -32,28 +40,90 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
 
     @Override
     public void update(BackendSnapshot snapshot) {
-        servers = snapshot.servers();
+        EligibleWeightIndex next = new EligibleWeightIndex(snapshot.servers());
+        index = next;
+        // A load change that read the old index did so before the line above, so this recount sees it.
+        next.refreshAll();
+    }
+
+    @Override
+    public void loadChanged(Server server) {
+        EligibleWeightIndex idx = index;
+        int i = idx.positionOf(server);
+        if (i >= 0) {
+            idx.refresh(i);
+        }
     }
 
     @Override
     public Server pick(PickContext context) {
-        List<Server> list = servers;
+        EligibleWeightIndex idx = index;
+        int[] avoided = avoidedPositions(idx, context.avoid());
+        long total = idx.total();
+        for (int p : avoided) {
+            total -= idx.countedWeight(p);
+        }
+        if (total <= 0) {
+            return total == 0 ? null : walk(idx, context);
+        }
+        long r1 = random.nextLong(total + 1);
+        long r2 = random.nextLong(total + 1);
+        int i1 = idx.find(Math.max(r1, 1), avoided, avoided.length);
+        int i2 = idx.find(Math.max(r2, 1), avoided, avoided.length);
+        if (i1 < 0 || i2 < 0) {
+            return walk(idx, context, r1, r2);
+        }
+        return better(idx.server(i1), idx.server(i2));
+    }
+
+    /** Positions of the servers to avoid that belong to {@code idx}, sorted, without duplicates. */
+    private static int[] avoidedPositions(EligibleWeightIndex idx, List<Server> avoid) {
+        if (avoid.isEmpty()) {
+            return NONE;
+        }
+        int[] positions = new int[avoid.size()];
+        int count = 0;
+        for (Server s : avoid) {
+            int p = idx.positionOf(s);
+            if (p >= 0) {
+                positions[count++] = p;
+            }
+        }
+        Arrays.sort(positions, 0, count);
+        int unique = 0;
+        for (int k = 0; k < count; k++) {
+            if (unique == 0 || positions[unique - 1] != positions[k]) {
+                positions[unique++] = positions[k];
+            }
+        }
+        return unique == positions.length ? positions : Arrays.copyOf(positions, unique);
+    }
+
+    /** The second choice only when strictly less loaded per unit of weight. */
+    private static Server better(Server choice1, Server choice2) {
+        long w1 = choice1.weight();
+        long w2 = choice2.weight();
+        return w2 * choice1.overhead() > w1 * choice2.overhead() ? choice2 : choice1;
+    }
+
+    /** IPVS's walk with fresh draws, for when the index's sums were caught mid-change. */
+    private Server walk(EligibleWeightIndex idx, PickContext context) {
         long total = 0;
-        for (int i = 0, n = list.size(); i < n; i++) {
-            Server s = list.get(i);
+        for (int i = 0; i < idx.size(); i++) {
+            Server s = idx.server(i);
             if (eligible(s, context)) {
                 total += s.weight();
             }
         }
-        if (total == 0) {
-            return null;
-        }
-        long r1 = random.nextLong(total + 1);
-        long r2 = random.nextLong(total + 1);
+        return total == 0 ? null : walk(idx, context, random.nextLong(total + 1), random.nextLong(total + 1));
+    }
+
+    /** IPVS's walk: each draw lands where the running sum of eligible weights reaches it. */
+    private static Server walk(EligibleWeightIndex idx, PickContext context, long r1, long r2) {
         Server choice1 = null;
         Server choice2 = null;
-        for (int i = 0, n = list.size(); i < n && (choice1 == null || choice2 == null); i++) {
-            Server s = list.get(i);
+        for (int i = 0; i < idx.size() && (choice1 == null || choice2 == null); i++) {
+            Server s = idx.server(i);
             if (!eligible(s, context)) {
                 continue;
             }
@@ -67,12 +137,10 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
             }
         }
         if (choice1 == null || choice2 == null) {
-            // A weight or flag changed under this scan, so the draws outran the servers: no second opinion.
+            // Weights fell under the draws while we walked: settle for the one that landed, if any.
             return choice1 != null ? choice1 : choice2;
         }
-        long w1 = choice1.weight();
-        long w2 = choice2.weight();
-        return w2 * choice1.overhead() > w1 * choice2.overhead() ? choice2 : choice1;
+        return better(choice1, choice2);
     }
 
     private static boolean eligible(Server s, PickContext context) {

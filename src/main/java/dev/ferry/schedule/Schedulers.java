@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The registry of scheduling algorithms by configuration name ({@code rr}, {@code wrr}, ...). One algorithm, one
@@ -25,6 +26,10 @@ public final class Schedulers {
         register("mh", MaglevScheduler.Options::read, MaglevScheduler::new);
         register("lblc", LocalityOptions::read, o -> new LocalityLeastConnectionScheduler(o, System::nanoTime));
         register("lblcr", LocalityOptions::read, o -> new ReplicatedLocalityScheduler(o, System::nanoTime));
+        register("random", WeightedRandomScheduler::new);
+        register("p2c", TwoRandomChoicesScheduler::new);
+        register("ring", ConsistentHashRingScheduler.Options::read, ConsistentHashRingScheduler::new);
+        register("ewma", PeakEwmaScheduler::new);
         FACTORIES.put("rr", config -> new RoundRobinScheduler());
         FACTORIES.put("wrr", config -> new WeightedRoundRobinScheduler());
         FACTORIES.put("lc", config -> new LeastConnectionScheduler());
@@ -66,6 +71,11 @@ public final class Schedulers {
                                      Function<O, Scheduler> factory) {
         FACTORIES.put(name, config -> factory.apply(SchedulerOptions.readValid(config, options)));
         OPTION_CHECKS.put(name, config -> SchedulerOptions.check(config, options));
+    }
+
+    /** Registers a scheduler that takes no options (any option given is reported). */
+    private static void register(String name, Supplier<Scheduler> factory) {
+        register(name, options -> name, ignored -> factory.get());
     }
 
     /** Creates a scheduler; the configuration must have passed {@link #problems(SchedulerConfig)}. */

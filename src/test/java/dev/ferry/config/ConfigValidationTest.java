@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -198,10 +199,10 @@ class ConfigValidationTest {
                 """ + POOL;
 
         assertThat(problems(yaml)).containsExactly(
-                at(yaml, 4, "127.0.0.1:8080", "frontends[1].listen", "127.0.0.1:8080 is already bound by frontends[0].listen (line 3) "
-                        + "(0.0.0.0:8080); each tcp address and port can be listened on once"),
-                at(yaml, 6, "127.0.0.1:9090", "frontends[3].listen", "127.0.0.1:9090 is already bound by admin.listen (line 1) "
-                        + "(127.0.0.1:9090); each tcp address and port can be listened on once"));
+                at(yaml, 4, "127.0.0.1:8080", "frontends[1].listen", "127.0.0.1:8080 overlaps frontends[0].listen "
+                        + "(line 3), which listens on 0.0.0.0:8080; each tcp address and port can be listened on once"),
+                at(yaml, 6, "127.0.0.1:9090", "frontends[3].listen", "127.0.0.1:9090 is already used by admin.listen "
+                        + "(line 1); each tcp address and port can be listened on once"));
     }
 
     @Test
@@ -246,6 +247,35 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 2, "name", "frontends[0].routes",
                 "missing; an http frontend needs routes:, a backend: for every request, or both"));
+    }
+
+    @Test
+    void httpFrontendWithAnEmptyRouteListAndNoBackendIsRefused() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, mode: http, routes: [] } ]
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 1, "[]", "frontends[0].routes",
+                "is empty; an http frontend needs routes:, a backend: for every request, or both"));
+    }
+
+    @Test
+    void aMisspeltModeIsTheOnlyProblemReportedNotItsConsequences() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: htttp
+                    routes: [ { backend: pool } ]
+                """ + POOL + """
+                    health_check: { type: htp, path: /healthz }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 4, "htttp", "frontends[0].mode",
+                        "'htttp' is not allowed; did you mean 'http'? allowed: tcp, udp, http"),
+                at(yaml, 9, "htp", "backends[0].health_check.type",
+                        "'htp' is not allowed; did you mean 'http'? allowed: tcp, http, agent"));
     }
 
     @Test
@@ -356,7 +386,7 @@ class ConfigValidationTest {
         assertThat(problems(yaml)).containsExactly(
                 at(yaml, 1, "htp", "frontends[0].mode", "'htp' is not allowed; did you mean 'http'? allowed: tcp, udp, http"),
                 at(yaml, 4, "header", "backends[0].hash_key",
-                        "'header' is not allowed; allowed: source_ip, source_ip_port, uri, header:NAME, cookie:NAME"),
+                        "unknown hash_key 'header'; allowed: source_ip, source_ip_port, uri, header:NAME, cookie:NAME"),
                 at(yaml, 5, "v3", "backends[0].servers[0].send_proxy", "'v3' is not allowed; did you mean 'v1'? allowed: v1, v2"),
                 at(yaml, 6, "icmp", "backends[0].health_check.type", "'icmp' is not allowed; allowed: tcp, http, agent"));
     }
@@ -433,6 +463,23 @@ class ConfigValidationTest {
     }
 
     @Test
+    void schedulerOptionProblemsFromTheRegistryArePlacedAtTheScheduler() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    scheduler: { name: mh, table_size: 12 }
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+        List<String> registrySays = Schedulers.problems(new SchedulerConfig("mh", Map.of("table_size", "12")));
+
+        assertThat(registrySays).isNotEmpty();
+        assertThatThrownBy(() -> ConfigLoader.parse(yaml, Path.of(FILE)))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyElementsOf(
+                        registrySays.stream().map(m -> at(yaml, 4, "{", "backends[0].scheduler", m)).toList()));
+    }
+
+    @Test
     void schedulerMappingNeedsAName() {
         String yaml = """
                 frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
@@ -458,6 +505,23 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "retries", "backends[0].retries",
                 "expected a whole number, found nothing"));
+    }
+
+    @Test
+    void sectionWithoutValueIsReportedAtItsKey() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    health_check:
+                    servers:
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 4, "health_check", "backends[0].health_check",
+                        "expected a mapping (key: value lines or { key: value }), found nothing"),
+                at(yaml, 5, "servers", "backends[0].servers",
+                        "expected a list (lines starting with '- ' or [a, b]), found nothing"));
     }
 
     @Test

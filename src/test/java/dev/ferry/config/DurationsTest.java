@@ -19,7 +19,7 @@ class DurationsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "s", "2 s", "2S", "-1s", "1m30s", "2d", "1us", "1.s", ".5s", "abc"})
+    @ValueSource(strings = {"", "s", "2 s", "2S", "--1s", "1m 30s", "2d", "1us", "1.s", ".5s", "abc"})
     void refusesOtherForms(String text) {
         assertThatThrownBy(() -> Durations.parse(text)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("'" + text + "' is not a duration; write a number and a unit (ms, s, m or h), "
@@ -30,6 +30,19 @@ class DurationsTest {
     void aBareNumberOtherThanZeroNeedsAUnit() {
         assertThatThrownBy(() -> Durations.parse("30")).hasMessage(
                 "'30' has no unit; write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m");
+    }
+
+    @Test
+    void refusesNegativeDurations() {
+        assertThatThrownBy(() -> Durations.parse("-1s")).hasMessage("'-1s' is negative; durations are 0 or more");
+    }
+
+    @Test
+    void refusesCompoundDurationsOfferingTheOneUnitForm() {
+        assertThatThrownBy(() -> Durations.parse("1m30s")).hasMessage(
+                "'1m30s' combines units; write it with one unit, as 90s");
+        assertThatThrownBy(() -> Durations.parse("1h1ms")).hasMessage(
+                "'1h1ms' combines units; write it with one unit, as 3600001ms");
     }
 
     @Test

@@ -44,13 +44,12 @@ class FeatureGateTest {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> FeatureGate.check(config));
 
         assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly(
-                "frontends[0].mode", "frontends[1].proxy_protocol", "backends[0].health_check",
-                "backends[0].slow_start", "backends[0].servers[0].send_proxy");
+                "frontends[0].mode", "backends[0].health_check", "backends[0].slow_start");
         assertThat(e.problems().get(0).toString())
-                .isEqualTo("later.yaml: frontends[0].mode: mode http is not available in this version; "
+                .isEqualTo("later.yaml:4:5: frontends[0].mode: mode http is not available in this version; "
                         + "frontends can use mode tcp");
-        assertThat(e.problems().get(2).toString())
-                .isEqualTo("later.yaml: backends[0].health_check: active health checking is not available in this "
+        assertThat(e.problems().get(1).toString())
+                .isEqualTo("later.yaml:9:5: backends[0].health_check: active health checking is not available in this "
                         + "version of Ferry; remove the key");
     }
 }

@@ -6,6 +6,8 @@ import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -120,9 +122,12 @@ class SchedulersOverTcpTest {
         }
     }
 
-    @Test
-    void mhKeepsEveryClientAddressOnOneServer() throws Exception {
-        InetSocketAddress front = start(Configs.tcp("mh")
+    @ParameterizedTest
+    @ValueSource(strings = {"mh", "ring"})
+    void consistentHashingKeepsEveryClientAddressOnOneServer(String scheduler) throws Exception {
+        // ring without its load cap: the held connections below would otherwise (rightly) push keys along.
+        InetSocketAddress front = start(Configs.tcp(scheduler)
+                .schedulerOptions(scheduler.equals("ring") ? Map.of("balance_factor", "0") : Map.of())
                 .server(holding("A"), 1).server(holding("B"), 1).server(holding("C"), 1));
         Map<String, String> first = new HashMap<>();
         for (int round = 0; round < 3; round++) {
@@ -133,6 +138,29 @@ class SchedulersOverTcpTest {
             }
         }
         assertThat(first.values()).contains("A", "B", "C");
+    }
+
+    @Test
+    void ringsBoundedLoadCapsEveryServerAtItsShareTimesTheFactor() throws Exception {
+        InetSocketAddress front = start(Configs.tcp("ring").schedulerOptions(Map.of("balance_factor", "125"))
+                .server(holding("A"), 1).server(holding("B"), 1).server(holding("C"), 1));
+        Map<String, Integer> held = new HashMap<>();
+        for (int host = 10; host < 40; host++) {
+            held.merge(open(front, "127.0.0." + host), 1,
+                    Integer::sum);
+        }
+        // 30 connections, factor 1.25: at most ceil(ceil(30 * 1.25) / 3) = 13 on any one server.
+        assertThat(held.values()).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(13));
+        assertThat(held.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(30);
+    }
+
+    @Test
+    void p2cSpreadsHeldConnectionsByLoadPerWeight() throws Exception {
+        InetSocketAddress front = start(Configs.tcp("p2c").server(holding("A"), 1).server(holding("B"), 1));
+        // Two different servers are drawn and the less loaded wins, so held connections stay within one of each other.
+        String seen = openMany(front, 10);
+        long a = seen.chars().filter(c -> c == 'A').count();
+        assertThat(a).as("A's share of %s", seen).isBetween(4L, 6L);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.ferry.config.FrontendTimeouts;
 import dev.ferry.config.HostPort;
 import dev.ferry.config.KeepaliveConfig;
 import dev.ferry.config.Mode;
+import dev.ferry.config.ProxyProtocolVersion;
 import dev.ferry.config.SchedulerConfig;
 import dev.ferry.config.ServerConfig;
 import dev.ferry.config.UdpOptions;
@@ -29,6 +30,7 @@ public final class Configs {
     private Duration connectTimeout = BackendTimeouts.DEFAULTS.connect();
     private Duration grace = FerryConfig.DEFAULT_SHUTDOWN_GRACE;
     private Optional<KeepaliveConfig> keepalive = Optional.empty();
+    private boolean acceptProxyProtocol;
 
     public static Configs tcp(String scheduler) {
         Configs c = new Configs();
@@ -49,6 +51,19 @@ public final class Configs {
         String[] hp = address.split(":");
         servers.add(new ServerConfig(name, new HostPort(hp[0], Integer.parseInt(hp[1])), weight, maxConnections,
                 Optional.empty()));
+        return this;
+    }
+
+    public Configs server(TestServer s, int weight, ProxyProtocolVersion sendProxy) {
+        String[] hp = s.address().split(":");
+        servers.add(new ServerConfig(s.name(), new HostPort(hp[0], Integer.parseInt(hp[1])), weight, 0,
+                Optional.of(sendProxy)));
+        return this;
+    }
+
+    /** The frontend expects a PROXY protocol header from clients. */
+    public Configs acceptProxyProtocol() {
+        this.acceptProxyProtocol = true;
         return this;
     }
 
@@ -92,7 +107,7 @@ public final class Configs {
                 new BackendTimeouts(connectTimeout, BackendTimeouts.DEFAULTS.serverIdle(),
                         BackendTimeouts.DEFAULTS.response()), keepalive);
         FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0), Mode.TCP,
-                Optional.empty(), false, List.of(), Optional.of("pool"), frontendMax,
+                Optional.empty(), acceptProxyProtocol, List.of(), Optional.of("pool"), frontendMax,
                 new FrontendTimeouts(clientIdle, FrontendTimeouts.DEFAULTS.requestHeader()), UdpOptions.DEFAULTS);
         return new FerryConfig(Path.of("<test>"), Optional.empty(), List.of(frontend), List.of(backend), grace);
     }

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -133,6 +134,9 @@ public final class TcpFrontend implements Frontend {
     private void accept(Channel client) {
         clients.add(client);
         backend.config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(client, k));
+        if (config.proxyProtocol()) {
+            client.pipeline().addLast(new HAProxyMessageDecoder());
+        }
         client.pipeline().addLast(new TcpProxyConnection(this, client).clientHandler());
     }
 

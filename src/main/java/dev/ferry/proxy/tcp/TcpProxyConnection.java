@@ -4,6 +4,7 @@ import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
+import dev.ferry.transport.ProxyProtocol;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -13,6 +14,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -50,6 +53,10 @@ final class TcpProxyConnection {
     /** The relay of the current server connection; a new one for every connection attempt. */
     private Relay serverSide;
     private Channel server;
+    /** The client and the address it connected to: the socket's own, or those a PROXY header stated. */
+    private InetSocketAddress source;
+    private InetSocketAddress destination;
+    private boolean awaitingProxyHeader;
     private ConnectionLease lease;
     private PickContext pick;
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
@@ -58,6 +65,7 @@ final class TcpProxyConnection {
     private boolean resetting;
     private boolean closing;
     private long lastActivity;
+    private long connectStarted;
     private Future<?> idleTimer;
 
     TcpProxyConnection(TcpFrontend frontend, Channel client) {
@@ -70,10 +78,44 @@ final class TcpProxyConnection {
         return clientSide;
     }
 
+    /** The client connection is up: read its PROXY header first when the frontend expects one, then connect. */
+    private void accepted() {
+        source = (InetSocketAddress) client.remoteAddress();
+        destination = (InetSocketAddress) client.localAddress();
+        if (frontend.config().proxyProtocol()) {
+            awaitingProxyHeader = true;
+            idleTimer = client.eventLoop().schedule(this::proxyHeaderTimedOut,
+                    frontend.config().timeouts().requestHeader().toNanos(), TimeUnit.NANOSECONDS);
+            client.read();
+        } else {
+            begin();
+        }
+    }
+
+    private void proxyHeaderReceived(HAProxyMessage header) {
+        try {
+            ProxyProtocol.Endpoints stated = ProxyProtocol.endpoints(header);
+            if (stated != null) {
+                source = stated.source();
+                destination = stated.destination();
+            }
+        } finally {
+            header.release();
+        }
+        awaitingProxyHeader = false;
+        idleTimer.cancel(false);
+        begin();
+    }
+
+    private void proxyHeaderTimedOut() {
+        if (awaitingProxyHeader) {
+            log.debug("{}: no PROXY header from {} in time", frontend.name(), Addresses.format(client.remoteAddress()));
+            client.close();
+        }
+    }
+
     private void begin() {
-        InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
-        pick = new PickContext(source, (InetSocketAddress) client.localAddress(),
-                frontend.backend().hashKey().keyOf(source, null), List.of(), 0);
+        pick = new PickContext(source, destination, frontend.backend().hashKey().keyOf(source, null), List.of(), 0);
         connectNext();
     }
 
@@ -86,6 +128,7 @@ final class TcpProxyConnection {
         ConnectionLease opened = chosen.open();
         lease = opened;
         serverSide = new Relay(false);
+        connectStarted = System.nanoTime();
         ChannelFuture connect = frontend.serverBootstrap(client.eventLoop())
                 .handler(serverSide)
                 .connect(chosen.address());
@@ -120,7 +163,10 @@ final class TcpProxyConnection {
         }
         connected = true;
         lease.activate();
+        // At layer 4 the only latency Ferry sees is the connect time: that is what ewma compares.
         lastActivity = System.nanoTime();
+        chosen.recordLatencyNanos(lastActivity - connectStarted);
+        chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
         scheduleIdleCheck(frontend.idleTimeoutNanos());
         for (Object msg; (msg = early.poll()) != null; ) {
             clientSide.relay(msg);
@@ -228,13 +274,17 @@ final class TcpProxyConnection {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             if (fromClient) {
-                begin();
+                accepted();
             }
             ctx.fireChannelActive();
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HAProxyMessage header) {
+                proxyHeaderReceived(header);
+                return;
+            }
             if (!connected) {
                 early.add(msg);
                 return;
@@ -262,6 +312,10 @@ final class TcpProxyConnection {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (awaitingProxyHeader) {
+                ctx.read(); // the header may arrive in pieces
+                return;
+            }
             Channel peer = peer();
             if (!connected || peer == null) {
                 return;
@@ -353,6 +407,11 @@ final class TcpProxyConnection {
                     Transport.reset(peer);
                 }
                 Transport.reset(ctx.channel());
+            } else if (cause instanceof DecoderException && awaitingProxyHeader) {
+                log.debug("{}: bad PROXY header from {}: {}", frontend.name(), Addresses.format(client.remoteAddress()),
+                        reason(cause));
+                awaitingProxyHeader = false;
+                client.close();
             } else {
                 log.warn("{}: closing connection from {}: {}", frontend.name(), client.remoteAddress(), reason(cause));
                 log.debug("stack trace", cause);

@@ -1,0 +1,68 @@
+package dev.ferry.schedule;
+
+import dev.ferry.backend.BackendSnapshot;
+import dev.ferry.backend.Server;
+
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * {@code ewma}: least response time, as Finagle's and Linkerd's "P2C + peak EWMA" balancers do. Two different
+ * servers are drawn by weight (as {@code p2c} does); the one with the lower expected cost
+ * {@code latency * (active + 1) / weight} wins, where latency is the server's {@link dev.ferry.backend.PeakEwma}
+ * (fed by {@link Server#recordLatencyNanos(long)}). Until both have a latency sample, the less loaded per unit of
+ * weight wins ({@code overhead/weight}, exact), so new servers are tried and measured. Ties go to the first drawn.
+ *
+ * <p>Comparing two random candidates instead of scanning all keeps a pick at O(log n), and avoids the herd effect
+ * of sending everything to the single fastest server.
+ *
+ * <p>Cost: O(log n) per pick, O(n) per update. Threading: lock-free; the random source must be safe to use from
+ * every event loop at once; {@code nanoTime} must be the clock the latencies were recorded on.
+ */
+public final class PeakEwmaScheduler implements Scheduler {
+    private final RandomGenerator random;
+    private final LongSupplier nanoTime;
+    private volatile WeightedSampler sampler = WeightedSampler.EMPTY;
+
+    /** Per-thread randomness and {@link System#nanoTime()}, as the servers record latencies. */
+    public PeakEwmaScheduler() {
+        this(WeightedSampler.PER_THREAD, System::nanoTime);
+    }
+
+    public PeakEwmaScheduler(RandomGenerator random, LongSupplier nanoTime) {
+        this.random = random;
+        this.nanoTime = nanoTime;
+    }
+
+    @Override
+    public void update(BackendSnapshot snapshot) {
+        sampler = new WeightedSampler(snapshot.servers());
+    }
+
+    @Override
+    public Server pick(PickContext context) {
+        WeightedSampler s = sampler;
+        int first = s.draw(random, context);
+        if (first < 0) {
+            return null;
+        }
+        int second = s.draw(random, context, first);
+        Server a = s.server(first);
+        if (second < 0) {
+            return a;
+        }
+        Server b = s.server(second);
+        return cheaper(b, a) ? b : a;
+    }
+
+    /** Whether {@code b} costs strictly less than {@code a}. */
+    private boolean cheaper(Server b, Server a) {
+        if (a.latency().isKnown() && b.latency().isKnown()) {
+            long now = nanoTime.getAsLong();
+            double costA = a.latency().nanos(now) * (a.active() + 1.0) * b.weight();
+            double costB = b.latency().nanos(now) * (b.active() + 1.0) * a.weight();
+            return costB < costA;
+        }
+        return b.overhead() * a.weight() < a.overhead() * b.weight();
+    }
+}

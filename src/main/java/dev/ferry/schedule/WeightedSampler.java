@@ -1,0 +1,111 @@
+package dev.ferry.schedule;
+
+import dev.ferry.backend.Server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * Draws servers at random in proportion to their weights, for the modern schedulers. Built once per snapshot over the
+ * servers with weight above 0 (cumulative weights, binary search: O(log n) per draw).
+ *
+ * <p>Servers that cannot take a connection now (overloaded, or to be avoided by this pick) are rejected and drawn
+ * again, which keeps the draw exactly proportional among the rest; after {@value #DRAWS} rejections in a row (most
+ * of the weight is unavailable) a scan from a random position takes the first that can, O(n) in that case only.
+ *
+ * <p>Immutable; safe from any thread.
+ */
+final class WeightedSampler {
+    static final WeightedSampler EMPTY = new WeightedSampler(List.of());
+    /**
+     * Each call uses the calling thread's {@link java.util.concurrent.ThreadLocalRandom}: an instance obtained once
+     * and shared must not be used from other threads (its seed lives in the thread that asks).
+     */
+    static final RandomGenerator PER_THREAD = () -> java.util.concurrent.ThreadLocalRandom.current().nextLong();
+    private static final int DRAWS = 8;
+
+    private final Server[] servers;
+    /** {@code cumulative[i]} = sum of the weights of servers 0..i. */
+    private final long[] cumulative;
+
+    WeightedSampler(List<Server> snapshotServers) {
+        List<Server> weighted = new ArrayList<>(snapshotServers.size());
+        for (Server s : snapshotServers) {
+            if (s.weight() > 0) {
+                weighted.add(s);
+            }
+        }
+        servers = weighted.toArray(new Server[0]);
+        cumulative = new long[servers.length];
+        long sum = 0;
+        for (int i = 0; i < servers.length; i++) {
+            sum += servers[i].weight();
+            cumulative[i] = sum;
+        }
+    }
+
+    int size() {
+        return servers.length;
+    }
+
+    Server server(int i) {
+        return servers[i];
+    }
+
+    /** A server that can take the connection, drawn by weight; -1 when none can. */
+    int draw(RandomGenerator random, PickContext context) {
+        return draw(random, context, -1);
+    }
+
+    /**
+     * As {@link #draw(RandomGenerator, PickContext)} but never {@code excluded} (a position from an earlier draw, or
+     * -1): the others are drawn in proportion to their weights.
+     */
+    int draw(RandomGenerator random, PickContext context, int excluded) {
+        int n = servers.length;
+        if (n == 0 || (n == 1 && excluded == 0)) {
+            return -1;
+        }
+        long total = cumulative[n - 1];
+        long excludedWeight = excluded < 0 ? 0 : weightAt(excluded);
+        long excludedStart = excluded < 0 ? 0 : cumulative[excluded] - excludedWeight;
+        for (int attempt = 0; attempt < DRAWS; attempt++) {
+            long r = random.nextLong(total - excludedWeight);
+            if (excluded >= 0 && r >= excludedStart) {
+                r += excludedWeight; // skip the excluded server's range
+            }
+            int i = indexOf(r);
+            if (Availability.canTake(servers[i], context)) {
+                return i;
+            }
+        }
+        int start = random.nextInt(n);
+        for (int k = 0; k < n; k++) {
+            int i = start + k < n ? start + k : start + k - n;
+            if (i != excluded && Availability.canTake(servers[i], context)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private long weightAt(int i) {
+        return i == 0 ? cumulative[0] : cumulative[i] - cumulative[i - 1];
+    }
+
+    /** The first position whose cumulative weight exceeds {@code r}. */
+    private int indexOf(long r) {
+        int lo = 0;
+        int hi = cumulative.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (cumulative[mid] > r) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+}
