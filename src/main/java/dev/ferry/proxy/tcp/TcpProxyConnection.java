@@ -62,7 +62,7 @@ final class TcpProxyConnection {
     private ConnectionLease lease;
     private PickContext pick;
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
-    private final ArrayDeque<Object> early = new ArrayDeque<>(2);
+    private ArrayDeque<Object> early;
     private boolean connected;
     private boolean resetting;
     private boolean closing;
@@ -179,7 +179,7 @@ final class TcpProxyConnection {
         chosen.recordLatencyNanos(connectNanos);
         chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
         scheduleIdleCheck(settings.idleTimeoutNanos());
-        for (Object msg; (msg = early.poll()) != null; ) {
+        for (Object msg; early != null && (msg = early.poll()) != null; ) {
             clientSide.relay(msg);
         }
         if (clientSide.inputEnded) {
@@ -251,7 +251,7 @@ final class TcpProxyConnection {
     }
 
     private void releaseEarly() {
-        for (Object msg; (msg = early.poll()) != null; ) {
+        for (Object msg; early != null && (msg = early.poll()) != null; ) {
             ReferenceCountUtil.release(msg);
         }
     }
@@ -316,6 +316,9 @@ final class TcpProxyConnection {
                 return;
             }
             if (!connected) {
+                if (early == null) {
+                    early = new ArrayDeque<>(2);
+                }
                 early.add(msg);
                 return;
             }
