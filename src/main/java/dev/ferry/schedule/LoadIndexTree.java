@@ -35,6 +35,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class LoadIndexTree {
     private static final long WINNER_MASK = 0xFFFF_FFFFL;
 
+    /** No servers: no match is ever played, so it needs no order. */
+    static final LoadIndexTree EMPTY = new LoadIndexTree(List.of(), null);
+
     private final Server[] servers;
     private final LoadOrder order;
     private final int leaves;
