@@ -63,6 +63,13 @@ class DashboardBrowserTest {
     private static final String HOSTILE_NAME = "<img src=nowhere onerror=window.ferryInjected=1>";
     private static final Duration PAGE = Duration.ofSeconds(15);
     private static final int MAX_TRAFFIC_CONNECTIONS = 20_000;
+    /**
+     * Selenium warns that it has no DevTools bindings for this Chromium's version; the test uses only WebDriver
+     * calls, so that warning is noise. Held here because java.util.logging keeps loggers weakly.
+     */
+    private static final List<java.util.logging.Logger> QUIET = List.of(
+            java.util.logging.Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder"),
+            java.util.logging.Logger.getLogger("org.openqa.selenium.chromium.ChromiumDriver"));
 
     private static final List<TestServer> servers = new ArrayList<>();
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -113,6 +120,7 @@ class DashboardBrowserTest {
     }
 
     static ChromeDriver openBrowser(Path profile) {
+        QUIET.forEach(l -> l.setLevel(Level.SEVERE));
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

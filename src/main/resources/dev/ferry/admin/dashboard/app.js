@@ -194,11 +194,11 @@
       },
       scales: {
         x: {
-          type: 'linear', min: -HISTORY_MS / 1000, max: 0,
+          type: 'linear', min: -60, max: 0,
           grid: { color: grid }, border: { display: false },
           ticks: {
-            color: text, stepSize: 60, maxRotation: 0,
-            callback: (v) => (v === 0 ? 'now' : `${-v / 60}m`),
+            color: text, stepSize: 10, maxRotation: 0,
+            callback: (v) => (v === 0 ? 'now' : v % 60 === 0 ? `${-v / 60}m` : `${-v}s`),
           },
         },
         y: {
@@ -237,10 +237,17 @@
     update(history, countField, now) {
       const points = this.servers.map(() => ({ share: [], latency: [] }));
       const samples = history.samples;
+      // The time axis grows with the history (1 min, 2 min, ... up to 5), so a fresh page is not mostly empty.
+      const age = samples.length ? (now - samples[0].t) / 1000 : 0;
+      const span = Math.min(HISTORY_MS / 1000, Math.max(60, Math.ceil(age / 60) * 60));
+      for (const chart of [this.share, this.latency]) {
+        chart.options.scales.x.min = -span;
+        chart.options.scales.x.ticks.stepSize = span <= 60 ? 10 : span <= 120 ? 30 : 60;
+      }
       for (let i = 1; i < samples.length; i++) {
         const prev = samples[i - 1], cur = samples[i];
         const x = (cur.t - now) / 1000;
-        if (x < -HISTORY_MS / 1000) continue;
+        if (x < -span) continue;
         const deltas = this.servers.map((s) => {
           const a = prev.values[s.name], b = cur.values[s.name];
           return a && b ? Math.max(0, b[countField] - a[countField]) : 0;
@@ -270,37 +277,67 @@
 
   const frontendHistory = new History();
 
-  function stat(label, value, title) {
-    return h('div', { class: 'stat', title }, h('span', { class: 'stat-label' }, label),
-      h('span', { class: 'stat-value' }, value));
+  /** frontend name -> { signature, card, values: { key: element } }; cards are updated in place each second. */
+  const frontendViews = new Map();
+
+  const FRONTEND_STATS = [
+    { key: 'connections_total', label: 'total', title: 'connections accepted since start', format: (v) => fmt.number(v) },
+    { key: 'refused_no_server', label: 'no server', title: 'refused: no server could take them', format: (v) => fmt.number(v) },
+    { key: 'over_limit', label: 'over limit', title: 'held back by the frontend max_connections', format: (v) => fmt.number(v) },
+    { key: 'retries', label: 'retries', title: 'connect attempts retried on another server', format: (v) => fmt.number(v) },
+    { key: 'bytes_in', label: 'in', title: 'bytes from clients', format: (v) => fmt.bytes(v) },
+    { key: 'bytes_out', label: 'out', title: 'bytes to clients', format: (v) => fmt.bytes(v) },
+  ];
+
+  function buildFrontend(f) {
+    const values = { rate: h('span', { class: 'headline-value' }), active: h('strong') };
+    const stats = FRONTEND_STATS.map((st) => {
+      values[st.key] = h('span', { class: 'stat-value' });
+      return h('div', { class: 'stat', title: st.title }, h('span', { class: 'stat-label' }, st.label), values[st.key]);
+    });
+    const card = h('article', { class: 'card frontend', dataset: { frontend: f.name } },
+      h('div', { class: 'card-head' },
+        h('h3', { class: 'card-title' }, f.name),
+        h('span', { class: 'pill' }, f.mode)),
+      h('div', { class: 'route muted' },
+        h('code', {}, f.listen || '—'), ' → ', f.backend ? h('strong', {}, f.backend) : 'no backend'),
+      h('div', { class: 'headline' },
+        values.rate,
+        h('span', { class: 'headline-unit' }, 'conn/s'),
+        h('span', { class: 'headline-side' }, values.active, ' active')),
+      h('div', { class: 'stats' }, stats));
+    return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values };
   }
 
   function renderFrontends(frontends) {
     const root = $('frontends');
     if (frontends.length === 0) {
+      frontendViews.clear();
       root.replaceChildren(h('p', { class: 'empty' }, 'No frontends.'));
       return;
     }
-    root.replaceChildren(...frontends.map((f) => {
-      const rate = frontendHistory.rate(f.name, 'connections_total');
-      return h('article', { class: 'card frontend', dataset: { frontend: f.name } },
-        h('div', { class: 'card-head' },
-          h('h3', { class: 'card-title' }, f.name),
-          h('span', { class: 'pill' }, f.mode)),
-        h('div', { class: 'route muted' },
-          h('code', {}, f.listen || '—'), ' → ', f.backend ? h('strong', {}, f.backend) : 'no backend'),
-        h('div', { class: 'headline' },
-          h('span', { class: 'headline-value' }, fmt.perSecond(rate)),
-          h('span', { class: 'headline-unit' }, 'conn/s'),
-          h('span', { class: 'headline-side' }, h('strong', {}, fmt.number(f.active_connections)), ' active')),
-        h('div', { class: 'stats' },
-          stat('total', fmt.number(f.connections_total), 'connections accepted since start'),
-          stat('no server', fmt.number(f.refused_no_server), 'refused: no server could take them'),
-          stat('over limit', fmt.number(f.over_limit), 'held back by the frontend max_connections'),
-          stat('retries', fmt.number(f.retries), 'connect attempts retried on another server'),
-          stat('in', fmt.bytes(f.bytes_in), 'bytes from clients'),
-          stat('out', fmt.bytes(f.bytes_out), 'bytes to clients')));
-    }));
+    const cards = frontends.map((f) => {
+      let view = frontendViews.get(f.name);
+      if (!view || view.signature !== JSON.stringify([f.mode, f.listen, f.backend])) {
+        view = buildFrontend(f);
+        frontendViews.set(f.name, view);
+      }
+      setText(view.values.rate, fmt.perSecond(frontendHistory.rate(f.name, 'connections_total')));
+      setText(view.values.active, fmt.number(f.active_connections));
+      for (const st of FRONTEND_STATS) setText(view.values[st.key], st.format(f[st.key]));
+      return view.card;
+    });
+    const names = new Set(frontends.map((f) => f.name));
+    for (const name of [...frontendViews.keys()]) {
+      if (!names.has(name)) frontendViews.delete(name);
+    }
+    replaceIfChanged(root, cards);
+  }
+
+  /** Puts {@code children} in {@code root} only when they differ, so focus and selections survive a refresh. */
+  function replaceIfChanged(root, children) {
+    const same = children.length === root.children.length && children.every((el, i) => root.children[i] === el);
+    if (!same) root.replaceChildren(...children);
   }
 
   // ---------------------------------------------------------------- backends and their servers
@@ -334,7 +371,7 @@
       showRowError(row, `cannot reach Ferry: ${e.message}`);
     } finally {
       row.tr.classList.remove('busy');
-      refreshSoon();
+      poll();
     }
   }
 
@@ -429,9 +466,9 @@
     const legend = h('ul', { class: 'legend' }, backend.servers.map((s, i) => h('li', {},
       h('span', { class: 'swatch', style: `background:${PALETTE[i % PALETTE.length]}` }), s.name)));
     const charts = h('div', { class: 'charts' },
-      h('figure', { class: 'chart' }, h('figcaption', {}, 'Share of traffic', h('span', { class: 'muted' }, ' · last 5 min')),
+      h('figure', { class: 'chart' }, h('figcaption', {}, 'Share of traffic', h('span', { class: 'muted' }, ' · new connections per server')),
         h('div', { class: 'chart-box' }, shareCanvas)),
-      h('figure', { class: 'chart' }, h('figcaption', {}, 'Latency', h('span', { class: 'muted' }, ' · last 5 min')),
+      h('figure', { class: 'chart' }, h('figcaption', {}, 'Latency', h('span', { class: 'muted' }, ' · per server')),
         h('div', { class: 'chart-box' }, latencyCanvas)));
     view.section = h('section', { class: 'card backend', dataset: { backend: backend.name } },
       h('div', { class: 'card-head' },
@@ -536,9 +573,7 @@
       root.replaceChildren(h('p', { class: 'empty' }, 'No backends.'));
       return;
     }
-    // Re-append only when the order changed, so focus (e.g. in a weight field) survives each refresh.
-    const same = ordered.length === root.children.length && ordered.every((el, i) => root.children[i] === el);
-    if (!same) root.replaceChildren(...ordered);
+    replaceIfChanged(root, ordered);
   }
 
   // ---------------------------------------------------------------- page chrome and polling
@@ -597,9 +632,6 @@
     }
   }
 
-  function refreshSoon() {
-    poll();
-  }
 
   $('token-dialog').addEventListener('cancel', (event) => event.preventDefault());
   poll();
