@@ -434,7 +434,8 @@
     const errorRow = h('tr', { class: 'row-error', hidden: true },
       h('td', { colspan: 9 }, errorText,
         h('button', { type: 'button', class: 'link', onclick: () => { errorRow.hidden = true; } }, 'dismiss')));
-    return { tr, errorRow, errorText, cells, buttons: [...buttons, weightButton], stateButtons: buttons, weightInput };
+    return { tr, errorRow, errorText, cells, buttons: [...buttons, weightButton], stateButtons: buttons, weightButton,
+      weightInput };
   }
 
   function buildBackend(backend) {
@@ -457,8 +458,10 @@
         h('th', { class: 'num', title: 'the weight the scheduler uses now' }, 'Effective'),
         h('th', { class: 'num', title: 'open connections (of max_connections)' }, 'Active'),
         rateHeader,
-        h('th', { class: 'num', title: 'failed connects per attempt, last 5 s' }, 'Errors'),
-        h('th', { class: 'num', title: 'recent connect latency' }, 'Latency'),
+        h('th', { class: 'num', title: 'failures (refused or timed-out connects, connections the server broke) '
+          + 'per connection, last 5 s' }, 'Errors'),
+        h('th', { class: 'num', title: 'peak-EWMA latency: connect time for TCP, time to the response head for HTTP' },
+          'Latency'),
         h('th', {}, 'Actions'))),
       tbody);
     const shareCanvas = h('canvas', { 'aria-label': `share of traffic per server of ${backend.name}`, role: 'img' });
@@ -521,12 +524,13 @@
       c.errors.className = errors === null || errors === 0 ? '' : errors >= 0.05 ? 'bad' : 'warn';
       setText(c.latency, fmt.ms(s.latency_ms));
       const current = s.state === 'up' || s.state === 'down' ? 'ready' : s.state;
+      const busy = row.tr.classList.contains('busy');
       for (const b of row.stateButtons) {
         const active = b.dataset.action === current;
         b.setAttribute('aria-pressed', String(active));
-        b.disabled = active || row.tr.classList.contains('busy');
+        b.disabled = active || busy;
       }
-      if (!row.tr.classList.contains('busy')) row.buttons[row.buttons.length - 1].disabled = false;
+      row.weightButton.disabled = busy;
       row.weightInput.placeholder = String(s.configured_weight);
       if (s.state === 'up') up++;
     }
