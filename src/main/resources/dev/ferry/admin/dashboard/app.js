@@ -216,10 +216,19 @@
     return hex + a;
   }
 
+  /** A note laid over an empty chart, so blank axes do not look like a broken page. */
+  function emptyNote(canvas, text) {
+    const note = h('div', { class: 'chart-empty' }, text);
+    canvas.parentElement.append(note);
+    return note;
+  }
+
   /** The two charts of one backend: each server's share of new connections, and each server's latency. */
   class BackendCharts {
     constructor(shareCanvas, latencyCanvas, servers) {
       this.servers = servers;
+      this.shareEmpty = emptyNote(shareCanvas, 'No new connections in this period');
+      this.latencyEmpty = emptyNote(latencyCanvas, 'No latency measured in this period');
       const datasets = (fill) => servers.map((s, i) => ({
         label: s.name, data: [], spanGaps: false,
         borderColor: PALETTE[i % PALETTE.length],
@@ -263,6 +272,9 @@
         this.share.data.datasets[k].data = p.share;
         this.latency.data.datasets[k].data = p.latency;
       });
+      const known = (series) => points.some((p) => p[series].some((pt) => pt.y !== null));
+      this.shareEmpty.hidden = known('share');
+      this.latencyEmpty.hidden = known('latency');
       this.share.update('none');
       this.latency.update('none');
     }
