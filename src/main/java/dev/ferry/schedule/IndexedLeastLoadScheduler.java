@@ -18,7 +18,7 @@ import java.util.List;
  * before the replay reads the counters).
  */
 public abstract class IndexedLeastLoadScheduler implements Scheduler, LoadOrder {
-    private volatile LoadIndexTree tree = new LoadIndexTree(List.of(), this);
+    private volatile LoadIndexTree tree = LoadIndexTree.EMPTY;
 
     /**
      * May {@code server} take a new connection under this algorithm's rule (weight above 0, not overloaded, ...)?
