@@ -9,7 +9,10 @@ import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
+import dev.ferry.config.Mode;
+import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +26,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,7 +75,7 @@ public final class Balancer implements AutoCloseable {
                 backends.put(bc.name(), new Backend(bc));
             }
             for (FrontendConfig fc : config.frontends()) {
-                Frontend frontend = create(fc, backends);
+                Frontend frontend = create(fc, backends, config);
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
             }
@@ -85,8 +89,22 @@ public final class Balancer implements AutoCloseable {
         state = new State(config, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
     }
 
-    private Frontend create(FrontendConfig fc, Map<String, Backend> backends) {
-        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog);
+    private Frontend create(FrontendConfig fc, Map<String, Backend> backends, FerryConfig config)
+            throws ConfigException {
+        Optional<TlsTerminator> tls = Optional.empty();
+        if (fc.tls().isPresent()) {
+            try {
+                tls = Optional.of(TlsTerminator.load(fc.tls().get(), fc.mode() == Mode.HTTP,
+                        TlsTerminator.defaultProvider()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(List.of(config.problem(
+                        "frontends[" + config.frontends().indexOf(fc) + "].tls", e.getMessage())));
+            }
+        }
+        if (fc.mode() == Mode.HTTP) {
+            return new HttpFrontend(fc, backends, transport, tls);
+        }
+        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
     }
 
     private static AccessLog openAccessLog(FerryConfig config) throws ConfigException {
@@ -148,17 +166,17 @@ public final class Balancer implements AutoCloseable {
         for (FrontendConfig fc : next.frontends()) {
             Frontend old = current.get(fc.name());
             if (old == null || !old.canReconfigure(fc)) {
-                Frontend fresh = create(fc, backends);
                 try {
+                    Frontend fresh = create(fc, backends, next);
                     startedAt.put(fc.name(), fresh.start());
-                } catch (BindException | RuntimeException e) {
+                    started.put(fc.name(), fresh);
+                } catch (BindException | ConfigException | RuntimeException e) {
                     started.values().forEach(Frontend::stopAccepting);
                     if (nextLog != null) {
                         nextLog.close();
                     }
                     throw e;
                 }
-                started.put(fc.name(), fresh);
             }
         }
 

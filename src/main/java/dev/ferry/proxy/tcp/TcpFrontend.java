@@ -8,6 +8,7 @@ import dev.ferry.config.HostPort;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -25,6 +26,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,12 +74,20 @@ public final class TcpFrontend implements Frontend {
     private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Optional<TlsTerminator> tls;
     private volatile Settings settings;
     private volatile ConnectionLimiter limiter;
     private volatile Channel listener;
 
     public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
+        this(config, backend, transport, accessLog, Optional.empty());
+    }
+
+    /** @param tls terminates TLS on client connections when present (the relay then sees plaintext) */
+    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog,
+                       Optional<TlsTerminator> tls) {
         this.name = config.name();
+        this.tls = tls;
         this.transport = transport;
         this.accessLog = accessLog;
         this.settings = Settings.of(config, backend, transport, accessLog);
@@ -177,6 +187,7 @@ public final class TcpFrontend implements Frontend {
         if (now.config().proxyProtocol()) {
             client.pipeline().addLast(new HAProxyMessageDecoder());
         }
+        tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline().addLast(new TcpProxyConnection(this, now, client).clientHandler());
     }
 
