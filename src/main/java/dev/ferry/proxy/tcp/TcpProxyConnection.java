@@ -157,6 +157,7 @@ final class TcpProxyConnection {
             }
             return;
         }
+        chosen.recordSuccess();
         if (!client.isActive()) {
             connect.channel().close();
             return;
