@@ -5,6 +5,7 @@ import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.health.BackendHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
 import dev.ferry.transport.Transport;
@@ -32,6 +33,7 @@ public final class Balancer implements AutoCloseable {
     private final FerryConfig config;
     private final Transport transport;
     private final Map<String, Backend> backends = new LinkedHashMap<>();
+    private final Map<String, BackendHealth> health = new LinkedHashMap<>();
     private final List<Frontend> frontends = new ArrayList<>();
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
     private boolean stopped;
@@ -52,6 +54,9 @@ public final class Balancer implements AutoCloseable {
         try {
             for (BackendConfig bc : config.backends()) {
                 backends.put(bc.name(), new Backend(bc));
+            }
+            for (Backend b : backends.values()) {
+                health.put(b.name(), BackendHealth.start(b, transport));
             }
             for (FrontendConfig fc : config.frontends()) {
                 Frontend frontend = create(fc);
@@ -79,6 +84,11 @@ public final class Balancer implements AutoCloseable {
 
     public Map<String, Backend> backends() {
         return Map.copyOf(backends);
+    }
+
+    /** The health checking of each backend (active checks, outlier ejection, slow start), by backend name. */
+    public Map<String, BackendHealth> health() {
+        return Map.copyOf(health);
     }
 
     public List<Frontend> frontends() {
@@ -143,6 +153,7 @@ public final class Balancer implements AutoCloseable {
         stopped = true;
         frontends.forEach(Frontend::stopAccepting);
         frontends.forEach(Frontend::closeAll);
+        health.values().forEach(BackendHealth::stop);
         transport.close();
     }
 }

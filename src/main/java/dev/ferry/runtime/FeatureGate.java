@@ -37,15 +37,6 @@ public final class FeatureGate {
         for (int i = 0; i < config.backends().size(); i++) {
             BackendConfig b = config.backends().get(i);
             String at = "backends[" + i + "]";
-            if (b.healthCheck().isPresent()) {
-                problems.add(missing(file, at + ".health_check", "active health checking"));
-            }
-            if (b.outlier().isPresent()) {
-                problems.add(missing(file, at + ".outlier", "outlier ejection"));
-            }
-            if (!b.slowStart().isZero()) {
-                problems.add(missing(file, at + ".slow_start", "slow start"));
-            }
             if (b.feedback().filter(fb -> fb.enabled()).isPresent()) {
                 problems.add(missing(file, at + ".feedback", "dynamic feedback"));
             }

@@ -37,19 +37,21 @@ class FeatureGateTest {
                 backends:
                   - name: pool
                     health_check: { type: tcp }
+                    outlier: { consecutive_failures: 3 }
                     slow_start: 30s
+                    feedback: { interval: 5s }
                     servers: [ { address: 127.0.0.1:80, send_proxy: v2 } ]
                 """, Path.of("later.yaml"));
 
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> FeatureGate.check(config));
 
         assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly(
-                "frontends[0].mode", "backends[0].health_check", "backends[0].slow_start");
+                "frontends[0].mode", "backends[0].feedback");
         assertThat(e.problems().get(0).toString())
                 .isEqualTo("later.yaml: frontends[0].mode: mode http is not available in this version; "
                         + "frontends can use mode tcp");
         assertThat(e.problems().get(1).toString())
-                .isEqualTo("later.yaml: backends[0].health_check: active health checking is not available in this "
+                .isEqualTo("later.yaml: backends[0].feedback: dynamic feedback is not available in this "
                         + "version of Ferry; remove the key");
     }
 }
