@@ -34,6 +34,8 @@ public final class OutlierDetector implements ServerOutcomes {
         long ejectedUntil;
         long returnedAt;
         boolean ejected;
+        /** The cap kept this server in and that was logged; cleared by a success or an ejection. */
+        volatile boolean heldIn;
     }
 
     private final Backend backend;
@@ -67,6 +69,7 @@ public final class OutlierDetector implements ServerOutcomes {
         Record r = records.get(server);
         if (r != null) {
             r.streak.set(0);
+            r.heldIn = false;
         }
     }
 
@@ -96,6 +99,10 @@ public final class OutlierDetector implements ServerOutcomes {
             int ejectedNow = (int) records.values().stream().filter(x -> x.ejected).count();
             int servers = backend.servers().size();
             if (!policy.mayEject(ejectedNow, servers)) {
+                if (r.heldIn) {
+                    return;
+                }
+                r.heldIn = true;
                 log.warn("backend '{}': server '{}' failed {} times in a row but stays in: {} of {} servers are "
                                 + "ejected already and at most {}% may be", backend.name(), server.name(), streak,
                         ejectedNow, servers, policy.maxEjectedPercent());
@@ -104,6 +111,7 @@ public final class OutlierDetector implements ServerOutcomes {
             r.offences = policy.nextOffences(r.offences, r.offences == 0 ? 0 : now - r.returnedAt);
             duration = policy.durationNanos(r.offences);
             r.ejected = true;
+            r.heldIn = false;
             r.ejectedUntil = now + duration;
             stats.of(server).ejected();
             backend.setEjected(server, true);

@@ -18,7 +18,7 @@ final class Reasons {
             return "connect timed out";
         }
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        message = message.replaceFirst("^.*?failed with error\\(-?\\d+\\): ", "").replaceFirst(": /[^ ]+$", "");
+        message = message.replaceFirst("^.*?failed with error\\(-?\\d+\\): ", "").replaceFirst(": [^ /]*/[^ ]+$", "");
         return message.toLowerCase(Locale.ROOT);
     }
 }
