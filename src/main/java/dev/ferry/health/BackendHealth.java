@@ -22,9 +22,6 @@ import java.util.SplittableRandom;
  * from any thread.
  */
 public final class BackendHealth {
-    /** The agent port used by {@code type: agent} when neither {@code check_port} nor {@code feedback} names one. */
-    public static final int DEFAULT_AGENT_PORT = 9777;
-
     private final Backend backend;
     private final HealthStats stats = new HealthStats();
     private final List<ActiveCheck> checks = new ArrayList<>();
@@ -79,7 +76,7 @@ public final class BackendHealth {
     /** The server's own address, or its {@code check_port}; agent checks default to the agent port. */
     static InetSocketAddress target(Server server, HealthCheckConfig hc, BackendConfig config) {
         int port = hc.checkPort().orElseGet(() -> hc.type() == HealthCheckConfig.Type.AGENT
-                ? config.feedback().map(FeedbackConfig::agentPort).orElse(DEFAULT_AGENT_PORT)
+                ? config.feedback().map(FeedbackConfig::agentPort).orElse(FeedbackConfig.DEFAULT_AGENT_PORT)
                 : server.address().getPort());
         return new InetSocketAddress(server.address().getAddress(), port);
     }
