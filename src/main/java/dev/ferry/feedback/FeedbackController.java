@@ -6,9 +6,12 @@ import dev.ferry.backend.ServerState;
 import dev.ferry.config.FeedbackConfig;
 import dev.ferry.config.LoadCoefficients;
 import dev.ferry.health.AgentReply;
+import dev.ferry.health.EventLoopTimeline;
 import dev.ferry.health.LoadReport;
 import dev.ferry.health.PeriodicTask;
 import dev.ferry.health.Timeline;
+import dev.ferry.transport.Transport;
+import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +85,17 @@ public final class FeedbackController {
         this.poller = poller;
         this.responseNanos = responseNanos;
         this.task = new PeriodicTask(timeline, this::step);
+    }
+
+    /**
+     * The production controller of {@code backend}: polls agents over TCP at the configured {@code agent_port} and
+     * takes RESPONSE from each server's measured latency ({@link Server#latency()}), all on one event loop.
+     */
+    public static FeedbackController overTcp(Backend backend, FeedbackConfig config, Transport transport) {
+        EventLoop loop = transport.workers().next();
+        return new FeedbackController(backend, config, new TcpAgentPoller(transport, loop, config.agentPort()),
+                s -> s.latency().isKnown() ? s.latency().nanos(System.nanoTime()) : Double.NaN,
+                new EventLoopTimeline(loop));
     }
 
     /** Polls at once; the first adjustment follows one interval later. */

@@ -5,6 +5,7 @@ import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.feedback.FeedbackController;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
@@ -34,6 +35,7 @@ public final class Balancer implements AutoCloseable {
     private final Transport transport;
     private final Map<String, Backend> backends = new LinkedHashMap<>();
     private final Map<String, BackendHealth> health = new LinkedHashMap<>();
+    private final Map<String, FeedbackController> feedback = new LinkedHashMap<>();
     private final List<Frontend> frontends = new ArrayList<>();
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
     private boolean stopped;
@@ -57,6 +59,11 @@ public final class Balancer implements AutoCloseable {
             }
             for (Backend b : backends.values()) {
                 health.put(b.name(), BackendHealth.start(b, transport));
+                b.config().feedback().ifPresent(fc -> {
+                    FeedbackController controller = FeedbackController.overTcp(b, fc, transport);
+                    feedback.put(b.name(), controller);
+                    controller.start();
+                });
             }
             for (FrontendConfig fc : config.frontends()) {
                 Frontend frontend = create(fc);
@@ -89,6 +96,11 @@ public final class Balancer implements AutoCloseable {
     /** The health checking of each backend (active checks, outlier ejection, slow start), by backend name. */
     public Map<String, BackendHealth> health() {
         return Map.copyOf(health);
+    }
+
+    /** The dynamic feedback of each backend that has it, by backend name. */
+    public Map<String, FeedbackController> feedback() {
+        return Map.copyOf(feedback);
     }
 
     public List<Frontend> frontends() {
@@ -154,6 +166,7 @@ public final class Balancer implements AutoCloseable {
         frontends.forEach(Frontend::stopAccepting);
         frontends.forEach(Frontend::closeAll);
         health.values().forEach(BackendHealth::stop);
+        feedback.values().forEach(FeedbackController::stop);
         transport.close();
     }
 }

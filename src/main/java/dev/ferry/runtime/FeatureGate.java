@@ -1,6 +1,5 @@
 package dev.ferry.runtime;
 
-import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.FerryConfig;
@@ -32,13 +31,6 @@ public final class FeatureGate {
             }
             if (f.tls().isPresent()) {
                 problems.add(missing(file, at + ".tls", "TLS termination"));
-            }
-        }
-        for (int i = 0; i < config.backends().size(); i++) {
-            BackendConfig b = config.backends().get(i);
-            String at = "backends[" + i + "]";
-            if (b.feedback().filter(fb -> fb.enabled()).isPresent()) {
-                problems.add(missing(file, at + ".feedback", "dynamic feedback"));
             }
         }
         if (!problems.isEmpty()) {
