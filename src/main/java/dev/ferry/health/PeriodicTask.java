@@ -1,5 +1,8 @@
 package dev.ferry.health;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -7,10 +10,10 @@ import java.util.function.LongUnaryOperator;
  * (architecture rule 8), or {@link #DONE} to stop until {@link #start} is called again.
  *
  * <p>Threading: {@link #start} and {@link #stop} may be called from any thread; the step always runs on the
- * timeline's thread. A step that throws is logged by the caller's loop and not rescheduled; steps are expected not
- * to throw.
+ * timeline's thread. Steps are not expected to throw; one that does is logged as the bug it is and the task stops.
  */
 public final class PeriodicTask {
+    private static final Logger log = LoggerFactory.getLogger(PeriodicTask.class);
     /** Returned by a step that has nothing more to do. */
     public static final long DONE = -1;
 
@@ -50,7 +53,14 @@ public final class PeriodicTask {
             }
             next = null;
         }
-        long delay = step.applyAsLong(timeline.nanoTime());
+        long delay;
+        try {
+            delay = step.applyAsLong(timeline.nanoTime());
+        } catch (RuntimeException e) {
+            log.error("periodic task {} failed and stopped: {}", step, e.toString());
+            log.debug("stack trace", e);
+            return;
+        }
         synchronized (this) {
             if (!stopped && delay != DONE && next == null) {
                 next = timeline.schedule(this::run, delay);
