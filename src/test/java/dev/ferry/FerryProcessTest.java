@@ -250,4 +250,33 @@ class FerryProcessTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> !stderr.isEmpty());
         assertThat(stderr.get(0)).contains("Unknown option: '--bogus'");
     }
+
+    @Test
+    void theAgentAnswersWithThisHostsLoadAndStopsOnSigterm() throws Exception {
+        ferry("agent", "--listen", "127.0.0.1:0");
+        Pattern listening = Pattern.compile("ferry agent \\S+ listening on 127\\.0\\.0\\.1:(\\d+); now answering: up .*");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(stdout).as("stderr: %s", stderr).anyMatch(l -> listening.matcher(l).matches()));
+        Matcher m = listening.matcher(stdout.stream().filter(l -> listening.matcher(l).matches()).findFirst()
+                .orElseThrow());
+        assertThat(m.matches()).isTrue();
+        String reply = Clients.readAll(new java.net.InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1))));
+
+        assertThat(reply).matches("up cpu=[01]\\.\\d{3} mem=[01]\\.\\d{3} io=[01]\\.\\d{3} procs=\\d+ running=\\d+ "
+                + "load1=\\d+\\.\\d{2} cpus=\\d+\\n");
+        assertThat(dev.ferry.health.AgentReply.parse(reply).load()).isPresent();
+
+        sigterm();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+    }
+
+    @Test
+    void theAgentRefusesABadListenAddressWithExitOne() throws Exception {
+        ferry("agent", "--listen", "127.0.0.1:99999");
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stderr.isEmpty());
+        assertThat(stderr.get(0)).startsWith("ferry agent: --listen 127.0.0.1:99999: ").doesNotContain("Exception");
+    }
 }

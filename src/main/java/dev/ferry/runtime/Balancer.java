@@ -8,6 +8,8 @@ import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.feedback.FeedbackController;
+import dev.ferry.health.BackendHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
@@ -46,6 +48,9 @@ public final class Balancer implements AutoCloseable {
 
     private final Transport transport;
     private final SwitchableAccessLog accessLog = new SwitchableAccessLog();
+    /** Health checking and dynamic feedback per backend name; replaced on reload, read from any thread. */
+    private final Map<String, BackendHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, FeedbackController> feedback = new java.util.concurrent.ConcurrentHashMap<>();
     private final long startedNanos = System.nanoTime();
     private volatile State state;
     /** Frontends taken out by a reload: no longer listening, their connections still draining. */
@@ -74,6 +79,7 @@ public final class Balancer implements AutoCloseable {
             for (BackendConfig bc : config.backends()) {
                 backends.put(bc.name(), new Backend(bc));
             }
+            backends.values().forEach(this::watch);
             for (FrontendConfig fc : config.frontends()) {
                 Frontend frontend = create(fc, backends, config);
                 frontends.add(frontend);
@@ -81,6 +87,7 @@ public final class Balancer implements AutoCloseable {
             }
         } catch (BindException | ConfigException | RuntimeException e) {
             frontends.forEach(Frontend::stopAccepting);
+            stopWatching();
             accessLog.close();
             transport.close();
             stopped = true;
@@ -105,6 +112,42 @@ public final class Balancer implements AutoCloseable {
             return new HttpFrontend(fc, backends, transport, tls);
         }
         return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
+    }
+
+    /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
+    private void watch(Backend b) {
+        health.put(b.name(), BackendHealth.start(b, transport));
+        b.config().feedback().ifPresent(fc -> {
+            FeedbackController controller = FeedbackController.overTcp(b, fc, transport);
+            feedback.put(b.name(), controller);
+            controller.start();
+        });
+    }
+
+    private void unwatch(String backend) {
+        BackendHealth h = health.remove(backend);
+        if (h != null) {
+            h.stop();
+        }
+        FeedbackController f = feedback.remove(backend);
+        if (f != null) {
+            f.stop();
+        }
+    }
+
+    private void stopWatching() {
+        List.copyOf(health.keySet()).forEach(this::unwatch);
+        List.copyOf(feedback.keySet()).forEach(this::unwatch);
+    }
+
+    /** The health checking of each backend (active checks, outlier ejection, slow start), by backend name. */
+    public Map<String, BackendHealth> health() {
+        return Map.copyOf(health);
+    }
+
+    /** The dynamic feedback of each backend that has it, by backend name. */
+    public Map<String, FeedbackController> feedback() {
+        return Map.copyOf(feedback);
     }
 
     private static AccessLog openAccessLog(FerryConfig config) throws ConfigException {
@@ -189,14 +232,19 @@ public final class Balancer implements AutoCloseable {
         for (BackendConfig bc : next.backends()) {
             Backend b = backends.get(bc.name());
             if (now.backends().containsKey(bc.name())) {
+                // Checks restart with the new settings; servers keep their current health until the checks say otherwise.
+                unwatch(bc.name());
                 b.reconfigure(bc);
                 report.add("backend " + bc.name() + ": updated (" + b.servers().size() + " servers)");
             } else {
                 report.add("backend " + bc.name() + ": added");
             }
+            watch(b);
         }
-        now.backends().keySet().stream().filter(n -> !backends.containsKey(n))
-                .forEach(n -> report.add("backend " + n + ": removed (its connections drain)"));
+        now.backends().keySet().stream().filter(n -> !backends.containsKey(n)).forEach(n -> {
+            unwatch(n);
+            report.add("backend " + n + ": removed (its connections drain)");
+        });
         List<Frontend> frontends = new ArrayList<>();
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
         for (FrontendConfig fc : next.frontends()) {
@@ -325,6 +373,7 @@ public final class Balancer implements AutoCloseable {
         }
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
+        stopWatching();
         transport.close();
         accessLog.close();
     }

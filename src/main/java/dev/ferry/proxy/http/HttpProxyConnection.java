@@ -552,6 +552,16 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         responseStarted = true;
+        // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
+        // response head is the latency ewma compares.
+        if (code >= 500) {
+            c.server().recordFailure();
+        } else {
+            c.server().recordSuccess();
+        }
+        if (requestSentAt != 0) {
+            c.server().recordLatencyNanos(lastActivity - requestSentAt);
+        }
         boolean head = request.method() == HttpMethod.HEAD;
         upstreamReusable = HttpUtil.isKeepAlive(response);
         frontend.forwarding().response(response, false);

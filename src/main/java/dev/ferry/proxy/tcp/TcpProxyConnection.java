@@ -167,6 +167,7 @@ final class TcpProxyConnection {
             }
             return;
         }
+        chosen.recordSuccess();
         if (!client.isActive()) {
             connect.channel().close();
             return;
