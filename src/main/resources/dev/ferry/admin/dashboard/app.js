@@ -528,9 +528,13 @@
       const fill = s.max_connections > 0 ? Math.min(1, s.active / s.max_connections) : 0;
       c.bar.style.width = `${(fill * 100).toFixed(1)}%`;
       c.bar.parentElement.hidden = s.max_connections <= 0;
+      c.active.title = `${fmt.number(s.active)} active, ${fmt.number(s.inactive)} inactive`;
       const rate = view.history.rate(s.name, field);
       totalRate += rate || 0;
       setText(c.rate, fmt.perSecond(rate));
+      c.rate.title = `${fmt.number(s.connections_total)} connections since start; `
+        + `${fmt.bytes(s.bytes_in)} in, ${fmt.bytes(s.bytes_out)} out`;
+      c.errors.title = `${fmt.number(s.failures)} failures since start`;
       const errors = view.history.errorRatio(s.name, field);
       setText(c.errors, fmt.percent(errors));
       c.errors.className = errors === null || errors === 0 ? '' : errors >= 0.05 ? 'bad' : 'warn';
