@@ -1,16 +1,23 @@
 package dev.ferry.runtime;
 
+import dev.ferry.accesslog.AccessLog;
+import dev.ferry.accesslog.AsyncAccessLog;
+import dev.ferry.accesslog.SwitchableAccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
+import dev.ferry.config.Mode;
+import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -19,6 +26,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,6 +45,7 @@ public final class Balancer implements AutoCloseable {
     }
 
     private final Transport transport;
+    private final SwitchableAccessLog accessLog = new SwitchableAccessLog();
     private final long startedNanos = System.nanoTime();
     private volatile State state;
     /** Frontends taken out by a reload: no longer listening, their connections still draining. */
@@ -61,16 +70,18 @@ public final class Balancer implements AutoCloseable {
         List<Frontend> frontends = new ArrayList<>();
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
         try {
+            accessLog.switchTo(openAccessLog(config));
             for (BackendConfig bc : config.backends()) {
                 backends.put(bc.name(), new Backend(bc));
             }
             for (FrontendConfig fc : config.frontends()) {
-                Frontend frontend = create(fc, backends);
+                Frontend frontend = create(fc, backends, config);
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
             }
-        } catch (BindException | RuntimeException e) {
+        } catch (BindException | ConfigException | RuntimeException e) {
             frontends.forEach(Frontend::stopAccepting);
+            accessLog.close();
             transport.close();
             stopped = true;
             throw e;
@@ -78,8 +89,35 @@ public final class Balancer implements AutoCloseable {
         state = new State(config, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
     }
 
-    private Frontend create(FrontendConfig fc, Map<String, Backend> backends) {
-        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);
+    private Frontend create(FrontendConfig fc, Map<String, Backend> backends, FerryConfig config)
+            throws ConfigException {
+        Optional<TlsTerminator> tls = Optional.empty();
+        if (fc.tls().isPresent()) {
+            try {
+                tls = Optional.of(TlsTerminator.load(fc.tls().get(), fc.mode() == Mode.HTTP,
+                        TlsTerminator.defaultProvider()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(List.of(config.problem(
+                        "frontends[" + config.frontends().indexOf(fc) + "].tls", e.getMessage())));
+            }
+        }
+        if (fc.mode() == Mode.HTTP) {
+            return new HttpFrontend(fc, backends, transport, tls);
+        }
+        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
+    }
+
+    private static AccessLog openAccessLog(FerryConfig config) throws ConfigException {
+        if (config.accessLog().isEmpty()) {
+            return AccessLog.NONE;
+        }
+        try {
+            return AsyncAccessLog.open(config.accessLog().get());
+        } catch (IOException e) {
+            throw new ConfigException(List.of(config.problem("access_log.path",
+                    "cannot open " + config.accessLog().get().path().map(Object::toString).orElse("stdout")
+                            + " for appending: " + e.getMessage())));
+        }
     }
 
     /**
@@ -113,6 +151,8 @@ public final class Balancer implements AutoCloseable {
             }
         }
 
+        AccessLog nextLog = next.accessLog().equals(now.config().accessLog()) ? null : openAccessLog(next);
+
         // 1. Backends: build new ones aside; existing ones are reconfigured only after every bind below succeeded.
         Map<String, Backend> backends = new LinkedHashMap<>();
         for (BackendConfig bc : next.backends()) {
@@ -126,18 +166,26 @@ public final class Balancer implements AutoCloseable {
         for (FrontendConfig fc : next.frontends()) {
             Frontend old = current.get(fc.name());
             if (old == null || !old.canReconfigure(fc)) {
-                Frontend fresh = create(fc, backends);
                 try {
+                    Frontend fresh = create(fc, backends, next);
                     startedAt.put(fc.name(), fresh.start());
-                } catch (BindException | RuntimeException e) {
+                    started.put(fc.name(), fresh);
+                } catch (BindException | ConfigException | RuntimeException e) {
                     started.values().forEach(Frontend::stopAccepting);
+                    if (nextLog != null) {
+                        nextLog.close();
+                    }
                     throw e;
                 }
-                started.put(fc.name(), fresh);
             }
         }
 
         // 3. Commit: reconfigure what stays, swap in what is new, retire what went.
+        if (nextLog != null) {
+            accessLog.switchTo(nextLog);
+            report.add("access log: " + next.accessLog().map(a -> a.path().map(Object::toString).orElse("stdout"))
+                    .orElse("off"));
+        }
         for (BackendConfig bc : next.backends()) {
             Backend b = backends.get(bc.name());
             if (now.backends().containsKey(bc.name())) {
@@ -278,5 +326,6 @@ public final class Balancer implements AutoCloseable {
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
         transport.close();
+        accessLog.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.proxy.tcp;
 
+import dev.ferry.accesslog.AccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FrontendConfig;
@@ -7,6 +8,7 @@ import dev.ferry.config.HostPort;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -24,6 +26,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,8 +47,9 @@ public final class TcpFrontend implements Frontend {
      * What a connection needs from its frontend, fixed when the connection is accepted: a reload publishes new
      * settings for new connections while live ones keep theirs.
      */
-    record Settings(FrontendConfig config, Backend backend, long idleTimeoutNanos, Bootstrap serverBootstrap) {
-        static Settings of(FrontendConfig config, Backend backend, Transport transport) {
+    record Settings(FrontendConfig config, Backend backend, long idleTimeoutNanos, Bootstrap serverBootstrap,
+                    AccessLog accessLog) {
+        static Settings of(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
             BackendConfig bc = backend.config();
             long idle = Math.min(config.timeouts().clientIdle().toNanos(), bc.timeouts().serverIdle().toNanos());
             Bootstrap bootstrap = new Bootstrap()
@@ -56,7 +60,7 @@ public final class TcpFrontend implements Frontend {
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                             (int) Math.min(Integer.MAX_VALUE, bc.timeouts().connect().toMillis()));
-            return new Settings(config, backend, idle, bootstrap);
+            return new Settings(config, backend, idle, bootstrap, accessLog);
         }
 
         /** A bootstrap for a server connection on {@code loop}, the loop of the client connection it serves. */
@@ -67,16 +71,26 @@ public final class TcpFrontend implements Frontend {
 
     private final String name;
     private final Transport transport;
+    private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Optional<TlsTerminator> tls;
     private volatile Settings settings;
     private volatile ConnectionLimiter limiter;
     private volatile Channel listener;
 
-    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport) {
+    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
+        this(config, backend, transport, accessLog, Optional.empty());
+    }
+
+    /** @param tls terminates TLS on client connections when present (the relay then sees plaintext) */
+    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog,
+                       Optional<TlsTerminator> tls) {
         this.name = config.name();
+        this.tls = tls;
         this.transport = transport;
-        this.settings = Settings.of(config, backend, transport);
+        this.accessLog = accessLog;
+        this.settings = Settings.of(config, backend, transport, accessLog);
     }
 
     @Override
@@ -115,7 +129,7 @@ public final class TcpFrontend implements Frontend {
 
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
-        settings = Settings.of(next, backends.get(next.backend().orElseThrow()), transport);
+        settings = Settings.of(next, backends.get(next.backend().orElseThrow()), transport, accessLog);
         ConnectionLimiter l = limiter;
         if (l != null) {
             l.setMax(next.maxConnections());
@@ -173,6 +187,7 @@ public final class TcpFrontend implements Frontend {
         if (now.config().proxyProtocol()) {
             client.pipeline().addLast(new HAProxyMessageDecoder());
         }
+        tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline().addLast(new TcpProxyConnection(this, now, client).clientHandler());
     }
 

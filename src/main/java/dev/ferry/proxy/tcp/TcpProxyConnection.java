@@ -1,5 +1,6 @@
 package dev.ferry.proxy.tcp;
 
+import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
@@ -61,12 +62,18 @@ final class TcpProxyConnection {
     private ConnectionLease lease;
     private PickContext pick;
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
-    private final ArrayDeque<Object> early = new ArrayDeque<>(2);
+    private ArrayDeque<Object> early;
     private boolean connected;
     private boolean resetting;
     private boolean closing;
     private long lastActivity;
     private long connectStarted;
+    private final long acceptedNanos = System.nanoTime();
+    private long connectNanos = -1;
+    private long bytesFromClient;
+    private long bytesToClient;
+    /** How the connection ended, for the access log: the first cause seen wins. */
+    private String termination;
     private Future<?> idleTimer;
 
     TcpProxyConnection(TcpFrontend frontend, TcpFrontend.Settings settings, Channel client) {
@@ -111,6 +118,7 @@ final class TcpProxyConnection {
 
     private void proxyHeaderTimedOut() {
         if (awaitingProxyHeader) {
+            ended("proxy_header_timeout");
             log.debug("{}: no PROXY header from {} in time", frontend.name(), Addresses.format(client.remoteAddress()));
             client.close();
         }
@@ -167,10 +175,11 @@ final class TcpProxyConnection {
         lease.activate();
         // At layer 4 the only latency Ferry sees is the connect time: that is what ewma compares.
         lastActivity = System.nanoTime();
-        chosen.recordLatencyNanos(lastActivity - connectStarted);
+        connectNanos = lastActivity - connectStarted;
+        chosen.recordLatencyNanos(connectNanos);
         chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
         scheduleIdleCheck(settings.idleTimeoutNanos());
-        for (Object msg; (msg = early.poll()) != null; ) {
+        for (Object msg; early != null && (msg = early.poll()) != null; ) {
             clientSide.relay(msg);
         }
         if (clientSide.inputEnded) {
@@ -182,7 +191,25 @@ final class TcpProxyConnection {
         server.read();
     }
 
+    private void ended(String why) {
+        if (termination == null) {
+            termination = why;
+        }
+    }
+
+    /** Reports the finished connection to the access log; called once, when the client socket has closed. */
+    private void logAccess() {
+        Server server = lease == null ? null : lease.server();
+        long now = System.nanoTime();
+        settings.accessLog().log(new AccessRecord(System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - acceptedNanos),
+                source == null ? Addresses.format(client.remoteAddress()) : Addresses.format(source), frontend.name(),
+                settings.backend().name(), server == null ? "-" : server.name(), 0, "-", bytesFromClient, bytesToClient,
+                connectNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(connectNanos),
+                TimeUnit.NANOSECONDS.toMillis(now - acceptedNanos), termination == null ? "closed" : termination, "-"));
+    }
+
     private void refuse(String why) {
+        ended("no_server");
         releaseEarly();
         frontend.stats().rejectedNoServer();
         log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), Addresses.format(client.remoteAddress()), why,
@@ -214,6 +241,7 @@ final class TcpProxyConnection {
         long idleFor = System.nanoTime() - lastActivity;
         long timeout = settings.idleTimeoutNanos();
         if (idleFor >= timeout) {
+            ended("idle_timeout");
             log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
                     TimeUnit.NANOSECONDS.toMillis(idleFor));
             closeBoth();
@@ -223,7 +251,7 @@ final class TcpProxyConnection {
     }
 
     private void releaseEarly() {
-        for (Object msg; (msg = early.poll()) != null; ) {
+        for (Object msg; early != null && (msg = early.poll()) != null; ) {
             ReferenceCountUtil.release(msg);
         }
     }
@@ -288,6 +316,9 @@ final class TcpProxyConnection {
                 return;
             }
             if (!connected) {
+                if (early == null) {
+                    early = new ArrayDeque<>(2);
+                }
                 early.add(msg);
                 return;
             }
@@ -302,9 +333,11 @@ final class TcpProxyConnection {
             }
             int bytes = ((ByteBuf) msg).readableBytes();
             if (fromClient) {
+                bytesFromClient += bytes;
                 frontend.stats().addBytesFromClient(bytes);
                 lease.server().addBytesOut(bytes);
             } else {
+                bytesToClient += bytes;
                 frontend.stats().addBytesToClient(bytes);
                 lease.server().addBytesIn(bytes);
             }
@@ -352,6 +385,7 @@ final class TcpProxyConnection {
                 return;
             }
             inputEnded = true;
+            ended(fromClient ? "client_closed" : "server_closed");
             if (connected) {
                 passEof();
             }
@@ -379,6 +413,9 @@ final class TcpProxyConnection {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel() == client) {
                 releaseEarly();
+                if (settings.accessLog().enabled()) {
+                    logAccess();
+                }
                 if (idleTimer != null) {
                     idleTimer.cancel(false);
                 }
@@ -402,6 +439,7 @@ final class TcpProxyConnection {
                 log.debug("{}: {} side of {} failed: {}", frontend.name(), fromClient ? "client" : "server",
                         client.remoteAddress(), cause.getMessage());
                 resetting = true;
+                ended(fromClient ? "client_reset" : "server_reset");
                 if (!fromClient && lease != null) {
                     lease.server().recordFailure();
                 }
@@ -410,6 +448,7 @@ final class TcpProxyConnection {
                 }
                 Transport.reset(ctx.channel());
             } else if (cause instanceof DecoderException && awaitingProxyHeader) {
+                ended("bad_proxy_header");
                 log.debug("{}: bad PROXY header from {}: {}", frontend.name(), Addresses.format(client.remoteAddress()),
                         reason(cause));
                 awaitingProxyHeader = false;
