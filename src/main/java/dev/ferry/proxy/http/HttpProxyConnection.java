@@ -466,7 +466,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
         int bytes = content.content().readableBytes();
         bodyBytes += bytes;
-        frontend.stats().addBytesFromClient(bytes);
         u.server().addBytesOut(bytes);
         boolean last = content instanceof LastHttpContent;
         Channel ch = u.channel();
@@ -623,7 +622,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         int bytes = content.content().readableBytes();
-        frontend.stats().addBytesToClient(bytes);
         c.server().addBytesIn(bytes);
         if (last) {
             client.writeAndFlush(content, client.voidPromise());
