@@ -20,6 +20,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "where the demo's TCP frontend listens (default: ${DEFAULT-VALUE})")
     String tcpListen;
 
+    @Option(names = "--admin-listen", paramLabel = "HOST:PORT", defaultValue = Demo.ADMIN_LISTEN,
+            description = "where the dashboard and admin API listen (default: ${DEFAULT-VALUE})")
+    String adminListen;
+
     @Option(names = "--print-config", description = "print the demo's configuration as YAML and exit")
     boolean printConfig;
 
@@ -27,17 +31,17 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Demo demo = new Demo()) {
             if (printConfig) {
-                System.out.print(demo.yaml(httpListen, tcpListen));
+                System.out.print(demo.yaml(httpListen, tcpListen, adminListen));
                 return Ferry.EXIT_OK;
             }
             FerryConfig config;
             try {
-                config = demo.config(httpListen, tcpListen);
+                config = demo.config(httpListen, tcpListen, adminListen);
             } catch (ConfigException e) {
                 System.err.println("ferry: " + e.getMessage());
                 return Ferry.EXIT_CONFIG;
             }
-            return new Service(config, null).runUntilStopped(balancer -> {
+            return new Service(config, null, null).runUntilStopped(balancer -> {
                 StringBuilder s = new StringBuilder("\nFerry demo is running. Demo servers (weights 3, 2, 1):\n");
                 for (DemoHttpServer server : demo.servers()) {
                     s.append("  ").append(server.name()).append("  http://127.0.0.1:")
@@ -56,6 +60,7 @@ final class DemoCommand implements Callable<Integer> {
                         .append("demo-2, ...\n")
                         .append("  for i in $(seq 6); do curl -s http://127.0.0.1:").append(tcp.getPort())
                         .append("/; done\n")
+                        .append("\nWatch it live on the dashboard: http://").append(adminListen).append("/\n")
                         .append("\nPress Ctrl-C to stop.\n");
                 System.out.println(s);
             });

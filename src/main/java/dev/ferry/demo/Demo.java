@@ -22,6 +22,8 @@ public final class Demo implements AutoCloseable {
     public static final String TCP_LISTEN = "127.0.0.1:8081";
     /** Where the demo's HTTP frontend listens. */
     public static final String HTTP_LISTEN = "127.0.0.1:8080";
+    /** Where the demo's admin API and dashboard listen. */
+    public static final String ADMIN_LISTEN = "127.0.0.1:9090";
     private static final int[] WEIGHTS = {3, 2, 1};
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -44,10 +46,12 @@ public final class Demo implements AutoCloseable {
      * {@code /api/} requests go to demo-1 and everything else to demo-2 and demo-3 (wrr 2:1), and a TCP frontend
      * over all three servers (wrr 3:2:1).
      */
-    public String yaml(String httpListen, String tcpListen) {
+    public String yaml(String httpListen, String tcpListen, String adminListen) {
         StringBuilder y = new StringBuilder()
                 .append("# ferry demo: the embedded default configuration\n")
                 .append("shutdown_grace: 5s\n")
+                .append("admin:\n")
+                .append("  listen: ").append(adminListen).append('\n')
                 .append("frontends:\n")
                 .append("  - name: demo-http\n")
                 .append("    listen: ").append(httpListen).append('\n')
@@ -64,9 +68,7 @@ public final class Demo implements AutoCloseable {
                 .append("    scheduler: wrr\n")
                 .append("    servers:\n");
         for (int i = 0; i < servers.size(); i++) {
-            DemoHttpServer s = servers.get(i);
-            y.append("      - { name: ").append(s.name()).append(", address: 127.0.0.1:").append(s.address().getPort())
-                    .append(", weight: ").append(WEIGHTS[i]).append(" }\n");
+            server(y, i, WEIGHTS[i]);
         }
         y.append("  - name: demo-api\n")
                 .append("    scheduler: rr\n")
@@ -86,8 +88,8 @@ public final class Demo implements AutoCloseable {
                 .append(", weight: ").append(weight).append(" }\n");
     }
 
-    public FerryConfig config(String httpListen, String tcpListen) throws ConfigException {
-        return ConfigLoader.parse(yaml(httpListen, tcpListen), Path.of("<demo>"));
+    public FerryConfig config(String httpListen, String tcpListen, String adminListen) throws ConfigException {
+        return ConfigLoader.parse(yaml(httpListen, tcpListen, adminListen), Path.of("<demo>"));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.ferry.runtime;
 
-import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.FerryConfig;
@@ -21,7 +20,6 @@ public final class FeatureGate {
     /** Throws when {@code config} uses a feature this version does not have; lists every such key. */
     public static void check(FerryConfig config) throws ConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
-        config.admin().ifPresent(a -> problems.add(missing(config, "admin", "the admin API")));
         for (int i = 0; i < config.frontends().size(); i++) {
             FrontendConfig f = config.frontends().get(i);
             String at = "frontends[" + i + "]";
@@ -30,28 +28,8 @@ public final class FeatureGate {
                         + " is not available in this version; frontends can use mode tcp or http"));
             }
         }
-        for (int i = 0; i < config.backends().size(); i++) {
-            BackendConfig b = config.backends().get(i);
-            String at = "backends[" + i + "]";
-            if (b.healthCheck().isPresent()) {
-                problems.add(missing(config, at + ".health_check", "active health checking"));
-            }
-            if (b.outlier().isPresent()) {
-                problems.add(missing(config, at + ".outlier", "outlier ejection"));
-            }
-            if (!b.slowStart().isZero()) {
-                problems.add(missing(config, at + ".slow_start", "slow start"));
-            }
-            if (b.feedback().filter(fb -> fb.enabled()).isPresent()) {
-                problems.add(missing(config, at + ".feedback", "dynamic feedback"));
-            }
-        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-    }
-
-    private static ConfigProblem missing(FerryConfig config, String key, String feature) {
-        return config.problem(key, feature + " is not available in this version of Ferry; remove the key");
     }
 }

@@ -28,9 +28,12 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     private final RandomGenerator random;
     private volatile EligibleWeightIndex index = new EligibleWeightIndex(List.of());
 
-    /** Draws from {@link ThreadLocalRandom}. */
+    /**
+     * Draws from the calling thread's {@link ThreadLocalRandom}. (Holding {@code ThreadLocalRandom.current()} in a
+     * field would make every event loop draw from one thread's seed.)
+     */
     public PowerOfTwoChoicesScheduler() {
-        this(ThreadLocalRandom.current());
+        this(() -> ThreadLocalRandom.current().nextLong());
     }
 
     /** Draws from {@code random}, which must be thread-safe when picks run concurrently. */

@@ -20,7 +20,7 @@ class DemoTest {
     @Test
     void theHttpFrontendRoutesApiToOneBackendAndTheRestToTheOther() throws Exception {
         try (Demo demo = new Demo(); HttpClient http = HttpClient.newHttpClient()) {
-            Balancer balancer = new Balancer(demo.config("127.0.0.1:0", "127.0.0.1:0"), 1);
+            Balancer balancer = new Balancer(demo.config("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"), 1);
             balancer.start();
             try {
                 String base = "http://127.0.0.1:" + balancer.address("demo-http").getPort();

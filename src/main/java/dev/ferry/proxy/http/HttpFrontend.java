@@ -2,7 +2,9 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.HostPort;
 import dev.ferry.proxy.ConnectionLimiter;
+import dev.ferry.proxy.ClientByteCounter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.TlsTerminator;
@@ -48,18 +50,19 @@ public final class HttpFrontend implements Frontend {
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
     private static final Set<String> DESTINATION_SCHEDULERS = Set.of("lblc", "lblcr", "dh");
 
-    private final FrontendConfig config;
+    private volatile FrontendConfig config;
     private final Transport transport;
-    private final Router router;
+    private volatile Router router;
     private final ForwardingHeaders forwarding;
     private final Optional<TlsTerminator> tls;
     private final FrontendStats stats = new FrontendStats();
+    private final ClientByteCounter byteCounter = new ClientByteCounter(stats);
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
-    private final long requestHeaderNanos;
-    private final long clientIdleNanos;
-    private final int maxRequestLine;
-    private final int maxHeaderSize;
+    private volatile long requestHeaderNanos;
+    private volatile long clientIdleNanos;
+    private volatile int maxRequestLine;
+    private volatile int maxHeaderSize;
     private volatile Channel listener;
     private volatile int port;
 
@@ -96,6 +99,29 @@ public final class HttpFrontend implements Frontend {
 
     public FrontendConfig config() {
         return config;
+    }
+
+    @Override
+    public boolean canReconfigure(FrontendConfig next) {
+        return next.name().equals(config.name()) && next.mode() == config.mode() && listensOn(next.listen())
+                && next.proxyProtocol() == config.proxyProtocol() && next.tls().equals(config.tls());
+    }
+
+    @Override
+    public boolean listensOn(HostPort address) {
+        return address.equals(config.listen())
+                || (address.host().equals(config.listen().host()) && address.port() == port && port != 0);
+    }
+
+    /** New routes, backends, timeouts and limits apply to the next requests; requests in flight finish as they began. */
+    @Override
+    public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
+        this.router = Router.of(next, backends);
+        this.requestHeaderNanos = next.timeouts().requestHeader().toNanos();
+        this.clientIdleNanos = next.timeouts().clientIdle().toNanos();
+        this.maxRequestLine = next.http().maxRequestLine();
+        this.maxHeaderSize = next.http().maxHeaderSize();
+        this.config = next;
     }
 
     @Override
@@ -200,6 +226,7 @@ public final class HttpFrontend implements Frontend {
         }
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline()
+                .addLast("bytes", byteCounter)
                 .addLast("clock", connection.headClock())
                 .addLast("http", HttpCodecs.server(maxRequestLine, maxHeaderSize))
                 .addLast("proxy", connection);

@@ -458,7 +458,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
         int bytes = content.content().readableBytes();
         bodyBytes += bytes;
-        frontend.stats().addBytesFromClient(bytes);
         u.server().addBytesOut(bytes);
         boolean last = content instanceof LastHttpContent;
         Channel ch = u.channel();
@@ -544,6 +543,16 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         responseStarted = true;
+        // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
+        // response head is the latency ewma compares.
+        if (code >= 500) {
+            c.server().recordFailure();
+        } else {
+            c.server().recordSuccess();
+        }
+        if (requestSentAt != 0) {
+            c.server().recordLatencyNanos(lastActivity - requestSentAt);
+        }
         boolean head = request.method() == HttpMethod.HEAD;
         upstreamReusable = HttpUtil.isKeepAlive(response) && !ResponseFraming.isCloseDelimited(response, head);
         frontend.forwarding().response(response, false);
@@ -586,7 +595,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         int bytes = content.content().readableBytes();
-        frontend.stats().addBytesToClient(bytes);
         c.server().addBytesIn(bytes);
         if (last) {
             client.writeAndFlush(content, client.voidPromise());
