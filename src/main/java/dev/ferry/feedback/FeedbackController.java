@@ -12,6 +12,7 @@ import dev.ferry.health.PeriodicTask;
 import dev.ferry.health.Timeline;
 import dev.ferry.transport.Transport;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,13 +90,15 @@ public final class FeedbackController {
 
     /**
      * The production controller of {@code backend}: polls agents over TCP at the configured {@code agent_port} and
-     * takes RESPONSE from each server's measured latency ({@link Server#latency()}), all on one event loop.
+     * takes RESPONSE from each server's measured latency ({@link Server#latency()}); rounds run on {@code control}
+     * (not an I/O event loop), polls on one of the transport's loops.
      */
-    public static FeedbackController overTcp(Backend backend, FeedbackConfig config, Transport transport) {
+    public static FeedbackController overTcp(Backend backend, FeedbackConfig config, Transport transport,
+                                             EventExecutor control) {
         EventLoop loop = transport.workers().next();
         return new FeedbackController(backend, config, new TcpAgentPoller(transport, loop, config.agentPort()),
                 s -> s.latency().isKnown() ? s.latency().nanos(System.nanoTime()) : Double.NaN,
-                new EventLoopTimeline(loop));
+                new EventLoopTimeline(control));
     }
 
     /** Polls at once; the first adjustment follows one interval later. */

@@ -7,6 +7,7 @@ import dev.ferry.config.FeedbackConfig;
 import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.transport.Transport;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ import java.util.SplittableRandom;
 /**
  * Everything that watches one backend's servers, as its configuration asks: an {@link ActiveCheck} per server
  * ({@code health_check}), an {@link OutlierDetector} ({@code outlier}) and {@link SlowStart} ({@code slow_start}).
- * Each check gets an event loop of its own choosing (round robin over the transport's loops).
+ * Probes connect from the transport's I/O loops (round robin); everything that decides and changes the backend runs
+ * on one control thread.
  *
  * <p>Threading: {@link #start} and {@link #stop} are called by the balancer, off the event loops; {@link #stats()}
  * from any thread.
@@ -32,17 +34,22 @@ public final class BackendHealth {
         this.backend = backend;
     }
 
-    /** Starts what the backend's configuration asks for (possibly nothing). */
-    public static BackendHealth start(Backend backend, Transport transport) {
+    /**
+     * Starts what the backend's configuration asks for (possibly nothing).
+     *
+     * @param control the single thread on which checks decide and the backend is changed (not an I/O event loop)
+     */
+    public static BackendHealth start(Backend backend, Transport transport, EventExecutor control) {
+        Timeline timeline = new EventLoopTimeline(control);
         BackendHealth h = new BackendHealth(backend);
         BackendConfig config = backend.config();
         if (!config.slowStart().isZero()) {
             h.slowStart = new SlowStart(backend, new SlowStartRamp(config.slowStart().toNanos(),
-                    SlowStartRamp.DEFAULT_STEPS), timeline(transport));
+                    SlowStartRamp.DEFAULT_STEPS), timeline);
             h.slowStart.start();
         }
         config.outlier().ifPresent(o -> {
-            h.outliers = new OutlierDetector(backend, EjectionPolicy.of(o), timeline(transport), h.stats);
+            h.outliers = new OutlierDetector(backend, EjectionPolicy.of(o), timeline, h.stats);
             h.outliers.start();
         });
         config.healthCheck().ifPresent(hc -> {
@@ -52,17 +59,13 @@ public final class BackendHealth {
                 EventLoop loop = transport.workers().next();
                 ActiveCheck check = new ActiveCheck(backend, server, probe, target(server, hc, config),
                         hc.interval().toNanos(), hc.timeout().toNanos(), hc.rise(), hc.fall(),
-                        new EventLoopTimeline(loop), loop, seeds.split(), h.stats.of(server),
+                        timeline, loop, seeds.split(), h.stats.of(server),
                         config.feedback().isEmpty());
                 h.checks.add(check);
                 check.start();
             }
         });
         return h;
-    }
-
-    private static Timeline timeline(Transport transport) {
-        return new EventLoopTimeline(transport.workers().next());
     }
 
     static HealthProbe probe(HealthCheckConfig hc, Transport transport) {

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server; at layer 7, a response other than 5xx, or a 5xx or broken exchange. {@link #succeeded} and {@link #failed}
  * may also be called directly.
  *
- * <p>Threading: {@link #succeeded} and {@link #failed} are called from any event loop: counting is lock-free; an
- * ejection takes this detector's lock, then the backend's. {@link #step} runs on the timeline's thread.
+ * <p>Threading: {@link #succeeded} and {@link #failed} are called from any event loop and only count (lock-free);
+ * ejections and returns run on the timeline's thread (an ejection takes this detector's lock, then the backend's).
  */
 public final class OutlierDetector implements ServerOutcomes {
     private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
@@ -77,8 +77,9 @@ public final class OutlierDetector implements ServerOutcomes {
     public void failed(Server server) {
         Record r = records.computeIfAbsent(server, s -> new Record());
         int streak = r.streak.incrementAndGet();
-        if (streak >= policy.consecutiveFailures()) {
-            eject(server, r, streak);
+        if (streak == policy.consecutiveFailures()) {
+            // Ejecting rebuilds the backend: that happens on the timeline's thread, not on the proxy's event loop.
+            timeline.execute(() -> eject(server, r, streak));
         }
     }
 

@@ -10,6 +10,9 @@ import dev.ferry.health.BackendHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
 import dev.ferry.transport.Transport;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,8 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, Backend> backends = new LinkedHashMap<>();
     private final Map<String, BackendHealth> health = new LinkedHashMap<>();
     private final Map<String, FeedbackController> feedback = new LinkedHashMap<>();
+    /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
+    private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-health", true));
     private final List<Frontend> frontends = new ArrayList<>();
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
     private boolean stopped;
@@ -58,9 +63,9 @@ public final class Balancer implements AutoCloseable {
                 backends.put(bc.name(), new Backend(bc));
             }
             for (Backend b : backends.values()) {
-                health.put(b.name(), BackendHealth.start(b, transport));
+                health.put(b.name(), BackendHealth.start(b, transport, control));
                 b.config().feedback().ifPresent(fc -> {
-                    FeedbackController controller = FeedbackController.overTcp(b, fc, transport);
+                    FeedbackController controller = FeedbackController.overTcp(b, fc, transport, control);
                     feedback.put(b.name(), controller);
                     controller.start();
                 });
@@ -167,6 +172,7 @@ public final class Balancer implements AutoCloseable {
         frontends.forEach(Frontend::closeAll);
         health.values().forEach(BackendHealth::stop);
         feedback.values().forEach(FeedbackController::stop);
+        control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         transport.close();
     }
 }
