@@ -32,11 +32,11 @@ import java.util.function.Consumer;
  */
 public final class Backend {
     private final String name;
-    private final BackendConfig config;
-    private final Scheduler scheduler;
-    private final HashKeyExtractor hashKey;
+    private volatile BackendConfig config;
+    private volatile Scheduler scheduler;
+    private volatile HashKeyExtractor hashKey;
     /** Every server, in list order, whatever its state: members and non-members. */
-    private final List<Server> servers = new CopyOnWriteArrayList<>();
+    private volatile List<Server> servers = List.of();
     private volatile BackendSnapshot snapshot = BackendSnapshot.EMPTY;
     private final List<Consumer<Server>> joinListeners = new CopyOnWriteArrayList<>();
     private volatile ServerOutcomes outcomes = ServerOutcomes.NONE;
@@ -50,14 +50,87 @@ public final class Backend {
         this.config = config;
         this.scheduler = Schedulers.create(config.scheduler());
         this.hashKey = HashKeys.parse(config.hashKey());
+        List<Server> initial = new ArrayList<>();
         for (ServerConfig sc : config.servers()) {
-            servers.add(newServer(sc.name(), sc.address().resolve(), sc));
+            initial.add(newServer(sc.name(), sc.address().resolve(), sc));
         }
+        servers = List.copyOf(initial);
         rebuild();
     }
 
     private Server newServer(String serverName, InetSocketAddress address, ServerConfig sc) {
         return new Server(this, serverName, address, sc.weight(), sc.maxConnections(), sc.sendProxy());
+    }
+
+    /**
+     * Applies a new configuration of this backend (hot reload). Servers that stay (same name, address and PROXY
+     * setting) keep their counters, health and live connections and take the new weight and limits; servers that go
+     * are removed from scheduling while their live connections carry on (they drain); new servers are added. The
+     * scheduler is replaced only when its configuration changed. Resolves new server addresses (blocking): call off
+     * the event loops.
+     */
+    public synchronized void reconfigure(BackendConfig next) {
+        if (!next.name().equals(name)) {
+            throw new IllegalArgumentException("backend " + name + " cannot become " + next.name());
+        }
+        List<Server> kept = new ArrayList<>(next.servers().size());
+        for (ServerConfig sc : next.servers()) {
+            Server current = server(sc.name()).orElse(null);
+            InetSocketAddress address = sc.address().resolve();
+            if (current != null && current.address().equals(address) && current.sendProxy().equals(sc.sendProxy())) {
+                current.setConfiguredWeight(sc.weight());
+                current.setThresholds(sc.maxConnections(), current.lowerThreshold());
+                kept.add(current);
+            } else {
+                kept.add(newServer(sc.name(), address, sc));
+            }
+        }
+        if (!next.scheduler().equals(config.scheduler())) {
+            scheduler = Schedulers.create(next.scheduler());
+        }
+        hashKey = HashKeys.parse(next.hashKey());
+        config = next;
+        for (Server s : servers) {
+            if (!kept.contains(s)) {
+                s.setIndex(-1);
+            }
+        }
+        servers = List.copyOf(kept);
+        rebuild();
+    }
+
+    /**
+     * Adds a server at run time, at the end of the list. Resolves the address (blocking): call off the event loops.
+     *
+     * @throws IllegalArgumentException when a server of that name exists
+     */
+    public synchronized Server addServer(ServerConfig sc) {
+        if (server(sc.name()).isPresent()) {
+            throw new IllegalArgumentException("backend '" + name + "' already has a server named '" + sc.name() + "'");
+        }
+        Server added = newServer(sc.name(), sc.address().resolve(), sc);
+        List<Server> more = new ArrayList<>(servers);
+        more.add(added);
+        servers = List.copyOf(more);
+        rebuild();
+        return added;
+    }
+
+    /**
+     * Removes a server at run time: it gets no new connections; the ones it has carry on until they end.
+     *
+     * @return the removed server, or empty when there was none of that name
+     */
+    public synchronized Optional<Server> removeServer(String serverName) {
+        Optional<Server> gone = server(serverName);
+        gone.ifPresent(s -> {
+            List<Server> fewer = new ArrayList<>(servers);
+            fewer.remove(s);
+            servers = List.copyOf(fewer);
+            s.setIndex(-1);
+            rebuild();
+        });
+        return gone;
     }
 
     public String name() {
@@ -79,7 +152,7 @@ public final class Backend {
 
     /** All servers in list order, including those that are down or in maintenance. */
     public List<Server> servers() {
-        return List.copyOf(servers);
+        return servers;
     }
 
     public Optional<Server> server(String serverName) {

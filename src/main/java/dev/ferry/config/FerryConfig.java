@@ -15,11 +15,14 @@ import java.util.Optional;
  * @param frontends     where traffic enters, in file order
  * @param backends      server pools, in file order
  * @param shutdownGrace how long SIGTERM waits for live connections before closing them (key {@code shutdown_grace})
+ * @param accessLog     where and how connections and requests are logged; empty = no access log (key
+ *                      {@code access_log})
  * @param positions     where each key was written, for placing problems found after loading; not part of
  *                      {@link #equals}: two files that configure the same thing are equal however they are laid out
  */
 public record FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
-                          List<BackendConfig> backends, Duration shutdownGrace, KeyPositions positions) {
+                          List<BackendConfig> backends, Duration shutdownGrace, Optional<AccessLogConfig> accessLog,
+                          KeyPositions positions) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     public FerryConfig {
@@ -30,7 +33,7 @@ public record FerryConfig(Path source, Optional<AdminConfig> admin, List<Fronten
     /** A configuration built in code, with no file positions. */
     public FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
                        List<BackendConfig> backends, Duration shutdownGrace) {
-        this(source, admin, frontends, backends, shutdownGrace, KeyPositions.NONE);
+        this(source, admin, frontends, backends, shutdownGrace, Optional.empty(), KeyPositions.NONE);
     }
 
     /**

@@ -20,25 +20,16 @@ public final class FeatureGate {
     /** Throws when {@code config} uses a feature this version does not have; lists every such key. */
     public static void check(FerryConfig config) throws ConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
-        String file = config.source().toString();
-        config.admin().ifPresent(a -> problems.add(missing(file, "admin", "the admin API")));
         for (int i = 0; i < config.frontends().size(); i++) {
             FrontendConfig f = config.frontends().get(i);
             String at = "frontends[" + i + "]";
-            if (f.mode() != Mode.TCP) {
-                problems.add(new ConfigProblem(file, 0, 0, at + ".mode", "mode " + f.mode().key()
-                        + " is not available in this version; frontends can use mode tcp"));
-            }
-            if (f.tls().isPresent()) {
-                problems.add(missing(file, at + ".tls", "TLS termination"));
+            if (f.mode() == Mode.UDP) {
+                problems.add(config.problem(at + ".mode", "mode " + f.mode().key()
+                        + " is not available in this version; frontends can use mode tcp or http"));
             }
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-    }
-
-    private static ConfigProblem missing(String file, String key, String feature) {
-        return new ConfigProblem(file, 0, 0, key, feature + " is not available in this version of Ferry; remove the key");
     }
 }

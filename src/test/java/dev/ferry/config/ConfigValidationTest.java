@@ -55,7 +55,7 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
                 + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
-                + "timeouts, udp"));
+                + "timeouts, udp, http"));
     }
 
     @Test
@@ -66,7 +66,7 @@ class ConfigValidationTest {
                 """ + POOL;
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 1, "colour", "colour",
-                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, dns"));
+                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, access_log, dns"));
     }
 
     @Test

@@ -26,13 +26,29 @@ class FeatureGateTest {
     }
 
     @Test
-    void everyFeatureNotYetBuiltIsNamedByItsKey() throws Exception {
+    void httpFrontendsAndTlsPass() throws Exception {
         FerryConfig config = ConfigLoader.parse("""
                 frontends:
                   - name: web
                     listen: 127.0.0.1:0
                     mode: http
-                    routes: [ { backend: pool } ]
+                    tls: { certificates: [ { cert: site.pem, key: site.key } ] }
+                    routes: [ { match: { path_prefix: /api/ }, backend: pool }, { backend: pool } ]
+                  - { name: db, listen: 127.0.0.1:0, mode: tcp, backend: pool, tls: { certificates: [ { cert: a.pem, key: a.key } ] } }
+                backends:
+                  - { name: pool, servers: [ { address: 127.0.0.1:80 } ] }
+                """, Path.of("l7.yaml"));
+        assertThatCode(() -> FeatureGate.check(config)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void everyFeatureNotYetBuiltIsNamedByItsKey() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - name: dns
+                    listen: 127.0.0.1:0
+                    mode: udp
+                    backend: pool
                   - { name: db, listen: 127.0.0.1:0, mode: tcp, backend: pool, proxy_protocol: true }
                 backends:
                   - name: pool
@@ -48,7 +64,7 @@ class FeatureGateTest {
         assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly(
                 "frontends[0].mode");
         assertThat(e.problems().get(0).toString())
-                .isEqualTo("later.yaml: frontends[0].mode: mode http is not available in this version; "
-                        + "frontends can use mode tcp");
+                .isEqualTo("later.yaml:4:5: frontends[0].mode: mode udp is not available in this version; "
+                        + "frontends can use mode tcp or http");
     }
 }
