@@ -71,6 +71,7 @@ public final class FeedbackController {
     private final LoadCoefficients coefficients;
     private final AgentPoller poller;
     private final ToDoubleFunction<Server> responseNanos;
+    private final Timeline timeline;
     private final PeriodicTask task;
     private final Map<Server, Tracked> tracked = new ConcurrentHashMap<>();
     private long round;
@@ -85,6 +86,7 @@ public final class FeedbackController {
         this.coefficients = config.coefficients();
         this.poller = poller;
         this.responseNanos = responseNanos;
+        this.timeline = timeline;
         this.task = new PeriodicTask(timeline, this::step);
     }
 
@@ -106,8 +108,13 @@ public final class FeedbackController {
         task.start(0);
     }
 
+    /**
+     * Stops polling (the balancer stops, or a reload replaces this backend's feedback) and gives every server its
+     * configured weight back, on the timeline's thread after any round in progress.
+     */
     public void stop() {
         task.stop();
+        timeline.execute(() -> tracked.keySet().forEach(s -> backend.setFeedbackFactor(s, 1.0)));
     }
 
     /** The feedback weight the controller holds for {@code server} (its configured weight before any round). */

@@ -52,6 +52,10 @@ public final class BackendHealth {
             h.outliers = new OutlierDetector(backend, EjectionPolicy.of(o), timeline, h.stats);
             h.outliers.start();
         });
+        if (config.healthCheck().isEmpty()) {
+            // Without an active check servers are assumed up, also after a reload that removed the check.
+            backend.servers().forEach(s -> backend.setHealthy(s, true));
+        }
         config.healthCheck().ifPresent(hc -> {
             HealthProbe probe = probe(hc, transport);
             SplittableRandom seeds = new SplittableRandom();

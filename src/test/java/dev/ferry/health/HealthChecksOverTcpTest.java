@@ -140,4 +140,37 @@ class HealthChecksOverTcpTest {
                 .isEqualTo(stats.retries() - retriesBefore).isPositive();
         assertThat(balancer.health().get("pool").stats().of(out).ejections()).isEqualTo(1);
     }
+
+    @Test
+    void aReloadRestartsTheChecksWithoutForgettingWhoIsDownAndLetsEjectedServersBack() throws Exception {
+        TestServer a = server(TestServer.naming("A"));
+        TestServer b = server(TestServer.naming("B"));
+        int deadPort = TestServer.closedPort();
+        Configs config = Configs.tcp("rr").server(a, 1).server(b, 1).server("dead", "127.0.0.1:" + deadPort, 1)
+                .outlier(new OutlierConfig(1, Duration.ofMinutes(10), 50));
+        InetSocketAddress front = start(config.build());
+        Backend pool = balancer.backends().get("pool");
+        Server dead = pool.server("dead").orElseThrow();
+        for (int i = 0; i < 3; i++) {
+            assertThat(Clients.readAll(front)).isIn("A", "B");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(dead::ejected);
+
+        balancer.reload(config.healthCheck(Checks.tcp(INTERVAL, Duration.ofMillis(150), RISE, FALL)).build());
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !dead.ejected());
+        await().atMost(INTERVAL.multipliedBy(FALL).plus(SLACK)).pollInterval(Duration.ofMillis(5))
+                .until(() -> !dead.healthy());
+        assertThat(pool.snapshot().servers()).extracting(Server::name).containsExactly("A", "B");
+
+        balancer.reload(config.retries(3).build());
+        assertThat(dead.healthy()).as("a reload keeps the verdict until a check says otherwise").isFalse();
+        ServerHealth afterReload = balancer.health().get("pool").stats().of(dead);
+        await().atMost(Duration.ofSeconds(5)).until(() -> afterReload.checksFailed() >= 1);
+        assertThat(dead.healthy()).isFalse();
+
+        balancer.reload(Configs.tcp("rr").server(a, 1).server(b, 1).server("dead", "127.0.0.1:" + deadPort, 1)
+                .build());
+        assertThat(dead.healthy()).as("without health_check servers are assumed up").isTrue();
+    }
 }

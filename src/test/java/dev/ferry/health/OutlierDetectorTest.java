@@ -121,4 +121,21 @@ class OutlierDetectorTest {
         }
         timeline.advance(Duration.ZERO);
     }
+
+    @Test
+    void stoppingLetsEjectedServersBackAndIgnoresFurtherFailures() {
+        eject(a);
+        assertThat(a.ejected()).isTrue();
+
+        detector.stop();
+        b.recordFailure();
+        b.recordFailure();
+        b.recordFailure();
+        timeline.advance(Duration.ZERO);
+
+        assertThat(a.ejected()).as("a reload must not leave a server out with nobody to let it back").isFalse();
+        assertThat(b.ejected()).isFalse();
+        assertThat(backend.outcomes()).isSameAs(dev.ferry.backend.ServerOutcomes.NONE);
+        assertThat(timeline.pending()).isZero();
+    }
 }
