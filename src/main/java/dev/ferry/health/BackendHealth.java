@@ -25,23 +25,26 @@ import java.util.SplittableRandom;
  */
 public final class BackendHealth {
     private final Backend backend;
-    private final HealthStats stats = new HealthStats();
+    private final HealthStats stats;
     private final List<ActiveCheck> checks = new ArrayList<>();
     private OutlierDetector outliers;
     private SlowStart slowStart;
 
-    private BackendHealth(Backend backend) {
+    private BackendHealth(Backend backend, HealthStats stats) {
         this.backend = backend;
+        this.stats = stats;
     }
 
     /**
      * Starts what the backend's configuration asks for (possibly nothing).
      *
      * @param control the single thread on which checks decide and the backend is changed (not an I/O event loop)
+     * @param stats   where the counts go: pass the same object again when a reload restarts the checks
      */
-    public static BackendHealth start(Backend backend, Transport transport, EventExecutor control) {
+    public static BackendHealth start(Backend backend, Transport transport, EventExecutor control,
+                                      HealthStats stats) {
         Timeline timeline = new EventLoopTimeline(control);
-        BackendHealth h = new BackendHealth(backend);
+        BackendHealth h = new BackendHealth(backend, stats);
         BackendConfig config = backend.config();
         if (!config.slowStart().isZero()) {
             h.slowStart = new SlowStart(backend, new SlowStartRamp(config.slowStart().toNanos(),
@@ -54,7 +57,10 @@ public final class BackendHealth {
         });
         if (config.healthCheck().isEmpty()) {
             // Without an active check servers are assumed up, also after a reload that removed the check.
-            backend.servers().forEach(s -> backend.setHealthy(s, true));
+            backend.servers().forEach(s -> {
+                backend.setHealthy(s, true);
+                stats.of(s).assumeUp();
+            });
         }
         config.healthCheck().ifPresent(hc -> {
             HealthProbe probe = probe(hc, transport);
