@@ -83,9 +83,13 @@ public final class ActiveCheck {
     /**
      * Starts one check unless one is running.
      *
-     * @return the delay to the next check: the interval less a random jitter of up to {@value #JITTER_PERCENT}%
+     * @return the delay to the next check: the interval less a random jitter of up to {@value #JITTER_PERCENT}%;
+     *         {@link PeriodicTask#DONE} once the server is no longer in the backend
      */
     public long step(long nowNanos) {
+        if (!backend.servers().contains(server)) {
+            return PeriodicTask.DONE; // removed from the backend at run time
+        }
         if (!inFlight) {
             inFlight = true;
             probe.check(loop, target, timeoutNanos, result -> timeline.execute(() -> completed(result)));

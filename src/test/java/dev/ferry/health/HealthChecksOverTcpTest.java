@@ -3,6 +3,8 @@ package dev.ferry.health;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.config.HostPort;
+import dev.ferry.config.ServerConfig;
 import dev.ferry.config.OutlierConfig;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.runtime.Balancer;
@@ -17,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -176,5 +179,26 @@ class HealthChecksOverTcpTest {
         assertThat(dead.healthy()).as("without health_check servers are assumed up").isTrue();
         assertThat(deadHealth.up()).isTrue();
         assertThat(deadHealth.lastReason()).isEqualTo("no active check");
+    }
+
+    @Test
+    void aServerAddedAtRunTimeIsCheckedAndARemovedOneNoLonger() throws Exception {
+        TestServer a = server(TestServer.naming("A"));
+        start(Configs.tcp("rr").server(a, 1)
+                .healthCheck(Checks.tcp(INTERVAL, Duration.ofMillis(150), RISE, FALL)).build());
+        Backend pool = balancer.backends().get("pool");
+        int deadPort = TestServer.closedPort();
+
+        Server added = pool.addServer(new ServerConfig("late", new HostPort("127.0.0.1", deadPort), 1, 0,
+                Optional.empty()));
+
+        await().atMost(INTERVAL.multipliedBy(FALL).plus(SLACK)).pollInterval(Duration.ofMillis(5))
+                .until(() -> !added.healthy());
+        ServerHealth health = balancer.health().get("pool").stats().of(added);
+        pool.removeServer("late");
+        long checks = health.checksFailed();
+        // For three intervals no more checks run (at most the one already under way finishes).
+        await().during(INTERVAL.multipliedBy(3)).atMost(INTERVAL.multipliedBy(5))
+                .until(() -> health.checksFailed() <= checks + 1);
     }
 }
