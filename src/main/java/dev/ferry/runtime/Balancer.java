@@ -10,12 +10,16 @@ import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.feedback.FeedbackController;
 import dev.ferry.health.BackendHealth;
+import dev.ferry.health.HealthStats;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
 import dev.ferry.config.Mode;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +55,10 @@ public final class Balancer implements AutoCloseable {
     /** Health checking and dynamic feedback per backend name; replaced on reload, read from any thread. */
     private final Map<String, BackendHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, FeedbackController> feedback = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Health counters per backend name: they outlive the checks a reload restarts, so counts only ever grow. */
+    private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
+    private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-health", true));
     private final long startedNanos = System.nanoTime();
     private volatile State state;
     /** Frontends taken out by a reload: no longer listening, their connections still draining. */
@@ -89,6 +97,7 @@ public final class Balancer implements AutoCloseable {
             frontends.forEach(Frontend::stopAccepting);
             stopWatching();
             accessLog.close();
+            control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             transport.close();
             stopped = true;
             throw e;
@@ -116,9 +125,10 @@ public final class Balancer implements AutoCloseable {
 
     /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
     private void watch(Backend b) {
-        health.put(b.name(), BackendHealth.start(b, transport));
+        health.put(b.name(), BackendHealth.start(b, transport, control,
+                healthStats.computeIfAbsent(b.name(), n -> new HealthStats())));
         b.config().feedback().ifPresent(fc -> {
-            FeedbackController controller = FeedbackController.overTcp(b, fc, transport);
+            FeedbackController controller = FeedbackController.overTcp(b, fc, transport, control);
             feedback.put(b.name(), controller);
             controller.start();
         });
@@ -243,6 +253,7 @@ public final class Balancer implements AutoCloseable {
         }
         now.backends().keySet().stream().filter(n -> !backends.containsKey(n)).forEach(n -> {
             unwatch(n);
+            healthStats.remove(n);
             report.add("backend " + n + ": removed (its connections drain)");
         });
         List<Frontend> frontends = new ArrayList<>();
@@ -374,6 +385,7 @@ public final class Balancer implements AutoCloseable {
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
         stopWatching();
+        control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         transport.close();
         accessLog.close();
     }
