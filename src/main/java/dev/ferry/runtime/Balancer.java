@@ -5,8 +5,10 @@ import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.config.Mode;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
+import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +68,9 @@ public final class Balancer implements AutoCloseable {
 
     private Frontend create(FrontendConfig fc) {
         Backend backend = backends.get(fc.backend().orElseThrow());
+        if (fc.mode() == Mode.UDP) {
+            return new UdpFrontend(fc, backend, transport);
+        }
         return new TcpFrontend(fc, backend, transport);
     }
 

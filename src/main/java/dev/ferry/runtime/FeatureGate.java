@@ -25,9 +25,9 @@ public final class FeatureGate {
         for (int i = 0; i < config.frontends().size(); i++) {
             FrontendConfig f = config.frontends().get(i);
             String at = "frontends[" + i + "]";
-            if (f.mode() != Mode.TCP) {
+            if (f.mode() == Mode.HTTP) {
                 problems.add(config.problem(at + ".mode", "mode " + f.mode().key()
-                        + " is not available in this version; frontends can use mode tcp"));
+                        + " is not available in this version; frontends can use mode tcp or udp"));
             }
             if (f.tls().isPresent()) {
                 problems.add(missing(config, at + ".tls", "TLS termination"));

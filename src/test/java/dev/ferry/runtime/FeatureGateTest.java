@@ -47,7 +47,7 @@ class FeatureGateTest {
                 "frontends[0].mode", "backends[0].health_check", "backends[0].slow_start");
         assertThat(e.problems().get(0).toString())
                 .isEqualTo("later.yaml:4:5: frontends[0].mode: mode http is not available in this version; "
-                        + "frontends can use mode tcp");
+                        + "frontends can use mode tcp or udp");
         assertThat(e.problems().get(1).toString())
                 .isEqualTo("later.yaml:9:5: backends[0].health_check: active health checking is not available in this "
                         + "version of Ferry; remove the key");

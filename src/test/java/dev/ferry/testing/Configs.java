@@ -31,11 +31,25 @@ public final class Configs {
     private Duration grace = FerryConfig.DEFAULT_SHUTDOWN_GRACE;
     private Optional<KeepaliveConfig> keepalive = Optional.empty();
     private boolean acceptProxyProtocol;
+    private Mode mode = Mode.TCP;
+    private UdpOptions udp = UdpOptions.DEFAULTS;
 
     public static Configs tcp(String scheduler) {
         Configs c = new Configs();
         c.scheduler = scheduler;
         return c;
+    }
+
+    /** A udp frontend on 127.0.0.1:0 over one backend. */
+    public static Configs udp(String scheduler, boolean perDatagram) {
+        Configs c = tcp(scheduler);
+        c.mode = Mode.UDP;
+        c.udp = new UdpOptions(perDatagram);
+        return c;
+    }
+
+    public Configs server(UdpTestServer s, int weight) {
+        return server(s.name(), s.address(), weight);
     }
 
     public Configs schedulerOptions(java.util.Map<String, String> options) {
@@ -106,9 +120,9 @@ public final class Configs {
                 servers, Optional.empty(), Optional.empty(), Duration.ZERO, Optional.empty(), retries,
                 new BackendTimeouts(connectTimeout, BackendTimeouts.DEFAULTS.serverIdle(),
                         BackendTimeouts.DEFAULTS.response()), keepalive);
-        FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0), Mode.TCP,
+        FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0), mode,
                 Optional.empty(), acceptProxyProtocol, List.of(), Optional.of("pool"), frontendMax,
-                new FrontendTimeouts(clientIdle, FrontendTimeouts.DEFAULTS.requestHeader()), UdpOptions.DEFAULTS);
+                new FrontendTimeouts(clientIdle, FrontendTimeouts.DEFAULTS.requestHeader()), udp);
         return new FerryConfig(Path.of("<test>"), Optional.empty(), List.of(frontend), List.of(backend), grace);
     }
 }
