@@ -80,6 +80,9 @@ final class Service {
             }
             s.append('\n');
         }
+        balancer.dnsAddress().ifPresent(address -> s.append(String.format("  dns      %-12s %-4s %-22s -> zones %s%n",
+                "", "udp+tcp", Addresses.format(address),
+                String.join(", ", config.dns().orElseThrow().zones().stream().map(z -> z.origin()).toList()))));
         System.out.print(s);
         System.out.flush();
     }

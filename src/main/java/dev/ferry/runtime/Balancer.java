@@ -6,6 +6,7 @@ import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.Mode;
+import dev.ferry.dns.DnsResponder;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
 import dev.ferry.proxy.udp.UdpFrontend;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,6 +38,8 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, Backend> backends = new LinkedHashMap<>();
     private final List<Frontend> frontends = new ArrayList<>();
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+    private DnsResponder dns;
+    private InetSocketAddress dnsAddress;
     private boolean stopped;
 
     public Balancer(FerryConfig config, int threads) {
@@ -59,6 +63,10 @@ public final class Balancer implements AutoCloseable {
                 Frontend frontend = create(fc);
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
+            }
+            if (config.dns().isPresent()) {
+                dns = new DnsResponder(config.dns().get(), backends, transport);
+                dnsAddress = dns.start();
             }
         } catch (BindException | RuntimeException e) {
             close();
@@ -97,6 +105,16 @@ public final class Balancer implements AutoCloseable {
 
     public InetSocketAddress address(String frontend) {
         return bound.get(frontend);
+    }
+
+    /** The DNS responder, when the configuration has a {@code dns:} section. */
+    public Optional<DnsResponder> dns() {
+        return Optional.ofNullable(dns);
+    }
+
+    /** The address the DNS responder answers on (UDP and TCP), when there is one. */
+    public Optional<InetSocketAddress> dnsAddress() {
+        return Optional.ofNullable(dnsAddress);
     }
 
     /** Client connections open now, over all frontends. */
@@ -146,6 +164,9 @@ public final class Balancer implements AutoCloseable {
             return;
         }
         stopped = true;
+        if (dns != null) {
+            dns.stop();
+        }
         frontends.forEach(Frontend::stopAccepting);
         frontends.forEach(Frontend::closeAll);
         transport.close();
