@@ -1,6 +1,7 @@
 package dev.ferry.backend;
 
 import dev.ferry.config.BackendConfig;
+import dev.ferry.config.ProxyProtocolVersion;
 import dev.ferry.config.ServerConfig;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.schedule.Scheduler;
@@ -34,7 +35,8 @@ public final class Backend {
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
-     * loops.
+     * loops. Entries found by DNS ({@link ServerConfig#discovery()}) add no server here: service discovery adds
+     * them through {@link #addServer}.
      */
     public Backend(BackendConfig config) {
         this.name = config.name();
@@ -42,13 +44,12 @@ public final class Backend {
         this.scheduler = Schedulers.create(config.scheduler());
         this.hashKey = HashKeys.parse(config.hashKey());
         for (ServerConfig sc : config.servers()) {
-            servers.add(newServer(sc.name(), sc.address().resolve(), sc));
+            if (sc.discovery().isEmpty()) {
+                servers.add(new Server(this, sc.name(), sc.address().resolve(), sc.weight(), sc.maxConnections(),
+                        sc.sendProxy()));
+            }
         }
         rebuild();
-    }
-
-    private Server newServer(String serverName, InetSocketAddress address, ServerConfig sc) {
-        return new Server(this, serverName, address, sc.weight(), sc.maxConnections(), sc.sendProxy());
     }
 
     public String name() {
@@ -100,6 +101,60 @@ public final class Backend {
     public synchronized void setHealthy(Server server, boolean healthy) {
         if (server.healthy() != healthy) {
             server.setHealthy(healthy);
+            rebuild();
+        }
+    }
+
+    /**
+     * Adds a server at run time (service discovery, the admin API); it takes new connections at once. When a
+     * server of that name and address is still draining after {@link #removeServer}, it is made ready again (with
+     * {@code weight}) instead, and returned.
+     *
+     * @param address resolved; not null
+     * @return the server, a member of the next snapshot (unless it is down or in maintenance)
+     * @throws IllegalArgumentException when another server of this backend has that name
+     */
+    public synchronized Server addServer(String serverName, InetSocketAddress address, int weight, int maxConnections,
+                                         Optional<ProxyProtocolVersion> sendProxy) {
+        Optional<Server> existing = server(serverName);
+        if (existing.isPresent()) {
+            Server s = existing.get();
+            if (!s.retired() || !s.address().equals(address)) {
+                throw new IllegalArgumentException("backend '" + name + "' already has a server named '" + serverName
+                        + "'");
+            }
+            s.setRetired(false);
+            s.setConfiguredWeight(weight);
+            s.setState(ServerState.READY);
+            rebuild();
+            return s;
+        }
+        Server s = new Server(this, serverName, address, weight, maxConnections, sendProxy);
+        servers.add(s);
+        rebuild();
+        return s;
+    }
+
+    /**
+     * Removes a server at run time: it takes no new connection from now on (state {@code drain}), its live
+     * connections carry on, and it leaves {@link #servers()} when the last of them closes (at once when it has
+     * none). Removing a server that is already leaving does nothing.
+     */
+    public synchronized void removeServer(Server server) {
+        if (server.backend() != this || server.retired() || !servers.contains(server)) {
+            return;
+        }
+        server.setRetired(true);
+        server.setState(ServerState.DRAIN);
+        if (server.active() + server.inactive() == 0) {
+            servers.remove(server);
+        }
+        rebuild();
+    }
+
+    /** A removed server's last connection closed: it leaves the backend for good. */
+    synchronized void drained(Server server) {
+        if (server.retired() && server.active() + server.inactive() == 0 && servers.remove(server)) {
             rebuild();
         }
     }

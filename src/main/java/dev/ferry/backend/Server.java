@@ -33,6 +33,8 @@ public final class Server {
     private volatile ServerState state = ServerState.READY;
     private volatile boolean healthy = true;
     private volatile boolean overloaded;
+    /** Removed from its backend at run time; still listed until its last connection closes. */
+    private volatile boolean retired;
     /** Position in the backend's current snapshot (list order), or -1 when not a member. */
     private volatile int index = -1;
 
@@ -110,6 +112,15 @@ public final class Server {
 
     void setHealthy(boolean healthy) {
         this.healthy = healthy;
+    }
+
+    /** True once {@link Backend#removeServer} took the server out; it drains and then leaves the backend. */
+    public boolean retired() {
+        return retired;
+    }
+
+    void setRetired(boolean retired) {
+        this.retired = retired;
     }
 
     /** True when the server may be offered to schedulers at all (a member of the snapshot). */
@@ -263,6 +274,9 @@ public final class Server {
             }
         }
         loadChanged();
+        if (retired && backend != null) {
+            backend.drained(this);
+        }
     }
 
     private void loadChanged() {

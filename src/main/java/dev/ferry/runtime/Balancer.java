@@ -6,6 +6,7 @@ import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.Mode;
+import dev.ferry.dns.DnsDiscovery;
 import dev.ferry.dns.DnsResponder;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
@@ -38,6 +39,7 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, Backend> backends = new LinkedHashMap<>();
     private final List<Frontend> frontends = new ArrayList<>();
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+    private final List<DnsDiscovery> discoveries = new ArrayList<>();
     private DnsResponder dns;
     private InetSocketAddress dnsAddress;
     private boolean stopped;
@@ -57,7 +59,13 @@ public final class Balancer implements AutoCloseable {
         FeatureGate.check(config);
         try {
             for (BackendConfig bc : config.backends()) {
-                backends.put(bc.name(), new Backend(bc));
+                Backend backend = new Backend(bc);
+                backends.put(bc.name(), backend);
+                if (bc.hasDiscovery()) {
+                    DnsDiscovery discovery = new DnsDiscovery(backend, transport);
+                    discoveries.add(discovery);
+                    discovery.start(bc.resolver().timeout().multipliedBy(2));
+                }
             }
             for (FrontendConfig fc : config.frontends()) {
                 Frontend frontend = create(fc);
@@ -105,6 +113,11 @@ public final class Balancer implements AutoCloseable {
 
     public InetSocketAddress address(String frontend) {
         return bound.get(frontend);
+    }
+
+    /** The service discovery of each backend whose servers are found by DNS. */
+    public List<DnsDiscovery> discoveries() {
+        return List.copyOf(discoveries);
     }
 
     /** The DNS responder, when the configuration has a {@code dns:} section. */
@@ -167,6 +180,7 @@ public final class Balancer implements AutoCloseable {
         if (dns != null) {
             dns.stop();
         }
+        discoveries.forEach(DnsDiscovery::close);
         frontends.forEach(Frontend::stopAccepting);
         frontends.forEach(Frontend::closeAll);
         transport.close();
