@@ -82,8 +82,8 @@ final class BackendReader {
             }
             String earlier = seen.putIfAbsent(server.name(), s.path());
             if (earlier != null) {
-                String key = s.has("name") ? "name" : "address";
-                String why = s.has("name") ? "" : " (a server without name: is named by its address)";
+                String key = s.has("name") ? "name" : s.has("srv") ? "srv" : "address";
+                String why = s.has("name") ? "" : " (a server without name: is named by its " + key + ")";
                 s.problem(key, "duplicate server name '" + server.name() + "' in this backend; " + earlier
                         + " already uses it" + why);
             }
@@ -104,8 +104,7 @@ final class BackendReader {
         if (s.has("srv") && s.has("address")) {
             s.problem("srv", "write either address: (with resolve: true to follow its DNS name) or srv:, not both");
         } else if (!s.has("address") && !s.has("srv")) {
-            s.missing("address", "every server needs the address to connect to, e.g. 10.0.0.11:80 "
-                    + "(or srv: _service._proto.name to find servers by DNS SRV records)");
+            s.missing("address", "every server needs the address to connect to, e.g. 10.0.0.11:80");
         }
         if (s.has("srv") && s.has("resolve")) {
             s.problem("resolve", "srv: servers are always resolved; remove resolve:");

@@ -168,4 +168,59 @@ class DnsConfigTest {
         assertThatThrownBy(() -> parse(yaml)).isInstanceOfSatisfying(ConfigException.class,
                 e -> assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("dns.listen"));
     }
+
+    @Test
+    void serversFoundByDnsAndTheirResolver() throws ConfigException {
+        FerryConfig config = parse("""
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: web } ]
+                backends:
+                  - name: web
+                    resolver: { nameserver: 127.0.0.1:5353, refresh: 10s, timeout: 1s }
+                    servers:
+                      - { name: api, address: API.internal:8080, resolve: true, weight: 4 }
+                      - { srv: _http._tcp.web.internal. }
+                      - { address: 127.0.0.1:9001 }
+                """);
+        BackendConfig web = config.backend("web").orElseThrow();
+        assertThat(web.resolver()).isEqualTo(new ResolverConfig(Optional.of(new HostPort("127.0.0.1", 5353)),
+                java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(1)));
+        assertThat(web.hasDiscovery()).isTrue();
+        assertThat(web.servers()).extracting(ServerConfig::discovery).containsExactly(
+                Optional.of(new ServerDiscovery(ServerDiscovery.Kind.ADDRESS, "api.internal", 8080)),
+                Optional.of(new ServerDiscovery(ServerDiscovery.Kind.SRV, "_http._tcp.web.internal", 0)),
+                Optional.empty());
+        assertThat(web.servers().get(1).name()).as("named by its SRV name by default")
+                .isEqualTo("_http._tcp.web.internal.");
+        assertThat(web.servers().getFirst().weight()).isEqualTo(4);
+    }
+
+    @Test
+    void discoveryMistakesArePlacedAtTheirKeys() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: web } ]
+                backends:
+                  - name: web
+                    servers:
+                      - { srv: _http._tcp.x, address: 10.0.0.1:80 }
+                      - { srv: _http._tcp.x, weight: 2, resolve: true }
+                      - { name: v, address: "[::1]:80", resolve: true }
+                  - name: fixed
+                    resolver: { refresh: 5s }
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "_http", "backends[0].servers[0].srv",
+                        "write either address: (with resolve: true to follow its DNS name) or srv:, not both"),
+                at(yaml, 6, "_http", "backends[0].servers[1].srv", "duplicate server name '_http._tcp.x' in this "
+                        + "backend; backends[0].servers[0] already uses it (a server without name: is named by its srv)"),
+                at(yaml, 6, "2,", "backends[0].servers[1].weight",
+                        "srv: servers take their weights from the SRV records; remove weight:"),
+                at(yaml, 6, "true", "backends[0].servers[1].resolve",
+                        "srv: servers are always resolved; remove resolve:"),
+                at(yaml, 7, "\"[", "backends[0].servers[2].address",
+                        "resolve: true needs a DNS name here; '::1' is not a domain name: label '::1' may hold only "
+                                + "letters, digits, '-' and '_', at most 63 of them, and may not start or end with '-'"),
+                at(yaml, 9, "{ refresh", "backends[1].resolver",
+                        "applies only to backends with servers found by DNS (resolve: true or srv:)"));
+    }
 }
