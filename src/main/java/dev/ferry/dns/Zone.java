@@ -165,10 +165,16 @@ final class Zone {
     private void collectBacked(Backed b, String owner, Answer.Builder answer) {
         DnsRecordConfig config = b.config();
         List<Server> candidates = candidates(b.backend(), config.type());
+        Map<Server, String> labels = config.type() == dev.ferry.config.DnsRecordType.SRV
+                ? TargetLabels.of(b.backend().servers()) : Map.of();
         for (Server s : b.rotation().choose(candidates, config.answers())) {
             InetAddress address = s.address().getAddress();
             if (config.type() == dev.ferry.config.DnsRecordType.SRV) {
-                String target = TargetLabels.of(b.backend().servers()).get(s) + "." + config.name();
+                String label = labels.get(s);
+                if (label == null) {
+                    continue; // removed between the two reads of the backend; the next answer is exact again
+                }
+                String target = label + "." + config.name();
                 answer.answers.add(new ResourceRecord(owner, DnsRecordType.SRV, config.ttl(),
                         Rdata.srv(config.priority(), Math.min(65_535, Math.max(0, s.weight())), s.address().getPort(),
                                 target)));

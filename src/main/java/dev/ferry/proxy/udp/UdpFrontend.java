@@ -6,6 +6,8 @@ import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -50,6 +52,8 @@ public final class UdpFrontend implements Frontend {
     /** The largest UDP payload over IPv6 (jumbograms aside); over IPv4 it is 65507. */
     static final int MAX_DATAGRAM = 65_535;
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 512 * 1024);
+    /** Unused capacity a relayed datagram's buffer may keep before it is copied into a tight one. */
+    static final int COMPACT_SLACK = 4096;
 
     private final FrontendConfig config;
     private final Backend backend;
@@ -112,6 +116,22 @@ public final class UdpFrontend implements Frontend {
     /** Sessions open now, over every socket of this frontend. */
     public int sessions() {
         return stats.active();
+    }
+
+    /**
+     * The datagram in a buffer of its own size. Every read takes a buffer big enough for the largest datagram, but
+     * queues are bounded by the bytes they hold, not by their buffers' capacity: a queue of small datagrams in
+     * 64 KiB buffers would hold a thousand times its water mark. Takes ownership of {@code content}.
+     */
+    static ByteBuf compact(ByteBufAllocator alloc, ByteBuf content) {
+        int size = content.readableBytes();
+        if (content.capacity() - size <= COMPACT_SLACK) {
+            return content;
+        }
+        ByteBuf tight = alloc.directBuffer(size, size);
+        tight.writeBytes(content);
+        content.release();
+        return tight;
     }
 
     /** A bootstrap for a session's socket towards servers, on the loop of the client's socket. */

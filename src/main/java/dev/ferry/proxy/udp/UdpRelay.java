@@ -76,7 +76,7 @@ final class UdpRelay extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        session.fromClient(packet.content());
+        session.fromClient(UdpFrontend.compact(ctx.alloc(), packet.content()));
         if (session.markUnflushed()) {
             unflushed.add(session);
         }

@@ -192,7 +192,7 @@ final class UdpSession {
             if (server != null) {
                 server.addBytesIn(content.readableBytes());
             }
-            relay.toClient(UdpSession.this, content);
+            relay.toClient(UdpSession.this, UdpFrontend.compact(ctx.alloc(), content));
         }
 
         @Override
