@@ -32,6 +32,6 @@ final class RunCommand implements Callable<Integer> {
             }
             return Ferry.EXIT_CONFIG;
         }
-        return new Service(config, threads).runUntilStopped(null);
+        return new Service(config, file, threads).runUntilStopped(null);
     }
 }

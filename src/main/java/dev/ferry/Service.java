@@ -1,11 +1,13 @@
 package dev.ferry;
 
+import dev.ferry.admin.AdminServer;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.runtime.Reloader;
 import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
@@ -13,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.net.BindException;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
@@ -24,10 +27,13 @@ final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
 
     private final FerryConfig config;
+    private final Path file;
     private final int threads;
 
-    Service(FerryConfig config, Integer threads) {
+    /** @param file where {@code config} came from (re-read on SIGHUP), or null for an embedded configuration */
+    Service(FerryConfig config, Path file, Integer threads) {
         this.config = config;
+        this.file = file;
         this.threads = threads == null ? Transport.defaultThreads() : threads;
     }
 
@@ -48,10 +54,26 @@ final class Service {
             e.problems().forEach(System.err::println);
             return Ferry.EXIT_CONFIG;
         }
+        Reloader reloader = new Reloader(balancer, file);
+        AdminServer admin = null;
+        if (config.admin().isPresent()) {
+            try {
+                admin = AdminServer.start(config, balancer, reloader, Version.current());
+            } catch (ConfigException e) {
+                e.problems().forEach(System.err::println);
+                balancer.close();
+                return Ferry.EXIT_CONFIG;
+            } catch (BindException e) {
+                System.err.println("ferry: " + e.getMessage());
+                balancer.close();
+                return Ferry.EXIT_RUNTIME;
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        printStarted(balancer);
+        Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("ferry-reload").start(reloader::reload));
+        printStarted(balancer, admin);
         if (started != null) {
             started.accept(balancer);
         }
@@ -62,11 +84,14 @@ final class Service {
         }
         log.info("stopping: no new connections; live ones get up to {} ms", config.shutdownGrace().toMillis());
         int cut = balancer.stop(config.shutdownGrace());
+        if (admin != null) {
+            admin.close();
+        }
         printTotals(balancer, cut);
         return Ferry.EXIT_OK;
     }
 
-    private void printStarted(Balancer balancer) {
+    private void printStarted(Balancer balancer, AdminServer admin) {
         StringBuilder s = new StringBuilder();
         s.append("ferry ").append(Version.current()).append(" started (").append(balancer.transport().name())
                 .append(", ").append(threads).append(" event loop").append(threads == 1 ? "" : "s").append(")\n");
@@ -83,6 +108,10 @@ final class Service {
         balancer.dnsAddress().ifPresent(address -> s.append(String.format("  dns      %-12s %-4s %-22s -> zones %s%n",
                 "", "udp+tcp", Addresses.format(address),
                 String.join(", ", config.dns().orElseThrow().zones().stream().map(z -> z.origin()).toList()))));
+        if (admin != null) {
+            String at = "http://" + Addresses.format(admin.address());
+            s.append(String.format("  admin    %s/  (dashboard; API %s/api/v1/status; metrics %s/metrics)%n", at, at, at));
+        }
         System.out.print(s);
         System.out.flush();
     }

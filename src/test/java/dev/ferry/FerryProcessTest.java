@@ -161,6 +161,42 @@ class FerryProcessTest {
     }
 
     @Test
+    void sighupReloadsTheFileAndABrokenFileChangesNothing() throws Exception {
+        TestServer a = TestServer.naming("A");
+        TestServer b = TestServer.naming("B");
+        resources.add(a);
+        resources.add(b);
+        String template = """
+                frontends:
+                  - { name: front, listen: 127.0.0.1:%d, mode: tcp, backend: pool }
+                backends:
+                  - { name: pool, servers: [ { name: s, address: %s } ] }
+                """;
+        Path file = config(template.formatted(0, a.address()));
+        ferry("run", "-c", file.toString());
+        InetSocketAddress front = awaitListening();
+        assertThat(Clients.readAll(front)).isEqualTo("A");
+
+        Files.writeString(file, template.formatted(front.getPort(), b.address()));
+        signal("HUP");
+        await().atMost(Duration.ofSeconds(20)).until(() -> Clients.readAll(front).equals("B"));
+
+        Files.writeString(file, template.formatted(front.getPort(), a.address()).replace("servers:", "srvers:"));
+        signal("HUP");
+        await().atMost(Duration.ofSeconds(20)).until(() -> stderr.stream().anyMatch(l -> l.contains("refused, nothing changed")));
+        assertThat(String.join("\n", stderr)).contains("did you mean 'servers'");
+        for (int i = 0; i < 3; i++) {
+            assertThat(Clients.readAll(front)).isEqualTo("B");
+        }
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+        assertThat(kill.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
+    @Test
     void aPortInUseExitsTwoWithOneClearLine() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Path file = config("""
@@ -213,5 +249,34 @@ class FerryProcessTest {
         assertThat(process.exitValue()).isEqualTo(1);
         await().atMost(Duration.ofSeconds(5)).until(() -> !stderr.isEmpty());
         assertThat(stderr.get(0)).contains("Unknown option: '--bogus'");
+    }
+
+    @Test
+    void theAgentAnswersWithThisHostsLoadAndStopsOnSigterm() throws Exception {
+        ferry("agent", "--listen", "127.0.0.1:0");
+        Pattern listening = Pattern.compile("ferry agent \\S+ listening on 127\\.0\\.0\\.1:(\\d+); now answering: up .*");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(stdout).as("stderr: %s", stderr).anyMatch(l -> listening.matcher(l).matches()));
+        Matcher m = listening.matcher(stdout.stream().filter(l -> listening.matcher(l).matches()).findFirst()
+                .orElseThrow());
+        assertThat(m.matches()).isTrue();
+        String reply = Clients.readAll(new java.net.InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1))));
+
+        assertThat(reply).matches("up cpu=[01]\\.\\d{3} mem=[01]\\.\\d{3} io=[01]\\.\\d{3} procs=\\d+ running=\\d+ "
+                + "load1=\\d+\\.\\d{2} cpus=\\d+\\n");
+        assertThat(dev.ferry.health.AgentReply.parse(reply).load()).isPresent();
+
+        sigterm();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+    }
+
+    @Test
+    void theAgentRefusesABadListenAddressWithExitOne() throws Exception {
+        ferry("agent", "--listen", "127.0.0.1:99999");
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stderr.isEmpty());
+        assertThat(stderr.get(0)).startsWith("ferry agent: --listen 127.0.0.1:99999: ").doesNotContain("Exception");
     }
 }

@@ -1,7 +1,6 @@
 package dev.ferry.backend;
 
 import dev.ferry.config.BackendConfig;
-import dev.ferry.config.ProxyProtocolVersion;
 import dev.ferry.config.ServerConfig;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.schedule.Scheduler;
@@ -14,11 +13,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * A pool of servers with its scheduler. Owns the servers' membership and effective weights: every change goes
  * through this class, which recomputes effective weights, publishes a new {@link BackendSnapshot} and hands it to
  * the scheduler.
+ *
+ * <p>Effective weight = configured weight x slow-start share x feedback factor, rounded half up, at least 1 while
+ * that product is above 0 (a ramping server with weight 1 still gets traffic); 0 while draining, for a configured
+ * weight of 0 and for a feedback factor of 0. A server is a member of the snapshot while it is healthy (active
+ * checks), not ejected (passive checks) and not in maintenance. {@linkplain #addJoinListener Join listeners} hear of
+ * every server that becomes a member again after it was not (slow start begins there).
  *
  * <p>Threading: {@link #pick(PickContext)} and {@link #snapshot()} are lock-free and called from any event loop.
  * Changes (weights, states, health, membership) are {@code synchronized} on this backend and may come from any
@@ -26,30 +32,117 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class Backend {
     private final String name;
-    private final BackendConfig config;
-    private final Scheduler scheduler;
-    private final HashKeyExtractor hashKey;
+    private volatile BackendConfig config;
+    private volatile Scheduler scheduler;
+    private volatile HashKeyExtractor hashKey;
     /** Every server, in list order, whatever its state: members and non-members. */
-    private final List<Server> servers = new CopyOnWriteArrayList<>();
+    private volatile List<Server> servers = List.of();
     private volatile BackendSnapshot snapshot = BackendSnapshot.EMPTY;
+    private final List<Consumer<Server>> joinListeners = new CopyOnWriteArrayList<>();
+    private volatile ServerOutcomes outcomes = ServerOutcomes.NONE;
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
      * loops. Entries found by DNS ({@link ServerConfig#discovery()}) add no server here: service discovery adds
-     * them through {@link #addServer}.
+     * them through {@link #addServer} as answers come.
      */
     public Backend(BackendConfig config) {
         this.name = config.name();
         this.config = config;
         this.scheduler = Schedulers.create(config.scheduler());
         this.hashKey = HashKeys.parse(config.hashKey());
+        List<Server> initial = new ArrayList<>();
         for (ServerConfig sc : config.servers()) {
             if (sc.discovery().isEmpty()) {
-                servers.add(new Server(this, sc.name(), sc.address().resolve(), sc.weight(), sc.maxConnections(),
-                        sc.sendProxy()));
+                initial.add(newServer(sc.name(), sc.address().resolve(), sc));
             }
         }
+        servers = List.copyOf(initial);
         rebuild();
+    }
+
+    private Server newServer(String serverName, InetSocketAddress address, ServerConfig sc) {
+        return new Server(this, serverName, address, sc.weight(), sc.maxConnections(), sc.sendProxy());
+    }
+
+    /**
+     * Applies a new configuration of this backend (hot reload). Servers that stay (same name, address and PROXY
+     * setting) keep their counters, health and live connections and take the new weight and limits; servers that go
+     * are removed from scheduling while their live connections carry on (they drain); new servers are added. The
+     * scheduler is replaced only when its configuration changed. Resolves new server addresses (blocking): call off
+     * the event loops.
+     */
+    public synchronized void reconfigure(BackendConfig next) {
+        if (!next.name().equals(name)) {
+            throw new IllegalArgumentException("backend " + name + " cannot become " + next.name());
+        }
+        List<Server> kept = new ArrayList<>(next.servers().size());
+        for (ServerConfig sc : next.servers()) {
+            if (sc.discovery().isPresent()) {
+                // Servers found by DNS stay as service discovery left them ("<entry name>@<address>").
+                for (Server found : servers) {
+                    if (found.name().startsWith(sc.name() + "@")) {
+                        kept.add(found);
+                    }
+                }
+                continue;
+            }
+            Server current = server(sc.name()).orElse(null);
+            InetSocketAddress address = sc.address().resolve();
+            if (current != null && current.address().equals(address) && current.sendProxy().equals(sc.sendProxy())) {
+                current.setConfiguredWeight(sc.weight());
+                current.setThresholds(sc.maxConnections(), current.lowerThreshold());
+                kept.add(current);
+            } else {
+                kept.add(newServer(sc.name(), address, sc));
+            }
+        }
+        if (!next.scheduler().equals(config.scheduler())) {
+            scheduler = Schedulers.create(next.scheduler());
+        }
+        hashKey = HashKeys.parse(next.hashKey());
+        config = next;
+        for (Server s : servers) {
+            if (!kept.contains(s)) {
+                s.setIndex(-1);
+            }
+        }
+        servers = List.copyOf(kept);
+        rebuild();
+    }
+
+    /**
+     * Adds a server at run time, at the end of the list. Resolves the address (blocking): call off the event loops.
+     *
+     * @throws IllegalArgumentException when a server of that name exists
+     */
+    public synchronized Server addServer(ServerConfig sc) {
+        if (server(sc.name()).isPresent()) {
+            throw new IllegalArgumentException("backend '" + name + "' already has a server named '" + sc.name() + "'");
+        }
+        Server added = newServer(sc.name(), sc.address().resolve(), sc);
+        List<Server> more = new ArrayList<>(servers);
+        more.add(added);
+        servers = List.copyOf(more);
+        rebuild();
+        return added;
+    }
+
+    /**
+     * Removes a server at run time: it gets no new connections; the ones it has carry on until they end.
+     *
+     * @return the removed server, or empty when there was none of that name
+     */
+    public synchronized Optional<Server> removeServer(String serverName) {
+        Optional<Server> gone = server(serverName);
+        gone.ifPresent(s -> {
+            List<Server> fewer = new ArrayList<>(servers);
+            fewer.remove(s);
+            servers = List.copyOf(fewer);
+            s.setIndex(-1);
+            rebuild();
+        });
+        return gone;
     }
 
     public String name() {
@@ -71,7 +164,7 @@ public final class Backend {
 
     /** All servers in list order, including those that are down or in maintenance. */
     public List<Server> servers() {
-        return List.copyOf(servers);
+        return servers;
     }
 
     public Optional<Server> server(String serverName) {
@@ -105,58 +198,65 @@ public final class Backend {
         }
     }
 
-    /**
-     * Adds a server at run time (service discovery, the admin API); it takes new connections at once. When a
-     * server of that name and address is still draining after {@link #removeServer}, it is made ready again (with
-     * {@code weight}) instead, and returned.
-     *
-     * @param address resolved; not null
-     * @return the server, a member of the next snapshot (unless it is down or in maintenance)
-     * @throws IllegalArgumentException when another server of this backend has that name
-     */
-    public synchronized Server addServer(String serverName, InetSocketAddress address, int weight, int maxConnections,
-                                         Optional<ProxyProtocolVersion> sendProxy) {
-        Optional<Server> existing = server(serverName);
-        if (existing.isPresent()) {
-            Server s = existing.get();
-            if (!s.retired() || !s.address().equals(address)) {
-                throw new IllegalArgumentException("backend '" + name + "' already has a server named '" + serverName
-                        + "'");
-            }
-            s.setRetired(false);
-            s.setConfiguredWeight(weight);
-            s.setState(ServerState.READY);
+    /** Takes a server out of the snapshot (passive health) or lets it back in. */
+    public synchronized void setEjected(Server server, boolean ejected) {
+        if (server.ejected() != ejected) {
+            server.setEjected(ejected);
             rebuild();
-            return s;
         }
-        Server s = new Server(this, serverName, address, weight, maxConnections, sendProxy);
-        servers.add(s);
-        rebuild();
-        return s;
+    }
+
+    /** Sets the slow-start share in (0, 1] and republishes the weights when it changed. */
+    public synchronized void setSlowStartShare(Server server, double share) {
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("slow-start share must be in (0, 1]: " + share);
+        }
+        if (server.slowStartShare() != share) {
+            server.setSlowStartShare(share);
+            rebuild();
+        }
+    }
+
+    /** Sets the feedback factor ({@code >= 0}) and republishes the weights when it changed. */
+    public synchronized void setFeedbackFactor(Server server, double factor) {
+        if (!(factor >= 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("feedback factor must be a finite number >= 0: " + factor);
+        }
+        if (server.feedbackFactor() != factor) {
+            server.setFeedbackFactor(factor);
+            rebuild();
+        }
     }
 
     /**
-     * Removes a server at run time: it takes no new connection from now on (state {@code drain}), its live
-     * connections carry on, and it leaves {@link #servers()} when the last of them closes (at once when it has
-     * none). Removing a server that is already leaving does nothing.
+     * Registers a listener told of every server that becomes a member of the snapshot after it was not (back up after
+     * a failed health check, back from ejection or maintenance). Called on the thread that made the change, after the
+     * new snapshot is published, while this backend's lock is held: it may call this backend's setters.
      */
-    public synchronized void removeServer(Server server) {
-        if (server.backend() != this || server.retired() || !servers.contains(server)) {
-            return;
-        }
-        server.setRetired(true);
-        server.setState(ServerState.DRAIN);
-        if (server.active() + server.inactive() == 0) {
-            servers.remove(server);
-        }
-        rebuild();
+    public void addJoinListener(Consumer<Server> listener) {
+        joinListeners.add(listener);
     }
 
-    /** A removed server's last connection closed: it leaves the backend for good. */
-    synchronized void drained(Server server) {
-        if (server.retired() && server.active() + server.inactive() == 0 && servers.remove(server)) {
-            rebuild();
+    /** Where {@link Server#recordSuccess()} and {@link Server#recordFailure()} are reported; never null. */
+    public ServerOutcomes outcomes() {
+        return outcomes;
+    }
+
+    /** Installs the passive health check that hears of the servers' outcomes; {@link ServerOutcomes#NONE} to stop. */
+    public void setOutcomes(ServerOutcomes outcomes) {
+        this.outcomes = java.util.Objects.requireNonNull(outcomes);
+    }
+
+    /** Configured weight x slow-start share x feedback factor, as described on this class. */
+    static int effectiveWeight(Server s) {
+        if (s.state() == ServerState.DRAIN) {
+            return 0;
         }
+        double product = s.configuredWeight() * s.slowStartShare() * s.feedbackFactor();
+        if (!(product > 0)) {
+            return 0;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.round(product)));
     }
 
     void loadChanged(Server server) {
@@ -165,9 +265,13 @@ public final class Backend {
 
     private void rebuild() {
         List<Server> members = new ArrayList<>(servers.size());
+        List<Server> joined = new ArrayList<>(0);
         for (Server s : servers) {
-            s.setWeight(s.state() == ServerState.DRAIN ? 0 : s.configuredWeight());
+            s.setWeight(effectiveWeight(s));
             if (s.isMember()) {
+                if (s.index() < 0 && snapshot != BackendSnapshot.EMPTY) {
+                    joined.add(s);
+                }
                 s.setIndex(members.size());
                 members.add(s);
             } else {
@@ -177,6 +281,9 @@ public final class Backend {
         BackendSnapshot next = new BackendSnapshot(members, snapshot.version() + 1);
         snapshot = next;
         scheduler.update(next);
+        for (Server s : joined) {
+            joinListeners.forEach(listener -> listener.accept(s));
+        }
     }
 
     @Override

@@ -32,9 +32,10 @@ public final class Server {
     private volatile int lowerThreshold;
     private volatile ServerState state = ServerState.READY;
     private volatile boolean healthy = true;
+    private volatile boolean ejected;
+    private volatile double slowStartShare = 1.0;
+    private volatile double feedbackFactor = 1.0;
     private volatile boolean overloaded;
-    /** Removed from its backend at run time; still listed until its last connection closes. */
-    private volatile boolean retired;
     /** Position in the backend's current snapshot (list order), or -1 when not a member. */
     private volatile int index = -1;
 
@@ -80,7 +81,10 @@ public final class Server {
         return sendProxy;
     }
 
-    /** The weight the schedulers use now: configured weight, 0 while draining. */
+    /**
+     * The effective weight the schedulers use now: configured weight x slow-start share x feedback factor (see
+     * {@link Backend}), 0 while draining.
+     */
     public int weight() {
         return weight;
     }
@@ -114,18 +118,39 @@ public final class Server {
         this.healthy = healthy;
     }
 
-    /** True once {@link Backend#removeServer} took the server out; it drains and then leaves the backend. */
-    public boolean retired() {
-        return retired;
+    /** True while passive health (outlier ejection) keeps the server out of the snapshot. */
+    public boolean ejected() {
+        return ejected;
     }
 
-    void setRetired(boolean retired) {
-        this.retired = retired;
+    void setEjected(boolean ejected) {
+        this.ejected = ejected;
+    }
+
+    /** The share of its weight a server gets while it slowly starts, in (0, 1]; 1 when not ramping. */
+    public double slowStartShare() {
+        return slowStartShare;
+    }
+
+    void setSlowStartShare(double share) {
+        this.slowStartShare = share;
+    }
+
+    /**
+     * The factor dynamic feedback (or an agent's {@code NN%} reply) applies to the configured weight, {@code >= 0};
+     * 1 when no feedback is in effect, 0 when the server's agent stopped answering or asked to drain.
+     */
+    public double feedbackFactor() {
+        return feedbackFactor;
+    }
+
+    void setFeedbackFactor(double factor) {
+        this.feedbackFactor = factor;
     }
 
     /** True when the server may be offered to schedulers at all (a member of the snapshot). */
     boolean isMember() {
-        return healthy && state != ServerState.MAINT;
+        return healthy && !ejected && state != ServerState.MAINT;
     }
 
     public int index() {
@@ -207,9 +232,25 @@ public final class Server {
         return latency;
     }
 
-    /** Counts a failure to connect or a connection the server broke. */
+    /**
+     * Counts a failure to connect or a connection the server broke (layer 7: also a 5xx response or a broken
+     * exchange), and tells the backend's passive health check. Any thread.
+     */
     public void recordFailure() {
         failures.increment();
+        if (backend != null) {
+            backend.outcomes().failed(this);
+        }
+    }
+
+    /**
+     * Tells the backend's passive health check that the server served well (layer 4: a connect succeeded; layer 7: a
+     * response other than 5xx), which ends a run of consecutive failures. Any thread.
+     */
+    public void recordSuccess() {
+        if (backend != null) {
+            backend.outcomes().succeeded(this);
+        }
     }
 
     /**
@@ -274,9 +315,6 @@ public final class Server {
             }
         }
         loadChanged();
-        if (retired && backend != null) {
-            backend.drained(this);
-        }
     }
 
     private void loadChanged() {

@@ -18,14 +18,11 @@ final class BackendReader {
             "resolve", "srv");
     static final List<String> RESOLVER_KEYS = List.of("nameserver", "refresh", "timeout");
     static final List<String> OUTLIER_KEYS = List.of("consecutive_failures", "ejection", "max_ejected_percent");
-    static final List<String> FEEDBACK_KEYS = List.of("enabled", "interval", "agent_port");
     static final List<String> TIMEOUT_KEYS = List.of("connect", "server_idle", "response");
     static final List<String> KEEPALIVE_KEYS = List.of("idle", "interval", "count");
     static final int DEFAULT_CONSECUTIVE_FAILURES = 5;
     static final Duration DEFAULT_EJECTION = Duration.ofSeconds(30);
     static final int DEFAULT_MAX_EJECTED_PERCENT = 50;
-    static final Duration DEFAULT_FEEDBACK_INTERVAL = Duration.ofSeconds(10);
-    static final int DEFAULT_AGENT_PORT = 9777;
     private static final Map<String, ProxyProtocolVersion> PROXY_VERSIONS =
             YamlMap.choicesOf(ProxyProtocolVersion.class);
     private static final Duration POSITIVE = Duration.ofMillis(1);
@@ -56,7 +53,7 @@ final class BackendReader {
                 .map(HealthCheckReader::read);
         Optional<OutlierConfig> outlier = b.map("outlier", OUTLIER_KEYS).map(BackendReader::outlier);
         Duration slowStart = b.duration("slow_start", Duration.ZERO, Duration.ZERO);
-        Optional<FeedbackConfig> feedback = b.map("feedback", FEEDBACK_KEYS).map(BackendReader::feedback)
+        Optional<FeedbackConfig> feedback = b.map("feedback", FeedbackReader.KEYS).map(FeedbackReader::read)
                 .filter(FeedbackConfig::enabled);
         int retries = b.integer("retries", BackendConfig.DEFAULT_RETRIES, 0, Integer.MAX_VALUE);
         BackendTimeouts timeouts = b.map("timeouts", TIMEOUT_KEYS).map(BackendReader::timeouts)
@@ -141,11 +138,6 @@ final class BackendReader {
         return new OutlierConfig(o.integer("consecutive_failures", DEFAULT_CONSECUTIVE_FAILURES, 1, Integer.MAX_VALUE),
                 o.duration("ejection", DEFAULT_EJECTION, POSITIVE),
                 o.integer("max_ejected_percent", DEFAULT_MAX_EJECTED_PERCENT, 0, 100));
-    }
-
-    private static FeedbackConfig feedback(YamlMap f) {
-        return new FeedbackConfig(f.bool("enabled", true), f.duration("interval", DEFAULT_FEEDBACK_INTERVAL, POSITIVE),
-                f.integer("agent_port", DEFAULT_AGENT_PORT, 1, 65535));
     }
 
     private static BackendTimeouts timeouts(YamlMap t) {

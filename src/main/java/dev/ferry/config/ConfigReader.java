@@ -11,7 +11,9 @@ import java.util.function.Function;
 
 /** Reads the top level of a composed YAML document into a {@link FerryConfig}, delegating each section. */
 final class ConfigReader {
-    static final List<String> KEYS = List.of("admin", "frontends", "backends", "shutdown_grace", "dns");
+    static final List<String> KEYS = List.of("admin", "frontends", "backends", "shutdown_grace", "access_log",
+            "dns");
+    static final List<String> ACCESS_LOG_KEYS = List.of("path", "format");
     static final List<String> ADMIN_KEYS = List.of("listen", "token_file");
 
     private final Path source;
@@ -54,10 +56,20 @@ final class ConfigReader {
             backends.add(backendReader.read(b));
         }
         Duration shutdownGrace = t.duration("shutdown_grace", FerryConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
+        Optional<AccessLogConfig> accessLog = t.map("access_log", ACCESS_LOG_KEYS).map(this::accessLog);
         Optional<DnsConfig> dns = t.map("dns", DnsReader.KEYS).map(dnsReader::read);
         crossChecks.finish();
-        return Optional.of(new FerryConfig(source, admin, frontends, backends, shutdownGrace, dns,
+        return Optional.of(new FerryConfig(source, admin, frontends, backends, shutdownGrace, accessLog, dns,
                 problems.positions()));
+    }
+
+    private AccessLogConfig accessLog(YamlMap a) {
+        Optional<Path> path = a.text("path", "a file name or stdout")
+                .filter(p -> !p.equals("stdout"))
+                .map(paths::resolve);
+        AccessLogConfig.Format format = a.choice("format", YamlMap.choicesOf(AccessLogConfig.Format.class))
+                .orElse(AccessLogConfig.Format.TEXT);
+        return new AccessLogConfig(path, format);
     }
 
     private AdminConfig admin(YamlMap a) {

@@ -16,13 +16,22 @@ import java.util.Optional;
  * @param maxConnections the most client connections open at once; further ones are refused (default 10000)
  * @param timeouts       client-side timeouts
  * @param udp            udp mode options
+ * @param http           http mode options (limits on request heads)
  */
 public record FrontendConfig(String name, HostPort listen, Mode mode, Optional<TlsConfig> tls, boolean proxyProtocol,
                              List<RouteConfig> routes, Optional<String> backend, int maxConnections,
-                             FrontendTimeouts timeouts, UdpOptions udp) {
+                             FrontendTimeouts timeouts, UdpOptions udp, HttpOptions http) {
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public FrontendConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** A frontend with the default {@code http:} options. */
+    public FrontendConfig(String name, HostPort listen, Mode mode, Optional<TlsConfig> tls, boolean proxyProtocol,
+                          List<RouteConfig> routes, Optional<String> backend, int maxConnections,
+                          FrontendTimeouts timeouts, UdpOptions udp) {
+        this(name, listen, mode, tls, proxyProtocol, routes, backend, maxConnections, timeouts, udp,
+                HttpOptions.DEFAULTS);
     }
 }

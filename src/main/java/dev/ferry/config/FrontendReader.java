@@ -10,11 +10,12 @@ import java.util.Optional;
 /** Reads one entry of {@code frontends:} into a {@link FrontendConfig}, including the rules that depend on mode. */
 final class FrontendReader {
     static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
-            "max_connections", "timeouts", "udp");
+            "max_connections", "timeouts", "udp", "http");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
     static final List<String> TLS_KEYS = List.of("certificates");
     static final List<String> CERTIFICATE_KEYS = List.of("cert", "key");
     static final List<String> UDP_KEYS = List.of("per_datagram");
+    static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size");
     private static final Map<String, Mode> MODES = YamlMap.choicesOf(Mode.class);
     private static final Duration POSITIVE = Duration.ofMillis(1);
 
@@ -81,14 +82,34 @@ final class FrontendReader {
         if (f.has("udp") && mode != Mode.UDP && modeKnown) {
             f.problem("udp", "udp: options apply only to udp frontends");
         }
+        HttpOptions http = f.map("http", HTTP_KEYS).map(FrontendReader::http).orElse(HttpOptions.DEFAULTS);
+        if (f.has("http") && mode != Mode.HTTP) {
+            f.problem("http", "http: options apply only to http frontends");
+        }
         return new FrontendConfig(name, listen, mode, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
-                udp);
+                udp, http);
     }
 
     private static FrontendTimeouts timeouts(YamlMap t) {
         FrontendTimeouts d = FrontendTimeouts.DEFAULTS;
         return new FrontendTimeouts(t.duration("client_idle", d.clientIdle(), POSITIVE),
                 t.duration("request_header", d.requestHeader(), POSITIVE));
+    }
+
+    private static HttpOptions http(YamlMap h) {
+        HttpOptions d = HttpOptions.DEFAULTS;
+        return new HttpOptions(limit(h, "max_request_line", d.maxRequestLine()),
+                limit(h, "max_header_size", d.maxHeaderSize()));
+    }
+
+    private static int limit(YamlMap h, String key, int fallback) {
+        return h.parsed(key, "a size such as 16KiB", Sizes::parse).map(bytes -> {
+            if (bytes < HttpOptions.MIN_LIMIT || bytes > HttpOptions.MAX_LIMIT) {
+                h.problem(key, bytes + " bytes is out of range; allowed: 256B to 1MiB");
+                return fallback;
+            }
+            return (int) (long) bytes;
+        }).orElse(fallback);
     }
 
     private TlsConfig tls(YamlMap t) {

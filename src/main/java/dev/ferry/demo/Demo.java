@@ -20,6 +20,10 @@ import java.util.concurrent.TimeUnit;
 public final class Demo implements AutoCloseable {
     /** Where the demo's TCP frontend listens. */
     public static final String TCP_LISTEN = "127.0.0.1:8081";
+    /** Where the demo's HTTP frontend listens. */
+    public static final String HTTP_LISTEN = "127.0.0.1:8080";
+    /** Where the demo's admin API and dashboard listen. */
+    public static final String ADMIN_LISTEN = "127.0.0.1:9090";
     private static final int[] WEIGHTS = {3, 2, 1};
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -37,12 +41,24 @@ public final class Demo implements AutoCloseable {
         return List.copyOf(servers);
     }
 
-    /** The demo's configuration, as YAML a person could copy into a file of their own. */
-    public String yaml(String tcpListen) {
+    /**
+     * The demo's configuration, as YAML a person could copy into a file of their own: an HTTP frontend whose
+     * {@code /api/} requests go to demo-1 and everything else to demo-2 and demo-3 (wrr 2:1), and a TCP frontend
+     * over all three servers (wrr 3:2:1).
+     */
+    public String yaml(String httpListen, String tcpListen, String adminListen) {
         StringBuilder y = new StringBuilder()
                 .append("# ferry demo: the embedded default configuration\n")
                 .append("shutdown_grace: 5s\n")
+                .append("admin:\n")
+                .append("  listen: ").append(adminListen).append('\n')
                 .append("frontends:\n")
+                .append("  - name: demo-http\n")
+                .append("    listen: ").append(httpListen).append('\n')
+                .append("    mode: http\n")
+                .append("    routes:\n")
+                .append("      - { match: { path_prefix: /api/ }, backend: demo-api }\n")
+                .append("      - { backend: demo-web }\n")
                 .append("  - name: demo-tcp\n")
                 .append("    listen: ").append(tcpListen).append('\n')
                 .append("    mode: tcp\n")
@@ -52,15 +68,28 @@ public final class Demo implements AutoCloseable {
                 .append("    scheduler: wrr\n")
                 .append("    servers:\n");
         for (int i = 0; i < servers.size(); i++) {
-            DemoHttpServer s = servers.get(i);
-            y.append("      - { name: ").append(s.name()).append(", address: 127.0.0.1:").append(s.address().getPort())
-                    .append(", weight: ").append(WEIGHTS[i]).append(" }\n");
+            server(y, i, WEIGHTS[i]);
         }
+        y.append("  - name: demo-api\n")
+                .append("    scheduler: rr\n")
+                .append("    servers:\n");
+        server(y, 0, 1);
+        y.append("  - name: demo-web\n")
+                .append("    scheduler: wrr\n")
+                .append("    servers:\n");
+        server(y, 1, 2);
+        server(y, 2, 1);
         return y.toString();
     }
 
-    public FerryConfig config(String tcpListen) throws ConfigException {
-        return ConfigLoader.parse(yaml(tcpListen), Path.of("<demo>"));
+    private void server(StringBuilder y, int index, int weight) {
+        DemoHttpServer s = servers.get(index);
+        y.append("      - { name: ").append(s.name()).append(", address: 127.0.0.1:").append(s.address().getPort())
+                .append(", weight: ").append(weight).append(" }\n");
+    }
+
+    public FerryConfig config(String httpListen, String tcpListen, String adminListen) throws ConfigException {
+        return ConfigLoader.parse(yaml(httpListen, tcpListen, adminListen), Path.of("<demo>"));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.ferry.dns;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.config.HostPort;
 import dev.ferry.config.ResolverConfig;
 import dev.ferry.config.ServerConfig;
 import dev.ferry.config.ServerDiscovery;
@@ -35,7 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
  * host) or {@code srv:} (SRV records, then their targets' addresses) is looked up again and again, and the backend's
  * servers follow the answers: new addresses are added with {@link Backend#addServer}, vanished ones removed with
  * {@link Backend#removeServer} (their connections drain), changed SRV weights applied with
- * {@link Backend#setWeight}. Discovered servers are named {@code <entry name>@<ip>:<port>}.
+ * {@link Backend#setWeight}. Discovered servers are named {@code <entry name>@<ip>:<port>}; servers of that form
+ * already in the backend (left by an earlier discovery before a reload) are taken over, not added twice.
  *
  * <p>Timing: a name is asked again when the smallest TTL of its answer runs out, but at least every
  * {@code resolver.refresh} and at most once a second. A failed lookup (timeout, SERVFAIL, REFUSED) keeps the servers
@@ -99,7 +101,13 @@ public final class DnsDiscovery implements AutoCloseable {
         this.lookups = new DnsLookups(resolver, loop);
         for (ServerConfig sc : backend.config().servers()) {
             if (sc.discovery().isPresent()) {
-                entries.add(new Entry(sc));
+                Entry e = new Entry(sc);
+                for (Server s : backend.servers()) {
+                    if (s.name().startsWith(sc.name() + "@")) {
+                        e.servers.put(s.name(), s);
+                    }
+                }
+                entries.add(e);
             }
         }
     }
@@ -209,7 +217,7 @@ public final class DnsDiscovery implements AutoCloseable {
             if (w == null) {
                 log.info("backend '{}': {} left the DNS answer for {}; draining it", backend.name(),
                         current.getKey(), e.discovery.name());
-                backend.removeServer(current.getValue());
+                backend.removeServer(current.getKey());
                 it.remove();
             } else if (current.getValue().configuredWeight() != w.weight()) {
                 backend.setWeight(current.getValue(), w.weight());
@@ -220,8 +228,10 @@ public final class DnsDiscovery implements AutoCloseable {
                 continue;
             }
             try {
-                Server s = backend.addServer(w.name(), w.address(), w.weight(), e.config.maxConnections(),
-                        e.config.sendProxy());
+                // An address literal: Backend resolves it without asking DNS, so nothing blocks this loop.
+                HostPort literal = new HostPort(w.address().getAddress().getHostAddress(), w.address().getPort());
+                Server s = backend.addServer(new ServerConfig(w.name(), literal, w.weight(),
+                        e.config.maxConnections(), e.config.sendProxy()));
                 e.servers.put(w.name(), s);
                 log.info("backend '{}': added {} from the DNS answer for {}", backend.name(), w.name(),
                         e.discovery.name());

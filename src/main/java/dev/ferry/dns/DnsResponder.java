@@ -2,6 +2,7 @@ package dev.ferry.dns;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.config.DnsConfig;
+import dev.ferry.config.HostPort;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -52,10 +53,12 @@ public final class DnsResponder {
     static final int TCP_IDLE_SECONDS = 10;
     static final int MAX_TCP_CONNECTIONS = 1024;
 
-    private final DnsConfig config;
     private final Transport transport;
+    private final Clock clock;
     private final DnsStats stats = new DnsStats();
-    private final Responder responder;
+    private volatile DnsConfig config;
+    private volatile Responder responder;
+    private volatile InetSocketAddress address;
     private final List<Channel> listeners = new ArrayList<>();
     private final ChannelGroup tcpConnections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
@@ -69,8 +72,34 @@ public final class DnsResponder {
     DnsResponder(DnsConfig config, Map<String, Backend> backends, Transport transport, Clock clock) {
         this.config = config;
         this.transport = transport;
-        // The SOA serial: the start time in seconds, so that it grows whenever Ferry restarts with new records.
-        this.responder = new Responder(config, backends, clock.instant().getEpochSecond() & 0xffffffffL, stats);
+        this.clock = clock;
+        this.responder = new Responder(config, backends, serial(), stats);
+    }
+
+    /** The SOA serial: the time in seconds, so that it grows with every start and reload. */
+    private long serial() {
+        return clock.instant().getEpochSecond() & 0xffffffffL;
+    }
+
+    /**
+     * Answers from {@code next}'s zones and {@code backends} from now on (hot reload), on the same sockets; queries
+     * being answered finish with what they started with. Only when {@link #listensOn} the new address.
+     */
+    public void reconfigure(DnsConfig next, Map<String, Backend> backends) {
+        responder = new Responder(next, backends, serial(), stats);
+        config = next;
+    }
+
+    /** True when this responder listens on {@code listen} as written: the same address, or the port it got for 0. */
+    public boolean listensOn(HostPort listen) {
+        InetSocketAddress bound = address;
+        return listen.equals(config.listen()) || (bound != null && listen.host().equals(config.listen().host())
+                && listen.port() == bound.getPort());
+    }
+
+    /** The address it answers on, once started. */
+    public InetSocketAddress address() {
+        return address;
     }
 
     public DnsStats stats() {
@@ -119,6 +148,7 @@ public final class DnsResponder {
                     }
                 });
         address = bind(tcp.bind(address), "tcp");
+        this.address = address;
         log.info("DNS responder on {} (udp and tcp) for {}", address,
                 config.zones().stream().map(z -> z.origin()).toList());
         return address;

@@ -19,13 +19,18 @@ import java.util.ArrayDeque;
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     static final int MAX_WAITING = 64;
 
-    private final int max;
+    private volatile int max;
     private final FrontendStats stats;
     private final ArrayDeque<Channel> waiting = new ArrayDeque<>();
 
     public ConnectionLimiter(int max, FrontendStats stats) {
         this.max = max;
         this.stats = stats;
+    }
+
+    /** A reload changed {@code max_connections}: applies to the next admissions. */
+    public void setMax(int max) {
+        this.max = max;
     }
 
     @Override

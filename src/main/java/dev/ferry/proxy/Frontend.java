@@ -1,6 +1,11 @@
 package dev.ferry.proxy;
 
+import dev.ferry.backend.Backend;
+import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.HostPort;
+
 import java.net.InetSocketAddress;
+import java.util.Map;
 
 /**
  * A listener of one mode (tcp, udp, http) that accepts traffic and hands it to a backend.
@@ -11,6 +16,29 @@ import java.net.InetSocketAddress;
 public interface Frontend {
 
     String name();
+
+    /** The configuration new connections are served with. */
+    FrontendConfig config();
+
+    /**
+     * True when {@code next} can be applied to this running frontend without a new listening socket (hot reload): the
+     * same name, mode and address, and nothing that changes how connections are accepted.
+     */
+    boolean canReconfigure(FrontendConfig next);
+
+    /**
+     * True when this frontend listens on {@code address} as written in a configuration: the configured address, or
+     * (when it was configured with port 0) the port it actually got.
+     */
+    boolean listensOn(HostPort address);
+
+    /**
+     * Applies {@code next} to new connections; live ones finish with what they started with. Only called when
+     * {@link #canReconfigure(FrontendConfig)} said yes.
+     *
+     * @param backends every backend of the new configuration, by name
+     */
+    void reconfigure(FrontendConfig next, Map<String, Backend> backends);
 
     /**
      * Binds the listening socket.

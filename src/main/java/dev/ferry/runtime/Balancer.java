@@ -1,24 +1,34 @@
 package dev.ferry.runtime;
 
+import dev.ferry.accesslog.AccessLog;
+import dev.ferry.accesslog.AsyncAccessLog;
+import dev.ferry.accesslog.SwitchableAccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.DnsConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
-import dev.ferry.config.ConfigException;
-import dev.ferry.config.Mode;
 import dev.ferry.dns.DnsDiscovery;
 import dev.ferry.dns.DnsResponder;
+import dev.ferry.feedback.FeedbackController;
+import dev.ferry.health.BackendHealth;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
 import dev.ferry.proxy.udp.UdpFrontend;
+import dev.ferry.config.Mode;
+import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,25 +38,35 @@ import java.util.concurrent.TimeUnit;
 /**
  * A running Ferry: its backends, its frontends and the event loops they share.
  *
- * <p>Threading: {@link #start()} and {@link #stop(Duration)} block and must be called off the event loops, by one
- * thread at a time (the CLI's main thread or a signal handler).
+ * <p>Threading: {@link #start()}, {@link #reload(FerryConfig)} and {@link #stop(Duration)} block, must be called off
+ * the event loops, and are serialised on this object. Readers ({@link #backends()}, {@link #frontends()},
+ * {@link #config()}) may run on any thread at any time: they see immutable views published whole.
  */
 public final class Balancer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Balancer.class);
 
-    private final FerryConfig config;
+    /** Everything a reload replaces at once. */
+    private record State(FerryConfig config, Map<String, Backend> backends, List<Frontend> frontends,
+                         Map<String, InetSocketAddress> bound) {
+    }
+
     private final Transport transport;
-    private final Map<String, Backend> backends = new LinkedHashMap<>();
-    private final List<Frontend> frontends = new ArrayList<>();
-    private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
-    private final List<DnsDiscovery> discoveries = new ArrayList<>();
-    private DnsResponder dns;
-    private InetSocketAddress dnsAddress;
+    private final SwitchableAccessLog accessLog = new SwitchableAccessLog();
+    /** Health checking and dynamic feedback per backend name; replaced on reload, read from any thread. */
+    private final Map<String, BackendHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, FeedbackController> feedback = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile DnsResponder dns;
+    private volatile InetSocketAddress dnsAddress;
+    private final long startedNanos = System.nanoTime();
+    private volatile State state;
+    /** Frontends taken out by a reload: no longer listening, their connections still draining. */
+    private final List<Frontend> retired = Collections.synchronizedList(new ArrayList<>());
     private boolean stopped;
 
     public Balancer(FerryConfig config, int threads) {
-        this.config = config;
         this.transport = new Transport(threads);
+        this.state = new State(config, Map.of(), List.of(), Map.of());
     }
 
     /**
@@ -55,69 +75,113 @@ public final class Balancer implements AutoCloseable {
      * @throws BindException when a listen address is in use or cannot be assigned
      * @throws ConfigException when the configuration asks for a feature this version does not have
      */
-    public void start() throws BindException, ConfigException {
-        FeatureGate.check(config);
+    public synchronized void start() throws BindException, ConfigException {
+        FerryConfig config = state.config();
+        Map<String, Backend> backends = new LinkedHashMap<>();
+        List<Frontend> frontends = new ArrayList<>();
+        Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
         try {
+            accessLog.switchTo(openAccessLog(config));
             for (BackendConfig bc : config.backends()) {
-                Backend backend = new Backend(bc);
-                backends.put(bc.name(), backend);
-                if (bc.hasDiscovery()) {
-                    DnsDiscovery discovery = new DnsDiscovery(backend, transport);
-                    discoveries.add(discovery);
-                    discovery.start(bc.resolver().timeout().multipliedBy(2));
-                }
+                backends.put(bc.name(), new Backend(bc));
             }
+            backends.values().forEach(this::watch);
             for (FrontendConfig fc : config.frontends()) {
-                Frontend frontend = create(fc);
+                Frontend frontend = create(fc, backends, config);
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
             }
             if (config.dns().isPresent()) {
-                dns = new DnsResponder(config.dns().get(), backends, transport);
-                dnsAddress = dns.start();
+                startDns(config.dns().get(), backends);
             }
-        } catch (BindException | RuntimeException e) {
-            close();
+        } catch (BindException | ConfigException | RuntimeException e) {
+            frontends.forEach(Frontend::stopAccepting);
+            stopDns();
+            stopWatching();
+            accessLog.close();
+            transport.close();
+            stopped = true;
             throw e;
         }
+        state = new State(config, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
     }
 
-    private Frontend create(FrontendConfig fc) {
-        Backend backend = backends.get(fc.backend().orElseThrow());
-        if (fc.mode() == Mode.UDP) {
-            return new UdpFrontend(fc, backend, transport);
+    private Frontend create(FrontendConfig fc, Map<String, Backend> backends, FerryConfig config)
+            throws ConfigException {
+        Optional<TlsTerminator> tls = Optional.empty();
+        if (fc.tls().isPresent()) {
+            try {
+                tls = Optional.of(TlsTerminator.load(fc.tls().get(), fc.mode() == Mode.HTTP,
+                        TlsTerminator.defaultProvider()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(List.of(config.problem(
+                        "frontends[" + config.frontends().indexOf(fc) + "].tls", e.getMessage())));
+            }
         }
-        return new TcpFrontend(fc, backend, transport);
+        if (fc.mode() == Mode.HTTP) {
+            return new HttpFrontend(fc, backends, transport, tls);
+        }
+        if (fc.mode() == Mode.UDP) {
+            return new UdpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);
+        }
+        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
     }
 
-    public FerryConfig config() {
-        return config;
+    /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
+    private void watch(Backend b) {
+        if (b.config().hasDiscovery()) {
+            DnsDiscovery d = new DnsDiscovery(b, transport);
+            discoveries.put(b.name(), d);
+            d.start(b.config().resolver().timeout().multipliedBy(2));
+        }
+        health.put(b.name(), BackendHealth.start(b, transport));
+        b.config().feedback().ifPresent(fc -> {
+            FeedbackController controller = FeedbackController.overTcp(b, fc, transport);
+            feedback.put(b.name(), controller);
+            controller.start();
+        });
     }
 
-    public Transport transport() {
-        return transport;
+    private void unwatch(String backend) {
+        DnsDiscovery d = discoveries.remove(backend);
+        if (d != null) {
+            d.close();
+        }
+        BackendHealth h = health.remove(backend);
+        if (h != null) {
+            h.stop();
+        }
+        FeedbackController f = feedback.remove(backend);
+        if (f != null) {
+            f.stop();
+        }
     }
 
-    public Map<String, Backend> backends() {
-        return Map.copyOf(backends);
+    private void stopWatching() {
+        List.copyOf(health.keySet()).forEach(this::unwatch);
+        List.copyOf(feedback.keySet()).forEach(this::unwatch);
+        List.copyOf(discoveries.keySet()).forEach(this::unwatch);
     }
 
-    public List<Frontend> frontends() {
-        return List.copyOf(frontends);
+    /** Binds the DNS responder over {@code backends}; on failure nothing is left listening. */
+    private void startDns(DnsConfig config, Map<String, Backend> backends) throws BindException {
+        DnsResponder responder = new DnsResponder(config, backends, transport);
+        dnsAddress = responder.start();
+        dns = responder;
     }
 
-    /** The address each frontend is bound to, by frontend name, in configuration order. */
-    public Map<String, InetSocketAddress> boundAddresses() {
-        return bound;
+    private void stopDns() {
+        DnsResponder d = dns;
+        if (d != null) {
+            d.stop();
+            dns = null;
+            dnsAddress = null;
+        }
     }
 
-    public InetSocketAddress address(String frontend) {
-        return bound.get(frontend);
-    }
-
-    /** The service discovery of each backend whose servers are found by DNS. */
-    public List<DnsDiscovery> discoveries() {
-        return List.copyOf(discoveries);
+    /** The service discovery of each backend whose servers are found by DNS, by backend name. */
+    public Map<String, DnsDiscovery> discoveries() {
+        return Map.copyOf(discoveries);
     }
 
     /** The DNS responder, when the configuration has a {@code dns:} section. */
@@ -130,9 +194,218 @@ public final class Balancer implements AutoCloseable {
         return Optional.ofNullable(dnsAddress);
     }
 
-    /** Client connections open now, over all frontends. */
+    /** The health checking of each backend (active checks, outlier ejection, slow start), by backend name. */
+    public Map<String, BackendHealth> health() {
+        return Map.copyOf(health);
+    }
+
+    /** The dynamic feedback of each backend that has it, by backend name. */
+    public Map<String, FeedbackController> feedback() {
+        return Map.copyOf(feedback);
+    }
+
+    private static AccessLog openAccessLog(FerryConfig config) throws ConfigException {
+        if (config.accessLog().isEmpty()) {
+            return AccessLog.NONE;
+        }
+        try {
+            return AsyncAccessLog.open(config.accessLog().get());
+        } catch (IOException e) {
+            throw new ConfigException(List.of(config.problem("access_log.path",
+                    "cannot open " + config.accessLog().get().path().map(Object::toString).orElse("stdout")
+                            + " for appending: " + e.getMessage())));
+        }
+    }
+
+    /**
+     * Hot reload: applies {@code next} without dropping a connection. Listeners whose address, mode and accept
+     * settings stay keep their sockets; backends and servers that stay keep their counters, health and connections;
+     * removed servers and frontends drain (no new connections, live ones carry on). New listeners are bound first: if
+     * one cannot be, nothing changes.
+     *
+     * @return what changed, in words for the log and the admin API
+     * @throws ConfigException when {@code next} asks for what this version cannot do, or changes a listener in a way
+     *                         that needs its socket closed and re-bound on the same address
+     * @throws BindException   when a new listen address is in use (nothing was changed)
+     */
+    public synchronized ReloadReport reload(FerryConfig next) throws ConfigException, BindException {
+        if (stopped) {
+            throw new IllegalStateException("stopped");
+        }
+        State now = state;
+        ReloadReport report = new ReloadReport();
+        Map<String, Frontend> current = new LinkedHashMap<>();
+        now.frontends().forEach(f -> current.put(f.name(), f));
+        Map<String, FrontendConfig> wanted = new LinkedHashMap<>();
+        next.frontends().forEach(f -> wanted.put(f.name(), f));
+        for (FrontendConfig fc : next.frontends()) {
+            Frontend old = current.get(fc.name());
+            if (old != null && !old.canReconfigure(fc) && old.listensOn(fc.listen())) {
+                throw new ConfigException(List.of(next.problem("frontends[" + next.frontends().indexOf(fc) + "]",
+                        "frontend '" + fc.name() + "' changes its mode or accept settings on the same address "
+                                + fc.listen() + "; that needs a restart (or move it to another address)")));
+            }
+        }
+
+        AccessLog nextLog = next.accessLog().equals(now.config().accessLog()) ? null : openAccessLog(next);
+
+        // 1. Backends: build new ones aside; existing ones are reconfigured only after every bind below succeeded.
+        Map<String, Backend> backends = new LinkedHashMap<>();
+        for (BackendConfig bc : next.backends()) {
+            Backend existing = now.backends().get(bc.name());
+            backends.put(bc.name(), existing != null ? existing : new Backend(bc));
+        }
+
+        // 2. New listeners first, so that a failure leaves everything as it was.
+        Map<String, Frontend> started = new LinkedHashMap<>();
+        Map<String, InetSocketAddress> startedAt = new LinkedHashMap<>();
+        for (FrontendConfig fc : next.frontends()) {
+            Frontend old = current.get(fc.name());
+            if (old == null || !old.canReconfigure(fc)) {
+                try {
+                    Frontend fresh = create(fc, backends, next);
+                    startedAt.put(fc.name(), fresh.start());
+                    started.put(fc.name(), fresh);
+                } catch (BindException | ConfigException | RuntimeException e) {
+                    started.values().forEach(Frontend::stopAccepting);
+                    if (nextLog != null) {
+                        nextLog.close();
+                    }
+                    throw e;
+                }
+            }
+        }
+
+        // The DNS responder: answers from the new zones and backends in place when its address stays; a new or moved
+        // one is bound here, with the listeners, so that a failure leaves everything as it was.
+        Optional<DnsConfig> nextDns = next.dns();
+        boolean dnsInPlace = dns != null && nextDns.isPresent() && dns.listensOn(nextDns.get().listen());
+        DnsResponder freshDns = null;
+        if (nextDns.isPresent() && !dnsInPlace) {
+            try {
+                freshDns = new DnsResponder(nextDns.get(), backends, transport);
+                freshDns.start();
+            } catch (BindException | RuntimeException e) {
+                started.values().forEach(Frontend::stopAccepting);
+                if (nextLog != null) {
+                    nextLog.close();
+                }
+                throw e;
+            }
+        }
+
+        // 3. Commit: reconfigure what stays, swap in what is new, retire what went.
+        if (nextLog != null) {
+            accessLog.switchTo(nextLog);
+            report.add("access log: " + next.accessLog().map(a -> a.path().map(Object::toString).orElse("stdout"))
+                    .orElse("off"));
+        }
+        for (BackendConfig bc : next.backends()) {
+            Backend b = backends.get(bc.name());
+            if (now.backends().containsKey(bc.name())) {
+                // Checks restart with the new settings; servers keep their current health until the checks say otherwise.
+                unwatch(bc.name());
+                b.reconfigure(bc);
+                report.add("backend " + bc.name() + ": updated (" + b.servers().size() + " servers)");
+            } else {
+                report.add("backend " + bc.name() + ": added");
+            }
+            watch(b);
+        }
+        now.backends().keySet().stream().filter(n -> !backends.containsKey(n)).forEach(n -> {
+            unwatch(n);
+            report.add("backend " + n + ": removed (its connections drain)");
+        });
+        List<Frontend> frontends = new ArrayList<>();
+        Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+        for (FrontendConfig fc : next.frontends()) {
+            Frontend fresh = started.get(fc.name());
+            if (fresh != null) {
+                frontends.add(fresh);
+                bound.put(fc.name(), startedAt.get(fc.name()));
+                Frontend old = current.get(fc.name());
+                if (old != null) {
+                    retire(old);
+                    report.add("frontend " + fc.name() + ": moved to " + fc.listen());
+                } else {
+                    report.add("frontend " + fc.name() + ": added on " + fc.listen());
+                }
+            } else {
+                Frontend kept = current.get(fc.name());
+                kept.reconfigure(fc, backends);
+                frontends.add(kept);
+                bound.put(fc.name(), now.bound().get(fc.name()));
+            }
+        }
+        for (Frontend old : now.frontends()) {
+            if (!wanted.containsKey(old.name())) {
+                retire(old);
+                report.add("frontend " + old.name() + ": removed (its connections drain)");
+            }
+        }
+        if (dnsInPlace) {
+            dns.reconfigure(nextDns.get(), backends);
+        } else if (freshDns != null || dns != null) {
+            stopDns();
+            if (freshDns != null) {
+                dns = freshDns;
+                dnsAddress = freshDns.address();
+                report.add("dns: listening on " + nextDns.get().listen());
+            } else {
+                report.add("dns: stopped");
+            }
+        }
+        state = new State(next, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
+        return report;
+    }
+
+    private void retire(Frontend frontend) {
+        frontend.stopAccepting();
+        retired.add(frontend);
+    }
+
+    public FerryConfig config() {
+        return state.config();
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Time since this balancer was created. */
+    public Duration uptime() {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    /** The current backends by name, in configuration order. */
+    public Map<String, Backend> backends() {
+        Map<String, Backend> ordered = new LinkedHashMap<>();
+        State s = state;
+        s.config().backends().forEach(bc -> ordered.put(bc.name(), s.backends().get(bc.name())));
+        return ordered;
+    }
+
+    /** The current frontends, in configuration order. */
+    public List<Frontend> frontends() {
+        return state.frontends();
+    }
+
+    /** The address each frontend is bound to, by frontend name, in configuration order. */
+    public Map<String, InetSocketAddress> boundAddresses() {
+        return state.bound();
+    }
+
+    public InetSocketAddress address(String frontend) {
+        return state.bound().get(frontend);
+    }
+
+    /** Client connections open now, over all frontends, including those retired by a reload and still draining. */
     public int activeConnections() {
-        return frontends.stream().mapToInt(f -> f.stats().active()).sum();
+        int live = state.frontends().stream().mapToInt(f -> f.stats().active()).sum();
+        synchronized (retired) {
+            live += retired.stream().mapToInt(f -> f.stats().active()).sum();
+        }
+        return live;
     }
 
     /**
@@ -141,11 +414,11 @@ public final class Balancer implements AutoCloseable {
      *
      * @return the number of connections that had to be closed when the grace period ran out
      */
-    public int stop(Duration grace) {
+    public synchronized int stop(Duration grace) {
         if (stopped) {
             return 0;
         }
-        frontends.forEach(Frontend::stopAccepting);
+        state.frontends().forEach(Frontend::stopAccepting);
         long deadline = System.nanoTime() + grace.toNanos();
         int live = activeConnections();
         if (live > 0) {
@@ -153,7 +426,7 @@ public final class Balancer implements AutoCloseable {
         }
         while ((live = activeConnections()) > 0 && System.nanoTime() < deadline) {
             try {
-                TimeUnit.MILLISECONDS.sleep(50);
+                TimeUnit.MILLISECONDS.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -172,17 +445,20 @@ public final class Balancer implements AutoCloseable {
 
     /** Closes every connection and listener at once and shuts the event loops down. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (stopped) {
             return;
         }
         stopped = true;
-        if (dns != null) {
-            dns.stop();
+        List<Frontend> all = new ArrayList<>(state.frontends());
+        synchronized (retired) {
+            all.addAll(retired);
         }
-        discoveries.forEach(DnsDiscovery::close);
-        frontends.forEach(Frontend::stopAccepting);
-        frontends.forEach(Frontend::closeAll);
+        stopDns();
+        all.forEach(Frontend::stopAccepting);
+        all.forEach(Frontend::closeAll);
+        stopWatching();
         transport.close();
+        accessLog.close();
     }
 }

@@ -18,7 +18,21 @@ import java.util.List;
  * before the replay reads the counters).
  */
 public abstract class IndexedLeastLoadScheduler implements Scheduler, LoadOrder {
-    private volatile LoadIndexTree tree = new LoadIndexTree(List.of(), this);
+    private volatile LoadIndexTree tree = LoadIndexTree.EMPTY;
+
+    /**
+     * May {@code server} take a new connection under this algorithm's rule (weight above 0, not overloaded, ...)?
+     * Reads the server's live state; called from any thread, many times per load change.
+     */
+    @Override
+    public abstract boolean eligible(Server server);
+
+    /**
+     * Is {@code candidate} strictly better than {@code best}, both eligible? Ties answer false, so the earlier
+     * server in list order keeps them. Exact integer arithmetic only; called from any thread.
+     */
+    @Override
+    public abstract boolean better(Server candidate, Server best);
 
     @Override
     public final void update(BackendSnapshot snapshot) {

@@ -28,12 +28,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * read the children after our own change was already visible below. Either way, once {@code refreshPath} returns,
  * some successful write to every ancestor has seen our change. The walk may stop early: when our own successful
  * write leaves a node's winner unchanged and that winner is another server, the ancestors' inputs (that node's
- * winner and its live counters) do not depend on our change at all. By induction from the leaves, once load changes stop,
- * every node holds the exact winner of its subtree under the final counters. While changes are in flight a pick
- * may see a winner that is a few nanoseconds stale, as IPVS's unlocked scan may.
+ * winner and its live counters) do not depend on our change at all. By induction from the leaves, once load
+ * changes stop, every node holds the exact winner of its subtree under the final counters. While changes are in
+ * flight a pick may see a winner that is a few nanoseconds stale, as IPVS's unlocked scan may.
  */
 final class LoadIndexTree {
     private static final long WINNER_MASK = 0xFFFF_FFFFL;
+
+    /** No servers: no match is ever played, so it needs no order. */
+    static final LoadIndexTree EMPTY = new LoadIndexTree(List.of(), null);
 
     private final Server[] servers;
     private final LoadOrder order;

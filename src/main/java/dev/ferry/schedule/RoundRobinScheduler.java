@@ -14,7 +14,11 @@ import java.util.Map;
  * once, the cursor's own server being the last candidate. When the server under the cursor leaves, the cursor moves
  * to its nearest remaining predecessor, so the next pick is the removed server's successor.
  *
- * <p>Threading: {@link #pick} and {@link #update} hold this scheduler's monitor for the scan only (O(1) amortised).
+ * <p>A server to avoid ({@link PickContext#avoid()}) is passed over like a quiesced one; the cursor moves to the
+ * server chosen instead, and stays where it was when none is.
+ *
+ * <p>Threading: {@link #pick} holds this scheduler's monitor for the scan only (O(1) amortised); {@link #update}
+ * maps the new positions first and holds it only to move the cursor.
  */
 public final class RoundRobinScheduler implements Scheduler {
     /** Before the first server. */
@@ -37,7 +41,7 @@ public final class RoundRobinScheduler implements Scheduler {
         }
     }
 
-    /** The cursor's position in {@code next}: its server's, else its nearest surviving predecessor's. */
+    /** The cursor's position in the new snapshot: its server's, else its nearest surviving predecessor's. */
     private int cursorIn(Map<Server, Integer> positions) {
         for (int i = cursor; i >= 0; i--) {
             Integer at = positions.get(servers.get(i));

@@ -3,7 +3,6 @@ package dev.ferry.schedule;
 import dev.ferry.backend.BackendSnapshot;
 import dev.ferry.backend.Server;
 
-import java.util.List;
 
 /**
  * IPVS {@code wrr}: interleaved weighted round robin stepped by the gcd of the weights (spec §2.2). Weights 4, 3, 2
@@ -15,13 +14,21 @@ import java.util.List;
  * every {@link #update} the cursor goes back to the start, {@code di} and {@code mw} are recomputed and {@code cw}
  * is adjusted as IPVS does (spec §2.2, "On any server add, remove or weight update").
  *
+ * <p>A server to avoid ({@link PickContext#avoid()}) is passed over exactly like an overloaded one, so a retry
+ * advances the cursor and {@code cw} as IPVS would advance them past an overloaded server.
+ *
  * <p>Threading: {@link #pick} and {@link #update} hold this scheduler's monitor; a pick is O(n) amortised.
  */
 public final class WeightedRoundRobinScheduler implements Scheduler {
     /** Before the first server. */
     private static final int START = -1;
 
-    private List<Server> servers = List.of();
+    private Server[] servers = new Server[0];
+    /**
+     * The servers' weights as of the last update. Effective weights change only through updates, and a flat array
+     * keeps the scan over servers below {@code cw} from touching each server's object (cache misses at scale).
+     */
+    private int[] weights = new int[0];
     private int cursor = START;
     private int di = 1;
     private int mw;
@@ -29,11 +36,13 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
 
     @Override
     public void update(BackendSnapshot snapshot) {
-        List<Server> next = snapshot.servers();
+        Server[] next = snapshot.servers().toArray(new Server[0]);
+        int[] nextWeights = new int[next.length];
         int gcd = 0;
         int max = 0;
-        for (Server s : next) {
-            int w = s.weight();
+        for (int i = 0; i < next.length; i++) {
+            int w = next[i].weight();
+            nextWeights[i] = w;
             if (w > 0) {
                 gcd = gcd(gcd, w);
                 max = Math.max(max, w);
@@ -43,6 +52,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         int top = max == 0 ? 0 : max - (step - 1);
         synchronized (this) {
             servers = next;
+            weights = nextWeights;
             cursor = START;
             di = step;
             mw = top;
@@ -68,7 +78,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         if (mw == 0) {
             return null;
         }
-        int n = servers.size();
+        int n = servers.length;
         int last = cursor;
         int stop = -2; // no stop position until the last pass must end where this pick started
         boolean lastPass = false;
@@ -77,10 +87,12 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         // Each loop is one pass at the current cw; at most (mw/di + 2) passes, the last one stopping at `last`.
         while (true) {
             for (int i = at + 1; i < n; i++) {
-                Server s = servers.get(i);
-                if (s.weight() >= cw && !s.isOverloaded() && !context.avoids(s)) {
-                    cursor = i;
-                    return s;
+                if (weights[i] >= cw) {
+                    Server s = servers[i];
+                    if (!s.isOverloaded() && !context.avoids(s)) {
+                        cursor = i;
+                        return s;
+                    }
                 }
                 if (i == stop) {
                     cursor = i;

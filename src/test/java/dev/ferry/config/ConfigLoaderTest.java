@@ -114,7 +114,7 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(1), 2, 3, Optional.empty()));
         assertThat(backend.outlier()).contains(new OutlierConfig(5, Duration.ofSeconds(30), 50));
         assertThat(backend.slowStart()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(backend.feedback()).contains(new FeedbackConfig(true, Duration.ofSeconds(5), 9777));
+        assertThat(backend.feedback()).contains(new FeedbackConfig(true, Duration.ofSeconds(5), 9777, LoadCoefficients.DEFAULT));
         assertThat(backend.retries()).isEqualTo(2);
         assertThat(backend.timeouts()).isEqualTo(new BackendTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(60),
                 Duration.ofSeconds(30)));
@@ -151,7 +151,7 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(1), 2, 3, Optional.empty()));
         assertThat(pool.outlier()).contains(new OutlierConfig(5, Duration.ofSeconds(30), 50));
         assertThat(pool.slowStart()).isZero();
-        assertThat(pool.feedback()).contains(new FeedbackConfig(true, Duration.ofSeconds(10), 9777));
+        assertThat(pool.feedback()).contains(new FeedbackConfig(true, Duration.ofSeconds(10), 9777, LoadCoefficients.DEFAULT));
         assertThat(pool.retries()).isEqualTo(2);
         assertThat(pool.timeouts()).isEqualTo(BackendTimeouts.DEFAULTS);
         assertThat(pool.tcpKeepalive()).contains(KeepaliveConfig.DEFAULTS);
@@ -293,5 +293,18 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(missing))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         new ConfigProblem(missing.toString(), 0, 0, "", "cannot read " + missing + ": no such file")));
+    }
+
+    @Test
+    void feedbackCoefficientsLeftOutCountAsZero() throws ConfigException {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    feedback: { coefficients: { cpu: 0.7, input: .2, response: 0.1 } }
+                """, Path.of("f.yaml"));
+        assertThat(config.backends().get(0).feedback().orElseThrow().coefficients())
+                .isEqualTo(new LoadCoefficients(0.2, 0.7, 0, 0, 0, 0.1));
     }
 }

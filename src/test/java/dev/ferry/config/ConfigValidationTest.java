@@ -55,7 +55,7 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
                 + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
-                + "timeouts, udp"));
+                + "timeouts, udp, http"));
     }
 
     @Test
@@ -66,7 +66,7 @@ class ConfigValidationTest {
                 """ + POOL;
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 1, "colour", "colour",
-                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, dns"));
+                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, access_log, dns"));
     }
 
     @Test
@@ -713,5 +713,28 @@ class ConfigValidationTest {
     void problemsPrintAsFileLineColumnKeyMessage() {
         assertThat(at(5, 46, "backends[0].servers[0].weight", "70000 is out of range; allowed: 0..65535").toString())
                 .isEqualTo("conf/ferry.yaml:5:46: backends[0].servers[0].weight: 70000 is out of range; allowed: 0..65535");
+    }
+
+    @Test
+    void feedbackCoefficientsMustBeSharesThatAddUpToOne() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: a } ]
+                backends:
+                  - name: a
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    feedback: { coefficients: { cpu: 0.5, response: 0.4 } }
+                  - name: b
+                    servers: [ { address: 127.0.0.1:9002 } ]
+                    feedback: { coefficients: { cpu: 1.5, memry: 0.1, input: lots } }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "{ cpu", "backends[0].feedback.coefficients",
+                        "the coefficients add up to 0.9; they must add up to 1 (a coefficient left out counts as 0)"),
+                at(yaml, 8, "1.5", "backends[1].feedback.coefficients.cpu", "1.5 is out of range; allowed: 0..1"),
+                at(yaml, 8, "memry", "backends[1].feedback.coefficients.memry", "unknown key 'memry'; did you mean "
+                        + "'memory'? allowed keys here: input, cpu, disk, memory, process, response"),
+                at(yaml, 8, "lots", "backends[1].feedback.coefficients.input",
+                        "expected a number from 0 to 1 such as 0.3, found 'lots'"));
     }
 }

@@ -3,6 +3,8 @@ package dev.ferry.dns;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
+import dev.ferry.config.HostPort;
+import dev.ferry.config.ServerConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.UdpTestServer;
 import org.junit.jupiter.api.AfterEach;
@@ -90,7 +92,7 @@ class DnsDiscoveryTest {
     }
 
     private static Map<String, Integer> weights(Backend backend) {
-        return backend.servers().stream().filter(s -> !s.retired())
+        return backend.servers().stream()
                 .collect(Collectors.toMap(Server::name, Server::configuredWeight, (a, b) -> a, TreeMap::new));
     }
 
@@ -104,11 +106,11 @@ class DnsDiscoveryTest {
         names.setHealthy(names.server("n2").orElseThrow(), false);
         await().atMost(Duration.ofSeconds(10)).until(() -> weights(apis).equals(Map.of("api@127.0.0.21:8080", 5)));
 
-        names.addServer("n3", new InetSocketAddress("127.0.0.23", 80), 1, 0, java.util.Optional.empty());
+        names.addServer(new ServerConfig("n3", new HostPort("127.0.0.23", 80), 1, 0, java.util.Optional.empty()));
         await().atMost(Duration.ofSeconds(10)).until(() -> weights(apis).keySet()
                 .equals(java.util.Set.of("api@127.0.0.21:8080", "api@127.0.0.23:8080")));
 
-        names.removeServer(names.server("n1").orElseThrow());
+        names.removeServer("n1");
         await().atMost(Duration.ofSeconds(10)).until(() -> weights(apis).keySet()
                 .equals(java.util.Set.of("api@127.0.0.23:8080")));
         assertThat(apis.servers()).extracting(Server::name).containsExactly("api@127.0.0.23:8080");
@@ -152,7 +154,7 @@ class DnsDiscoveryTest {
     /** Reads the consumer's discovery counters. */
     private record DnsDiscoveryProbe(Balancer balancer) {
         long failures() {
-            return balancer.discoveries().stream().mapToLong(DnsDiscovery::failures).sum();
+            return balancer.discoveries().values().stream().mapToLong(DnsDiscovery::failures).sum();
         }
     }
 }

@@ -45,7 +45,8 @@ class ConcurrentLoadChangesTest {
         for (int loop = 0; loop < 2; loop++) {
             int seed = loop;
             List<ConnectionLease> leases = open.get(loop);
-            threads.add(thread(start, failure, () -> eventLoop(scheduler, servers, leases, new SplittableRandom(seed))));
+            SplittableRandom random = new SplittableRandom(seed);
+            threads.add(thread(start, failure, () -> eventLoop(scheduler, servers, leases, random)));
         }
         threads.add(thread(start, failure, () -> {
             for (int i = 0; i < OPS_PER_LOOP / 10; i++) {

@@ -13,7 +13,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The IPVS overload flag as {@link Server} keeps it on bind and unbind (spec §1, §5.8), and how the schedulers see it.
+ * The IPVS overload flag as {@link Server} keeps it on bind and unbind (spec §1, §5.8), and how the schedulers see
+ * it.
  */
 class OverloadFlagTest {
 

@@ -59,7 +59,8 @@ abstract class SchedulerContractTest {
     }
 
     private static InetSocketAddress address(RandomGenerator random, int firstOctet, int port) {
-        byte[] ip = {(byte) firstOctet, (byte) random.nextInt(256), (byte) random.nextInt(256), (byte) random.nextInt(256)};
+        byte[] ip = {(byte) firstOctet, (byte) random.nextInt(256), (byte) random.nextInt(256),
+                (byte) random.nextInt(256)};
         try {
             return new InetSocketAddress(InetAddress.getByAddress(ip), port);
         } catch (UnknownHostException e) {
@@ -67,7 +68,7 @@ abstract class SchedulerContractTest {
         }
     }
 
-    /** One pick by the convention of spec §4, closing the connection at once if {@link #picksKeepConnections()} is false. */
+    /** One pick by the convention of spec §4; its connection closes at once unless {@link #picksKeepConnections()}. */
     protected final Server pick(ServerPool pool, PickContext context) {
         Server chosen = pool.pickAndActivate(context);
         if (!picksKeepConnections()) {

@@ -21,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * One test per scheduler family through real TCP connections: Ferry's counters, not a test's, drive the choices.
@@ -103,11 +102,7 @@ class SchedulersOverTcpTest {
         InetSocketAddress front = start(Configs.tcp("ovf").server(holding("A"), 2).server(holding("B"), 1));
         // Spec 5.3.3: A A A B B, then nothing (the sixth client is reset).
         assertThat(openMany(front, 5)).isEqualTo("AAABB");
-        Socket sixth = new Socket();
-        resources.add(sixth);
-        sixth.connect(front, 5_000);
-        sixth.setSoTimeout(10_000);
-        assertThatThrownBy(() -> sixth.getInputStream().read()).hasMessageContaining("reset");
+        dev.ferry.testing.Clients.expectReset(front);
     }
 
     @Test

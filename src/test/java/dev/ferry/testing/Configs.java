@@ -2,6 +2,9 @@ package dev.ferry.testing;
 
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.BackendTimeouts;
+import dev.ferry.config.FeedbackConfig;
+import dev.ferry.config.HealthCheckConfig;
+import dev.ferry.config.OutlierConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.FrontendTimeouts;
@@ -33,6 +36,10 @@ public final class Configs {
     private boolean acceptProxyProtocol;
     private Mode mode = Mode.TCP;
     private UdpOptions udp = UdpOptions.DEFAULTS;
+    private Optional<HealthCheckConfig> healthCheck = Optional.empty();
+    private Optional<OutlierConfig> outlier = Optional.empty();
+    private Duration slowStart = Duration.ZERO;
+    private Optional<FeedbackConfig> feedback = Optional.empty();
 
     public static Configs tcp(String scheduler) {
         Configs c = new Configs();
@@ -115,9 +122,29 @@ public final class Configs {
         return this;
     }
 
+    public Configs healthCheck(HealthCheckConfig check) {
+        this.healthCheck = Optional.of(check);
+        return this;
+    }
+
+    public Configs outlier(OutlierConfig outlier) {
+        this.outlier = Optional.of(outlier);
+        return this;
+    }
+
+    public Configs slowStart(Duration slowStart) {
+        this.slowStart = slowStart;
+        return this;
+    }
+
+    public Configs feedback(FeedbackConfig feedback) {
+        this.feedback = Optional.of(feedback);
+        return this;
+    }
+
     public FerryConfig build() {
         BackendConfig backend = new BackendConfig("pool", new SchedulerConfig(scheduler, schedulerOptions), BackendConfig.DEFAULT_HASH_KEY,
-                servers, Optional.empty(), Optional.empty(), Duration.ZERO, Optional.empty(), retries,
+                servers, healthCheck, outlier, slowStart, feedback, retries,
                 new BackendTimeouts(connectTimeout, BackendTimeouts.DEFAULTS.serverIdle(),
                         BackendTimeouts.DEFAULTS.response()), keepalive);
         FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0), mode,

@@ -32,18 +32,33 @@ public final class TestServer implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
 
-    private TestServer(String name, Behaviour behaviour) throws IOException {
+    private TestServer(String name, int port, Behaviour behaviour) throws IOException {
         this.name = name;
-        this.listener = new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
+        this.listener = new ServerSocket();
+        listener.setReuseAddress(true);
+        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
         threads.submit(() -> acceptLoop(behaviour));
     }
 
     public static TestServer start(String name, Behaviour behaviour) {
+        return startOn(0, name, behaviour);
+    }
+
+    /** Listens on a given loopback port, e.g. to bring back a server a test stopped. */
+    public static TestServer startOn(int port, String name, Behaviour behaviour) {
         try {
-            return new TestServer(name, behaviour);
+            return new TestServer(name, port, behaviour);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** {@link #naming(String)} on a given port. */
+    public static TestServer naming(String name, int port) {
+        return startOn(port, name, s -> {
+            s.getOutputStream().write(name.getBytes(StandardCharsets.UTF_8));
+            s.close();
+        });
     }
 
     /** Writes its name and closes: each connection through Ferry reveals which server was picked. */

@@ -1,11 +1,14 @@
 package dev.ferry.proxy.tcp;
 
+import dev.ferry.accesslog.AccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.HostPort;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -22,6 +25,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,54 +43,97 @@ public final class TcpFrontend implements Frontend {
     /** Pause reading a side once this much is queued towards its peer; resume below the low mark. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
-    private final FrontendConfig config;
-    private final Backend backend;
+    /**
+     * What a connection needs from its frontend, fixed when the connection is accepted: a reload publishes new
+     * settings for new connections while live ones keep theirs.
+     */
+    record Settings(FrontendConfig config, Backend backend, long idleTimeoutNanos, Bootstrap serverBootstrap,
+                    AccessLog accessLog) {
+        static Settings of(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
+            BackendConfig bc = backend.config();
+            long idle = Math.min(config.timeouts().clientIdle().toNanos(), bc.timeouts().serverIdle().toNanos());
+            Bootstrap bootstrap = new Bootstrap()
+                    .channel(transport.socketChannel())
+                    .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                            (int) Math.min(Integer.MAX_VALUE, bc.timeouts().connect().toMillis()));
+            return new Settings(config, backend, idle, bootstrap, accessLog);
+        }
+
+        /** A bootstrap for a server connection on {@code loop}, the loop of the client connection it serves. */
+        Bootstrap serverBootstrap(EventLoop loop) {
+            return serverBootstrap.clone(loop);
+        }
+    }
+
+    private final String name;
     private final Transport transport;
+    private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final Bootstrap serverBootstrap;
-    private final long idleTimeoutNanos;
+    private final Optional<TlsTerminator> tls;
+    private volatile Settings settings;
+    private volatile ConnectionLimiter limiter;
     private volatile Channel listener;
 
-    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport) {
-        this.config = config;
-        this.backend = backend;
+    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
+        this(config, backend, transport, accessLog, Optional.empty());
+    }
+
+    /** @param tls terminates TLS on client connections when present (the relay then sees plaintext) */
+    public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog,
+                       Optional<TlsTerminator> tls) {
+        this.name = config.name();
+        this.tls = tls;
         this.transport = transport;
-        BackendConfig bc = backend.config();
-        this.idleTimeoutNanos = Math.min(config.timeouts().clientIdle().toNanos(), bc.timeouts().serverIdle().toNanos());
-        this.serverBootstrap = new Bootstrap()
-                .channel(transport.socketChannel())
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, bc.timeouts().connect().toMillis()));
+        this.accessLog = accessLog;
+        this.settings = Settings.of(config, backend, transport, accessLog);
     }
 
     @Override
     public String name() {
-        return config.name();
+        return name;
     }
 
+    @Override
     public FrontendConfig config() {
-        return config;
+        return settings.config();
     }
 
+    /** The backend new connections go to. */
     public Backend backend() {
-        return backend;
+        return settings.backend();
     }
 
     Transport transport() {
         return transport;
     }
 
-    long idleTimeoutNanos() {
-        return idleTimeoutNanos;
+    @Override
+    public boolean canReconfigure(FrontendConfig next) {
+        FrontendConfig now = settings.config();
+        return next.name().equals(name) && next.mode() == now.mode() && listensOn(next.listen())
+                && next.proxyProtocol() == now.proxyProtocol() && next.tls().equals(now.tls());
     }
 
-    /** A bootstrap for a server connection on {@code loop}, the loop of the client connection it serves. */
-    Bootstrap serverBootstrap(EventLoop loop) {
-        return serverBootstrap.clone(loop);
+    @Override
+    public boolean listensOn(HostPort address) {
+        Channel l = listener;
+        FrontendConfig now = settings.config();
+        return address.equals(now.listen()) || (l != null && address.host().equals(now.listen().host())
+                && address.port() == ((InetSocketAddress) l.localAddress()).getPort());
+    }
+
+    @Override
+    public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
+        settings = Settings.of(next, backends.get(next.backend().orElseThrow()), transport, accessLog);
+        ConnectionLimiter l = limiter;
+        if (l != null) {
+            l.setMax(next.maxConnections());
+        }
     }
 
     @Override
@@ -100,7 +148,7 @@ public final class TcpFrontend implements Frontend {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new ConnectionLimiter(config.maxConnections(), stats))
+                .handler(limiter = new ConnectionLimiter(settings.config().maxConnections(), stats))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -111,6 +159,7 @@ public final class TcpFrontend implements Frontend {
                         accept(ch);
                     }
                 });
+        FrontendConfig config = settings.config();
         InetSocketAddress address = config.listen().resolve();
         ChannelFuture bound = b.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
@@ -132,12 +181,14 @@ public final class TcpFrontend implements Frontend {
 
     /** Called on the new connection's event loop once {@link ConnectionLimiter} admitted it. */
     private void accept(Channel client) {
+        Settings now = settings;
         clients.add(client);
-        backend.config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(client, k));
-        if (config.proxyProtocol()) {
+        now.backend().config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(client, k));
+        if (now.config().proxyProtocol()) {
             client.pipeline().addLast(new HAProxyMessageDecoder());
         }
-        client.pipeline().addLast(new TcpProxyConnection(this, client).clientHandler());
+        tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
+        client.pipeline().addLast(new TcpProxyConnection(this, now, client).clientHandler());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.ferry.proxy.tcp;
 
+import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
@@ -48,6 +49,7 @@ final class TcpProxyConnection {
     private static final Logger log = LoggerFactory.getLogger(TcpProxyConnection.class);
 
     private final TcpFrontend frontend;
+    private final TcpFrontend.Settings settings;
     private final Channel client;
     private final Relay clientSide;
     /** The relay of the current server connection; a new one for every connection attempt. */
@@ -60,16 +62,23 @@ final class TcpProxyConnection {
     private ConnectionLease lease;
     private PickContext pick;
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
-    private final ArrayDeque<Object> early = new ArrayDeque<>(2);
+    private ArrayDeque<Object> early;
     private boolean connected;
     private boolean resetting;
     private boolean closing;
     private long lastActivity;
     private long connectStarted;
+    private final long acceptedNanos = System.nanoTime();
+    private long connectNanos = -1;
+    private long bytesFromClient;
+    private long bytesToClient;
+    /** How the connection ended, for the access log: the first cause seen wins. */
+    private String termination;
     private Future<?> idleTimer;
 
-    TcpProxyConnection(TcpFrontend frontend, Channel client) {
+    TcpProxyConnection(TcpFrontend frontend, TcpFrontend.Settings settings, Channel client) {
         this.frontend = frontend;
+        this.settings = settings;
         this.client = client;
         this.clientSide = new Relay(true);
     }
@@ -82,10 +91,10 @@ final class TcpProxyConnection {
     private void accepted() {
         source = (InetSocketAddress) client.remoteAddress();
         destination = (InetSocketAddress) client.localAddress();
-        if (frontend.config().proxyProtocol()) {
+        if (settings.config().proxyProtocol()) {
             awaitingProxyHeader = true;
             idleTimer = client.eventLoop().schedule(this::proxyHeaderTimedOut,
-                    frontend.config().timeouts().requestHeader().toNanos(), TimeUnit.NANOSECONDS);
+                    settings.config().timeouts().requestHeader().toNanos(), TimeUnit.NANOSECONDS);
             client.read();
         } else {
             begin();
@@ -109,18 +118,19 @@ final class TcpProxyConnection {
 
     private void proxyHeaderTimedOut() {
         if (awaitingProxyHeader) {
+            ended("proxy_header_timeout");
             log.debug("{}: no PROXY header from {} in time", frontend.name(), Addresses.format(client.remoteAddress()));
             client.close();
         }
     }
 
     private void begin() {
-        pick = new PickContext(source, destination, frontend.backend().hashKey().keyOf(source, null), List.of(), 0);
+        pick = new PickContext(source, destination, settings.backend().hashKey().keyOf(source, null), List.of(), 0);
         connectNext();
     }
 
     private void connectNext() {
-        Server chosen = frontend.backend().pick(pick);
+        Server chosen = settings.backend().pick(pick);
         if (chosen == null) {
             refuse(pick.attempt() == 0 ? "no server available" : "no further server to try");
             return;
@@ -129,12 +139,12 @@ final class TcpProxyConnection {
         lease = opened;
         serverSide = new Relay(false);
         connectStarted = System.nanoTime();
-        ChannelFuture connect = frontend.serverBootstrap(client.eventLoop())
+        ChannelFuture connect = settings.serverBootstrap(client.eventLoop())
                 .handler(serverSide)
                 .connect(chosen.address());
         server = connect.channel();
         server.closeFuture().addListener(f -> opened.close());
-        frontend.backend().config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(server, k));
+        settings.backend().config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(server, k));
         connect.addListener(f -> connected(connect, chosen));
     }
 
@@ -146,7 +156,7 @@ final class TcpProxyConnection {
                 return;
             }
             String why = reason(connect.cause());
-            if (pick.attempt() < frontend.backend().config().retries()) {
+            if (pick.attempt() < settings.backend().config().retries()) {
                 log.debug("{}: connect to {} ({}) failed: {}; trying another server",
                         frontend.name(), chosen.name(), chosen.address(), why);
                 frontend.stats().retried();
@@ -157,6 +167,7 @@ final class TcpProxyConnection {
             }
             return;
         }
+        chosen.recordSuccess();
         if (!client.isActive()) {
             connect.channel().close();
             return;
@@ -165,10 +176,11 @@ final class TcpProxyConnection {
         lease.activate();
         // At layer 4 the only latency Ferry sees is the connect time: that is what ewma compares.
         lastActivity = System.nanoTime();
-        chosen.recordLatencyNanos(lastActivity - connectStarted);
+        connectNanos = lastActivity - connectStarted;
+        chosen.recordLatencyNanos(connectNanos);
         chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
-        scheduleIdleCheck(frontend.idleTimeoutNanos());
-        for (Object msg; (msg = early.poll()) != null; ) {
+        scheduleIdleCheck(settings.idleTimeoutNanos());
+        for (Object msg; early != null && (msg = early.poll()) != null; ) {
             clientSide.relay(msg);
         }
         if (clientSide.inputEnded) {
@@ -180,11 +192,29 @@ final class TcpProxyConnection {
         server.read();
     }
 
+    private void ended(String why) {
+        if (termination == null) {
+            termination = why;
+        }
+    }
+
+    /** Reports the finished connection to the access log; called once, when the client socket has closed. */
+    private void logAccess() {
+        Server server = lease == null ? null : lease.server();
+        long now = System.nanoTime();
+        settings.accessLog().log(new AccessRecord(System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - acceptedNanos),
+                source == null ? Addresses.format(client.remoteAddress()) : Addresses.format(source), frontend.name(),
+                settings.backend().name(), server == null ? "-" : server.name(), 0, "-", bytesFromClient, bytesToClient,
+                connectNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(connectNanos),
+                TimeUnit.NANOSECONDS.toMillis(now - acceptedNanos), termination == null ? "closed" : termination, "-"));
+    }
+
     private void refuse(String why) {
+        ended("no_server");
         releaseEarly();
         frontend.stats().rejectedNoServer();
         log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), Addresses.format(client.remoteAddress()), why,
-                frontend.backend().name());
+                settings.backend().name());
         Transport.reset(client);
     }
 
@@ -210,8 +240,9 @@ final class TcpProxyConnection {
             return;
         }
         long idleFor = System.nanoTime() - lastActivity;
-        long timeout = frontend.idleTimeoutNanos();
+        long timeout = settings.idleTimeoutNanos();
         if (idleFor >= timeout) {
+            ended("idle_timeout");
             log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
                     TimeUnit.NANOSECONDS.toMillis(idleFor));
             closeBoth();
@@ -221,7 +252,7 @@ final class TcpProxyConnection {
     }
 
     private void releaseEarly() {
-        for (Object msg; (msg = early.poll()) != null; ) {
+        for (Object msg; early != null && (msg = early.poll()) != null; ) {
             ReferenceCountUtil.release(msg);
         }
     }
@@ -286,6 +317,9 @@ final class TcpProxyConnection {
                 return;
             }
             if (!connected) {
+                if (early == null) {
+                    early = new ArrayDeque<>(2);
+                }
                 early.add(msg);
                 return;
             }
@@ -300,9 +334,11 @@ final class TcpProxyConnection {
             }
             int bytes = ((ByteBuf) msg).readableBytes();
             if (fromClient) {
+                bytesFromClient += bytes;
                 frontend.stats().addBytesFromClient(bytes);
                 lease.server().addBytesOut(bytes);
             } else {
+                bytesToClient += bytes;
                 frontend.stats().addBytesToClient(bytes);
                 lease.server().addBytesIn(bytes);
             }
@@ -350,6 +386,7 @@ final class TcpProxyConnection {
                 return;
             }
             inputEnded = true;
+            ended(fromClient ? "client_closed" : "server_closed");
             if (connected) {
                 passEof();
             }
@@ -377,6 +414,9 @@ final class TcpProxyConnection {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel() == client) {
                 releaseEarly();
+                if (settings.accessLog().enabled()) {
+                    logAccess();
+                }
                 if (idleTimer != null) {
                     idleTimer.cancel(false);
                 }
@@ -400,6 +440,7 @@ final class TcpProxyConnection {
                 log.debug("{}: {} side of {} failed: {}", frontend.name(), fromClient ? "client" : "server",
                         client.remoteAddress(), cause.getMessage());
                 resetting = true;
+                ended(fromClient ? "client_reset" : "server_reset");
                 if (!fromClient && lease != null) {
                     lease.server().recordFailure();
                 }
@@ -408,6 +449,7 @@ final class TcpProxyConnection {
                 }
                 Transport.reset(ctx.channel());
             } else if (cause instanceof DecoderException && awaitingProxyHeader) {
+                ended("bad_proxy_header");
                 log.debug("{}: bad PROXY header from {}: {}", frontend.name(), Addresses.format(client.remoteAddress()),
                         reason(cause));
                 awaitingProxyHeader = false;

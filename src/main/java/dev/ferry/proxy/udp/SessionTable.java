@@ -26,17 +26,8 @@ final class SessionTable<K, V> {
         }
     }
 
-    private final long idleNanos;
     // Access order: a get moves the entry to the end, so the first entry is the least recently used.
     private final LinkedHashMap<K, Slot<V>> slots = new LinkedHashMap<>(64, 0.75f, true);
-
-    /** @param idleNanos a session unused for this long is expired; positive */
-    SessionTable(long idleNanos) {
-        if (idleNanos <= 0) {
-            throw new IllegalArgumentException("idle timeout must be positive: " + idleNanos);
-        }
-        this.idleNanos = idleNanos;
-    }
 
     /** The session of {@code key}, marked used at {@code now}; null when there is none. */
     V use(K key, long now) {
@@ -68,11 +59,12 @@ final class SessionTable<K, V> {
     }
 
     /**
-     * Removes every session unused for the idle timeout as of {@code now}, handing each to {@code expired}.
+     * Removes every session unused for {@code idleNanos} as of {@code now}, handing each to {@code expired}. The
+     * timeout is passed in because a reload may change it; sessions are still expired in order of last use.
      *
      * @return nanoseconds until the next session would expire, or -1 when the table is empty
      */
-    long expire(long now, Consumer<V> expired) {
+    long expire(long now, long idleNanos, Consumer<V> expired) {
         Iterator<Map.Entry<K, Slot<V>>> it = slots.entrySet().iterator();
         while (it.hasNext()) {
             Slot<V> oldest = it.next().getValue();

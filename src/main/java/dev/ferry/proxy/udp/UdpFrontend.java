@@ -2,6 +2,7 @@ package dev.ferry.proxy.udp;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.HostPort;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.Transport;
@@ -21,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -55,36 +57,64 @@ public final class UdpFrontend implements Frontend {
     /** Unused capacity a relayed datagram's buffer may keep before it is copied into a tight one. */
     static final int COMPACT_SLACK = 4096;
 
-    private final FrontendConfig config;
-    private final Backend backend;
+    /** What new sessions are served with; replaced as a whole on reload. */
+    private record Settings(FrontendConfig config, Backend backend) {
+    }
+
+    private final String name;
     private final Transport transport;
     private final LongSupplier nanoClock;
     private final FrontendStats stats = new FrontendStats();
     private final UdpStats udpStats = new UdpStats();
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+    private volatile Settings settings;
 
     public UdpFrontend(FrontendConfig config, Backend backend, Transport transport) {
         this(config, backend, transport, System::nanoTime);
     }
 
     UdpFrontend(FrontendConfig config, Backend backend, Transport transport, LongSupplier nanoClock) {
-        this.config = config;
-        this.backend = backend;
+        this.name = config.name();
+        this.settings = new Settings(config, backend);
         this.transport = transport;
         this.nanoClock = nanoClock;
     }
 
     @Override
     public String name() {
-        return config.name();
+        return name;
     }
 
+    @Override
     public FrontendConfig config() {
-        return config;
+        return settings.config();
     }
 
+    /** The backend new sessions (and, per datagram, new datagrams) are scheduled on. */
     public Backend backend() {
-        return backend;
+        return settings.backend();
+    }
+
+    /**
+     * Same name, still udp, same address: the rest (backend, limits, idle timeout, per_datagram) applies in place.
+     * Live sessions keep the server they are bound to.
+     */
+    @Override
+    public boolean canReconfigure(FrontendConfig next) {
+        return next.name().equals(name) && next.mode() == settings.config().mode() && listensOn(next.listen());
+    }
+
+    @Override
+    public boolean listensOn(HostPort address) {
+        FrontendConfig now = settings.config();
+        Channel first = listeners.isEmpty() ? null : listeners.getFirst();
+        return address.equals(now.listen()) || (first != null && address.host().equals(now.listen().host())
+                && address.port() == ((InetSocketAddress) first.localAddress()).getPort());
+    }
+
+    @Override
+    public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
+        settings = new Settings(next, backends.get(next.backend().orElseThrow()));
     }
 
     Transport transport() {
@@ -96,11 +126,11 @@ public final class UdpFrontend implements Frontend {
     }
 
     long idleTimeoutNanos() {
-        return config.timeouts().clientIdle().toNanos();
+        return settings.config().timeouts().clientIdle().toNanos();
     }
 
     boolean perDatagram() {
-        return config.udp().perDatagram();
+        return settings.config().udp().perDatagram();
     }
 
     @Override
@@ -143,6 +173,7 @@ public final class UdpFrontend implements Frontend {
 
     @Override
     public InetSocketAddress start() throws BindException {
+        FrontendConfig config = settings.config();
         InetSocketAddress address = config.listen().resolve();
         List<EventLoop> loops = new ArrayList<>();
         if (transport.isEpoll()) {

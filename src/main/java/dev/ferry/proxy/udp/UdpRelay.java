@@ -34,7 +34,7 @@ final class UdpRelay extends ChannelInboundHandlerAdapter {
 
     UdpRelay(UdpFrontend frontend) {
         this.frontend = frontend;
-        this.sessions = new SessionTable<>(frontend.idleTimeoutNanos());
+        this.sessions = new SessionTable<>();
     }
 
     UdpFrontend frontend() {
@@ -158,7 +158,7 @@ final class UdpRelay extends ChannelInboundHandlerAdapter {
     }
 
     private void expireIdle() {
-        long next = sessions.expire(frontend.now(), session -> {
+        long next = sessions.expire(frontend.now(), frontend.idleTimeoutNanos(), session -> {
             frontend.udpStats().sessionExpired();
             session.close();
         });

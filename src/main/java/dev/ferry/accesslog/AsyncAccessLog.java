@@ -1,0 +1,115 @@
+package dev.ferry.accesslog;
+
+import dev.ferry.config.AccessLogConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Writes records on a background thread. Event loops only offer a record to a bounded queue; when the queue is full
+ * (the disk cannot keep up) the record is dropped and counted rather than slowing the proxy, and the count is logged.
+ *
+ * <p>Threading: {@link #log(AccessRecord)} from any thread, never blocks; one writer thread formats and writes,
+ * flushing whenever the queue runs empty.
+ */
+public final class AsyncAccessLog implements AccessLog {
+    private static final Logger log = LoggerFactory.getLogger(AsyncAccessLog.class);
+    static final int CAPACITY = 65_536;
+
+    private final AccessLogConfig config;
+    private final BlockingQueue<AccessRecord> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final LongAdder dropped = new LongAdder();
+    private final Writer out;
+    private final Thread writer;
+    private volatile boolean closing;
+
+    private AsyncAccessLog(AccessLogConfig config, Writer out) {
+        this.config = config;
+        this.out = out;
+        this.writer = Thread.ofPlatform().name("ferry-access-log").daemon(true).start(this::drain);
+    }
+
+    /** Opens the configured file for appending (or standard output). */
+    public static AsyncAccessLog open(AccessLogConfig config) throws IOException {
+        Writer w = config.path().isPresent()
+                ? Files.newBufferedWriter(config.path().get(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE)
+                : new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        return new AsyncAccessLog(config, w);
+    }
+
+    @Override
+    public void log(AccessRecord record) {
+        if (!queue.offer(record)) {
+            dropped.increment();
+        }
+    }
+
+    /** Records thrown away because the queue was full. */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    private void drain() {
+        List<AccessRecord> batch = new ArrayList<>(1024);
+        long reportedDrops = 0;
+        while (!closing || !queue.isEmpty()) {
+            try {
+                AccessRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 1023);
+                for (AccessRecord r : batch) {
+                    out.write(AccessLogFormat.format(r, config.format()));
+                    out.write('\n');
+                }
+                batch.clear();
+                if (queue.isEmpty()) {
+                    out.flush();
+                }
+                long drops = dropped.sum();
+                if (drops > reportedDrops) {
+                    log.warn("access log: {} record(s) dropped because writing could not keep up", drops - reportedDrops);
+                    reportedDrops = drops;
+                }
+            } catch (InterruptedException e) {
+                closing = true;
+            } catch (IOException e) {
+                log.warn("access log: cannot write: {}", e.getMessage());
+                batch.clear();
+            }
+        }
+    }
+
+    /** Writes what is queued, then closes the file. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(5));
+            out.flush();
+            if (config.path().isPresent()) {
+                out.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.warn("access log: cannot close: {}", e.getMessage());
+        }
+    }
+}

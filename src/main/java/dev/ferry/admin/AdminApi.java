@@ -1,0 +1,231 @@
+package dev.ferry.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.backend.Backend;
+import dev.ferry.backend.Server;
+import dev.ferry.backend.ServerState;
+import dev.ferry.config.HostPort;
+import dev.ferry.config.ServerConfig;
+import dev.ferry.runtime.Balancer;
+import dev.ferry.runtime.Reloader;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The JSON API of product.md, independent of the transport: a method, a path and a body in, an
+ * {@link AdminResponse} out. Bad requests get a 4xx with {@code {"error": ..., "detail": ...}} naming the problem.
+ *
+ * <p>Threading: blocking (a reload reads files and binds sockets; adding a server resolves its address); the admin
+ * server runs it on its own thread, one request at a time.
+ */
+public final class AdminApi {
+    static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    private static final String SERVERS = "^/api/v1/backends/([^/]+)/servers$";
+    private static final String SERVER = "^/api/v1/backends/([^/]+)/servers/([^/]+)$";
+
+    private final Balancer balancer;
+    private final Reloader reloader;
+    private final MetricsExporter metrics;
+    private final String version;
+
+    public AdminApi(Balancer balancer, Reloader reloader, MetricsExporter metrics, String version) {
+        this.balancer = balancer;
+        this.reloader = reloader;
+        this.metrics = metrics;
+        this.version = version;
+    }
+
+    /** Answers one request; never throws. */
+    public AdminResponse handle(String method, String path, byte[] body) {
+        try {
+            return route(method.toUpperCase(Locale.ROOT), path, body);
+        } catch (AdminException e) {
+            return error(e.status(), e.error(), e.getMessage());
+        }
+    }
+
+    private AdminResponse route(String method, String path, byte[] body) throws AdminException {
+        if (path.equals("/metrics")) {
+            allow(method, "GET", path);
+            return AdminResponse.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+        }
+        if (path.equals("/api/v1/status")) {
+            allow(method, "GET", path);
+            return ok(StatusReport.of(balancer, version));
+        }
+        if (path.equals("/api/v1/reload")) {
+            allow(method, "POST", path);
+            Reloader.Outcome outcome = reloader.reload();
+            if (!outcome.applied()) {
+                throw new AdminException(400, "reload refused, nothing changed", String.join("\n", outcome.problems()));
+            }
+            return ok(Map.of("reloaded", true, "changes", outcome.changes()));
+        }
+        if (path.matches(SERVERS)) {
+            allow(method, "POST", path);
+            return addServer(backend(path.replaceAll(SERVERS, "$1")), object(body));
+        }
+        if (path.matches(SERVER)) {
+            Backend backend = backend(path.replaceAll(SERVER, "$1"));
+            String name = path.replaceAll(SERVER, "$2");
+            Server server = backend.server(name).orElseThrow(() -> new AdminException(404, "no such server",
+                    "backend '" + backend.name() + "' has no server '" + name + "'; it has: " + names(backend)));
+            return switch (method) {
+                case "GET" -> ok(StatusReport.server(server));
+                case "PUT" -> updateServer(backend, server, object(body));
+                case "DELETE" -> {
+                    backend.removeServer(name);
+                    yield ok(Map.of("removed", name, "draining_connections", server.active() + server.inactive()));
+                }
+                default -> throw new AdminException(405, "method not allowed",
+                        method + " " + path + " is not served; allowed: GET, PUT, DELETE");
+            };
+        }
+        if (path.startsWith("/api/")) {
+            throw new AdminException(404, "not found", "no API at " + path + "; see GET /api/v1/status");
+        }
+        throw new AdminException(404, "not found", "nothing at " + path);
+    }
+
+    private static void allow(String method, String allowed, String path) throws AdminException {
+        if (!method.equals(allowed)) {
+            throw new AdminException(405, "method not allowed", method + " " + path + " is not served; allowed: "
+                    + allowed);
+        }
+    }
+
+    private Backend backend(String name) throws AdminException {
+        Backend b = balancer.backends().get(name);
+        if (b == null) {
+            throw new AdminException(404, "no such backend", "no backend '" + name + "'; backends: "
+                    + String.join(", ", balancer.backends().keySet()));
+        }
+        return b;
+    }
+
+    private static String names(Backend b) {
+        return String.join(", ", b.servers().stream().map(Server::name).toList());
+    }
+
+    private static ObjectNode object(byte[] body) throws AdminException {
+        try {
+            JsonNode node = JSON.readTree(body);
+            if (node instanceof ObjectNode o) {
+                return o;
+            }
+        } catch (JsonProcessingException e) {
+            throw new AdminException(400, "bad JSON", "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new AdminException(400, "bad JSON", "the body could not be read");
+        }
+        throw new AdminException(400, "bad JSON", "the body must be a JSON object");
+    }
+
+    private static void onlyFields(ObjectNode o, Set<String> allowed) throws AdminException {
+        List<String> unknown = new ArrayList<>();
+        for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                unknown.add(f);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new AdminException(400, "unknown field", "unknown field(s) " + unknown + "; allowed: "
+                    + allowed.stream().sorted().toList());
+        }
+    }
+
+    private static int weight(JsonNode w) throws AdminException {
+        if (!w.isIntegralNumber() || w.asLong() < 0 || w.asLong() > ServerConfig.MAX_WEIGHT) {
+            throw new AdminException(400, "bad weight", "weight must be a whole number in 0..65535, got " + w);
+        }
+        return w.asInt();
+    }
+
+    private AdminResponse updateServer(Backend backend, Server server, ObjectNode body) throws AdminException {
+        onlyFields(body, Set.of("weight", "state"));
+        if (body.isEmpty()) {
+            throw new AdminException(400, "nothing to change", "send {\"weight\": N} and/or {\"state\": "
+                    + "\"ready\" | \"drain\" | \"maint\"}");
+        }
+        Optional<ServerState> state = Optional.empty();
+        if (body.has("state")) {
+            String s = body.get("state").asText("");
+            state = Optional.ofNullable(switch (s) {
+                case "ready" -> ServerState.READY;
+                case "drain" -> ServerState.DRAIN;
+                case "maint" -> ServerState.MAINT;
+                default -> null;
+            });
+            if (state.isEmpty()) {
+                throw new AdminException(400, "bad state", "state must be ready, drain or maint, got '" + s + "'");
+            }
+        }
+        Integer weight = body.has("weight") ? weight(body.get("weight")) : null;
+        if (weight != null) {
+            backend.setWeight(server, weight);
+        }
+        if (state.isPresent()) {
+            backend.setState(server, state.get());
+        }
+        return ok(StatusReport.server(server));
+    }
+
+    private AdminResponse addServer(Backend backend, ObjectNode body) throws AdminException {
+        onlyFields(body, Set.of("name", "address", "weight", "max_connections"));
+        String address = body.path("address").asText("");
+        HostPort hp;
+        try {
+            hp = dev.ferry.config.Addresses.parseRemote(address);
+        } catch (IllegalArgumentException e) {
+            throw new AdminException(400, "bad address", "address: " + e.getMessage());
+        }
+        String name = body.path("name").asText(address);
+        if (name.isBlank() || name.contains("/") || name.contains(" ")) {
+            throw new AdminException(400, "bad name", "name must be non-empty, without '/' or spaces");
+        }
+        int weight = body.has("weight") ? weight(body.get("weight")) : ServerConfig.DEFAULT_WEIGHT;
+        int max = body.path("max_connections").asInt(0);
+        if (max < 0) {
+            throw new AdminException(400, "bad max_connections", "max_connections must be 0 (none) or more");
+        }
+        if (backend.server(name).isPresent()) {
+            throw new AdminException(409, "server exists", "backend '" + backend.name() + "' already has a server '"
+                    + name + "'");
+        }
+        try {
+            Server added = backend.addServer(new ServerConfig(name, hp, weight, max, Optional.empty()));
+            return json(201, StatusReport.server(added));
+        } catch (IllegalArgumentException e) {
+            throw new AdminException(400, "cannot add server", e.getMessage());
+        }
+    }
+
+    private static AdminResponse ok(Object body) {
+        return json(200, body);
+    }
+
+    private static AdminResponse json(int status, Object body) {
+        try {
+            return AdminResponse.json(status, JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            return error(500, "internal error", e.getOriginalMessage());
+        }
+    }
+
+    static AdminResponse error(int status, String error, String detail) {
+        ObjectNode o = JSON.createObjectNode().put("error", error).put("detail", detail);
+        return AdminResponse.json(status, o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+}

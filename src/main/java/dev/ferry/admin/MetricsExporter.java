@@ -1,0 +1,130 @@
+package dev.ferry.admin;
+
+import dev.ferry.backend.Backend;
+import dev.ferry.backend.Server;
+import dev.ferry.proxy.Frontend;
+import dev.ferry.runtime.Balancer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Prometheus metrics with the names of product.md, through Micrometer. Every Ferry meter is a function of a counter
+ * the proxy keeps anyway (LongAdders and atomics on frontends and servers), read at scrape time, so metrics add no
+ * work to the hot path. Before each scrape the meter set is synchronised with the balancer's current frontends and
+ * servers (a reload or the admin API may have added or removed some).
+ *
+ * <p>Threading: {@link #scrape()} is synchronised; call it from any thread.
+ */
+public final class MetricsExporter implements AutoCloseable {
+    private final Balancer balancer;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Ferry's meters by the object they read (a Frontend or a Server), so they can go when it goes. */
+    private final Map<Object, List<Meter>> meters = new HashMap<>();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public MetricsExporter(Balancer balancer) {
+        this.balancer = balancer;
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, true)).tag("direction", "in")
+                .description("bytes received from clients").register(registry);
+        FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, false)).tag("direction", "out")
+                .description("bytes sent to clients").register(registry);
+    }
+
+    private static double sum(Balancer b, boolean in) {
+        return b.frontends().stream()
+                .mapToLong(f -> in ? f.stats().bytesFromClients() : f.stats().bytesToClients()).sum();
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public synchronized String scrape() {
+        sync();
+        return registry.scrape();
+    }
+
+    private void sync() {
+        Set<Object> live = new HashSet<>();
+        for (Frontend f : balancer.frontends()) {
+            live.add(f);
+            meters.computeIfAbsent(f, k -> frontendMeters(f));
+        }
+        for (Backend b : balancer.backends().values()) {
+            for (Server s : b.servers()) {
+                live.add(s);
+                meters.computeIfAbsent(s, k -> serverMeters(b.name(), s));
+            }
+        }
+        meters.entrySet().removeIf(e -> {
+            if (live.contains(e.getKey())) {
+                return false;
+            }
+            e.getValue().forEach(registry::remove);
+            return true;
+        });
+    }
+
+    private List<Meter> frontendMeters(Frontend f) {
+        String name = f.name();
+        return List.of(
+                FunctionCounter.builder("ferry.frontend.connections", f, x -> x.stats().accepted())
+                        .tag("frontend", name).description("client connections accepted").register(registry),
+                Gauge.builder("ferry.frontend.active.connections", f, x -> x.stats().active())
+                        .tag("frontend", name).description("client connections open now").strongReference(true)
+                        .register(registry),
+                FunctionCounter.builder("ferry.frontend.refused", f, x -> x.stats().noServer())
+                        .tag("frontend", name).tag("reason", "no_server")
+                        .description("client connections reset because no server could take them")
+                        .register(registry),
+                FunctionCounter.builder("ferry.frontend.refused", f, x -> x.stats().overLimit())
+                        .tag("frontend", name).tag("reason", "max_connections")
+                        .description("client connections reset past max_connections").register(registry));
+    }
+
+    private List<Meter> serverMeters(String backend, Server s) {
+        String server = s.name();
+        return List.of(
+                Gauge.builder("ferry.backend.server.active.connections", s, Server::active)
+                        .tags("backend", backend, "server", server).strongReference(true)
+                        .description("connections in data transfer (http: requests in flight)").register(registry),
+                Gauge.builder("ferry.backend.server.inactive.connections", s, Server::inactive)
+                        .tags("backend", backend, "server", server).strongReference(true)
+                        .description("connections connecting, half-closed or idle in a pool").register(registry),
+                FunctionCounter.builder("ferry.backend.server.connections", s, Server::totalConnections)
+                        .tags("backend", backend, "server", server).description("connections opened to the server")
+                        .register(registry),
+                FunctionCounter.builder("ferry.backend.server.failures", s, Server::failures)
+                        .tags("backend", backend, "server", server)
+                        .description("failed connects and connections the server broke").register(registry),
+                Gauge.builder("ferry.backend.server.up", s, x -> "up".equals(StatusReport.state(x)) ? 1 : 0)
+                        .tags("backend", backend, "server", server).strongReference(true)
+                        .description("1 when the server takes new connections").register(registry),
+                Gauge.builder("ferry.backend.server.weight", s, Server::configuredWeight)
+                        .tags("backend", backend, "server", server, "kind", "configured").strongReference(true)
+                        .description("server weight").register(registry),
+                Gauge.builder("ferry.backend.server.weight", s, Server::weight)
+                        .tags("backend", backend, "server", server, "kind", "effective").strongReference(true)
+                        .description("server weight").register(registry));
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.ferry.admin;
+
+import dev.ferry.backend.Backend;
+import dev.ferry.backend.Server;
+import dev.ferry.backend.ServerState;
+import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.FrontendStats;
+import dev.ferry.runtime.Balancer;
+import dev.ferry.transport.Addresses;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The state of every frontend, backend and server as {@code GET /api/v1/status} shows it (JSON, snake_case keys).
+ * Built fresh from the live counters on every call.
+ */
+public record StatusReport(String version, long uptimeSeconds, List<FrontendStatus> frontends,
+                           List<BackendStatus> backends) {
+
+    /** One frontend and its counters. */
+    public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
+                                 long connectionsTotal, long refusedNoServer, long overLimit, long retries,
+                                 long bytesIn, long bytesOut) {
+    }
+
+    /** One backend: its scheduler and servers in list order. */
+    public record BackendStatus(String name, String scheduler, List<ServerStatus> servers) {
+    }
+
+    /**
+     * One server. {@code state} is {@code up}, {@code down} (failing its health check), {@code drain} or
+     * {@code maint}; {@code effective_weight} is what the scheduler uses now.
+     */
+    public record ServerStatus(String name, String address, String state, int configuredWeight, int effectiveWeight,
+                               int active, int inactive, boolean overloaded, int maxConnections,
+                               long connectionsTotal, long failures, long bytesIn, long bytesOut,
+                               Double latencyMs) {
+    }
+
+    public static StatusReport of(Balancer balancer, String version) {
+        List<FrontendStatus> frontends = new ArrayList<>();
+        for (Frontend f : balancer.frontends()) {
+            FrontendStats s = f.stats();
+            frontends.add(new FrontendStatus(f.name(), f.config().mode().key(),
+                    Addresses.format(balancer.address(f.name())), f.config().backend().orElse(null), s.active(),
+                    s.accepted(), s.noServer(), s.overLimit(), s.retries(), s.bytesFromClients(), s.bytesToClients()));
+        }
+        List<BackendStatus> backends = new ArrayList<>();
+        for (Backend b : balancer.backends().values()) {
+            List<ServerStatus> servers = new ArrayList<>();
+            for (Server s : b.servers()) {
+                servers.add(server(s));
+            }
+            backends.add(new BackendStatus(b.name(), b.config().scheduler().name(), servers));
+        }
+        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends);
+    }
+
+    static ServerStatus server(Server s) {
+        Double latencyMs = s.latency().isKnown()
+                ? Math.round(s.latency().nanos(System.nanoTime()) / 1e4) / 100.0 : null;
+        return new ServerStatus(s.name(), Addresses.format(s.address()), state(s), s.configuredWeight(), s.weight(),
+                s.active(), s.inactive(), s.isOverloaded(), s.upperThreshold(), s.totalConnections(), s.failures(),
+                s.bytesIn(), s.bytesOut(), latencyMs);
+    }
+
+    /** The state word operators see. */
+    public static String state(Server s) {
+        if (s.state() == ServerState.MAINT) {
+            return "maint";
+        }
+        if (s.state() == ServerState.DRAIN) {
+            return "drain";
+        }
+        return s.healthy() ? "up" : "down";
+    }
+}

@@ -1,0 +1,78 @@
+package dev.ferry.health;
+
+import dev.ferry.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One probe connection: connects, hands the channel to the probe's handler, bounds the whole exchange by the
+ * timeout, and reports exactly one result, closing the channel after it.
+ *
+ * <p>Threading: every method runs on the channel's event loop.
+ */
+final class ProbeExchange {
+    private final Consumer<ProbeResult> done;
+    private Channel channel;
+    private ScheduledFuture<?> timer;
+    private boolean finished;
+
+    private ProbeExchange(Consumer<ProbeResult> done) {
+        this.done = done;
+    }
+
+    /**
+     * Connects to {@code target}.
+     *
+     * @param handler        builds the handler that drives the exchange once connected; it calls {@link #finish}
+     * @param onConnected    what a bare connection means (tcp: pass); null when the handler decides
+     */
+    static void run(Transport transport, EventLoop loop, InetSocketAddress target, long timeoutNanos,
+                    Function<ProbeExchange, ChannelHandler> handler, ProbeResult onConnected,
+                    Consumer<ProbeResult> done) {
+        ProbeExchange exchange = new ProbeExchange(done);
+        int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+        ChannelFuture connect = new Bootstrap().group(loop).channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
+                .option(ChannelOption.SO_LINGER, 0)
+                .handler(handler.apply(exchange))
+                .connect(target);
+        exchange.channel = connect.channel();
+        exchange.timer = loop.schedule(() -> exchange.finish(ProbeResult.fail("timed out after "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms")), timeoutNanos, TimeUnit.NANOSECONDS);
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                exchange.finish(ProbeResult.fail(Reasons.of(f.cause())));
+            } else if (onConnected != null) {
+                exchange.finish(onConnected);
+            }
+        });
+    }
+
+    /** Reports {@code result} (only the first call counts) and closes the connection. */
+    void finish(ProbeResult result) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        // SO_LINGER 0: a check ends with a reset, so probed servers keep no TIME_WAIT sockets (HAProxy does the same).
+        channel.close();
+        done.accept(result);
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+}

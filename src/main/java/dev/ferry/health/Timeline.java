@@ -1,0 +1,26 @@
+package dev.ferry.health;
+
+/**
+ * A clock and a way to run something later: the event loop in production, a hand-driven timeline in tests (so
+ * tests walk through time instead of sleeping).
+ *
+ * <p>Threading: {@link #schedule} runs its task on the timeline's own thread (one event loop), so periodic work
+ * driven by one timeline needs no locks among itself.
+ */
+public interface Timeline {
+    /** Now, in nanoseconds of an arbitrary origin (as {@link System#nanoTime()}). */
+    long nanoTime();
+
+    /**
+     * Runs {@code task} once, {@code delayNanos} from now (at once when {@code <= 0}).
+     *
+     * @return a handle that cancels the task if it has not run yet
+     */
+    Scheduled schedule(Runnable task, long delayNanos);
+
+    /** A task waiting to run. */
+    interface Scheduled {
+        /** Stops the task from running; no effect once it ran. */
+        void cancel();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.ferry.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+
+/**
+ * Rewrites the headers of messages passing through: hop-by-hop fields out ({@link HopByHopHeaders}), then
+ *
+ * <ul>
+ *   <li>{@code X-Forwarded-For}: the client's address appended to the list (added when absent);</li>
+ *   <li>{@code Forwarded} (RFC 7239): an element {@code for=...;host=...;proto=...} appended;</li>
+ *   <li>{@code X-Forwarded-Proto} and {@code X-Forwarded-Host}: added when absent, kept when an earlier proxy set
+ *       them (they describe the original request, which the first proxy saw);</li>
+ *   <li>{@code Via}: {@code 1.1 ferry} (the received protocol version) appended, on requests and responses;</li>
+ *   <li>{@code X-Request-Id}: kept when the client sent one, otherwise generated.</li>
+ * </ul>
+ *
+ * <p>Threading: immutable; used from every event loop.
+ */
+final class ForwardingHeaders {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final String VIA_1_1 = "1.1 ferry";
+    private static final String VIA_1_0 = "1.0 ferry";
+
+    private final String proto;
+
+    /** @param tls whether clients reach this frontend over TLS ({@code https}) or not ({@code http}) */
+    ForwardingHeaders(boolean tls) {
+        this.proto = tls ? "https" : "http";
+    }
+
+    /** The client's address in the forms the headers need; computed once per client connection. */
+    record Client(String ip, String forwardedNode) {
+        static Client of(InetSocketAddress address) {
+            if (address == null || address.getAddress() == null) {
+                return new Client("unknown", "unknown");
+            }
+            String ip = address.getAddress().getHostAddress();
+            // RFC 7239 6: an IPv6 node is bracketed and, having colons, quoted.
+            String node = address.getAddress() instanceof Inet6Address ? "\"[" + ip + "]\"" : ip;
+            return new Client(ip, node);
+        }
+    }
+
+    /**
+     * Rewrites a request head in place before it goes to a server.
+     *
+     * @param upgrade true when a protocol upgrade (WebSocket) is passed through
+     * @return the request id (the client's or a new one)
+     */
+    String request(HttpRequest request, Client client, boolean upgrade) {
+        HttpHeaders h = request.headers();
+        HopByHopHeaders.strip(h, upgrade);
+        String host = h.get(HttpHeaderNames.HOST);
+        append(h, X_FORWARDED_FOR, client.ip());
+        if (!h.contains(X_FORWARDED_PROTO)) {
+            h.set(X_FORWARDED_PROTO, proto);
+        }
+        if (host != null && !h.contains(X_FORWARDED_HOST)) {
+            h.set(X_FORWARDED_HOST, host);
+        }
+        append(h, FORWARDED, forwardedElement(client, host));
+        append(h, HttpHeaderNames.VIA, request.protocolVersion() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
+        String id = h.get(X_REQUEST_ID);
+        if (id == null || id.isEmpty()) {
+            id = RequestIds.next();
+            h.set(X_REQUEST_ID, id);
+        }
+        return id;
+    }
+
+    private String forwardedElement(Client client, String host) {
+        StringBuilder e = new StringBuilder(48).append("for=").append(client.forwardedNode());
+        if (host != null && !host.isEmpty()) {
+            e.append(";host=");
+            if (isToken(host)) {
+                e.append(host);
+            } else {
+                e.append('"').append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            }
+        }
+        return e.append(";proto=").append(proto).toString();
+    }
+
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Rewrites a response head in place before it goes to the client. */
+    void response(HttpResponse response, boolean upgrade) {
+        HttpHeaders h = response.headers();
+        HopByHopHeaders.strip(h, upgrade);
+        append(h, HttpHeaderNames.VIA, response.protocolVersion() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
+    }
+
+    /** Appends {@code value} to a comma-separated list header, folding earlier field lines into one. */
+    private static void append(HttpHeaders h, CharSequence name, String value) {
+        String first = h.get(name);
+        if (first == null) {
+            h.set(name, value);
+            return;
+        }
+        java.util.List<String> existing = h.getAll(name);
+        h.set(name, (existing.size() == 1 ? first : String.join(", ", existing)) + ", " + value);
+    }
+}

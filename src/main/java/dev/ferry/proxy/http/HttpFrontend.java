@@ -1,0 +1,249 @@
+package dev.ferry.proxy.http;
+
+import dev.ferry.backend.Backend;
+import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.HostPort;
+import dev.ferry.proxy.ConnectionLimiter;
+import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.FrontendStats;
+import dev.ferry.transport.TlsTerminator;
+import dev.ferry.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code mode: http} frontend: an HTTP/1.1 reverse proxy that routes each request to a backend
+ * ({@link Router}) and forwards it over pooled keep-alive connections ({@link UpstreamPool}, one pool per event
+ * loop), optionally terminating TLS first.
+ *
+ * <p>Limits: at most {@code max_connections} client connections ({@link ConnectionLimiter}); request lines longer
+ * than {@code http.max_request_line} get 414, header sections larger than {@code http.max_header_size} get 431. Per
+ * connection and direction Ferry holds at most one socket read plus the peer's write-buffer high-water mark.
+ *
+ * <p>Threading: {@link #start()} blocks (call off the event loops); a client connection and its server connections
+ * live on one event loop.
+ */
+public final class HttpFrontend implements Frontend {
+    /** Idle keep-alive connections kept per server and event loop (nginx's upstream keepalive). */
+    static final int MAX_IDLE_PER_SERVER = 64;
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    private static final Set<String> DESTINATION_SCHEDULERS = Set.of("lblc", "lblcr", "dh");
+
+    private volatile FrontendConfig config;
+    private final Transport transport;
+    private volatile Router router;
+    private final ForwardingHeaders forwarding;
+    private final Optional<TlsTerminator> tls;
+    private final FrontendStats stats = new FrontendStats();
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
+    private volatile long requestHeaderNanos;
+    private volatile long clientIdleNanos;
+    private volatile int maxRequestLine;
+    private volatile int maxHeaderSize;
+    private volatile Channel listener;
+    private volatile int port;
+
+    /**
+     * @param backends every backend by name; the routes' backends must be among them
+     * @param tls      the TLS terminator when the frontend has {@code tls:}
+     */
+    public HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport,
+                        Optional<TlsTerminator> tls) {
+        this.config = config;
+        this.transport = transport;
+        this.router = Router.of(config, backends);
+        this.forwarding = new ForwardingHeaders(tls.isPresent());
+        this.tls = tls;
+        this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
+        this.clientIdleNanos = config.timeouts().clientIdle().toNanos();
+        this.maxRequestLine = config.http().maxRequestLine();
+        this.maxHeaderSize = config.http().maxHeaderSize();
+        Bootstrap upstream = new Bootstrap()
+                .channel(transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        for (EventExecutor e : transport.workers()) {
+            EventLoop loop = (EventLoop) e;
+            pools.put(loop, new UpstreamPool(loop, upstream, MAX_IDLE_PER_SERVER));
+        }
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    public FrontendConfig config() {
+        return config;
+    }
+
+    @Override
+    public boolean canReconfigure(FrontendConfig next) {
+        return next.name().equals(config.name()) && next.mode() == config.mode() && listensOn(next.listen())
+                && next.proxyProtocol() == config.proxyProtocol() && next.tls().equals(config.tls());
+    }
+
+    @Override
+    public boolean listensOn(HostPort address) {
+        return address.equals(config.listen())
+                || (address.host().equals(config.listen().host()) && address.port() == port && port != 0);
+    }
+
+    /** New routes, backends, timeouts and limits apply to the next requests; requests in flight finish as they began. */
+    @Override
+    public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
+        this.router = Router.of(next, backends);
+        this.requestHeaderNanos = next.timeouts().requestHeader().toNanos();
+        this.clientIdleNanos = next.timeouts().clientIdle().toNanos();
+        this.maxRequestLine = next.http().maxRequestLine();
+        this.maxHeaderSize = next.http().maxHeaderSize();
+        this.config = next;
+    }
+
+    @Override
+    public FrontendStats stats() {
+        return stats;
+    }
+
+    Router router() {
+        return router;
+    }
+
+    ForwardingHeaders forwarding() {
+        return forwarding;
+    }
+
+    Transport transport() {
+        return transport;
+    }
+
+    UpstreamPool pool(EventLoop loop) {
+        return pools.get(loop);
+    }
+
+    long requestHeaderNanos() {
+        return requestHeaderNanos;
+    }
+
+    long clientIdleNanos() {
+        return clientIdleNanos;
+    }
+
+    int maxRequestLine() {
+        return maxRequestLine;
+    }
+
+    int maxHeaderSize() {
+        return maxHeaderSize;
+    }
+
+    int connectTimeoutMillis(Backend backend) {
+        return (int) Math.min(Integer.MAX_VALUE, backend.config().timeouts().connect().toMillis());
+    }
+
+    /**
+     * What lblc, lblcr and dh see as the destination at layer 7: the request's host as an unresolved address (port:
+     * this frontend's), so requests for one site stay on one cache server; null for other schedulers (saves the
+     * allocation) and for requests without a host.
+     */
+    InetSocketAddress destinationFor(Backend backend, RequestTarget target) {
+        if (!DESTINATION_SCHEDULERS.contains(backend.config().scheduler().name()) || target.host().isEmpty()) {
+            return null;
+        }
+        return InetSocketAddress.createUnresolved(target.host().toLowerCase(Locale.ROOT), port);
+    }
+
+    /** Idle pooled server connections over all event loops; for tests (reads each loop's pool on that loop). */
+    public int idleUpstreamConnections() {
+        int n = 0;
+        for (UpstreamPool p : pools.values()) {
+            n += p.loop().submit(p::idleCount).syncUninterruptibly().getNow();
+        }
+        return n;
+    }
+
+    @Override
+    public InetSocketAddress start() throws BindException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(transport.acceptors(), transport.workers())
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new ConnectionLimiter(config.maxConnections(), stats))
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        accept(ch);
+                    }
+                });
+        InetSocketAddress address = config.listen().resolve();
+        ChannelFuture bound = b.bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            BindException e = new BindException("cannot listen on " + config.listen() + " for frontend '"
+                    + config.name() + "': " + Reasons.of(bound.cause()).replaceFirst("^bind\\(\\.\\.\\) failed: ", ""));
+            e.initCause(bound.cause());
+            throw e;
+        }
+        listener = bound.channel();
+        InetSocketAddress local = (InetSocketAddress) listener.localAddress();
+        port = local.getPort();
+        return local;
+    }
+
+    /** Called on the new connection's event loop once {@link ConnectionLimiter} admitted it. */
+    private void accept(Channel client) {
+        clients.add(client);
+        HttpProxyConnection connection = new HttpProxyConnection(this, client);
+        if (config.proxyProtocol()) {
+            client.pipeline().addLast("proxy-protocol", new HAProxyMessageDecoder());
+        }
+        tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
+        client.pipeline()
+                .addLast("clock", connection.headClock())
+                .addLast("http", HttpCodecs.server(maxRequestLine, maxHeaderSize))
+                .addLast("proxy", connection);
+    }
+
+    @Override
+    public void stopAccepting() {
+        Channel l = listener;
+        if (l != null) {
+            l.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void closeAll() {
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (UpstreamPool p : pools.values()) {
+            if (!p.loop().isShuttingDown()) {
+                p.loop().submit(p::closeAll).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

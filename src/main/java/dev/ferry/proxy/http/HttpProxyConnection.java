@@ -1,0 +1,884 @@
+package dev.ferry.proxy.http;
+
+import dev.ferry.backend.Backend;
+import dev.ferry.backend.Server;
+import dev.ferry.schedule.PickContext;
+import dev.ferry.transport.ProxyProtocol;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection of an http frontend, handling its requests one after another (pipelined requests wait in
+ * order, so responses go back in order).
+ *
+ * <p>Per request: the head is routed ({@link Router}); the route's backend picks a server; a pooled connection to
+ * it is claimed or a new one opened on this event loop; the head is rewritten ({@link ForwardingHeaders}) and sent;
+ * the body streams to the server and the response streams back, each side read only while the other is writable.
+ * When both messages are complete and both ends keep the connection alive, the server connection goes back to the
+ * pool and the next request is taken.
+ *
+ * <p>Retries: a failed connect is retried on another server whatever the method (nothing was sent); a server
+ * connection that closes before any response byte is retried for idempotent methods whose body (if any) has not
+ * started to flow, since bodies are streamed, not kept. At most {@code retries} more servers, never one twice.
+ *
+ * <p>Ferry's own answers ({@link ErrorResponses}): 400/414/431 for requests the codec rejects, 404 with no route,
+ * 408 when the head is too slow, 502 when the server failed, 503 when no server is available, 504 when the
+ * response does not start in time. Local answers to a request whose body has not been read keep the connection only
+ * when the request declared no body; otherwise they close it, so an unread body is never taken for a request.
+ *
+ * <p>Threading: every method runs on the client channel's event loop, which is also the loop of its server
+ * connections; no field needs synchronisation.
+ */
+final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements UpstreamListener {
+    private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
+
+    private enum State {
+        /** Waiting for the next request head. */
+        HEAD,
+        /** A server is being connected; body parts wait in {@code pending}. */
+        CONNECTING,
+        /** The request is being forwarded and the response relayed. */
+        EXCHANGE,
+        /** Ferry answered the request itself; its (empty) body is being read and dropped. */
+        DISCARD,
+        /** A protocol upgrade was passed through; bytes are relayed by {@link TunnelRelay}. */
+        TUNNEL,
+        CLOSED
+    }
+
+    private final HttpFrontend frontend;
+    private final Channel client;
+    private final UpstreamPool pool;
+    /** The client and the address it connected to; a PROXY header from a trusted proxy replaces both. */
+    private InetSocketAddress source;
+    private InetSocketAddress destination;
+    private ForwardingHeaders.Client clientAddress;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
+    private ChannelHandlerContext ctx;
+    private State state = State.HEAD;
+
+    // The current exchange.
+    private HttpRequest request;
+    private Route route;
+    private String requestId;
+    private PickContext pick;
+    private UpstreamConnection upstream;
+    private boolean requestDone;
+    private long bodyBytes;
+    private boolean responseStarted;
+    private boolean informational;
+    private boolean upgrade;
+    private boolean clientKeepAlive;
+    private boolean client10;
+    private boolean upgrading;
+    private boolean closeAfter;
+    private boolean upstreamReusable;
+    private boolean wroteUpstream;
+    private FullHttpResponse localResponse;
+
+    // Timers (System.nanoTime values; 0 = not running).
+    private long headStart;
+    private long requestSentAt;
+    private long lastActivity;
+    private Future<?> timer;
+    private long timerAt;
+
+    HttpProxyConnection(HttpFrontend frontend, Channel client) {
+        this.frontend = frontend;
+        this.client = client;
+        this.pool = frontend.pool(client.eventLoop());
+        this.source = (InetSocketAddress) client.remoteAddress();
+        this.destination = (InetSocketAddress) client.localAddress();
+        this.clientAddress = ForwardingHeaders.Client.of(source);
+    }
+
+    /** Sits before the codec: notes when the first byte of a request head arrives (the request_header clock). */
+    ChannelInboundHandlerAdapter headClock() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext c, Object msg) {
+                long now = System.nanoTime();
+                lastActivity = now;
+                if (state == State.HEAD && headStart == 0) {
+                    headStart = now;
+                    ensureTimer(now + frontend.requestHeaderNanos());
+                }
+                c.fireChannelRead(msg);
+            }
+        };
+    }
+
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        long now = System.nanoTime();
+        lastActivity = now;
+        // The first request's clock starts at accept, so a client that connects and sends nothing is cut off too.
+        headStart = now;
+        ensureTimer(now + frontend.requestHeaderNanos());
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    // ---- client side ----
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CLOSED || state == State.TUNNEL) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HAProxyMessage header) {
+            proxyHeaderReceived(header);
+            return;
+        }
+        pending.add(msg);
+        drive();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushUpstream();
+        readClientIfReady();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        UpstreamConnection u = upstream;
+        if (client.isWritable() && u != null && state == State.EXCHANGE) {
+            u.channel().read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State was = state;
+        state = State.CLOSED;
+        releasePending();
+        releaseLocalResponse();
+        cancelTimer();
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (u != null && was != State.TUNNEL) {
+            // The client left mid-exchange: the server connection is somewhere inside a message; never reuse it.
+            u.channel().close();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("{}: client {} failed: {}", frontend.name(), client.remoteAddress(), cause.getMessage());
+        } else {
+            log.debug("{}: closing client {}: {}", frontend.name(), client.remoteAddress(), cause.toString());
+        }
+        ctx.close();
+    }
+
+    /** The PROXY header ({@code proxy_protocol: true}) names the original client; it comes before any request. */
+    private void proxyHeaderReceived(HAProxyMessage header) {
+        try {
+            ProxyProtocol.Endpoints stated = ProxyProtocol.endpoints(header);
+            if (stated != null) {
+                source = stated.source();
+                destination = stated.destination();
+                clientAddress = ForwardingHeaders.Client.of(source);
+            }
+        } finally {
+            header.release();
+        }
+    }
+
+    /** Processes what the client sent as far as the current state allows. */
+    private void drive() {
+        while (true) {
+            switch (state) {
+                case HEAD -> {
+                    Object msg = pending.poll();
+                    if (msg == null) {
+                        return;
+                    }
+                    if (msg instanceof HttpRequest head) {
+                        onHead(head);
+                    } else {
+                        // Only after a request Ferry stopped caring about; its parts are dropped.
+                        ReferenceCountUtil.release(msg);
+                    }
+                }
+                case DISCARD -> {
+                    Object msg = pending.poll();
+                    if (msg == null) {
+                        return;
+                    }
+                    boolean last = msg instanceof LastHttpContent;
+                    ReferenceCountUtil.release(msg);
+                    if (last) {
+                        requestDone = true;
+                        sendLocalResponse();
+                    }
+                }
+                case EXCHANGE -> {
+                    if (requestDone) {
+                        return;
+                    }
+                    Object msg = pending.poll();
+                    if (msg == null) {
+                        return;
+                    }
+                    forwardBody((HttpContent) msg);
+                    UpstreamConnection u = upstream;
+                    if (u == null || !u.channel().isWritable()) {
+                        return;
+                    }
+                }
+                default -> {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void readClientIfReady() {
+        if (!pending.isEmpty() || !client.isActive()) {
+            return;
+        }
+        switch (state) {
+            case HEAD, DISCARD -> ctx.read();
+            case EXCHANGE -> {
+                UpstreamConnection u = upstream;
+                if (!requestDone && u != null && u.channel().isWritable()) {
+                    ctx.read();
+                }
+            }
+            default -> {
+                // CONNECTING: what arrived waits for the server; TUNNEL/CLOSED: not ours to read.
+            }
+        }
+    }
+
+    private void onHead(HttpRequest head) {
+        DecoderResult result = head.decoderResult();
+        if (result.isFailure()) {
+            ReferenceCountUtil.release(head);
+            rejectMalformed(result.cause());
+            return;
+        }
+        headStart = 0;
+        request = head;
+        requestDone = false;
+        bodyBytes = 0;
+        responseStarted = false;
+        informational = false;
+        closeAfter = false;
+        requestSentAt = 0;
+        requestId = null;
+        clientKeepAlive = HttpUtil.isKeepAlive(head);
+        client10 = head.protocolVersion().minorVersion() == 0;
+        upgrading = false;
+        String problem = checkHead(head);
+        if (problem != null) {
+            ReferenceCountUtil.release(head);
+            closeWith(HttpResponseStatus.BAD_REQUEST, problem);
+            return;
+        }
+        if (head.method() == HttpMethod.CONNECT) {
+            local(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported here");
+            return;
+        }
+        RequestTarget target = new RequestTarget(head);
+        route = frontend.router().route(target);
+        if (route == null) {
+            local(HttpResponseStatus.NOT_FOUND, "no route matches this request");
+            return;
+        }
+        Backend backend = route.backend();
+        long hashKey = backend.hashKey().keyOf(source, backend.hashKey().needsHttp() ? new RequestView(head) : null);
+        pick = new PickContext(source, frontend.destinationFor(backend, target), hashKey, List.of(), 0);
+        upgrade = head.headers().contains(HttpHeaderNames.UPGRADE)
+                && HopByHopHeaders.connectionHas(head.headers(), HttpHeaderValues.UPGRADE);
+        requestId = frontend.forwarding().request(head, clientAddress, upgrade);
+        head.setProtocolVersion(HttpVersion.HTTP_1_1);
+        state = State.CONNECTING;
+        assignServer();
+    }
+
+    /** Checks RFC 9112's rules the codec leaves to us; returns what is wrong, or null. */
+    private static String checkHead(HttpRequest head) {
+        HttpVersion v = head.protocolVersion();
+        if (v.majorVersion() != 1) {
+            return "HTTP/" + v.majorVersion() + "." + v.minorVersion() + " is not supported; use HTTP/1.1";
+        }
+        List<String> hosts = head.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return "more than one Host header";
+        }
+        if (hosts.isEmpty() && v.minorVersion() >= 1) {
+            return "HTTP/1.1 requests need a Host header";
+        }
+        return null;
+    }
+
+    private void rejectMalformed(Throwable cause) {
+        HttpResponseStatus status;
+        String detail;
+        if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+            detail = "the request line is longer than " + frontend.maxRequestLine() + " bytes";
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            detail = "the header fields are larger than " + frontend.maxHeaderSize() + " bytes";
+        } else {
+            status = HttpResponseStatus.BAD_REQUEST;
+            detail = "malformed request";
+        }
+        log.debug("{}: {} from {}: {}", frontend.name(), status.code(), client.remoteAddress(), cause.toString());
+        closeWith(status, detail);
+    }
+
+    // ---- choosing and connecting a server ----
+
+    private void assignServer() {
+        Backend backend = route.backend();
+        Server server = backend.pick(pick);
+        if (server == null) {
+            if (pick.attempt() == 0) {
+                frontend.stats().rejectedNoServer();
+                local(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server is available");
+            } else {
+                local(HttpResponseStatus.BAD_GATEWAY, "the server failed and no other server is left to try");
+            }
+            return;
+        }
+        UpstreamConnection pooled = pool.acquire(server, this);
+        if (pooled != null) {
+            upstream = pooled;
+            startExchange();
+            return;
+        }
+        UpstreamConnection fresh = pool.newConnection(server);
+        upstream = fresh;
+        ChannelFuture connect = pool.connect(fresh, frontend.connectTimeoutMillis(backend));
+        // A PROXY header speaks for one client, so such connections are never shared (see responseDone).
+        server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
+        backend.config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(connect.channel(), k));
+        connect.addListener(f -> connected(fresh, connect));
+    }
+
+    private void connected(UpstreamConnection c, ChannelFuture connect) {
+        if (upstream != c) {
+            c.channel().close();
+            return;
+        }
+        if (!connect.isSuccess()) {
+            upstream = null;
+            Server server = c.server();
+            server.recordFailure();
+            String why = Reasons.of(connect.cause());
+            if (pick.attempt() < route.backend().config().retries()) {
+                log.debug("{}: [{}] connect to {} failed: {}; trying another server", frontend.name(), requestId,
+                        server.name(), why);
+                retry(server);
+            } else {
+                log.warn("{}: [{}] connect to {} ({}) failed: {}", frontend.name(), requestId, server.name(),
+                        server.address(), why);
+                local(HttpResponseStatus.BAD_GATEWAY, "could not connect to the server");
+            }
+            return;
+        }
+        c.claim(this);
+        startExchange();
+    }
+
+    private void retry(Server failed) {
+        frontend.stats().retried();
+        pick = pick.retryAvoiding(failed);
+        state = State.CONNECTING;
+        assignServer();
+    }
+
+    private void startExchange() {
+        state = State.EXCHANGE;
+        UpstreamConnection u = upstream;
+        Channel ch = u.channel();
+        upstreamReusable = true;
+        ch.write(request, ch.voidPromise());
+        if (requestDone) {
+            // A retry of a request without a body: the end of the message was consumed by the first attempt.
+            ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+            markRequestSent();
+        }
+        wroteUpstream = true;
+        drive();
+        flushUpstream();
+        ch.read();
+        readClientIfReady();
+    }
+
+    private void forwardBody(HttpContent content) {
+        UpstreamConnection u = upstream;
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            dropUpstream();
+            rejectMalformed(content.decoderResult().cause());
+            return;
+        }
+        int bytes = content.content().readableBytes();
+        bodyBytes += bytes;
+        frontend.stats().addBytesFromClient(bytes);
+        u.server().addBytesOut(bytes);
+        boolean last = content instanceof LastHttpContent;
+        Channel ch = u.channel();
+        ch.write(content, ch.voidPromise());
+        wroteUpstream = true;
+        if (last) {
+            requestDone = true;
+            markRequestSent();
+        }
+    }
+
+    private void markRequestSent() {
+        if (!responseStarted) {
+            long now = System.nanoTime();
+            requestSentAt = now;
+            ensureTimer(now + route.backend().config().timeouts().response().toNanos());
+        }
+    }
+
+    private void flushUpstream() {
+        if (wroteUpstream) {
+            wroteUpstream = false;
+            UpstreamConnection u = upstream;
+            if (u != null) {
+                u.channel().flush();
+            }
+        }
+    }
+
+    // ---- server side ----
+
+    @Override
+    public void upstreamRead(UpstreamConnection c, Object msg) {
+        if (c != upstream || state != State.EXCHANGE) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        lastActivity = System.nanoTime();
+        if (msg instanceof HttpResponse response) {
+            // The client codec emits heads and content separately (only a failed decode is a full message).
+            onResponseHead(c, response);
+        } else if (msg instanceof HttpContent content) {
+            onResponseContent(c, content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onResponseHead(UpstreamConnection c, HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(response);
+            log.warn("{}: [{}] invalid response from {}: {}", frontend.name(), requestId, c.server().name(),
+                    response.decoderResult().cause().toString());
+            c.server().recordFailure();
+            dropUpstream();
+            if (responseStarted) {
+                client.close();
+            } else {
+                local(HttpResponseStatus.BAD_GATEWAY, "the server sent an invalid response");
+            }
+            return;
+        }
+        int code = response.status().code();
+        if (code == 101) {
+            if (upgrade) {
+                // The empty end of the 101 follows; the relay takes over after it.
+                upgrading = true;
+                frontend.forwarding().response(response, true);
+                client.write(response, client.voidPromise());
+            } else {
+                ReferenceCountUtil.release(response);
+                c.server().recordFailure();
+                dropUpstream();
+                local(HttpResponseStatus.BAD_GATEWAY, "the server switched protocols without being asked");
+            }
+            return;
+        }
+        if (code < 200) {
+            // 1xx (100 Continue, 103 Early Hints): passed on as they come; the final response follows.
+            informational = true;
+            frontend.forwarding().response(response, false);
+            client.write(response, client.voidPromise());
+            return;
+        }
+        responseStarted = true;
+        // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
+        // response head is the latency ewma compares.
+        if (code >= 500) {
+            c.server().recordFailure();
+        } else {
+            c.server().recordSuccess();
+        }
+        if (requestSentAt != 0) {
+            c.server().recordLatencyNanos(lastActivity - requestSentAt);
+        }
+        boolean head = request.method() == HttpMethod.HEAD;
+        upstreamReusable = HttpUtil.isKeepAlive(response);
+        frontend.forwarding().response(response, false);
+        boolean bodyAllowed = !head && code != 204 && code != 304;
+        if (bodyAllowed && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
+            // The server delimits the body by closing; the client gets it chunked (or close-delimited on 1.0).
+            upstreamReusable = false;
+            if (client10) {
+                closeAfter = true;
+            } else {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+        } else if (bodyAllowed && client10 && HttpUtil.isTransferEncodingChunked(response)) {
+            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            closeAfter = true;
+        }
+        if (!requestDone || !clientKeepAlive) {
+            // The server answered before the whole request body arrived, or the client asked to close.
+            closeAfter = true;
+        }
+        if (closeAfter) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (client10) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("{}: [{}] {} {} -> {}/{} {}", frontend.name(), requestId, request.method(), request.uri(),
+                    route.backend().name(), c.server().name(), code);
+        }
+        client.write(response, client.voidPromise());
+    }
+
+    private void onResponseContent(UpstreamConnection c, HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            log.warn("{}: [{}] invalid response body from {}", frontend.name(), requestId, c.server().name());
+            c.server().recordFailure();
+            dropUpstream();
+            client.close();
+            return;
+        }
+        if (upgrading) {
+            if (last) {
+                client.write(content, client.voidPromise());
+                switchToTunnel(c);
+            } else {
+                ReferenceCountUtil.release(content);
+            }
+            return;
+        }
+        if (informational) {
+            if (last) {
+                informational = false;
+                client.write(content, client.voidPromise());
+            } else {
+                ReferenceCountUtil.release(content);
+            }
+            return;
+        }
+        int bytes = content.content().readableBytes();
+        frontend.stats().addBytesToClient(bytes);
+        c.server().addBytesIn(bytes);
+        if (last) {
+            client.writeAndFlush(content, client.voidPromise());
+            responseDone(c);
+        } else {
+            client.write(content, client.voidPromise());
+        }
+    }
+
+    private void responseDone(UpstreamConnection c) {
+        upstream = null;
+        if (upstreamReusable && requestDone && c.server().sendProxy().isEmpty()) {
+            pool.release(c);
+        } else {
+            c.channel().close();
+        }
+        request = null;
+        route = null;
+        if (closeAfter || !client.isActive()) {
+            state = State.CLOSED;
+            releasePending();
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        state = State.HEAD;
+        if (!pending.isEmpty()) {
+            headStart = System.nanoTime();
+        }
+        drive();
+        readClientIfReady();
+    }
+
+    @Override
+    public void upstreamReadComplete(UpstreamConnection c) {
+        client.flush();
+        if (c == upstream && client.isWritable()) {
+            c.channel().read();
+        }
+    }
+
+    @Override
+    public void upstreamWritabilityChanged(UpstreamConnection c) {
+        if (c == upstream && state == State.EXCHANGE && c.channel().isWritable()) {
+            drive();
+            flushUpstream();
+            readClientIfReady();
+        }
+    }
+
+    @Override
+    public void upstreamClosed(UpstreamConnection c) {
+        if (c != upstream) {
+            return;
+        }
+        upstream = null;
+        if (state != State.EXCHANGE) {
+            return;
+        }
+        Server server = c.server();
+        if (responseStarted) {
+            log.warn("{}: [{}] {} closed the connection in the middle of the response", frontend.name(), requestId,
+                    server.name());
+            server.recordFailure();
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            state = State.CLOSED;
+            return;
+        }
+        server.recordFailure();
+        boolean retryable = isIdempotent(request.method()) && bodyBytes == 0 && !informational
+                && pick.attempt() < route.backend().config().retries();
+        if (retryable) {
+            log.debug("{}: [{}] {} closed the connection before responding (reused {} times); retrying elsewhere",
+                    frontend.name(), requestId, server.name(), c.reuses());
+            retry(server);
+        } else {
+            log.warn("{}: [{}] {} closed the connection before responding", frontend.name(), requestId, server.name());
+            local(HttpResponseStatus.BAD_GATEWAY, "the server closed the connection before responding");
+        }
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    }
+
+    /** Abandons the current server connection (it may be inside a message): closed, never pooled. */
+    private void dropUpstream() {
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (u != null) {
+            u.channel().close();
+        }
+    }
+
+    // ---- WebSocket and other upgrades ----
+
+    private void switchToTunnel(UpstreamConnection c) {
+        state = State.TUNNEL;
+        upstream = null;
+        releasePending();
+        cancelTimer();
+        Channel server = c.channel();
+        client.flush();
+        long idle = Math.min(frontend.clientIdleNanos(), route.backend().config().timeouts().serverIdle().toNanos());
+        // Relays first, then the codecs go: bytes the decoders still hold are passed on to the relays.
+        ChannelPipeline cp = client.pipeline();
+        cp.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
+        cp.addLast("tunnel", new TunnelRelay(server));
+        ChannelPipeline sp = server.pipeline();
+        sp.addLast("tunnel", new TunnelRelay(client));
+        sp.remove(c);
+        sp.remove("http");
+        cp.remove(this);
+        cp.remove("http");
+        cp.remove("clock");
+        log.debug("{}: [{}] upgraded; relaying bytes to {}", frontend.name(), requestId, c.server().name());
+    }
+
+    // ---- Ferry's own responses ----
+
+    /** Answers the current request with {@code status}; keeps the connection when that is safe. */
+    private void local(HttpResponseStatus status, String detail) {
+        dropUpstream();
+        boolean bodyPending = !requestDone && request != null && declaresBody(request);
+        boolean close = !clientKeepAlive || bodyPending;
+        if (status.code() >= 500) {
+            log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
+        }
+        localResponse = ErrorResponses.of(client.alloc(), status, detail, close, requestId);
+        if (close) {
+            requestDone = true;
+            sendLocalResponse();
+        } else if (requestDone) {
+            sendLocalResponse();
+        } else {
+            state = State.DISCARD;
+            drive();
+            readClientIfReady();
+        }
+    }
+
+    private static boolean declaresBody(HttpRequest r) {
+        return HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0;
+    }
+
+    private void sendLocalResponse() {
+        FullHttpResponse r = localResponse;
+        localResponse = null;
+        boolean close = r.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        request = null;
+        route = null;
+        if (close) {
+            state = State.CLOSED;
+            releasePending();
+            client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        client.writeAndFlush(r, client.voidPromise());
+        state = State.HEAD;
+        if (!pending.isEmpty()) {
+            headStart = System.nanoTime();
+        }
+        drive();
+        readClientIfReady();
+    }
+
+    /** Answers with {@code status} and closes: the connection is past saving (bad input, a timeout). */
+    private void closeWith(HttpResponseStatus status, String detail) {
+        dropUpstream();
+        state = State.CLOSED;
+        releasePending();
+        releaseLocalResponse();
+        if (client.isActive()) {
+            client.writeAndFlush(ErrorResponses.of(client.alloc(), status, detail, true, requestId))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void releasePending() {
+        for (Object msg; (msg = pending.poll()) != null; ) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void releaseLocalResponse() {
+        if (localResponse != null) {
+            localResponse.release();
+            localResponse = null;
+        }
+    }
+
+    // ---- timeouts ----
+
+    /** Makes sure a check runs no later than {@code deadline}; one timer serves every timeout of the connection. */
+    private void ensureTimer(long deadline) {
+        if (timer != null && deadline - timerAt >= 0) {
+            return;
+        }
+        timerAt = deadline;
+        timer = client.eventLoop().schedule(this::checkTimeouts, Math.max(0, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void checkTimeouts() {
+        timer = null;
+        if (state == State.CLOSED || state == State.TUNNEL) {
+            return;
+        }
+        long now = System.nanoTime();
+        long idle = state == State.HEAD ? frontend.clientIdleNanos() : exchangeIdleNanos();
+        long next = lastActivity + idle;
+        if (state == State.HEAD && headStart != 0) {
+            long due = headStart + frontend.requestHeaderNanos();
+            if (now - due >= 0) {
+                log.debug("{}: request head from {} too slow; closing", frontend.name(), client.remoteAddress());
+                closeWith(HttpResponseStatus.REQUEST_TIMEOUT, "the request head did not arrive in time");
+                return;
+            }
+            next = Math.min(next, due);
+        }
+        if (state == State.EXCHANGE && !responseStarted && requestSentAt != 0) {
+            long due = requestSentAt + route.backend().config().timeouts().response().toNanos();
+            if (now - due >= 0) {
+                Server s = upstream != null ? upstream.server() : null;
+                log.warn("{}: [{}] {} did not respond within {} ms", frontend.name(), requestId,
+                        s == null ? "the server" : s.name(), route.backend().config().timeouts().response().toMillis());
+                if (s != null) {
+                    s.recordFailure();
+                }
+                local(HttpResponseStatus.GATEWAY_TIMEOUT, "the server did not respond in time");
+                return;
+            }
+            next = Math.min(next, due);
+        }
+        if (now - (lastActivity + idle) >= 0) {
+            log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
+                    TimeUnit.NANOSECONDS.toMillis(now - lastActivity));
+            dropUpstream();
+            state = State.CLOSED;
+            releasePending();
+            client.close();
+            return;
+        }
+        ensureTimer(next);
+    }
+
+    private long exchangeIdleNanos() {
+        long server = route != null ? route.backend().config().timeouts().serverIdle().toNanos() : Long.MAX_VALUE;
+        return Math.min(frontend.clientIdleNanos(), server);
+    }
+}

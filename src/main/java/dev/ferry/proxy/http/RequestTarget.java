@@ -1,0 +1,99 @@
+package dev.ferry.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * The parts of a request that routes match on, located once per request without copying: the host (from an
+ * absolute-form target, else the Host header, without the port) and where the path and the query sit in the URI.
+ *
+ * <p>Threading: one instance per request, on the client's event loop.
+ */
+final class RequestTarget {
+    private final HttpRequest request;
+    private final String uri;
+    private final int pathStart;
+    private final int pathEnd;
+    private final String host;
+    private final String hostWithPort;
+
+    RequestTarget(HttpRequest request) {
+        this.request = request;
+        this.uri = request.uri();
+        String authority = null;
+        int start = 0;
+        int scheme = schemeEnd(uri);
+        if (scheme > 0) {
+            // absolute-form (RFC 9112 3.2.2): the authority in the target wins over the Host header.
+            int slash = uri.indexOf('/', scheme);
+            authority = uri.substring(scheme, slash < 0 ? uri.length() : slash);
+            start = slash < 0 ? uri.length() : slash;
+        } else {
+            authority = request.headers().get(HttpHeaderNames.HOST);
+        }
+        int query = uri.indexOf('?', start);
+        int end = query < 0 ? uri.length() : query;
+        int fragment = uri.indexOf('#', start);
+        if (fragment >= 0 && fragment < end) {
+            end = fragment;
+        }
+        this.pathStart = start;
+        this.pathEnd = end;
+        this.hostWithPort = authority == null ? "" : authority;
+        this.host = stripPort(hostWithPort);
+    }
+
+    private static int schemeEnd(String uri) {
+        if (uri.regionMatches(true, 0, "http://", 0, 7)) {
+            return 7;
+        }
+        if (uri.regionMatches(true, 0, "https://", 0, 8)) {
+            return 8;
+        }
+        return -1;
+    }
+
+    private static String stripPort(String authority) {
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            return close < 0 ? authority : authority.substring(0, close + 1);
+        }
+        int colon = authority.lastIndexOf(':');
+        return colon < 0 ? authority : authority.substring(0, colon);
+    }
+
+    HttpRequest request() {
+        return request;
+    }
+
+    String uri() {
+        return uri;
+    }
+
+    /** The host without port, as sent (compare case-insensitively); empty when the request names none. */
+    String host() {
+        return host;
+    }
+
+    /** The host with its port when the request gave one. */
+    String hostWithPort() {
+        return hostWithPort;
+    }
+
+    int pathStart() {
+        return pathStart;
+    }
+
+    int pathEnd() {
+        return pathEnd;
+    }
+
+    int pathLength() {
+        return pathEnd - pathStart;
+    }
+
+    /** Index of the first query character (after '?'), or -1 without a query. */
+    int queryStart() {
+        return pathEnd < uri.length() && uri.charAt(pathEnd) == '?' ? pathEnd + 1 : -1;
+    }
+}

@@ -1,0 +1,138 @@
+package dev.ferry.proxy.http;
+
+import dev.ferry.backend.ConnectionLease;
+import dev.ferry.backend.Server;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection to a server: its channel, its {@link ConnectionLease} and the exchange using it now (none while it
+ * waits in the pool). Active in the server's counters while a request is in flight, inactive while idle or connecting.
+ *
+ * <p>A message that arrives while no exchange owns the connection (a server talking out of turn) closes it, so an
+ * idle connection in the pool is always between two complete responses.
+ *
+ * <p>Threading: confined to its channel's event loop.
+ */
+final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
+
+    private final Server server;
+    private final ConnectionLease lease;
+    private final UpstreamPool pool;
+    private Channel channel;
+    private UpstreamListener owner;
+    private long idleSince;
+    private int requests;
+
+    UpstreamConnection(Server server, UpstreamPool pool) {
+        this.server = server;
+        this.pool = pool;
+        this.lease = server.open();
+    }
+
+    void bind(Channel channel) {
+        this.channel = channel;
+        channel.closeFuture().addListener(f -> lease.close());
+    }
+
+    Server server() {
+        return server;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** How many requests this connection carried before the current one (0: a fresh connection). */
+    int reuses() {
+        return requests - 1;
+    }
+
+    long idleSince() {
+        return idleSince;
+    }
+
+    /** Hands the connection to an exchange for one request; counted active. */
+    void claim(UpstreamListener listener) {
+        owner = listener;
+        requests++;
+        lease.activate();
+    }
+
+    /** Back in the pool, no exchange: counted inactive; reading on to notice a close by the server. */
+    void idle(long now) {
+        owner = null;
+        idleSince = now;
+        lease.deactivate();
+    }
+
+    boolean isIdle() {
+        return owner == null;
+    }
+
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        UpstreamListener o = owner;
+        if (o != null) {
+            o.upstreamRead(this, msg);
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+        log.debug("{} sent data on an idle connection; closing it", server.name());
+        ctx.close();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        UpstreamListener o = owner;
+        if (o != null) {
+            o.upstreamReadComplete(this);
+        } else if (ctx.channel().isActive()) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        UpstreamListener o = owner;
+        if (o != null) {
+            o.upstreamWritabilityChanged(this);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        UpstreamListener o = owner;
+        owner = null;
+        pool.remove(this);
+        if (o != null) {
+            o.upstreamClosed(this);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("connection to {} failed: {}", server.name(), cause.toString());
+        if (owner != null) {
+            server.recordFailure();
+        }
+        ctx.close();
+    }
+
+    @Override
+    public String toString() {
+        return server.name() + (channel == null ? "" : " " + channel.localAddress());
+    }
+}

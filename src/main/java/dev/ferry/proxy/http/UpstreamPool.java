@@ -1,0 +1,164 @@
+package dev.ferry.proxy.http;
+
+import dev.ferry.backend.Server;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Idle keep-alive connections to servers, for one event loop of one frontend (OkHttp's pool, HAProxy's idle server
+ * connections). Per server, at most {@code maxIdlePerServer} wait here, youngest first: the next request takes the
+ * most recently used one (warm, least likely to have been closed by the server), and connections idle for longer
+ * than the backend's {@code server_idle} are closed by a sweep.
+ *
+ * <p>A connection is returned only between two complete exchanges (whole request sent, whole response received,
+ * both keep-alive, no error); anything else is closed instead, so no pooled connection is ever in the middle of a
+ * message.
+ *
+ * <p>Threading: confined to its event loop; the frontend reaches it only from that loop (or, for
+ * {@link #closeAll()}, by scheduling onto it).
+ */
+final class UpstreamPool {
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final int maxIdlePerServer;
+    private final IdentityHashMap<Server, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
+    private boolean sweepScheduled;
+
+    /**
+     * @param bootstrap a bootstrap for server channels (options set; group and handler are filled in here)
+     */
+    UpstreamPool(EventLoop loop, Bootstrap bootstrap, int maxIdlePerServer) {
+        this.loop = loop;
+        this.bootstrap = bootstrap.clone(loop);
+        this.maxIdlePerServer = maxIdlePerServer;
+    }
+
+    /** The youngest idle connection to {@code server}, claimed for {@code listener}; null when none is idle. */
+    UpstreamConnection acquire(Server server, UpstreamListener listener) {
+        ArrayDeque<UpstreamConnection> q = idle.get(server);
+        if (q == null) {
+            return null;
+        }
+        for (UpstreamConnection c; (c = q.pollFirst()) != null; ) {
+            if (c.channel().isActive()) {
+                c.claim(listener);
+                return c;
+            }
+            c.channel().close();
+        }
+        return null;
+    }
+
+    /**
+     * Starts a new connection to {@code server} (counted inactive while connecting); the returned future completes
+     * when connected. The caller claims the connection once connected.
+     */
+    ChannelFuture connect(UpstreamConnection connection, int connectTimeoutMillis) {
+        Server server = connection.server();
+        ChannelFuture f = bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("http", HttpCodecs.client()).addLast("upstream", connection);
+                    }
+                })
+                .connect(server.address());
+        connection.bind(f.channel());
+        return f;
+    }
+
+    UpstreamConnection newConnection(Server server) {
+        return new UpstreamConnection(server, this);
+    }
+
+    /** Puts a connection that finished an exchange cleanly back, or closes it when the server has enough idle. */
+    void release(UpstreamConnection c) {
+        Channel ch = c.channel();
+        if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ArrayDeque<UpstreamConnection> q = idle.computeIfAbsent(c.server(), s -> new ArrayDeque<>());
+        if (q.size() >= maxIdlePerServer) {
+            ch.close();
+            return;
+        }
+        long now = System.nanoTime();
+        c.idle(now);
+        q.addFirst(c);
+        ch.read();
+        if (!sweepScheduled) {
+            scheduleSweep(idleTimeoutNanos(c));
+        }
+    }
+
+    private static long idleTimeoutNanos(UpstreamConnection c) {
+        return c.server().backend().config().timeouts().serverIdle().toNanos();
+    }
+
+    /** Forgets a connection that closed (called by the connection itself). */
+    void remove(UpstreamConnection c) {
+        ArrayDeque<UpstreamConnection> q = idle.get(c.server());
+        if (q != null) {
+            q.remove(c);
+        }
+    }
+
+    private void scheduleSweep(long delayNanos) {
+        sweepScheduled = true;
+        loop.schedule(this::sweep, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+    }
+
+    /** Closes connections idle for longer than their backend's server_idle; returns when the next one is due. */
+    private void sweep() {
+        sweepScheduled = false;
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        for (ArrayDeque<UpstreamConnection> q : idle.values()) {
+            for (UpstreamConnection c; (c = q.peekLast()) != null; ) {
+                long due = c.idleSince() + idleTimeoutNanos(c);
+                if (due - now > 0) {
+                    next = Math.min(next, due - now);
+                    break;
+                }
+                q.pollLast();
+                c.channel().close();
+            }
+        }
+        if (next != Long.MAX_VALUE) {
+            scheduleSweep(next);
+        }
+    }
+
+    /** Idle connections now, over all servers; for tests. */
+    int idleCount() {
+        int n = 0;
+        for (ArrayDeque<UpstreamConnection> q : idle.values()) {
+            n += q.size();
+        }
+        return n;
+    }
+
+    /** Closes every idle connection; runs on the pool's loop. */
+    void closeAll() {
+        List<UpstreamConnection> all = new ArrayList<>();
+        idle.values().forEach(all::addAll);
+        idle.clear();
+        all.forEach(c -> c.channel().close());
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+}

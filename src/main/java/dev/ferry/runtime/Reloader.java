@@ -1,0 +1,62 @@
+package dev.ferry.runtime;
+
+import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigLoader;
+import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.FerryConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Re-reads the configuration file and applies it to the running {@link Balancer} (SIGHUP and
+ * {@code POST /api/v1/reload}). The new file is validated first: a bad file changes nothing, and its problems are
+ * logged and returned.
+ *
+ * <p>Threading: blocking (file read, name resolution, binds); call off the event loops. Reloads are serialised.
+ */
+public final class Reloader {
+    private static final Logger log = LoggerFactory.getLogger(Reloader.class);
+
+    /**
+     * The result of one reload.
+     *
+     * @param applied  true when the new configuration is now in force
+     * @param changes  what changed (when applied)
+     * @param problems why nothing changed (when not applied), one line each
+     */
+    public record Outcome(boolean applied, List<String> changes, List<String> problems) {
+    }
+
+    private final Balancer balancer;
+    private final Path file;
+
+    /** @param file the configuration file to re-read, or null when the configuration is embedded (the demo) */
+    public Reloader(Balancer balancer, Path file) {
+        this.balancer = balancer;
+        this.file = file;
+    }
+
+    public synchronized Outcome reload() {
+        if (file == null) {
+            log.info("reload: this configuration is embedded (no file to re-read); nothing changed");
+            return new Outcome(false, List.of(), List.of("the configuration is embedded: there is no file to re-read"));
+        }
+        try {
+            FerryConfig next = ConfigLoader.load(file);
+            ReloadReport report = balancer.reload(next);
+            log.info("reload of {}: {}", file, report);
+            return new Outcome(true, report.changes(), List.of());
+        } catch (ConfigException e) {
+            List<String> problems = e.problems().stream().map(ConfigProblem::toString).toList();
+            log.warn("reload of {} refused, nothing changed:\n  {}", file, String.join("\n  ", problems));
+            return new Outcome(false, List.of(), problems);
+        } catch (BindException e) {
+            log.warn("reload of {} refused, nothing changed: {}", file, e.getMessage());
+            return new Outcome(false, List.of(), List.of(e.getMessage()));
+        }
+    }
+}

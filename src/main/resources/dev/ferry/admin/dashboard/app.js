@@ -1,0 +1,654 @@
+/*
+ * Ferry's live dashboard. Polls GET /api/v1/status every second, computes rates from counter deltas in the
+ * page, and calls PUT /api/v1/backends/{b}/servers/{s} for the buttons. Every text that comes from the API is
+ * inserted with textContent / setAttribute (never innerHTML), so a server named "<script>" stays a name.
+ */
+'use strict';
+
+(() => {
+  const POLL_MS = 1000;
+  const HISTORY_MS = 5 * 60 * 1000;
+  // Rates in the tables use a few seconds of samples so a quiet server does not flicker between 0 and 1/s.
+  const RATE_WINDOW_MS = 5000;
+  const TOKEN_KEY = 'ferry.adminToken';
+  const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#db2777', '#65a30d',
+    '#7c3aed', '#ea580c', '#0d9488', '#4f46e5'];
+  const STATES = [
+    { action: 'ready', label: 'Ready', title: 'take new connections' },
+    { action: 'drain', label: 'Drain', title: 'no new connections; live ones finish' },
+    { action: 'maint', label: 'Maint', title: 'maintenance: out of rotation' },
+  ];
+
+  const $ = (id) => document.getElementById(id);
+
+  /** Builds an element; string children become text nodes, so they are never parsed as HTML. */
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'class') el.className = value;
+      else if (key === 'dataset') Object.assign(el.dataset, value);
+      else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : String(child));
+    }
+    return el;
+  }
+
+  function setText(el, text) {
+    const s = String(text);
+    if (el.textContent !== s) el.textContent = s;
+  }
+
+  const fmt = {
+    int: new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }),
+    rate: new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    pct: new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }),
+    number(n) { return n === null || n === undefined ? '—' : this.int.format(n); },
+    perSecond(n) { return n === null ? '—' : this.rate.format(n); },
+    percent(n) { return n === null ? '—' : this.pct.format(n); },
+    ms(n) { return n === null || n === undefined ? '—' : (n < 10 ? n.toFixed(2) : n.toFixed(0)) + ' ms'; },
+    bytes(n) {
+      const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+      let v = n, i = 0;
+      while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+      return (i === 0 ? v.toFixed(0) : v.toFixed(1)) + ' ' + units[i];
+    },
+    duration(seconds) {
+      const d = Math.floor(seconds / 86400), hrs = Math.floor(seconds / 3600) % 24;
+      const m = Math.floor(seconds / 60) % 60, s = seconds % 60;
+      if (d > 0) return `${d}d ${hrs}h`;
+      if (hrs > 0) return `${hrs}h ${String(m).padStart(2, '0')}m`;
+      if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
+      return `${s}s`;
+    },
+  };
+
+  // ---------------------------------------------------------------- admin API client (bearer token on demand)
+
+  const client = {
+    token: sessionStorage.getItem(TOKEN_KEY),
+    asking: null,
+
+    /** One API call; on a 401 asks for the token (once, however many calls are waiting) and retries once. */
+    async call(method, path, body) {
+      for (let attempt = 0; ; attempt++) {
+        const headers = { Accept: 'application/json' };
+        if (body !== undefined) headers['Content-Type'] = 'application/json';
+        if (this.token) headers.Authorization = 'Bearer ' + this.token;
+        const response = await fetch(path, {
+          method, headers, cache: 'no-store',
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const json = await response.json().catch(() => null);
+        if (response.status === 401 && attempt === 0) {
+          await this.askToken(Boolean(this.token));
+          continue;
+        }
+        return { ok: response.ok, status: response.status, json };
+      }
+    },
+
+    askToken(refused) {
+      if (!this.asking) {
+        this.asking = new Promise((resolve) => {
+          const dialog = $('token-dialog');
+          const problem = $('token-problem');
+          problem.hidden = !refused;
+          problem.textContent = refused ? 'That token was refused; check admin.token_file.' : '';
+          $('token-input').value = '';
+          $('token-form').addEventListener('submit', () => {
+            this.token = $('token-input').value.trim();
+            sessionStorage.setItem(TOKEN_KEY, this.token);
+            this.asking = null;
+            resolve();
+          }, { once: true });
+          dialog.showModal();
+        });
+      }
+      return this.asking;
+    },
+  };
+
+  function problemText(result) {
+    const j = result.json;
+    if (j && typeof j === 'object' && (j.error || j.detail)) {
+      return [j.error, j.detail].filter(Boolean).join(': ');
+    }
+    return `HTTP ${result.status}`;
+  }
+
+  // ---------------------------------------------------------------- history of samples and rates
+
+  /** Samples of one group of counters (a backend's servers, or the frontends), oldest first. */
+  class History {
+    constructor() { this.samples = []; }
+
+    add(t, values) {
+      this.samples.push({ t, values });
+      while (this.samples.length > 2 && this.samples[0].t < t - HISTORY_MS - 2 * POLL_MS) this.samples.shift();
+    }
+
+    /** Per-second rate of {@code field} for {@code name} over the last window, or null while unknown. */
+    rate(name, field, windowMs = RATE_WINDOW_MS) {
+      const pair = this.window(name, windowMs);
+      if (!pair) return null;
+      const delta = pair.last.values[name][field] - pair.first.values[name][field];
+      return delta < 0 ? null : delta / ((pair.last.t - pair.first.t) / 1000);
+    }
+
+    /** Share of failed connections over the last window (0 when nothing was tried), or null while unknown. */
+    errorRatio(name, countField) {
+      const pair = this.window(name, RATE_WINDOW_MS);
+      if (!pair) return null;
+      const tried = pair.last.values[name][countField] - pair.first.values[name][countField];
+      const failed = pair.last.values[name].failures - pair.first.values[name].failures;
+      if (tried < 0 || failed < 0) return null;
+      if (tried === 0) return failed > 0 ? 1 : 0;
+      return Math.min(1, failed / tried);
+    }
+
+    window(name, windowMs) {
+      const n = this.samples.length;
+      if (n < 2 || !this.samples[n - 1].values[name]) return null;
+      const last = this.samples[n - 1];
+      let first = null;
+      for (let i = n - 2; i >= 0; i--) {
+        const s = this.samples[i];
+        if (!s.values[name]) break;
+        first = s;
+        if (s.t <= last.t - windowMs) break;
+      }
+      return first ? { first, last } : null;
+    }
+  }
+
+  // ---------------------------------------------------------------- charts (Chart.js from the webjar)
+
+  function cssVar(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  function chartOptions(yTitle, stacked, yMax) {
+    const text = cssVar('--muted');
+    const grid = cssVar('--grid');
+    return {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
+      normalized: true,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      elements: { point: { radius: 0, hoverRadius: 3 }, line: { borderWidth: 1.6, tension: 0.25 } },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            title: (items) => items.length ? `${Math.round(-items[0].parsed.x)} s ago` : '',
+            label: (item) => `${item.dataset.label}: ${stacked ? fmt.percent(item.parsed.y / 100) : fmt.ms(item.parsed.y)}`,
+          },
+        },
+      },
+      scales: {
+        x: {
+          type: 'linear', min: -60, max: 0,
+          grid: { color: grid }, border: { display: false },
+          ticks: {
+            color: text, stepSize: 10, maxRotation: 0,
+            callback: (v) => (v === 0 ? 'now' : v % 60 === 0 ? `${-v / 60}m` : `${-v}s`),
+          },
+        },
+        y: {
+          stacked, min: 0, max: yMax, beginAtZero: true,
+          grid: { color: grid }, border: { display: false },
+          title: { display: true, text: yTitle, color: text, font: { size: 11 } },
+          ticks: { color: text, maxTicksLimit: 5, callback: stacked ? (v) => v + '%' : undefined },
+        },
+      },
+    };
+  }
+
+  function withAlpha(hex, alpha) {
+    const a = Math.round(alpha * 255).toString(16).padStart(2, '0');
+    return hex + a;
+  }
+
+  /** A note laid over an empty chart, so blank axes do not look like a broken page. */
+  function emptyNote(canvas, text) {
+    const note = h('div', { class: 'chart-empty' }, text);
+    canvas.parentElement.append(note);
+    return note;
+  }
+
+  /** The two charts of one backend: each server's share of new connections, and each server's latency. */
+  class BackendCharts {
+    constructor(shareCanvas, latencyCanvas, servers) {
+      this.servers = servers;
+      this.shareEmpty = emptyNote(shareCanvas, 'No new connections in this period');
+      this.latencyEmpty = emptyNote(latencyCanvas, 'No latency measured in this period');
+      const datasets = (fill) => servers.map((s, i) => ({
+        label: s.name, data: [], spanGaps: false,
+        borderColor: PALETTE[i % PALETTE.length],
+        backgroundColor: withAlpha(PALETTE[i % PALETTE.length], fill ? 0.35 : 0.15),
+        fill: fill ? (i === 0 ? 'origin' : '-1') : false,
+      }));
+      this.share = new window.Chart(shareCanvas, {
+        type: 'line', data: { datasets: datasets(true) }, options: chartOptions('share of traffic', true, 100),
+      });
+      this.latency = new window.Chart(latencyCanvas, {
+        type: 'line', data: { datasets: datasets(false) }, options: chartOptions('latency (ms)', false, undefined),
+      });
+    }
+
+    update(history, countField, now) {
+      const points = this.servers.map(() => ({ share: [], latency: [] }));
+      const samples = history.samples;
+      // The time axis grows with the history (1 min, 2 min, ... up to 5), so a fresh page is not mostly empty.
+      const age = samples.length ? (now - samples[0].t) / 1000 : 0;
+      const span = Math.min(HISTORY_MS / 1000, Math.max(60, Math.ceil(age / 60) * 60));
+      for (const chart of [this.share, this.latency]) {
+        chart.options.scales.x.min = -span;
+        chart.options.scales.x.ticks.stepSize = span <= 60 ? 10 : span <= 120 ? 30 : 60;
+      }
+      for (let i = 1; i < samples.length; i++) {
+        const prev = samples[i - 1], cur = samples[i];
+        const x = (cur.t - now) / 1000;
+        if (x < -span) continue;
+        const deltas = this.servers.map((s) => {
+          const a = prev.values[s.name], b = cur.values[s.name];
+          return a && b ? Math.max(0, b[countField] - a[countField]) : 0;
+        });
+        const total = deltas.reduce((sum, d) => sum + d, 0);
+        this.servers.forEach((s, k) => {
+          points[k].share.push({ x, y: total > 0 ? (100 * deltas[k]) / total : null });
+          const v = cur.values[s.name];
+          points[k].latency.push({ x, y: v && v.latency !== null ? v.latency : null });
+        });
+      }
+      points.forEach((p, k) => {
+        this.share.data.datasets[k].data = p.share;
+        this.latency.data.datasets[k].data = p.latency;
+      });
+      const known = (series) => points.some((p) => p[series].some((pt) => pt.y !== null));
+      this.shareEmpty.hidden = known('share');
+      this.latencyEmpty.hidden = known('latency');
+      this.share.update('none');
+      this.latency.update('none');
+    }
+
+    destroy() {
+      this.share.destroy();
+      this.latency.destroy();
+    }
+  }
+
+  // ---------------------------------------------------------------- frontends
+
+  const frontendHistory = new History();
+
+  /** frontend name -> { signature, card, values: { key: element } }; cards are updated in place each second. */
+  const frontendViews = new Map();
+
+  const FRONTEND_STATS = [
+    { key: 'connections_total', label: 'total', title: 'connections accepted since start', format: (v) => fmt.number(v) },
+    { key: 'refused_no_server', label: 'no server', title: 'refused: no server could take them', format: (v) => fmt.number(v) },
+    { key: 'over_limit', label: 'over limit', title: 'held back by the frontend max_connections', format: (v) => fmt.number(v) },
+    { key: 'retries', label: 'retries', title: 'connect attempts retried on another server', format: (v) => fmt.number(v) },
+    { key: 'bytes_in', label: 'in', title: 'bytes from clients', format: (v) => fmt.bytes(v) },
+    { key: 'bytes_out', label: 'out', title: 'bytes to clients', format: (v) => fmt.bytes(v) },
+  ];
+
+  function buildFrontend(f) {
+    const values = { rate: h('span', { class: 'headline-value' }), active: h('strong') };
+    const stats = FRONTEND_STATS.map((st) => {
+      values[st.key] = h('span', { class: 'stat-value' });
+      return h('div', { class: 'stat', title: st.title }, h('span', { class: 'stat-label' }, st.label), values[st.key]);
+    });
+    const card = h('article', { class: 'card frontend', dataset: { frontend: f.name } },
+      h('div', { class: 'card-head' },
+        h('h3', { class: 'card-title' }, f.name),
+        h('span', { class: 'pill' }, f.mode)),
+      h('div', { class: 'route muted' },
+        h('code', {}, f.listen || '—'), ' → ', f.backend ? h('strong', {}, f.backend) : 'no backend'),
+      h('div', { class: 'headline' },
+        values.rate,
+        h('span', { class: 'headline-unit' }, 'conn/s'),
+        h('span', { class: 'headline-side' }, values.active, ' active')),
+      h('div', { class: 'stats' }, stats));
+    return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values };
+  }
+
+  function renderFrontends(frontends) {
+    const root = $('frontends');
+    if (frontends.length === 0) {
+      frontendViews.clear();
+      root.replaceChildren(h('p', { class: 'empty' }, 'No frontends.'));
+      return;
+    }
+    const cards = frontends.map((f) => {
+      let view = frontendViews.get(f.name);
+      if (!view || view.signature !== JSON.stringify([f.mode, f.listen, f.backend])) {
+        view = buildFrontend(f);
+        frontendViews.set(f.name, view);
+      }
+      setText(view.values.rate, fmt.perSecond(frontendHistory.rate(f.name, 'connections_total')));
+      setText(view.values.active, fmt.number(f.active_connections));
+      for (const st of FRONTEND_STATS) setText(view.values[st.key], st.format(f[st.key]));
+      return view.card;
+    });
+    const names = new Set(frontends.map((f) => f.name));
+    for (const name of [...frontendViews.keys()]) {
+      if (!names.has(name)) frontendViews.delete(name);
+    }
+    replaceIfChanged(root, cards);
+  }
+
+  /** Puts {@code children} in {@code root} only when they differ, so focus and selections survive a refresh. */
+  function replaceIfChanged(root, children) {
+    const same = children.length === root.children.length && children.every((el, i) => root.children[i] === el);
+    if (!same) root.replaceChildren(...children);
+  }
+
+  // ---------------------------------------------------------------- backends and their servers
+
+  /** backend name -> { signature, section, rows: Map(server -> row parts), charts, history } */
+  const backendViews = new Map();
+
+  function countField(servers) {
+    // HTTP servers will report requests_total; until then every TCP connection counts as one request.
+    return servers.some((s) => typeof s.requests_total === 'number') ? 'requests_total' : 'connections_total';
+  }
+
+  function serverPath(backend, server) {
+    return `/api/v1/backends/${encodeURIComponent(backend)}/servers/${encodeURIComponent(server)}`;
+  }
+
+  async function changeServer(view, backendName, serverName, body) {
+    const row = view.rows.get(serverName);
+    if (!row) return;
+    row.tr.classList.add('busy');
+    row.buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const result = await client.call('PUT', serverPath(backendName, serverName), body);
+      if (result.ok) {
+        showRowError(row, null);
+        if (body.weight !== undefined) row.weightInput.value = '';
+      } else {
+        showRowError(row, problemText(result));
+      }
+    } catch (e) {
+      showRowError(row, `cannot reach Ferry: ${e.message}`);
+    } finally {
+      row.tr.classList.remove('busy');
+      poll();
+    }
+  }
+
+  function showRowError(row, text) {
+    row.errorRow.hidden = text === null;
+    row.errorText.textContent = text === null ? '' : text;
+  }
+
+  function buildServerRow(view, backendName, server, index) {
+    const color = PALETTE[index % PALETTE.length];
+    const cells = {
+      state: h('span', { class: 'badge' }),
+      overloaded: h('span', { class: 'badge badge-full', title: 'at max_connections: skipped until one closes', hidden: true }, 'full'),
+      weight: h('span', {}),
+      effective: h('span', {}),
+      active: h('span', {}),
+      bar: h('span', { class: 'bar-fill' }),
+      rate: h('span', {}),
+      errors: h('span', {}),
+      latency: h('span', {}),
+    };
+    const buttons = STATES.map((s) => h('button', {
+      type: 'button', class: 'seg', title: s.title, dataset: { action: s.action },
+      onclick: () => changeServer(view, backendName, server.name, { state: s.action }),
+    }, s.label));
+    const weightInput = h('input', {
+      type: 'number', min: 0, max: 65535, step: 1, inputmode: 'numeric', class: 'weight-input',
+      'aria-label': `new weight for ${server.name}`,
+    });
+    const weightButton = h('button', { type: 'submit', class: 'btn btn-small', dataset: { action: 'weight' } }, 'Set');
+    const weightForm = h('form', {
+      class: 'weight-form', novalidate: true, // the API checks the weight and its error is shown in the row
+      onsubmit: (event) => {
+        event.preventDefault();
+        const raw = weightInput.value.trim();
+        if (raw === '') {
+          showRowError(view.rows.get(server.name), 'enter a weight (a whole number in 0..65535)');
+          return;
+        }
+        changeServer(view, backendName, server.name, { weight: Number(raw) });
+      },
+    }, weightInput, weightButton);
+
+    const tr = h('tr', { class: 'server-row', dataset: { backend: backendName, server: server.name } },
+      h('td', { class: 'server-cell', 'data-label': 'Server' },
+        h('span', { class: 'swatch', style: `background:${color}` }),
+        h('span', { class: 'server-name' }, server.name),
+        h('span', { class: 'server-address' }, server.address)),
+      h('td', { 'data-label': 'State' }, cells.state, ' ', cells.overloaded),
+      h('td', { class: 'num', 'data-label': 'Weight' }, cells.weight),
+      h('td', { class: 'num', 'data-label': 'Effective' }, cells.effective),
+      h('td', { class: 'num', 'data-label': 'Active' }, cells.active, h('span', { class: 'bar' }, cells.bar)),
+      h('td', { class: 'num', 'data-label': 'Conn/s' }, cells.rate),
+      h('td', { class: 'num', 'data-label': 'Errors' }, cells.errors),
+      h('td', { class: 'num', 'data-label': 'Latency' }, cells.latency),
+      h('td', { class: 'actions', 'data-label': 'Actions' },
+        h('div', { class: 'segmented', role: 'group', 'aria-label': `state of ${server.name}` }, buttons),
+        weightForm));
+    const errorText = h('span', { class: 'inline-error' });
+    const errorRow = h('tr', { class: 'row-error', hidden: true },
+      h('td', { colspan: 9 }, errorText,
+        h('button', { type: 'button', class: 'link', onclick: () => { errorRow.hidden = true; } }, 'dismiss')));
+    return { tr, errorRow, errorText, cells, buttons: [...buttons, weightButton], stateButtons: buttons, weightButton,
+      weightInput };
+  }
+
+  function buildBackend(backend) {
+    const view = { signature: signature(backend), rows: new Map(), history: new History(), charts: null };
+    const head = {
+      summary: h('span', { class: 'muted' }),
+      rate: h('span', { class: 'backend-rate' }),
+    };
+    const rateHeader = h('th', { class: 'num', title: 'new connections per second over the last 5 s' }, 'Conn/s');
+    const tbody = h('tbody');
+    backend.servers.forEach((s, i) => {
+      const row = buildServerRow(view, backend.name, s, i);
+      view.rows.set(s.name, row);
+      tbody.append(row.tr, row.errorRow);
+    });
+    const table = h('table', { class: 'servers' },
+      h('thead', {}, h('tr', {},
+        h('th', {}, 'Server'), h('th', {}, 'State'),
+        h('th', { class: 'num', title: 'configured weight' }, 'Weight'),
+        h('th', { class: 'num', title: 'the weight the scheduler uses now' }, 'Effective'),
+        h('th', { class: 'num', title: 'open connections (of max_connections)' }, 'Active'),
+        rateHeader,
+        h('th', { class: 'num', title: 'failures (refused or timed-out connects, connections the server broke) '
+          + 'per connection, last 5 s' }, 'Errors'),
+        h('th', { class: 'num', title: 'peak-EWMA latency: connect time for TCP, time to the response head for HTTP' },
+          'Latency'),
+        h('th', {}, 'Actions'))),
+      tbody);
+    const shareCanvas = h('canvas', { 'aria-label': `share of traffic per server of ${backend.name}`, role: 'img' });
+    const latencyCanvas = h('canvas', { 'aria-label': `latency per server of ${backend.name}`, role: 'img' });
+    const legend = h('ul', { class: 'legend' }, backend.servers.map((s, i) => h('li', {},
+      h('span', { class: 'swatch', style: `background:${PALETTE[i % PALETTE.length]}` }), s.name)));
+    const charts = h('div', { class: 'charts' },
+      h('figure', { class: 'chart' }, h('figcaption', {}, 'Share of traffic', h('span', { class: 'muted' }, ' · new connections per server')),
+        h('div', { class: 'chart-box' }, shareCanvas)),
+      h('figure', { class: 'chart' }, h('figcaption', {}, 'Latency', h('span', { class: 'muted' }, ' · per server')),
+        h('div', { class: 'chart-box' }, latencyCanvas)));
+    view.section = h('section', { class: 'card backend', dataset: { backend: backend.name } },
+      h('div', { class: 'card-head' },
+        h('h3', { class: 'card-title' }, backend.name),
+        h('span', { class: 'pill', title: 'scheduler' }, backend.scheduler),
+        head.summary,
+        h('span', { class: 'spacer' }),
+        head.rate),
+      backend.servers.length === 0
+        ? h('p', { class: 'empty' }, 'No servers in this backend.')
+        : [h('div', { class: 'table-wrap' }, table), charts, legend]);
+    view.head = head;
+    view.rateHeader = rateHeader;
+    if (window.Chart && backend.servers.length > 0) {
+      view.charts = new BackendCharts(shareCanvas, latencyCanvas, backend.servers);
+    } else if (backend.servers.length > 0) {
+      charts.replaceChildren(h('p', { class: 'empty' }, 'Charts unavailable: the chart library did not load.'));
+    }
+    return view;
+  }
+
+  function signature(backend) {
+    return JSON.stringify([backend.scheduler, backend.servers.map((s) => [s.name, s.address])]);
+  }
+
+  function updateBackend(view, backend, now) {
+    const field = countField(backend.servers);
+    setText(view.rateHeader, field === 'requests_total' ? 'Req/s' : 'Conn/s');
+    let totalRate = 0, up = 0;
+    for (const s of backend.servers) {
+      const row = view.rows.get(s.name);
+      const c = row.cells;
+      setText(c.state, s.state);
+      c.state.className = `badge state state-${s.state}`;
+      c.state.dataset.state = s.state;
+      c.overloaded.hidden = !s.overloaded;
+      setText(c.weight, fmt.number(s.configured_weight));
+      setText(c.effective, fmt.number(s.effective_weight));
+      c.effective.className = s.effective_weight !== s.configured_weight ? 'differs' : '';
+      setText(c.active, s.max_connections > 0
+        ? `${fmt.number(s.active)} / ${fmt.number(s.max_connections)}` : fmt.number(s.active));
+      const fill = s.max_connections > 0 ? Math.min(1, s.active / s.max_connections) : 0;
+      c.bar.style.width = `${(fill * 100).toFixed(1)}%`;
+      c.bar.parentElement.hidden = s.max_connections <= 0;
+      const rate = view.history.rate(s.name, field);
+      totalRate += rate || 0;
+      setText(c.rate, fmt.perSecond(rate));
+      const errors = view.history.errorRatio(s.name, field);
+      setText(c.errors, fmt.percent(errors));
+      c.errors.className = errors === null || errors === 0 ? '' : errors >= 0.05 ? 'bad' : 'warn';
+      setText(c.latency, fmt.ms(s.latency_ms));
+      const current = s.state === 'up' || s.state === 'down' ? 'ready' : s.state;
+      const busy = row.tr.classList.contains('busy');
+      for (const b of row.stateButtons) {
+        const active = b.dataset.action === current;
+        b.setAttribute('aria-pressed', String(active));
+        b.disabled = active || busy;
+      }
+      row.weightButton.disabled = busy;
+      row.weightInput.placeholder = String(s.configured_weight);
+      if (s.state === 'up') up++;
+    }
+    setText(view.head.summary, `${backend.servers.length} server${backend.servers.length === 1 ? '' : 's'} · ${up} up`);
+    setText(view.head.rate, `${fmt.perSecond(totalRate)} ${field === 'requests_total' ? 'req/s' : 'conn/s'}`);
+    if (view.charts) view.charts.update(view.history, field, now);
+  }
+
+  function renderBackends(backends, now) {
+    const root = $('backends');
+    const seen = new Set();
+    const ordered = [];
+    for (const b of backends) {
+      seen.add(b.name);
+      let view = backendViews.get(b.name);
+      if (!view || view.signature !== signature(b)) {
+        const history = view ? view.history : new History();
+        if (view) {
+          if (view.charts) view.charts.destroy();
+          view.section.remove();
+        }
+        view = buildBackend(b);
+        view.history = history;
+        backendViews.set(b.name, view);
+      }
+      const values = {};
+      for (const s of b.servers) {
+        values[s.name] = {
+          connections_total: s.connections_total, requests_total: s.requests_total,
+          failures: s.failures, latency: s.latency_ms ?? null,
+        };
+      }
+      view.history.add(now, values);
+      updateBackend(view, b, now);
+      ordered.push(view.section);
+    }
+    for (const [name, view] of backendViews) {
+      if (!seen.has(name)) {
+        if (view.charts) view.charts.destroy();
+        backendViews.delete(name);
+      }
+    }
+    if (backends.length === 0) {
+      root.replaceChildren(h('p', { class: 'empty' }, 'No backends.'));
+      return;
+    }
+    replaceIfChanged(root, ordered);
+  }
+
+  // ---------------------------------------------------------------- page chrome and polling
+
+  function setLive(ok, text) {
+    const live = $('live');
+    live.className = `live ${ok ? 'live-ok' : 'live-down'}`;
+    setText(live, text);
+  }
+
+  function showBanner(text) {
+    const banner = $('banner');
+    banner.hidden = text === null;
+    setText(banner, text ?? '');
+  }
+
+  function render(report, now) {
+    setText($('version'), report.version ? `v${report.version}` : '');
+    setText($('uptime'), `up ${fmt.duration(report.uptime_seconds)}`);
+    const values = {};
+    for (const f of report.frontends) values[f.name] = { connections_total: f.connections_total };
+    frontendHistory.add(now, values);
+    renderFrontends(report.frontends);
+    renderBackends(report.backends, now);
+  }
+
+  let timer = null;
+  let polling = false;
+  let again = false;
+
+  async function poll() {
+    if (polling) { again = true; return; }
+    polling = true;
+    clearTimeout(timer);
+    try {
+      const result = await client.call('GET', '/api/v1/status');
+      if (result.ok && result.json) {
+        render(result.json, Date.now());
+        showBanner(null);
+        setLive(true, `live · ${new Date().toLocaleTimeString()}`);
+      } else {
+        showBanner(`The status could not be read: ${problemText(result)}`);
+        setLive(false, 'error');
+      }
+    } catch (e) {
+      showBanner(`Cannot reach Ferry's admin API (${e.message}); retrying every second.`);
+      setLive(false, 'offline');
+    } finally {
+      polling = false;
+      if (again) {
+        again = false;
+        timer = setTimeout(poll, 0);
+      } else {
+        timer = setTimeout(poll, POLL_MS);
+      }
+    }
+  }
+
+
+  $('token-dialog').addEventListener('cancel', (event) => event.preventDefault());
+  poll();
+})();

@@ -1,0 +1,54 @@
+package dev.ferry.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** The {@code http:} options of a frontend: request-head limits, sizes in binary units, checked at the boundary. */
+class HttpOptionsConfigTest {
+    private static final String POOL = """
+            backends:
+              - { name: pool, servers: [ { address: 127.0.0.1:80 } ] }
+            """;
+
+    @Test
+    void limitsAreReadAsSizesAndDefaultWhenAbsent() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      http: { max_request_line: 2KiB, max_header_size: 64KiB } }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool }
+                """ + POOL, Path.of("t.yaml"));
+        assertThat(config.frontends().get(0).http()).isEqualTo(new HttpOptions(2048, 65536));
+        assertThat(config.frontends().get(1).http()).isEqualTo(HttpOptions.DEFAULTS);
+        assertThat(HttpOptions.DEFAULTS).isEqualTo(new HttpOptions(8192, 32768));
+    }
+
+    @Test
+    void outOfRangeLimitsNonSizesUnknownKeysAndNonHttpFrontendsAreReported() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
+                frontends:
+                  - name: a
+                    listen: 127.0.0.1:0
+                    mode: http
+                    backend: pool
+                    http: { max_request_line: 100, max_header_size: 2MiB, max_body: 1MiB }
+                  - name: b
+                    listen: 127.0.0.1:0
+                    mode: http
+                    backend: pool
+                    http: { max_header_size: lots }
+                  - { name: c, listen: 127.0.0.1:0, mode: tcp, backend: pool, http: { max_header_size: 8KiB } }
+                """ + POOL, Path.of("t.yaml")));
+        assertThat(e.problems()).extracting(ConfigProblem::key).contains(
+                "frontends[0].http.max_request_line", "frontends[0].http.max_header_size",
+                "frontends[0].http.max_body", "frontends[1].http.max_header_size", "frontends[2].http");
+        assertThat(e.getMessage())
+                .contains("100 bytes is out of range; allowed: 256B to 1MiB")
+                .contains("2097152 bytes is out of range")
+                .contains("http: options apply only to http frontends");
+    }
+}

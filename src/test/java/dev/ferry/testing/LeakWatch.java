@@ -1,0 +1,48 @@
+package dev.ferry.testing;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fails a test when Netty's leak detector (PARANOID in the build) reports a ByteBuf that was never released. Netty
+ * reports leaks through its logger when a later allocation finds a collected, unreleased buffer, so after each test
+ * this collects garbage and allocates a few buffers to make any pending report come out.
+ */
+public final class LeakWatch implements BeforeEachCallback, AfterEachCallback {
+    private static final String DETECTOR = "io.netty.util.ResourceLeakDetector";
+    private ListAppender<ILoggingEvent> appender;
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        appender = new ListAppender<>();
+        appender.start();
+        ((Logger) LoggerFactory.getLogger(DETECTOR)).addAppender(appender);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        try {
+            for (int i = 0; i < 5; i++) {
+                System.gc();
+                ByteBuf probe = ByteBufAllocator.DEFAULT.directBuffer(16);
+                probe.release();
+            }
+            List<String> leaks = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("LEAK")).toList();
+            assertThat(leaks).as("ByteBufs never released").isEmpty();
+        } finally {
+            ((Logger) LoggerFactory.getLogger(DETECTOR)).detachAppender(appender);
+        }
+    }
+}
