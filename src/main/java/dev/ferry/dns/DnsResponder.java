@@ -3,6 +3,7 @@ package dev.ferry.dns;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.DnsConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -52,6 +53,7 @@ public final class DnsResponder {
     private static final Logger log = LoggerFactory.getLogger(DnsResponder.class);
     static final int TCP_IDLE_SECONDS = 10;
     static final int MAX_TCP_CONNECTIONS = 1024;
+    private static final int PORT_ZERO_ATTEMPTS = 10;
 
     private final Transport transport;
     private final Clock clock;
@@ -59,7 +61,7 @@ public final class DnsResponder {
     private volatile DnsConfig config;
     private volatile Responder responder;
     private volatile InetSocketAddress address;
-    private final List<Channel> listeners = new ArrayList<>();
+    private final List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ChannelGroup tcpConnections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     /**
@@ -107,12 +109,27 @@ public final class DnsResponder {
     }
 
     /**
-     * Binds UDP, then TCP on the same port (the one UDP was given when the configuration says port 0).
+     * Binds UDP, then TCP on the same port. When the configuration says port 0, the port UDP was given may be taken
+     * for TCP; then both are given up and another port is tried, a few times.
      *
      * @return the bound address
      * @throws BindException when the address is in use or cannot be assigned
      */
     public InetSocketAddress start() throws BindException {
+        int attempts = config.listen().port() == 0 ? PORT_ZERO_ATTEMPTS : 1;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return bindBoth();
+            } catch (BindException e) {
+                if (attempt >= attempts) {
+                    throw e;
+                }
+                log.debug("dns: {}; trying another port", e.getMessage());
+            }
+        }
+    }
+
+    private InetSocketAddress bindBoth() throws BindException {
         InetSocketAddress address = config.listen().resolve();
         List<EventLoop> loops = new ArrayList<>();
         if (transport.isEpoll()) {
@@ -149,7 +166,7 @@ public final class DnsResponder {
                 });
         address = bind(tcp.bind(address), "tcp");
         this.address = address;
-        log.info("DNS responder on {} (udp and tcp) for {}", address,
+        log.info("DNS responder on {} (udp and tcp) for {}", Addresses.format(address),
                 config.zones().stream().map(z -> z.origin()).toList());
         return address;
     }
@@ -175,6 +192,7 @@ public final class DnsResponder {
         for (Channel c : listeners) {
             c.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        listeners.clear();
         tcpConnections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
