@@ -112,6 +112,9 @@ final class BackendReader {
         Optional<ServerDiscovery> discovery = Optional.empty();
         if (srv.isPresent()) {
             discovery = Optional.of(new ServerDiscovery(ServerDiscovery.Kind.SRV, srv.get(), 0));
+        } else if (resolve && address.isPresent() && io.netty.util.NetUtil.isValidIpV4Address(address.get().host())) {
+            s.problem("resolve", "the address " + address.get() + " is an IP address already; resolve: true needs a "
+                    + "DNS name to follow");
         } else if (resolve && address.isPresent()) {
             try {
                 discovery = Optional.of(new ServerDiscovery(ServerDiscovery.Kind.ADDRESS,

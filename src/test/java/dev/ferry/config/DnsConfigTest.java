@@ -204,6 +204,7 @@ class DnsConfigTest {
                       - { srv: _http._tcp.x, address: 10.0.0.1:80 }
                       - { srv: _http._tcp.x, weight: 2, resolve: true }
                       - { name: v, address: "[::1]:80", resolve: true }
+                      - { name: w, address: "10.0.0.1:80", resolve: true }
                   - name: fixed
                     resolver: { refresh: 5s }
                     servers: [ { address: 127.0.0.1:9001 } ]
@@ -220,7 +221,9 @@ class DnsConfigTest {
                 at(yaml, 7, "\"[", "backends[0].servers[2].address",
                         "resolve: true needs a DNS name here; '::1' is not a domain name: label '::1' may hold only "
                                 + "letters, digits, '-' and '_', at most 63 of them, and may not start or end with '-'"),
-                at(yaml, 9, "{ refresh", "backends[1].resolver",
+                at(yaml, 8, "true", "backends[0].servers[3].resolve", "the address 10.0.0.1:80 is an IP address "
+                        + "already; resolve: true needs a DNS name to follow"),
+                at(yaml, 10, "{ refresh", "backends[1].resolver",
                         "applies only to backends with servers found by DNS (resolve: true or srv:)"));
     }
 }
