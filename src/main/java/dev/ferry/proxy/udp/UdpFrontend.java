@@ -25,7 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * A {@code mode: udp} frontend: datagrams from each client address and port form a session bound to one server of
@@ -63,21 +62,15 @@ public final class UdpFrontend implements Frontend {
 
     private final String name;
     private final Transport transport;
-    private final LongSupplier nanoClock;
     private final FrontendStats stats = new FrontendStats();
     private final UdpStats udpStats = new UdpStats();
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
     private volatile Settings settings;
 
     public UdpFrontend(FrontendConfig config, Backend backend, Transport transport) {
-        this(config, backend, transport, System::nanoTime);
-    }
-
-    UdpFrontend(FrontendConfig config, Backend backend, Transport transport, LongSupplier nanoClock) {
         this.name = config.name();
         this.settings = new Settings(config, backend);
         this.transport = transport;
-        this.nanoClock = nanoClock;
     }
 
     @Override
@@ -107,9 +100,9 @@ public final class UdpFrontend implements Frontend {
     @Override
     public boolean listensOn(HostPort address) {
         FrontendConfig now = settings.config();
-        Channel first = listeners.isEmpty() ? null : listeners.getFirst();
-        return address.equals(now.listen()) || (first != null && address.host().equals(now.listen().host())
-                && address.port() == ((InetSocketAddress) first.localAddress()).getPort());
+        InetSocketAddress bound = listeners.isEmpty() ? null : (InetSocketAddress) listeners.getFirst().localAddress();
+        return address.equals(now.listen()) || (bound != null && address.host().equals(now.listen().host())
+                && address.port() == bound.getPort());
     }
 
     @Override
@@ -121,8 +114,9 @@ public final class UdpFrontend implements Frontend {
         return transport;
     }
 
+    /** Session times are kept on this clock; {@link SessionTable} is tested on a walked timeline instead. */
     long now() {
-        return nanoClock.getAsLong();
+        return System.nanoTime();
     }
 
     long idleTimeoutNanos() {
