@@ -6,14 +6,18 @@ import dev.ferry.accesslog.SwitchableAccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.config.DnsConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.dns.DnsDiscovery;
+import dev.ferry.dns.DnsResponder;
 import dev.ferry.feedback.FeedbackController;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.health.HealthStats;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
+import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.config.Mode;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
@@ -59,6 +63,9 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
     /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
     private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-health", true));
+    private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile DnsResponder dns;
+    private volatile InetSocketAddress dnsAddress;
     private final long startedNanos = System.nanoTime();
     private volatile State state;
     /** Frontends taken out by a reload: no longer listening, their connections still draining. */
@@ -78,7 +85,6 @@ public final class Balancer implements AutoCloseable {
      */
     public synchronized void start() throws BindException, ConfigException {
         FerryConfig config = state.config();
-        FeatureGate.check(config);
         Map<String, Backend> backends = new LinkedHashMap<>();
         List<Frontend> frontends = new ArrayList<>();
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
@@ -93,8 +99,12 @@ public final class Balancer implements AutoCloseable {
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
             }
+            if (config.dns().isPresent()) {
+                startDns(config.dns().get(), backends);
+            }
         } catch (BindException | ConfigException | RuntimeException e) {
             frontends.forEach(Frontend::stopAccepting);
+            stopDns();
             stopWatching();
             accessLog.close();
             control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
@@ -120,11 +130,19 @@ public final class Balancer implements AutoCloseable {
         if (fc.mode() == Mode.HTTP) {
             return new HttpFrontend(fc, backends, transport, tls);
         }
+        if (fc.mode() == Mode.UDP) {
+            return new UdpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);
+        }
         return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
     }
 
     /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
     private void watch(Backend b) {
+        if (b.config().hasDiscovery()) {
+            DnsDiscovery d = new DnsDiscovery(b, transport);
+            discoveries.put(b.name(), d);
+            d.start(b.config().resolver().timeout().multipliedBy(2));
+        }
         health.put(b.name(), BackendHealth.start(b, transport, control,
                 healthStats.computeIfAbsent(b.name(), n -> new HealthStats())));
         b.config().feedback().ifPresent(fc -> {
@@ -135,6 +153,10 @@ public final class Balancer implements AutoCloseable {
     }
 
     private void unwatch(String backend) {
+        DnsDiscovery d = discoveries.remove(backend);
+        if (d != null) {
+            d.close();
+        }
         BackendHealth h = health.remove(backend);
         if (h != null) {
             h.stop();
@@ -148,6 +170,38 @@ public final class Balancer implements AutoCloseable {
     private void stopWatching() {
         List.copyOf(health.keySet()).forEach(this::unwatch);
         List.copyOf(feedback.keySet()).forEach(this::unwatch);
+        List.copyOf(discoveries.keySet()).forEach(this::unwatch);
+    }
+
+    /** Binds the DNS responder over {@code backends}; on failure nothing is left listening. */
+    private void startDns(DnsConfig config, Map<String, Backend> backends) throws BindException {
+        DnsResponder responder = new DnsResponder(config, backends, transport);
+        dnsAddress = responder.start();
+        dns = responder;
+    }
+
+    private void stopDns() {
+        DnsResponder d = dns;
+        if (d != null) {
+            d.stop();
+            dns = null;
+            dnsAddress = null;
+        }
+    }
+
+    /** The service discovery of each backend whose servers are found by DNS, by backend name. */
+    public Map<String, DnsDiscovery> discoveries() {
+        return Map.copyOf(discoveries);
+    }
+
+    /** The DNS responder, when the configuration has a {@code dns:} section. */
+    public Optional<DnsResponder> dns() {
+        return Optional.ofNullable(dns);
+    }
+
+    /** The address the DNS responder answers on (UDP and TCP), when there is one. */
+    public Optional<InetSocketAddress> dnsAddress() {
+        return Optional.ofNullable(dnsAddress);
     }
 
     /** The health checking of each backend (active checks, outlier ejection, slow start), by backend name. */
@@ -188,7 +242,6 @@ public final class Balancer implements AutoCloseable {
         if (stopped) {
             throw new IllegalStateException("stopped");
         }
-        FeatureGate.check(next);
         State now = state;
         ReloadReport report = new ReloadReport();
         Map<String, Frontend> current = new LinkedHashMap<>();
@@ -230,6 +283,24 @@ public final class Balancer implements AutoCloseable {
                     }
                     throw e;
                 }
+            }
+        }
+
+        // The DNS responder: answers from the new zones and backends in place when its address stays; a new or moved
+        // one is bound here, with the listeners, so that a failure leaves everything as it was.
+        Optional<DnsConfig> nextDns = next.dns();
+        boolean dnsInPlace = dns != null && nextDns.isPresent() && dns.listensOn(nextDns.get().listen());
+        DnsResponder freshDns = null;
+        if (nextDns.isPresent() && !dnsInPlace) {
+            try {
+                freshDns = new DnsResponder(nextDns.get(), backends, transport);
+                freshDns.start();
+            } catch (BindException | RuntimeException e) {
+                started.values().forEach(Frontend::stopAccepting);
+                if (nextLog != null) {
+                    nextLog.close();
+                }
+                throw e;
             }
         }
 
@@ -281,6 +352,18 @@ public final class Balancer implements AutoCloseable {
             if (!wanted.containsKey(old.name())) {
                 retire(old);
                 report.add("frontend " + old.name() + ": removed (its connections drain)");
+            }
+        }
+        if (dnsInPlace) {
+            dns.reconfigure(nextDns.get(), backends);
+        } else if (freshDns != null || dns != null) {
+            stopDns();
+            if (freshDns != null) {
+                dns = freshDns;
+                dnsAddress = freshDns.address();
+                report.add("dns: listening on " + nextDns.get().listen());
+            } else {
+                report.add("dns: stopped");
             }
         }
         state = new State(next, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
@@ -382,6 +465,7 @@ public final class Balancer implements AutoCloseable {
         synchronized (retired) {
             all.addAll(retired);
         }
+        stopDns();
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
         stopWatching();
