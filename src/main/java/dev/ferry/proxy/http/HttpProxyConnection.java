@@ -1,5 +1,8 @@
 package dev.ferry.proxy.http;
 
+import dev.ferry.accesslog.AccessLog;
+import dev.ferry.accesslog.AccessRecord;
+import dev.ferry.transport.Addresses;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
@@ -94,6 +97,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private UpstreamConnection upstream;
     private boolean requestDone;
     private long bodyBytes;
+    // For the access log: when the current request's head arrived, its final status and response body bytes.
+    private long requestStarted;
+    private int responseStatus;
+    private long responseBytes;
     private boolean responseStarted;
     private boolean informational;
     private boolean upgrade;
@@ -324,6 +331,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
         headStart = 0;
         headBytes = false;
+        requestStarted = System.nanoTime();
+        responseStatus = 0;
+        responseBytes = 0;
         request = head;
         requestDone = false;
         bodyBytes = 0;
@@ -543,6 +553,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         responseStarted = true;
+        responseStatus = code;
         // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
         // response head is the latency ewma compares.
         if (code >= 500) {
@@ -595,6 +606,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         int bytes = content.content().readableBytes();
+        responseBytes += bytes;
         c.server().addBytesIn(bytes);
         if (last) {
             client.writeAndFlush(content, client.voidPromise());
@@ -605,6 +617,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     }
 
     private void responseDone(UpstreamConnection c) {
+        logRequest(c.server().name(), responseStatus, "done");
         upstream = null;
         if (upstreamReusable && requestDone && c.server().sendProxy().isEmpty()) {
             pool.release(c);
@@ -743,6 +756,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private void sendLocalResponse() {
         FullHttpResponse r = localResponse;
         localResponse = null;
+        logRequest("-", r.status().code(), "local_response");
         boolean close = r.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
         request = null;
         route = null;
@@ -763,6 +777,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
 
     /** Answers with {@code status} and closes: the connection is past saving (bad input, a timeout). */
     private void closeWith(HttpResponseStatus status, String detail) {
+        logRequest("-", status.code(), "closed_by_ferry");
         dropUpstream();
         state = State.CLOSED;
         releasePending();
@@ -771,6 +786,26 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             client.writeAndFlush(ErrorResponses.of(client.alloc(), status, detail, true, requestId))
                     .addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** Reports the current request to the access log (when there is one). */
+    private void logRequest(String server, int status, String termination) {
+        AccessLog accessLog = frontend.accessLog();
+        if (!accessLog.enabled()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long started = requestStarted != 0 ? requestStarted : now;
+        HttpRequest r = request;
+        String line = r == null ? "-" : r.method().name() + " " + abbreviate(r.uri());
+        accessLog.log(new AccessRecord(System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - started),
+                Addresses.format(source), frontend.name(), route == null ? "-" : route.backend().name(), server,
+                status, line, bodyBytes, responseBytes, -1, TimeUnit.NANOSECONDS.toMillis(now - started),
+                termination, requestId == null ? "-" : requestId));
+    }
+
+    private static String abbreviate(String uri) {
+        return uri.length() <= 512 ? uri : uri.substring(0, 512) + "...";
     }
 
     private void releasePending() {
