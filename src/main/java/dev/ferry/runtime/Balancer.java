@@ -109,7 +109,7 @@ public final class Balancer implements AutoCloseable {
             }
         }
         if (fc.mode() == Mode.HTTP) {
-            return new HttpFrontend(fc, backends, transport, tls);
+            return new HttpFrontend(fc, backends, transport, accessLog, tls);
         }
         return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
     }
