@@ -145,7 +145,7 @@ class AccessLogTest {
                 JsonNode second = read(json, lines.get(1));
                 assertThat(second.get("status").asInt()).isEqualTo(404);
                 assertThat(second.get("server").asText()).isEqualTo("-");
-                assertThat(second.get("termination").asText()).isEqualTo("local_response");
+                assertThat(second.get("termination").asText()).isEqualTo("no_route");
             } finally {
                 b.close();
             }

@@ -56,8 +56,8 @@ public final class HttpFrontend implements Frontend {
     private volatile Router router;
     private final ForwardingHeaders forwarding;
     private final Optional<TlsTerminator> tls;
-    private final FrontendStats stats = new FrontendStats();
     private final AccessLog accessLog;
+    private final FrontendStats stats = new FrontendStats();
     private final ClientByteCounter byteCounter = new ClientByteCounter(stats);
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
@@ -74,12 +74,12 @@ public final class HttpFrontend implements Frontend {
      */
     public HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport,
                         Optional<TlsTerminator> tls) {
-        this(config, backends, transport, tls, AccessLog.NONE);
+        this(config, backends, transport, AccessLog.NONE, tls);
     }
 
-    /** @param accessLog where each finished request is reported */
+    /** @param accessLog where every finished request is reported (one record per request) */
     public HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport,
-                        Optional<TlsTerminator> tls, AccessLog accessLog) {
+                        AccessLog accessLog, Optional<TlsTerminator> tls) {
         this.accessLog = accessLog;
         this.config = config;
         this.transport = transport;
