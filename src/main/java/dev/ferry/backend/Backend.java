@@ -237,6 +237,11 @@ public final class Backend {
         joinListeners.add(listener);
     }
 
+    /** Stops telling {@code listener} (the same instance that was added) of joins. */
+    public void removeJoinListener(Consumer<Server> listener) {
+        joinListeners.remove(listener);
+    }
+
     /** Where {@link Server#recordSuccess()} and {@link Server#recordFailure()} are reported; never null. */
     public ServerOutcomes outcomes() {
         return outcomes;

@@ -13,6 +13,7 @@ import dev.ferry.dns.DnsDiscovery;
 import dev.ferry.dns.DnsResponder;
 import dev.ferry.feedback.FeedbackController;
 import dev.ferry.health.BackendHealth;
+import dev.ferry.health.HealthStats;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
@@ -20,6 +21,9 @@ import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.config.Mode;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +59,10 @@ public final class Balancer implements AutoCloseable {
     /** Health checking and dynamic feedback per backend name; replaced on reload, read from any thread. */
     private final Map<String, BackendHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, FeedbackController> feedback = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Health counters per backend name: they outlive the checks a reload restarts, so counts only ever grow. */
+    private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
+    private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-health", true));
     private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile DnsResponder dns;
     private volatile InetSocketAddress dnsAddress;
@@ -99,6 +107,7 @@ public final class Balancer implements AutoCloseable {
             stopDns();
             stopWatching();
             accessLog.close();
+            control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             transport.close();
             stopped = true;
             throw e;
@@ -134,9 +143,10 @@ public final class Balancer implements AutoCloseable {
             discoveries.put(b.name(), d);
             d.start(b.config().resolver().timeout().multipliedBy(2));
         }
-        health.put(b.name(), BackendHealth.start(b, transport));
+        health.put(b.name(), BackendHealth.start(b, transport, control,
+                healthStats.computeIfAbsent(b.name(), n -> new HealthStats())));
         b.config().feedback().ifPresent(fc -> {
-            FeedbackController controller = FeedbackController.overTcp(b, fc, transport);
+            FeedbackController controller = FeedbackController.overTcp(b, fc, transport, control);
             feedback.put(b.name(), controller);
             controller.start();
         });
@@ -314,6 +324,7 @@ public final class Balancer implements AutoCloseable {
         }
         now.backends().keySet().stream().filter(n -> !backends.containsKey(n)).forEach(n -> {
             unwatch(n);
+            healthStats.remove(n);
             report.add("backend " + n + ": removed (its connections drain)");
         });
         List<Frontend> frontends = new ArrayList<>();
@@ -458,6 +469,7 @@ public final class Balancer implements AutoCloseable {
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
         stopWatching();
+        control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         transport.close();
         accessLog.close();
     }

@@ -30,15 +30,15 @@ public final class Schedulers {
         register("p2c", TwoRandomChoicesScheduler::new);
         register("ring", ConsistentHashRingScheduler.Options::read, ConsistentHashRingScheduler::new);
         register("ewma", PeakEwmaScheduler::new);
-        FACTORIES.put("rr", config -> new RoundRobinScheduler());
-        FACTORIES.put("wrr", config -> new WeightedRoundRobinScheduler());
-        FACTORIES.put("lc", config -> new LeastConnectionScheduler());
-        FACTORIES.put("wlc", config -> new WeightedLeastConnectionScheduler());
-        FACTORIES.put("sed", config -> new ShortestExpectedDelayScheduler());
-        FACTORIES.put("nq", config -> new NeverQueueScheduler());
-        FACTORIES.put("fo", config -> new WeightedFailoverScheduler());
-        FACTORIES.put("ovf", config -> new OverflowScheduler());
-        FACTORIES.put("twos", config -> new PowerOfTwoChoicesScheduler());
+        register("rr", RoundRobinScheduler::new);
+        register("wrr", WeightedRoundRobinScheduler::new);
+        register("lc", LeastConnectionScheduler::new);
+        register("wlc", WeightedLeastConnectionScheduler::new);
+        register("sed", ShortestExpectedDelayScheduler::new);
+        register("nq", NeverQueueScheduler::new);
+        register("fo", WeightedFailoverScheduler::new);
+        register("ovf", OverflowScheduler::new);
+        register("twos", PowerOfTwoChoicesScheduler::new);
     }
 
     private Schedulers() {

@@ -46,6 +46,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -67,9 +68,9 @@ class DashboardBrowserTest {
      * Selenium warns that it has no DevTools bindings for this Chromium's version; the test uses only WebDriver
      * calls, so that warning is noise. Held here because java.util.logging keeps loggers weakly.
      */
-    private static final List<java.util.logging.Logger> QUIET = List.of(
-            java.util.logging.Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder"),
-            java.util.logging.Logger.getLogger("org.openqa.selenium.chromium.ChromiumDriver"));
+    private static final List<Logger> QUIET = List.of(
+            Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder"),
+            Logger.getLogger("org.openqa.selenium.chromium.ChromiumDriver"));
 
     private static final List<TestServer> servers = new ArrayList<>();
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -79,11 +80,15 @@ class DashboardBrowserTest {
     private static ChromeDriver browser;
     private static String dashboard;
 
+    private static boolean browserInstalled() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
     @BeforeAll
     static void start(@TempDir Path profile) throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the dashboard browser test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", "
-                        + CHROMEDRIVER + "); install them with: apt-get install -y chromium chromium-driver");
+        if (!browserInstalled()) {
+            return; // each test then reports itself skipped, with the reason (see everyServerReady)
+        }
         for (String name : List.of("alpha", "beta", "gamma")) {
             servers.add(TestServer.naming(name));
         }
@@ -101,7 +106,8 @@ class DashboardBrowserTest {
 
     /** A connection through Ferry every 20 ms, so rates and charts have something to show. */
     private static void startTraffic() {
-        traffic = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("traffic").unstarted(r));
+        traffic = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().daemon().name("traffic").unstarted(r));
         AtomicInteger made = new AtomicInteger();
         traffic.scheduleAtFixedRate(() -> {
             if (made.incrementAndGet() <= MAX_TRAFFIC_CONNECTIONS) {
@@ -119,7 +125,7 @@ class DashboardBrowserTest {
                 base.frontends(), base.backends(), base.shutdownGrace());
     }
 
-    static ChromeDriver openBrowser(Path profile) {
+    private static ChromeDriver openBrowser(Path profile) {
         QUIET.forEach(l -> l.setLevel(Level.SEVERE));
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -153,6 +159,8 @@ class DashboardBrowserTest {
 
     @BeforeEach
     void everyServerReady() {
+        assumeTrue(browserInstalled(), "the dashboard browser test needs Debian's chromium and chromium-driver ("
+                + CHROMIUM + ", " + CHROMEDRIVER + "); install them with: apt-get install -y chromium chromium-driver");
         Backend pool = balancer.backends().get("pool");
         for (Server s : pool.servers()) {
             pool.setState(s, ServerState.READY);

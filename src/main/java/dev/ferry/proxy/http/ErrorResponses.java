@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
  * <p>Threading: stateless; the responses are new objects for the caller's event loop.
  */
 final class ErrorResponses {
-    static final HttpResponseStatus REQUEST_HEADER_FIELDS_TOO_LARGE = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
 
     private ErrorResponses() {
     }

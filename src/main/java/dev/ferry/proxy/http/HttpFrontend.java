@@ -4,6 +4,7 @@ import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.proxy.ConnectionLimiter;
+import dev.ferry.proxy.ClientByteCounter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.TlsTerminator;
@@ -55,6 +56,7 @@ public final class HttpFrontend implements Frontend {
     private final ForwardingHeaders forwarding;
     private final Optional<TlsTerminator> tls;
     private final FrontendStats stats = new FrontendStats();
+    private final ClientByteCounter byteCounter = new ClientByteCounter(stats);
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
     private volatile long requestHeaderNanos;
@@ -224,16 +226,27 @@ public final class HttpFrontend implements Frontend {
         }
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline()
+                .addLast("bytes", byteCounter)
                 .addLast("clock", connection.headClock())
                 .addLast("http", HttpCodecs.server(maxRequestLine, maxHeaderSize))
                 .addLast("proxy", connection);
     }
 
+    /**
+     * Stops accepting and starts draining, as HAProxy and nginx do on a graceful stop: idle keep-alive connections
+     * close now, busy ones after their current response (which says {@code Connection: close}).
+     */
     @Override
     public void stopAccepting() {
         Channel l = listener;
         if (l != null) {
             l.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        for (Channel client : clients) {
+            HttpProxyConnection c = client.pipeline().get(HttpProxyConnection.class);
+            if (c != null) {
+                client.eventLoop().execute(c::drain);
+            }
         }
     }
 

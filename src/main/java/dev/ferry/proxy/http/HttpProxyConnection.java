@@ -24,8 +24,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -102,6 +100,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private boolean clientKeepAlive;
     private boolean client10;
     private boolean upgrading;
+    /** The frontend is stopping: no further request on this connection. */
+    private boolean draining;
+    /** Bytes of the next request head have arrived (so the connection is not idle). */
+    private boolean headBytes;
     private boolean closeAfter;
     private boolean upstreamReusable;
     private boolean wroteUpstream;
@@ -130,6 +132,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             public void channelRead(ChannelHandlerContext c, Object msg) {
                 long now = System.nanoTime();
                 lastActivity = now;
+                if (state == State.HEAD) {
+                    headBytes = true;
+                }
                 if (state == State.HEAD && headStart == 0) {
                     headStart = now;
                     ensureTimer(now + frontend.requestHeaderNanos());
@@ -231,6 +236,18 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
     }
 
+    /**
+     * The frontend stops: an idle connection (between requests, nothing of the next one read) closes now; a busy
+     * one closes after the response in progress, or, before that response's head went out, announces it.
+     */
+    void drain() {
+        draining = true;
+        if (state == State.HEAD && pending.isEmpty() && !headBytes) {
+            state = State.CLOSED;
+            client.close();
+        }
+    }
+
     /** Processes what the client sent as far as the current state allows. */
     private void drive() {
         while (true) {
@@ -306,6 +323,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         headStart = 0;
+        headBytes = false;
         request = head;
         requestDone = false;
         bodyBytes = 0;
@@ -317,7 +335,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         clientKeepAlive = HttpUtil.isKeepAlive(head);
         client10 = head.protocolVersion().minorVersion() == 0;
         upgrading = false;
-        String problem = checkHead(head);
+        String problem = RequestChecks.problem(head);
         if (problem != null) {
             ReferenceCountUtil.release(head);
             closeWith(HttpResponseStatus.BAD_REQUEST, problem);
@@ -344,37 +362,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         assignServer();
     }
 
-    /** Checks RFC 9112's rules the codec leaves to us; returns what is wrong, or null. */
-    private static String checkHead(HttpRequest head) {
-        HttpVersion v = head.protocolVersion();
-        if (v.majorVersion() != 1) {
-            return "HTTP/" + v.majorVersion() + "." + v.minorVersion() + " is not supported; use HTTP/1.1";
-        }
-        List<String> hosts = head.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
-            return "more than one Host header";
-        }
-        if (hosts.isEmpty() && v.minorVersion() >= 1) {
-            return "HTTP/1.1 requests need a Host header";
-        }
-        return null;
-    }
-
     private void rejectMalformed(Throwable cause) {
-        HttpResponseStatus status;
-        String detail;
-        if (cause instanceof TooLongHttpLineException) {
-            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
-            detail = "the request line is longer than " + frontend.maxRequestLine() + " bytes";
-        } else if (cause instanceof TooLongHttpHeaderException) {
-            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
-            detail = "the header fields are larger than " + frontend.maxHeaderSize() + " bytes";
-        } else {
-            status = HttpResponseStatus.BAD_REQUEST;
-            detail = "malformed request";
-        }
-        log.debug("{}: {} from {}: {}", frontend.name(), status.code(), client.remoteAddress(), cause.toString());
-        closeWith(status, detail);
+        RequestChecks.Rejection r = RequestChecks.ofDecodeFailure(cause, frontend.maxRequestLine(),
+                frontend.maxHeaderSize());
+        log.debug("{}: {} from {}: {}", frontend.name(), r.status().code(), client.remoteAddress(), cause.toString());
+        closeWith(r.status(), r.detail());
     }
 
     // ---- choosing and connecting a server ----
@@ -466,7 +458,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
         int bytes = content.content().readableBytes();
         bodyBytes += bytes;
-        frontend.stats().addBytesFromClient(bytes);
         u.server().addBytesOut(bytes);
         boolean last = content instanceof LastHttpContent;
         Channel ch = u.channel();
@@ -563,30 +554,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             c.server().recordLatencyNanos(lastActivity - requestSentAt);
         }
         boolean head = request.method() == HttpMethod.HEAD;
-        upstreamReusable = HttpUtil.isKeepAlive(response);
+        upstreamReusable = HttpUtil.isKeepAlive(response) && !ResponseFraming.isCloseDelimited(response, head);
         frontend.forwarding().response(response, false);
-        boolean bodyAllowed = !head && code != 204 && code != 304;
-        if (bodyAllowed && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
-            // The server delimits the body by closing; the client gets it chunked (or close-delimited on 1.0).
-            upstreamReusable = false;
-            if (client10) {
-                closeAfter = true;
-            } else {
-                HttpUtil.setTransferEncodingChunked(response, true);
-            }
-        } else if (bodyAllowed && client10 && HttpUtil.isTransferEncodingChunked(response)) {
-            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-            closeAfter = true;
-        }
-        if (!requestDone || !clientKeepAlive) {
-            // The server answered before the whole request body arrived, or the client asked to close.
-            closeAfter = true;
-        }
-        if (closeAfter) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (client10) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
+        // The client connection ends after this response when the client asked so, or when the server answered
+        // before the whole request body arrived (the rest of it would be read as a request).
+        closeAfter = ResponseFraming.prepare(response, head, client10, clientKeepAlive && requestDone && !draining);
         if (log.isDebugEnabled()) {
             log.debug("{}: [{}] {} {} -> {}/{} {}", frontend.name(), requestId, request.method(), request.uri(),
                     route.backend().name(), c.server().name(), code);
@@ -623,7 +595,6 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         int bytes = content.content().readableBytes();
-        frontend.stats().addBytesToClient(bytes);
         c.server().addBytesIn(bytes);
         if (last) {
             client.writeAndFlush(content, client.voidPromise());
@@ -748,7 +719,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private void local(HttpResponseStatus status, String detail) {
         dropUpstream();
         boolean bodyPending = !requestDone && request != null && declaresBody(request);
-        boolean close = !clientKeepAlive || bodyPending;
+        boolean close = !clientKeepAlive || bodyPending || draining;
         if (status.code() >= 500) {
             log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
         }

@@ -14,7 +14,7 @@ final class RequestTarget {
     private final String uri;
     private final int pathStart;
     private final int pathEnd;
-    private final String host;
+    private String host;
     private final String hostWithPort;
 
     RequestTarget(HttpRequest request) {
@@ -40,7 +40,6 @@ final class RequestTarget {
         this.pathStart = start;
         this.pathEnd = end;
         this.hostWithPort = authority == null ? "" : authority;
-        this.host = stripPort(hostWithPort);
     }
 
     private static int schemeEnd(String uri) {
@@ -72,6 +71,10 @@ final class RequestTarget {
 
     /** The host without port, as sent (compare case-insensitively); empty when the request names none. */
     String host() {
+        if (host == null) {
+            // Only host routes and the Host-keyed schedulers need it: computed (and copied) on first use.
+            host = stripPort(hostWithPort);
+        }
         return host;
     }
 

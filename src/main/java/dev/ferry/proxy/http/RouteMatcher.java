@@ -50,7 +50,7 @@ final class RouteMatcher {
             hostSuffix = null;
             host = h;
         }
-        hostHasPort = h != null && h.indexOf(':') >= 0;
+        hostHasPort = h != null && h.indexOf(':', h.lastIndexOf(']') + 1) >= 0;
         pathPrefix = match.pathPrefix().orElse(null);
         path = match.path().orElse(null);
         pathRegex = match.pathRegex().map(Pattern::compile).orElse(null);

@@ -312,7 +312,8 @@
         h('h3', { class: 'card-title' }, f.name),
         h('span', { class: 'pill' }, f.mode)),
       h('div', { class: 'route muted' },
-        h('code', {}, f.listen || '—'), ' → ', f.backend ? h('strong', {}, f.backend) : 'no backend'),
+        h('code', {}, f.listen || '—'), ' → ',
+        f.backend ? h('strong', {}, f.backend) : f.mode === 'http' ? 'backends chosen by its routes' : 'no backend'),
       h('div', { class: 'headline' },
         values.rate,
         h('span', { class: 'headline-unit' }, 'conn/s'),
@@ -528,9 +529,13 @@
       const fill = s.max_connections > 0 ? Math.min(1, s.active / s.max_connections) : 0;
       c.bar.style.width = `${(fill * 100).toFixed(1)}%`;
       c.bar.parentElement.hidden = s.max_connections <= 0;
+      c.active.title = `${fmt.number(s.active)} active, ${fmt.number(s.inactive)} inactive`;
       const rate = view.history.rate(s.name, field);
       totalRate += rate || 0;
       setText(c.rate, fmt.perSecond(rate));
+      c.rate.title = `${fmt.number(s.connections_total)} connections since start; `
+        + `${fmt.bytes(s.bytes_in)} in, ${fmt.bytes(s.bytes_out)} out`;
+      c.errors.title = `${fmt.number(s.failures)} failures since start`;
       const errors = view.history.errorRatio(s.name, field);
       setText(c.errors, fmt.percent(errors));
       c.errors.className = errors === null || errors === 0 ? '' : errors >= 0.05 ? 'bad' : 'warn';

@@ -286,4 +286,36 @@ class HttpProxyTest {
             }
         }
     }
+
+    @Test
+    void aGracefulStopClosesIdleKeepAliveConnectionsAtOnceAndBusyOnesAfterTheirResponse() throws Exception {
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        Origin seen = new Origin();
+        TestServer origin = server(Origin.start("o", (r, out, s) -> {
+            if (r.target().equals("/slow")) {
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+            Origin.text(out, 200, "o");
+            return true;
+        }, seen));
+        start(oneBackend(origin));
+        Raw idle = raw();
+        assertThat(ask(idle, "GET", "/", "x")).isEqualTo("200 o");
+        Raw busy = raw();
+        busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> seen.requests.size() == 2);
+        java.util.concurrent.CompletableFuture<Integer> stopped =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> balancer.stop(Duration.ofSeconds(20)));
+        assertThat(idle.closedByPeer()).isTrue();
+        answer.countDown();
+        Raw.Response last = busy.read();
+        assertThat(last.body()).isEqualTo("o");
+        assertThat(last.header("Connection")).isEqualTo("close");
+        assertThat(busy.closedByPeer()).isTrue();
+        assertThat(stopped.get(10, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+    }
 }
