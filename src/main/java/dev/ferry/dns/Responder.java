@@ -27,8 +27,8 @@ import java.util.Map;
  * size limit.
  *
  * <p>What a client gets: NOERROR with records; NOERROR without records and the SOA for a name that exists without
- * that type; NXDOMAIN and the SOA for a name that does not exist in a zone; REFUSED outside every zone and for
- * classes other than IN; NOTIMP for opcodes other than QUERY; FORMERR for a message that cannot be parsed or that
+ * that type; NXDOMAIN and the SOA for a name that does not exist in a zone; REFUSED outside every zone, for
+ * classes other than IN and for zone transfers (AXFR, IXFR); NOTIMP for opcodes other than QUERY; FORMERR for a message that cannot be parsed or that
  * does not ask exactly one question; BADVERS for EDNS versions above 0. Messages shorter than a header, and
  * responses, are dropped. Over UDP the limit is 512 bytes, or the client's EDNS payload size up to
  * {@link #MAX_UDP_PAYLOAD}; an answer that does not fit is sent truncated (TC) so the client asks again over TCP.
@@ -139,7 +139,9 @@ final class Responder {
         String name = asked.toLowerCase(Locale.ROOT);
         for (Zone zone : zones) {
             if (zone.contains(name)) {
-                if (dnsClass != CLASS_IN && dnsClass != CLASS_ANY) {
+                // Zone transfers are not offered: the zones live in Ferry's configuration, not on secondaries.
+                if ((dnsClass != CLASS_IN && dnsClass != CLASS_ANY) || type.equals(DnsRecordType.AXFR)
+                        || type.equals(DnsRecordType.IXFR)) {
                     return Answer.refused();
                 }
                 return zone.lookup(asked, type);

@@ -88,6 +88,7 @@ class DigTest {
         assertThat(nx).containsPattern("example\\.com\\.\\s+30\\s+IN\\s+SOA\\s+ns\\.example\\.com\\. "
                 + "hostmaster\\.example\\.com\\.");
         assertThat(dig("www.example.org", "A")).contains("status: REFUSED");
+        assertThat(dig("example.com", "AXFR")).as("no zone transfers").contains("Transfer failed");
     }
 
     @Test
