@@ -92,7 +92,7 @@ public final class AdminServer implements AutoCloseable {
         AdminServer[] self = new AdminServer[1];
         Transport transport = balancer.transport();
         ChannelFuture bound = new ServerBootstrap()
-                .group(transport.acceptors(), transport.workers())
+                .group(transport.workers())
                 .channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<>() {
                     @Override

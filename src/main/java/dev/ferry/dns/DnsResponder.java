@@ -148,7 +148,7 @@ public final class DnsResponder {
             }
             address = bind(b.bind(address), "udp");
         }
-        ServerBootstrap tcp = new ServerBootstrap().group(transport.acceptors(), transport.workers())
+        ServerBootstrap tcp = new ServerBootstrap().group(transport.workers())
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<>() {

@@ -64,7 +64,7 @@ public final class LoadAgent implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
-        ChannelFuture bound = new ServerBootstrap().group(transport.acceptors(), transport.workers())
+        ChannelFuture bound = new ServerBootstrap().group(transport.workers())
                 .channel(transport.serverChannel())
                 .childHandler(new Answer())
                 .bind(listen).awaitUninterruptibly();

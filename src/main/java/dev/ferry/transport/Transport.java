@@ -28,13 +28,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The network transport: native epoll on Linux when it loads, NIO elsewhere. One instance owns Ferry's event loops
- * (one per core by default); client and server channels of one proxied connection share a loop.
+ * (one per core by default); client and server channels of one proxied connection share a loop. Listeners accept on
+ * these same loops (as each HAProxy thread does), so {@code --threads 1} really is one thread and an accepted
+ * connection needs no hand-off to another thread.
  *
  * <p>Threading: immutable after construction; safe to share.
  */
 public final class Transport implements AutoCloseable {
     private final boolean epoll;
-    private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
 
     public Transport(int threads) {
@@ -44,7 +45,6 @@ public final class Transport implements AutoCloseable {
     public Transport(int threads, boolean preferEpoll) {
         this.epoll = preferEpoll && Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.acceptors = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ferry-accept", true), io);
         this.workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("ferry-io", true), io);
     }
 
@@ -59,10 +59,6 @@ public final class Transport implements AutoCloseable {
 
     public String name() {
         return epoll ? "epoll" : "nio";
-    }
-
-    public EventLoopGroup acceptors() {
-        return acceptors;
     }
 
     public EventLoopGroup workers() {
@@ -114,9 +110,7 @@ public final class Transport implements AutoCloseable {
 
     @Override
     public void close() {
-        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        acceptors.terminationFuture().syncUninterruptibly();
         workers.terminationFuture().syncUninterruptibly();
     }
 }

@@ -144,7 +144,7 @@ public final class TcpFrontend implements Frontend {
     @Override
     public InetSocketAddress start() throws BindException {
         ServerBootstrap b = new ServerBootstrap()
-                .group(transport.acceptors(), transport.workers())
+                .group(transport.workers())
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)

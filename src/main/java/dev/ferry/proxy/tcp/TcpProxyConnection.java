@@ -404,7 +404,8 @@ final class TcpProxyConnection {
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
                 if (both) {
                     closeBoth();
-                } else if (f.isSuccess() && peer instanceof DuplexChannel duplex) {
+                } else if (f.isSuccess() && peer.isActive() && peer instanceof DuplexChannel duplex
+                        && !duplex.isOutputShutdown()) {
                     duplex.shutdownOutput();
                 }
             });
