@@ -128,7 +128,7 @@ public final class Balancer implements AutoCloseable {
             }
         }
         if (fc.mode() == Mode.HTTP) {
-            return new HttpFrontend(fc, backends, transport, tls);
+            return new HttpFrontend(fc, backends, transport, accessLog, tls);
         }
         if (fc.mode() == Mode.UDP) {
             return new UdpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);

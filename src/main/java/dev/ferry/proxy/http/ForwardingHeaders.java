@@ -53,13 +53,19 @@ final class ForwardingHeaders {
         }
     }
 
+    /** The request's id: the client's {@code X-Request-Id} when it sent one, otherwise a new one. */
+    static String requestId(HttpRequest request) {
+        String id = request.headers().get(X_REQUEST_ID);
+        return id == null || id.isEmpty() ? RequestIds.next() : id;
+    }
+
     /**
      * Rewrites a request head in place before it goes to a server.
      *
-     * @param upgrade true when a protocol upgrade (WebSocket) is passed through
-     * @return the request id (the client's or a new one)
+     * @param upgrade   true when a protocol upgrade (WebSocket) is passed through
+     * @param requestId from {@link #requestId(HttpRequest)}; set on the request when the client sent none
      */
-    String request(HttpRequest request, Client client, boolean upgrade) {
+    void request(HttpRequest request, Client client, boolean upgrade, String requestId) {
         HttpHeaders h = request.headers();
         HopByHopHeaders.strip(h, upgrade);
         String host = h.get(HttpHeaderNames.HOST);
@@ -72,12 +78,9 @@ final class ForwardingHeaders {
         }
         append(h, FORWARDED, forwardedElement(client, host));
         append(h, HttpHeaderNames.VIA, request.protocolVersion() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
-        String id = h.get(X_REQUEST_ID);
-        if (id == null || id.isEmpty()) {
-            id = RequestIds.next();
-            h.set(X_REQUEST_ID, id);
+        if (!h.contains(X_REQUEST_ID, requestId, false)) {
+            h.set(X_REQUEST_ID, requestId);
         }
-        return id;
     }
 
     private String forwardedElement(Client client, String host) {

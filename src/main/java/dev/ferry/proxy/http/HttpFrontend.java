@@ -1,5 +1,6 @@
 package dev.ferry.proxy.http;
 
+import dev.ferry.accesslog.AccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
@@ -55,6 +56,7 @@ public final class HttpFrontend implements Frontend {
     private volatile Router router;
     private final ForwardingHeaders forwarding;
     private final Optional<TlsTerminator> tls;
+    private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
     private final ClientByteCounter byteCounter = new ClientByteCounter(stats);
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -72,6 +74,13 @@ public final class HttpFrontend implements Frontend {
      */
     public HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport,
                         Optional<TlsTerminator> tls) {
+        this(config, backends, transport, AccessLog.NONE, tls);
+    }
+
+    /** @param accessLog where every finished request is reported (one record per request) */
+    public HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport,
+                        AccessLog accessLog, Optional<TlsTerminator> tls) {
+        this.accessLog = accessLog;
         this.config = config;
         this.transport = transport;
         this.router = Router.of(config, backends);
@@ -127,6 +136,10 @@ public final class HttpFrontend implements Frontend {
     @Override
     public FrontendStats stats() {
         return stats;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
     }
 
     Router router() {

@@ -1,8 +1,10 @@
 package dev.ferry.proxy.http;
 
+import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
+import dev.ferry.transport.Addresses;
 import dev.ferry.transport.ProxyProtocol;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -92,6 +94,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private String requestId;
     private PickContext pick;
     private UpstreamConnection upstream;
+    /** The server of the current (or last) attempt, for the access log. */
+    private Server upstreamServer;
     private boolean requestDone;
     private long bodyBytes;
     private boolean responseStarted;
@@ -108,6 +112,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private boolean upstreamReusable;
     private boolean wroteUpstream;
     private FullHttpResponse localResponse;
+
+    // The access log's view of the current request (filled only while the access log is on).
+    private long startNanos;
+    private long connectStartNanos;
+    private long connectNanos;
+    private long responseBytes;
+    private int status;
+    private boolean logged;
 
     // Timers (System.nanoTime values; 0 = not running).
     private long headStart;
@@ -199,6 +211,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         State was = state;
+        if (was == State.CONNECTING || was == State.EXCHANGE || was == State.DISCARD) {
+            logAccess("client_closed");
+        }
         state = State.CLOSED;
         releasePending();
         releaseLocalResponse();
@@ -325,13 +340,20 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         headStart = 0;
         headBytes = false;
         request = head;
+        startNanos = System.nanoTime();
+        connectNanos = -1;
+        responseBytes = 0;
+        status = 0;
+        logged = false;
+        route = null;
+        upstreamServer = null;
         requestDone = false;
         bodyBytes = 0;
         responseStarted = false;
         informational = false;
         closeAfter = false;
         requestSentAt = 0;
-        requestId = null;
+        requestId = ForwardingHeaders.requestId(head);
         clientKeepAlive = HttpUtil.isKeepAlive(head);
         client10 = head.protocolVersion().minorVersion() == 0;
         upgrading = false;
@@ -356,7 +378,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         pick = new PickContext(source, frontend.destinationFor(backend, target), hashKey, List.of(), 0);
         upgrade = head.headers().contains(HttpHeaderNames.UPGRADE)
                 && HopByHopHeaders.connectionHas(head.headers(), HttpHeaderValues.UPGRADE);
-        requestId = frontend.forwarding().request(head, clientAddress, upgrade);
+        frontend.forwarding().request(head, clientAddress, upgrade, requestId);
         head.setProtocolVersion(HttpVersion.HTTP_1_1);
         state = State.CONNECTING;
         assignServer();
@@ -383,14 +405,17 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
+        upstreamServer = server;
         UpstreamConnection pooled = pool.acquire(server, this);
         if (pooled != null) {
+            connectNanos = 0;
             upstream = pooled;
             startExchange();
             return;
         }
         UpstreamConnection fresh = pool.newConnection(server);
         upstream = fresh;
+        connectStartNanos = System.nanoTime();
         ChannelFuture connect = pool.connect(fresh, frontend.connectTimeoutMillis(backend));
         // A PROXY header speaks for one client, so such connections are never shared (see responseDone).
         server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
@@ -419,6 +444,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
+        connectNanos = System.nanoTime() - connectStartNanos;
         c.claim(this);
         startExchange();
     }
@@ -543,6 +569,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         responseStarted = true;
+        status = code;
         // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
         // response head is the latency ewma compares.
         if (code >= 500) {
@@ -571,6 +598,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         if (content.decoderResult().isFailure()) {
             ReferenceCountUtil.release(content);
             log.warn("{}: [{}] invalid response body from {}", frontend.name(), requestId, c.server().name());
+            logAccess("server_broken");
             c.server().recordFailure();
             dropUpstream();
             client.close();
@@ -595,6 +623,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         int bytes = content.content().readableBytes();
+        responseBytes += bytes;
         c.server().addBytesIn(bytes);
         if (last) {
             client.writeAndFlush(content, client.voidPromise());
@@ -605,6 +634,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     }
 
     private void responseDone(UpstreamConnection c) {
+        logAccess("ok");
         upstream = null;
         if (upstreamReusable && requestDone && c.server().sendProxy().isEmpty()) {
             pool.release(c);
@@ -657,6 +687,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         if (responseStarted) {
             log.warn("{}: [{}] {} closed the connection in the middle of the response", frontend.name(), requestId,
                     server.name());
+            logAccess("server_closed");
             server.recordFailure();
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             state = State.CLOSED;
@@ -692,6 +723,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     // ---- WebSocket and other upgrades ----
 
     private void switchToTunnel(UpstreamConnection c) {
+        status = 101;
+        logAccess("upgraded");
         state = State.TUNNEL;
         upstream = null;
         releasePending();
@@ -723,6 +756,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         if (status.code() >= 500) {
             log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
         }
+        this.status = status.code();
+        logAccess(termination(status));
         localResponse = ErrorResponses.of(client.alloc(), status, detail, close, requestId);
         if (close) {
             requestDone = true;
@@ -763,6 +798,13 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
 
     /** Answers with {@code status} and closes: the connection is past saving (bad input, a timeout). */
     private void closeWith(HttpResponseStatus status, String detail) {
+        this.status = status.code();
+        if (request == null) {
+            // A head that never decoded (or never came): the record says what little is known.
+            startNanos = System.nanoTime();
+            logged = false;
+        }
+        logAccess(termination(status));
         dropUpstream();
         state = State.CLOSED;
         releasePending();
@@ -784,6 +826,39 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             localResponse.release();
             localResponse = null;
         }
+    }
+
+    // ---- access log ----
+
+    /** How a request Ferry answered itself ended, in the access log's words. */
+    private static String termination(HttpResponseStatus status) {
+        return switch (status.code()) {
+            case 404 -> "no_route";
+            case 503 -> "no_server";
+            case 502 -> "server_failed";
+            case 504 -> "response_timeout";
+            case 408 -> "header_timeout";
+            case 400, 414, 431 -> "bad_request";
+            default -> "refused";
+        };
+    }
+
+    /** Reports the current request once (when the access log is on). */
+    private void logAccess(String termination) {
+        if (logged || !frontend.accessLog().enabled()) {
+            return;
+        }
+        logged = true;
+        long now = System.nanoTime();
+        long durationNanos = now - startNanos;
+        HttpRequest r = request;
+        Server s = upstreamServer;
+        Route rt = route;
+        frontend.accessLog().log(new AccessRecord(System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(durationNanos),
+                Addresses.format(source), frontend.name(), rt == null ? "-" : rt.backend().name(),
+                s == null ? "-" : s.name(), status, r == null ? "-" : r.method().name() + " " + r.uri(), bodyBytes,
+                responseBytes, connectNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(connectNanos),
+                TimeUnit.NANOSECONDS.toMillis(durationNanos), termination, requestId == null ? "-" : requestId));
     }
 
     // ---- timeouts ----
@@ -839,6 +914,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         if (now - (lastActivity + idle) >= 0) {
             log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
                     TimeUnit.NANOSECONDS.toMillis(now - lastActivity));
+            if (state != State.HEAD) {
+                logAccess("idle_timeout");
+            }
             dropUpstream();
             state = State.CLOSED;
             releasePending();
