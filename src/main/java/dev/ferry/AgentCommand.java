@@ -20,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code ferry agent [--listen HOST:PORT]}: runs on a real server and answers every TCP connection with one line of
  * its load (see {@link dev.ferry.health.LoadReport} for the format) until SIGTERM or Ctrl-C.
  */
-@Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Report this host's load (from /proc) to Ferry's dynamic feedback over TCP.")
+@Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Report this host's load (from /proc) to Ferry's dynamic feedback over TCP.")
 final class AgentCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT",
             defaultValue = "0.0.0.0:" + FeedbackConfig.DEFAULT_AGENT_PORT,

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 /** {@code ferry demo}: three demo servers and Ferry in front of them, until Ctrl-C. */
-@Command(name = "demo", description = "Start three demo HTTP servers and Ferry in front of them (until Ctrl-C).")
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Start three demo HTTP servers and Ferry in front of them (until Ctrl-C).")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--http-listen", paramLabel = "HOST:PORT", defaultValue = Demo.HTTP_LISTEN,
             description = "where the demo's HTTP frontend listens (default: ${DEFAULT-VALUE})")

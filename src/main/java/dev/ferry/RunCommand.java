@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code ferry run -c FILE}: runs a configuration until SIGTERM or Ctrl-C. */
-@Command(name = "run", description = "Run the configuration in FILE until stopped (SIGTERM or Ctrl-C).")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Run the configuration in FILE until stopped (SIGTERM or Ctrl-C).")
 final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "ferry.yaml",
             description = "the configuration file (default: ${DEFAULT-VALUE})")

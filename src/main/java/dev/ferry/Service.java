@@ -105,6 +105,9 @@ final class Service {
             }
             s.append('\n');
         }
+        balancer.dnsAddress().ifPresent(address -> s.append(String.format("  dns      %-12s %-4s %-22s -> zones %s%n",
+                "", "udp+tcp", Addresses.format(address),
+                String.join(", ", config.dns().orElseThrow().zones().stream().map(z -> z.origin()).toList()))));
         if (admin != null) {
             String at = "http://" + Addresses.format(admin.address());
             s.append(String.format("  admin    %s/  (dashboard; API %s/api/v1/status; metrics %s/metrics)%n", at, at, at));

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code ferry validate -c FILE}: prints every problem, exit 1 if there is any. */
-@Command(name = "validate", description = "Check a configuration file and print every problem found.")
+@Command(name = "validate", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Check a configuration file and print every problem found.")
 final class ValidateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "ferry.yaml",
             description = "the configuration file (default: ${DEFAULT-VALUE})")

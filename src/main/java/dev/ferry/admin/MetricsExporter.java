@@ -2,6 +2,7 @@ package dev.ferry.admin;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.dns.DnsStats;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -70,6 +71,15 @@ public final class MetricsExporter implements AutoCloseable {
                 meters.computeIfAbsent(s, k -> serverMeters(b.name(), s));
             }
         }
+        balancer.dns().ifPresent(dns -> dns.stats().queriesByZoneAndRcode().forEach((zone, codes) -> codes.keySet()
+                .forEach(rcode -> {
+                    DnsQueries key = new DnsQueries(dns.stats(), zone, rcode);
+                    live.add(key);
+                    meters.computeIfAbsent(key, k -> List.of(FunctionCounter.builder("ferry.dns.queries", key,
+                                    DnsQueries::count).tags("zone", zone, "rcode", rcode)
+                            .description("DNS queries answered, by zone (empty: outside every zone) and result code")
+                            .register(registry)));
+                })));
         meters.entrySet().removeIf(e -> {
             if (live.contains(e.getKey())) {
                 return false;
@@ -77,6 +87,13 @@ public final class MetricsExporter implements AutoCloseable {
             e.getValue().forEach(registry::remove);
             return true;
         });
+    }
+
+    /** One DNS counter: the responder's queries of a zone answered with a result code. */
+    private record DnsQueries(DnsStats stats, String zone, String rcode) {
+        double count() {
+            return stats.queries(zone, rcode);
+        }
     }
 
     private List<Meter> frontendMeters(Frontend f) {

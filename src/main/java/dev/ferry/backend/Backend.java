@@ -43,7 +43,8 @@ public final class Backend {
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
-     * loops.
+     * loops. Entries found by DNS ({@link ServerConfig#discovery()}) add no server here: service discovery adds
+     * them through {@link #addServer} as answers come.
      */
     public Backend(BackendConfig config) {
         this.name = config.name();
@@ -52,7 +53,9 @@ public final class Backend {
         this.hashKey = HashKeys.parse(config.hashKey());
         List<Server> initial = new ArrayList<>();
         for (ServerConfig sc : config.servers()) {
-            initial.add(newServer(sc.name(), sc.address().resolve(), sc));
+            if (sc.discovery().isEmpty()) {
+                initial.add(newServer(sc.name(), sc.address().resolve(), sc));
+            }
         }
         servers = List.copyOf(initial);
         rebuild();
@@ -75,6 +78,15 @@ public final class Backend {
         }
         List<Server> kept = new ArrayList<>(next.servers().size());
         for (ServerConfig sc : next.servers()) {
+            if (sc.discovery().isPresent()) {
+                // Servers found by DNS stay as service discovery left them ("<entry name>@<address>").
+                for (Server found : servers) {
+                    if (found.name().startsWith(sc.name() + "@")) {
+                        kept.add(found);
+                    }
+                }
+                continue;
+            }
             Server current = server(sc.name()).orElse(null);
             InetSocketAddress address = sc.address().resolve();
             if (current != null && current.address().equals(address) && current.sendProxy().equals(sc.sendProxy())) {
@@ -223,6 +235,11 @@ public final class Backend {
      */
     public void addJoinListener(Consumer<Server> listener) {
         joinListeners.add(listener);
+    }
+
+    /** Stops telling {@code listener} (the same instance that was added) of joins. */
+    public void removeJoinListener(Consumer<Server> listener) {
+        joinListeners.remove(listener);
     }
 
     /** Where {@link Server#recordSuccess()} and {@link Server#recordFailure()} are reported; never null. */

@@ -19,15 +19,31 @@ import java.util.Optional;
  * @param retries      further servers tried when connecting fails (default 2)
  * @param timeouts     server-side timeouts
  * @param tcpKeepalive SO_KEEPALIVE settings for connections to servers and from clients (key {@code tcp_keepalive})
+ * @param resolver     how servers named by DNS are looked up (defaults when the backend has none)
  */
 public record BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
                             Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
                             Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
-                            BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive) {
+                            BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive,
+                            ResolverConfig resolver) {
     public static final int DEFAULT_RETRIES = 2;
     public static final String DEFAULT_HASH_KEY = "source_ip";
 
     public BackendConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A backend whose servers, if any are named by DNS, use the default resolver settings. */
+    public BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
+                         Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
+                         Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
+                         BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive) {
+        this(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries, timeouts,
+                tcpKeepalive, ResolverConfig.DEFAULTS);
+    }
+
+    /** Whether some server entry is found by DNS rather than written as an address. */
+    public boolean hasDiscovery() {
+        return servers.stream().anyMatch(s -> s.discovery().isPresent());
     }
 }

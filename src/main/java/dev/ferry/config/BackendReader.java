@@ -13,8 +13,10 @@ import java.util.function.Function;
 /** Reads one entry of {@code backends:} into a {@link BackendConfig}: servers, scheduler and policies. */
 final class BackendReader {
     static final List<String> KEYS = List.of("name", "scheduler", "hash_key", "servers", "health_check", "outlier",
-            "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive");
-    static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy");
+            "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive", "resolver");
+    static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy",
+            "resolve", "srv");
+    static final List<String> RESOLVER_KEYS = List.of("nameserver", "refresh", "timeout");
     static final List<String> OUTLIER_KEYS = List.of("consecutive_failures", "ejection", "max_ejected_percent");
     static final List<String> TIMEOUT_KEYS = List.of("connect", "server_idle", "response");
     static final List<String> KEEPALIVE_KEYS = List.of("idle", "interval", "count");
@@ -57,8 +59,13 @@ final class BackendReader {
         BackendTimeouts timeouts = b.map("timeouts", TIMEOUT_KEYS).map(BackendReader::timeouts)
                 .orElse(BackendTimeouts.DEFAULTS);
         Optional<KeepaliveConfig> keepalive = b.map("tcp_keepalive", KEEPALIVE_KEYS).map(BackendReader::keepalive);
+        ResolverConfig resolver = b.map("resolver", RESOLVER_KEYS).map(BackendReader::resolver)
+                .orElse(ResolverConfig.DEFAULTS);
+        if (b.has("resolver") && servers.stream().noneMatch(s -> s.discovery().isPresent())) {
+            b.problem("resolver", "applies only to backends with servers found by DNS (resolve: true or srv:)");
+        }
         return new BackendConfig(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries,
-                timeouts, keepalive);
+                timeouts, keepalive, resolver);
     }
 
     private static List<ServerConfig> servers(YamlMap b) {
@@ -72,8 +79,8 @@ final class BackendReader {
             }
             String earlier = seen.putIfAbsent(server.name(), s.path());
             if (earlier != null) {
-                String key = s.has("name") ? "name" : "address";
-                String why = s.has("name") ? "" : " (a server without name: is named by its address)";
+                String key = s.has("name") ? "name" : s.has("srv") ? "srv" : "address";
+                String why = s.has("name") ? "" : " (a server without name: is named by its " + key + ")";
                 s.problem(key, "duplicate server name '" + server.name() + "' in this backend; " + earlier
                         + " already uses it" + why);
             }
@@ -88,15 +95,46 @@ final class BackendReader {
 
     private static ServerConfig server(YamlMap s) {
         Optional<HostPort> address = s.address("address", false);
-        if (!s.has("address")) {
+        Optional<String> srv = s.parsed("srv", "an SRV name such as _http._tcp.api.example.com",
+                DomainNames::absolute);
+        boolean resolve = s.bool("resolve", false);
+        if (s.has("srv") && s.has("address")) {
+            s.problem("srv", "write either address: (with resolve: true to follow its DNS name) or srv:, not both");
+        } else if (!s.has("address") && !s.has("srv")) {
             s.missing("address", "every server needs the address to connect to, e.g. 10.0.0.11:80");
         }
+        if (s.has("srv") && s.has("resolve")) {
+            s.problem("resolve", "srv: servers are always resolved; remove resolve:");
+        }
+        if (s.has("srv") && s.has("weight")) {
+            s.problem("weight", "srv: servers take their weights from the SRV records; remove weight:");
+        }
+        Optional<ServerDiscovery> discovery = Optional.empty();
+        if (srv.isPresent()) {
+            discovery = Optional.of(new ServerDiscovery(ServerDiscovery.Kind.SRV, srv.get(), 0));
+        } else if (resolve && address.isPresent() && io.netty.util.NetUtil.isValidIpV4Address(address.get().host())) {
+            s.problem("resolve", "the address " + address.get() + " is an IP address already; resolve: true needs a "
+                    + "DNS name to follow");
+        } else if (resolve && address.isPresent()) {
+            try {
+                discovery = Optional.of(new ServerDiscovery(ServerDiscovery.Kind.ADDRESS,
+                        DomainNames.absolute(address.get().host()), address.get().port()));
+            } catch (IllegalArgumentException e) {
+                s.problem("address", "resolve: true needs a DNS name here; " + e.getMessage());
+            }
+        }
         String name = s.has("name") ? s.name("name").orElse(null)
-                : s.quietText("address").map(String::strip).orElse(null);
+                : s.quietText(s.has("srv") ? "srv" : "address").map(String::strip).orElse(null);
         int weight = s.integer("weight", ServerConfig.DEFAULT_WEIGHT, 0, ServerConfig.MAX_WEIGHT);
         int maxConnections = s.integer("max_connections", 0, 0, Integer.MAX_VALUE);
         Optional<ProxyProtocolVersion> sendProxy = s.choice("send_proxy", PROXY_VERSIONS);
-        return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy);
+        return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy, discovery);
+    }
+
+    private static ResolverConfig resolver(YamlMap r) {
+        ResolverConfig d = ResolverConfig.DEFAULTS;
+        return new ResolverConfig(r.address("nameserver", false), r.duration("refresh", d.refresh(),
+                Duration.ofSeconds(1)), r.duration("timeout", d.timeout(), POSITIVE));
     }
 
     private static OutlierConfig outlier(YamlMap o) {

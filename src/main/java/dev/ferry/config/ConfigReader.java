@@ -22,6 +22,7 @@ final class ConfigReader {
     private final CrossChecks crossChecks;
     private final FrontendReader frontendReader;
     private final BackendReader backendReader;
+    private final DnsReader dnsReader;
 
     ConfigReader(Path source, Problems problems, Function<SchedulerConfig, List<String>> schedulerProblems) {
         this.source = source;
@@ -30,6 +31,7 @@ final class ConfigReader {
         this.crossChecks = new CrossChecks(problems);
         this.frontendReader = new FrontendReader(crossChecks, paths);
         this.backendReader = new BackendReader(crossChecks, schedulerProblems);
+        this.dnsReader = new DnsReader(crossChecks);
     }
 
     /** The configuration in {@code root}; meaningful only when no problem was recorded. */
@@ -39,10 +41,6 @@ final class ConfigReader {
             return Optional.empty();
         }
         YamlMap t = top.get();
-        if (t.has("dns")) {
-            problems.add(t.keyNode("dns"), "dns", "DNS load balancing is not available in this version; "
-                    + "remove the dns: section");
-        }
         Optional<AdminConfig> admin = t.map("admin", ADMIN_KEYS).map(this::admin);
         List<FrontendConfig> frontends = new ArrayList<>();
         for (YamlMap f : t.mapList("frontends", FrontendReader.KEYS)) {
@@ -59,8 +57,9 @@ final class ConfigReader {
         }
         Duration shutdownGrace = t.duration("shutdown_grace", FerryConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
         Optional<AccessLogConfig> accessLog = t.map("access_log", ACCESS_LOG_KEYS).map(this::accessLog);
+        Optional<DnsConfig> dns = t.map("dns", DnsReader.KEYS).map(dnsReader::read);
         crossChecks.finish();
-        return Optional.of(new FerryConfig(source, admin, frontends, backends, shutdownGrace, accessLog,
+        return Optional.of(new FerryConfig(source, admin, frontends, backends, shutdownGrace, accessLog, dns,
                 problems.positions()));
     }
 

@@ -17,12 +17,13 @@ import java.util.Optional;
  * @param shutdownGrace how long SIGTERM waits for live connections before closing them (key {@code shutdown_grace})
  * @param accessLog     where and how connections and requests are logged; empty = no access log (key
  *                      {@code access_log})
+ * @param dns           the DNS responder, empty when the file has no {@code dns:} section
  * @param positions     where each key was written, for placing problems found after loading; not part of
  *                      {@link #equals}: two files that configure the same thing are equal however they are laid out
  */
 public record FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
                           List<BackendConfig> backends, Duration shutdownGrace, Optional<AccessLogConfig> accessLog,
-                          KeyPositions positions) {
+                          Optional<DnsConfig> dns, KeyPositions positions) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     public FerryConfig {
@@ -30,10 +31,17 @@ public record FerryConfig(Path source, Optional<AdminConfig> admin, List<Fronten
         backends = List.copyOf(backends);
     }
 
+    /** A configuration without DNS responder. */
+    public FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
+                       List<BackendConfig> backends, Duration shutdownGrace, Optional<AccessLogConfig> accessLog,
+                       KeyPositions positions) {
+        this(source, admin, frontends, backends, shutdownGrace, accessLog, Optional.empty(), positions);
+    }
+
     /** A configuration built in code, with no file positions. */
     public FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
                        List<BackendConfig> backends, Duration shutdownGrace) {
-        this(source, admin, frontends, backends, shutdownGrace, Optional.empty(), KeyPositions.NONE);
+        this(source, admin, frontends, backends, shutdownGrace, Optional.empty(), Optional.empty(), KeyPositions.NONE);
     }
 
     /**
@@ -49,12 +57,12 @@ public record FerryConfig(Path source, Optional<AdminConfig> admin, List<Fronten
     public boolean equals(Object o) {
         return o instanceof FerryConfig c && source.equals(c.source) && admin.equals(c.admin)
                 && frontends.equals(c.frontends) && backends.equals(c.backends)
-                && shutdownGrace.equals(c.shutdownGrace);
+                && shutdownGrace.equals(c.shutdownGrace) && accessLog.equals(c.accessLog) && dns.equals(c.dns);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(source, admin, frontends, backends, shutdownGrace);
+        return Objects.hash(source, admin, frontends, backends, shutdownGrace, accessLog, dns);
     }
 
     public Optional<BackendConfig> backend(String name) {

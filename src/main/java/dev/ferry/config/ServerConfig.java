@@ -10,9 +10,17 @@ import java.util.Optional;
  * @param weight         0..65535, default 1; 0 = quiesced
  * @param maxConnections the most connections at once (IPVS upper threshold); 0 = unlimited (key {@code max_connections})
  * @param sendProxy      send a PROXY protocol header of this version to the server (key {@code send_proxy})
+ * @param discovery      present when the entry is found by DNS ({@code resolve: true} or {@code srv:}); then
+ *                       {@code address} is the name as written (null for {@code srv:})
  */
 public record ServerConfig(String name, HostPort address, int weight, int maxConnections,
-                           Optional<ProxyProtocolVersion> sendProxy) {
+                           Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 65_535;
+
+    /** A server at a fixed address. */
+    public ServerConfig(String name, HostPort address, int weight, int maxConnections,
+                        Optional<ProxyProtocolVersion> sendProxy) {
+        this(name, address, weight, maxConnections, sendProxy, Optional.empty());
+    }
 }

@@ -12,6 +12,7 @@ import dev.ferry.health.PeriodicTask;
 import dev.ferry.health.Timeline;
 import dev.ferry.transport.Transport;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,7 @@ public final class FeedbackController {
     private final LoadCoefficients coefficients;
     private final AgentPoller poller;
     private final ToDoubleFunction<Server> responseNanos;
+    private final Timeline timeline;
     private final PeriodicTask task;
     private final Map<Server, Tracked> tracked = new ConcurrentHashMap<>();
     private long round;
@@ -84,18 +86,21 @@ public final class FeedbackController {
         this.coefficients = config.coefficients();
         this.poller = poller;
         this.responseNanos = responseNanos;
+        this.timeline = timeline;
         this.task = new PeriodicTask(timeline, this::step);
     }
 
     /**
      * The production controller of {@code backend}: polls agents over TCP at the configured {@code agent_port} and
-     * takes RESPONSE from each server's measured latency ({@link Server#latency()}), all on one event loop.
+     * takes RESPONSE from each server's measured latency ({@link Server#latency()}); rounds run on {@code control}
+     * (not an I/O event loop), polls on one of the transport's loops.
      */
-    public static FeedbackController overTcp(Backend backend, FeedbackConfig config, Transport transport) {
+    public static FeedbackController overTcp(Backend backend, FeedbackConfig config, Transport transport,
+                                             EventExecutor control) {
         EventLoop loop = transport.workers().next();
         return new FeedbackController(backend, config, new TcpAgentPoller(transport, loop, config.agentPort()),
                 s -> s.latency().isKnown() ? s.latency().nanos(System.nanoTime()) : Double.NaN,
-                new EventLoopTimeline(loop));
+                new EventLoopTimeline(control));
     }
 
     /** Polls at once; the first adjustment follows one interval later. */
@@ -103,8 +108,13 @@ public final class FeedbackController {
         task.start(0);
     }
 
+    /**
+     * Stops polling (the balancer stops, or a reload replaces this backend's feedback) and gives every server its
+     * configured weight back, on the timeline's thread after any round in progress.
+     */
     public void stop() {
         task.stop();
+        timeline.execute(() -> tracked.keySet().forEach(s -> backend.setFeedbackFactor(s, 1.0)));
     }
 
     /** The feedback weight the controller holds for {@code server} (its configured weight before any round). */

@@ -29,11 +29,11 @@ public final class TcpAgentPoller implements AgentPoller {
     @Override
     public void poll(Server server, long timeoutNanos, Consumer<Optional<AgentReply>> done) {
         InetSocketAddress target = new InetSocketAddress(server.address().getAddress(), agentPort);
-        loop.execute(() -> probe.check(loop, target, timeoutNanos, result -> {
+        probe.check(loop, target, timeoutNanos, result -> {
             if (result.agent().isEmpty()) {
                 log.debug("feedback: agent of server '{}' at {}: {}", server.name(), target, result.reason());
             }
             done.accept(result.agent());
-        }));
+        });
     }
 }

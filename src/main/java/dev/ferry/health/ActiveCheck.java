@@ -22,8 +22,9 @@ import java.util.random.RandomGenerator;
  * <p>With an agent probe and {@code applyAgentWeight}, an agent's {@code NN%} and {@code drain} set the server's
  * feedback factor (when dynamic feedback is off; with it on, feedback owns that factor).
  *
- * <p>Threading: {@link #step} and the probe's callback run on the same event loop (the timeline's), so the state
- * needs no lock.
+ * <p>Threading: {@link #step} and the handling of each result run on the timeline's thread (the probe itself runs on
+ * its I/O event loop and hands the result back), so the state needs no lock and backend changes never run on an
+ * I/O loop.
  */
 public final class ActiveCheck {
     private static final Logger log = LoggerFactory.getLogger(ActiveCheck.class);
@@ -36,6 +37,7 @@ public final class ActiveCheck {
     private final long intervalNanos;
     private final long timeoutNanos;
     private final EventLoop loop;
+    private final Timeline timeline;
     private final RandomGenerator random;
     private final ServerHealth health;
     private final int rise;
@@ -46,7 +48,7 @@ public final class ActiveCheck {
     private boolean inFlight;
 
     /**
-     * @param loop             the event loop probes connect from; the timeline must run its tasks on it too
+     * @param loop             the I/O event loop probes connect from
      * @param applyAgentWeight whether agent replies set the server's feedback factor
      */
     public ActiveCheck(Backend backend, Server server, HealthProbe probe, InetSocketAddress target, long intervalNanos,
@@ -59,6 +61,7 @@ public final class ActiveCheck {
         this.intervalNanos = intervalNanos;
         this.timeoutNanos = timeoutNanos;
         this.loop = loop;
+        this.timeline = timeline;
         this.random = random;
         this.health = health;
         this.rise = rise;
@@ -80,12 +83,16 @@ public final class ActiveCheck {
     /**
      * Starts one check unless one is running.
      *
-     * @return the delay to the next check: the interval less a random jitter of up to {@value #JITTER_PERCENT}%
+     * @return the delay to the next check: the interval less a random jitter of up to {@value #JITTER_PERCENT}%;
+     *         {@link PeriodicTask#DONE} once the server is no longer in the backend
      */
     public long step(long nowNanos) {
+        if (!backend.servers().contains(server)) {
+            return PeriodicTask.DONE; // removed from the backend at run time
+        }
         if (!inFlight) {
             inFlight = true;
-            probe.check(loop, target, timeoutNanos, this::completed);
+            probe.check(loop, target, timeoutNanos, result -> timeline.execute(() -> completed(result)));
         }
         long jitter = intervalNanos * JITTER_PERCENT / 100;
         return intervalNanos - (jitter > 0 ? random.nextLong(jitter + 1) : 0);

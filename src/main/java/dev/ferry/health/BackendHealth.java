@@ -6,63 +6,112 @@ import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FeedbackConfig;
 import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.transport.Transport;
-import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Everything that watches one backend's servers, as its configuration asks: an {@link ActiveCheck} per server
  * ({@code health_check}), an {@link OutlierDetector} ({@code outlier}) and {@link SlowStart} ({@code slow_start}).
- * Each check gets an event loop of its own choosing (round robin over the transport's loops).
+ * Probes connect from the transport's I/O loops (round robin); everything that decides and changes the backend runs
+ * on one control thread.
  *
  * <p>Threading: {@link #start} and {@link #stop} are called by the balancer, off the event loops; {@link #stats()}
  * from any thread.
  */
 public final class BackendHealth {
     private final Backend backend;
-    private final HealthStats stats = new HealthStats();
-    private final List<ActiveCheck> checks = new ArrayList<>();
+    private final HealthStats stats;
     private OutlierDetector outliers;
     private SlowStart slowStart;
+    private ActiveChecks active;
 
-    private BackendHealth(Backend backend) {
+    private BackendHealth(Backend backend, HealthStats stats) {
         this.backend = backend;
+        this.stats = stats;
     }
 
-    /** Starts what the backend's configuration asks for (possibly nothing). */
-    public static BackendHealth start(Backend backend, Transport transport) {
-        BackendHealth h = new BackendHealth(backend);
+    /**
+     * Starts what the backend's configuration asks for (possibly nothing).
+     *
+     * @param control the single thread on which checks decide and the backend is changed (not an I/O event loop)
+     * @param stats   where the counts go: pass the same object again when a reload restarts the checks
+     */
+    public static BackendHealth start(Backend backend, Transport transport, EventExecutor control,
+                                      HealthStats stats) {
+        Timeline timeline = new EventLoopTimeline(control);
+        BackendHealth h = new BackendHealth(backend, stats);
         BackendConfig config = backend.config();
         if (!config.slowStart().isZero()) {
             h.slowStart = new SlowStart(backend, new SlowStartRamp(config.slowStart().toNanos(),
-                    SlowStartRamp.DEFAULT_STEPS), timeline(transport));
+                    SlowStartRamp.DEFAULT_STEPS), timeline);
             h.slowStart.start();
         }
         config.outlier().ifPresent(o -> {
-            h.outliers = new OutlierDetector(backend, EjectionPolicy.of(o), timeline(transport), h.stats);
+            h.outliers = new OutlierDetector(backend, EjectionPolicy.of(o), timeline, h.stats);
             h.outliers.start();
         });
+        if (config.healthCheck().isEmpty()) {
+            // Without an active check servers are assumed up, also after a reload that removed the check.
+            backend.servers().forEach(s -> {
+                backend.setHealthy(s, true);
+                stats.of(s).assumeUp();
+            });
+        }
         config.healthCheck().ifPresent(hc -> {
-            HealthProbe probe = probe(hc, transport);
-            SplittableRandom seeds = new SplittableRandom();
-            for (Server server : backend.servers()) {
-                EventLoop loop = transport.workers().next();
-                ActiveCheck check = new ActiveCheck(backend, server, probe, target(server, hc, config),
-                        hc.interval().toNanos(), hc.timeout().toNanos(), hc.rise(), hc.fall(),
-                        new EventLoopTimeline(loop), loop, seeds.split(), h.stats.of(server),
-                        config.feedback().isEmpty());
-                h.checks.add(check);
-                check.start();
-            }
+            h.active = new ActiveChecks(h, hc, transport, timeline);
+            backend.addJoinListener(h.active);
+            backend.servers().forEach(h.active::checkIfNew);
         });
         return h;
     }
 
-    private static Timeline timeline(Transport transport) {
-        return new EventLoopTimeline(transport.workers().next());
+    /** The active checks of one backend: one per server, including servers added at run time (they join). */
+    private static final class ActiveChecks implements Consumer<Server> {
+        private final BackendHealth owner;
+        private final HealthCheckConfig config;
+        private final Transport transport;
+        private final Timeline timeline;
+        private final HealthProbe probe;
+        private final SplittableRandom seeds = new SplittableRandom();
+        private final Map<Server, ActiveCheck> checks = new ConcurrentHashMap<>();
+        private volatile boolean stopped;
+
+        ActiveChecks(BackendHealth owner, HealthCheckConfig config, Transport transport, Timeline timeline) {
+            this.owner = owner;
+            this.config = config;
+            this.transport = transport;
+            this.timeline = timeline;
+            this.probe = probe(config, transport);
+        }
+
+        @Override
+        public void accept(Server joined) {
+            checkIfNew(joined);
+        }
+
+        synchronized void checkIfNew(Server server) {
+            if (stopped || checks.containsKey(server)) {
+                return;
+            }
+            Backend backend = owner.backend;
+            ActiveCheck check = new ActiveCheck(backend, server, probe, target(server, config, backend.config()),
+                    config.interval().toNanos(), config.timeout().toNanos(), config.rise(), config.fall(), timeline,
+                    transport.workers().next(), seeds.split(), owner.stats.of(server),
+                    backend.config().feedback().isEmpty());
+            checks.put(server, check);
+            check.start();
+        }
+
+        synchronized void stop() {
+            stopped = true;
+            owner.backend.removeJoinListener(this);
+            checks.values().forEach(ActiveCheck::stop);
+        }
     }
 
     static HealthProbe probe(HealthCheckConfig hc, Transport transport) {
@@ -90,9 +139,14 @@ public final class BackendHealth {
         return stats;
     }
 
-    /** Stops every check, ejection timer and ramp; servers keep their current state. */
+    /**
+     * Stops every check, ejection timer and ramp: servers keep their health verdict, ejected servers come back,
+     * ramping servers get their full weight.
+     */
     public void stop() {
-        checks.forEach(ActiveCheck::stop);
+        if (active != null) {
+            active.stop();
+        }
         if (outliers != null) {
             outliers.stop();
         }

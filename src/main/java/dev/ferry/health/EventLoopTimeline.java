@@ -3,11 +3,13 @@ package dev.ferry.health;
 import io.netty.util.concurrent.EventExecutor;
 
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The production {@link Timeline}: {@link System#nanoTime()} and one Netty event loop's timer. Tasks run on that
- * loop; once the loop shuts down, scheduling is silently dropped (the balancer is stopping).
+ * The production {@link Timeline}: {@link System#nanoTime()} and one Netty executor's timer (the balancer's health
+ * thread, which does no I/O, so backend rebuilds never hold up an I/O event loop). Tasks run on that executor; once
+ * it shuts down, scheduling is silently dropped (the balancer is stopping).
  */
 public final class EventLoopTimeline implements Timeline {
     private final EventExecutor loop;
@@ -16,7 +18,7 @@ public final class EventLoopTimeline implements Timeline {
         this.loop = loop;
     }
 
-    /** The event loop tasks run on. */
+    /** The executor tasks run on. */
     public EventExecutor loop() {
         return loop;
     }
@@ -31,7 +33,20 @@ public final class EventLoopTimeline implements Timeline {
         if (loop.isShuttingDown()) {
             return () -> { };
         }
-        Future<?> f = loop.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-        return () -> f.cancel(false);
+        try {
+            Future<?> f = loop.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+            return () -> f.cancel(false);
+        } catch (RejectedExecutionException e) {
+            return () -> { }; // shut down between the check and the call
+        }
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            // shutting down: nothing left to do
+        }
     }
 }

@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 /**
  * One kind of active health check ({@code health_check.type}): tcp, http or agent.
  *
- * <p>Threading: {@link #check} is called on {@code loop} and never blocks; the probe's channel is registered on the
- * same loop and {@code done} is called there too, exactly once.
+ * <p>Threading: {@link #check} may be called from any thread and never blocks; the probe works on {@code loop} (its
+ * channel is registered there) and calls {@code done} there, exactly once.
  */
 public interface HealthProbe {
     /**

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server; at layer 7, a response other than 5xx, or a 5xx or broken exchange. {@link #succeeded} and {@link #failed}
  * may also be called directly.
  *
- * <p>Threading: {@link #succeeded} and {@link #failed} are called from any event loop: counting is lock-free; an
- * ejection takes this detector's lock, then the backend's. {@link #step} runs on the timeline's thread.
+ * <p>Threading: {@link #succeeded} and {@link #failed} are called from any event loop and only count (lock-free);
+ * ejections and returns run on the timeline's thread (an ejection takes this detector's lock, then the backend's).
  */
 public final class OutlierDetector implements ServerOutcomes {
     private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
@@ -44,6 +44,7 @@ public final class OutlierDetector implements ServerOutcomes {
     private final HealthStats stats;
     private final PeriodicTask returns;
     private final Map<Server, Record> records = new ConcurrentHashMap<>();
+    private volatile boolean stopped;
 
     public OutlierDetector(Backend backend, EjectionPolicy policy, Timeline timeline, HealthStats stats) {
         this.backend = backend;
@@ -58,10 +59,27 @@ public final class OutlierDetector implements ServerOutcomes {
         backend.setOutcomes(this);
     }
 
-    /** Stops hearing outcomes and returning servers; ejected servers stay out (the balancer is stopping). */
+    /**
+     * Stops hearing outcomes (the balancer stops, or a reload replaces this backend's health checking) and lets every
+     * server it ejected back in, on the timeline's thread after any ejection already under way. A detector that
+     * follows starts counting afresh.
+     */
     public void stop() {
-        backend.setOutcomes(ServerOutcomes.NONE);
+        stopped = true;
+        if (backend.outcomes() == this) {
+            backend.setOutcomes(ServerOutcomes.NONE);
+        }
         returns.stop();
+        timeline.execute(this::returnAll);
+    }
+
+    private synchronized void returnAll() {
+        records.forEach((server, r) -> {
+            if (r.ejected) {
+                r.ejected = false;
+                backend.setEjected(server, false);
+            }
+        });
     }
 
     @Override
@@ -77,8 +95,9 @@ public final class OutlierDetector implements ServerOutcomes {
     public void failed(Server server) {
         Record r = records.computeIfAbsent(server, s -> new Record());
         int streak = r.streak.incrementAndGet();
-        if (streak >= policy.consecutiveFailures()) {
-            eject(server, r, streak);
+        if (streak == policy.consecutiveFailures()) {
+            // Ejecting rebuilds the backend: that happens on the timeline's thread, not on the proxy's event loop.
+            timeline.execute(() -> eject(server, r, streak));
         }
     }
 
@@ -92,7 +111,7 @@ public final class OutlierDetector implements ServerOutcomes {
         long now = timeline.nanoTime();
         long duration;
         synchronized (this) {
-            if (r.ejected || r.streak.get() < policy.consecutiveFailures()) {
+            if (stopped || r.ejected || r.streak.get() < policy.consecutiveFailures()) {
                 return; // another event loop got here first, or a success came in between
             }
             r.streak.set(0);

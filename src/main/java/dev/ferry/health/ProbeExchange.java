@@ -18,7 +18,7 @@ import java.util.function.Function;
  * One probe connection: connects, hands the channel to the probe's handler, bounds the whole exchange by the
  * timeout, and reports exactly one result, closing the channel after it.
  *
- * <p>Threading: every method runs on the channel's event loop.
+ * <p>Threading: {@link #run} hops onto the given event loop; everything else runs there.
  */
 final class ProbeExchange {
     private final Consumer<ProbeResult> done;
@@ -39,6 +39,10 @@ final class ProbeExchange {
     static void run(Transport transport, EventLoop loop, InetSocketAddress target, long timeoutNanos,
                     Function<ProbeExchange, ChannelHandler> handler, ProbeResult onConnected,
                     Consumer<ProbeResult> done) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> run(transport, loop, target, timeoutNanos, handler, onConnected, done));
+            return;
+        }
         ProbeExchange exchange = new ProbeExchange(done);
         int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
         ChannelFuture connect = new Bootstrap().group(loop).channel(transport.socketChannel())

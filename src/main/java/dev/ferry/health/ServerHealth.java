@@ -57,6 +57,14 @@ public final class ServerHealth {
         transitions.increment();
     }
 
+    /** No active check runs (any more): the server is taken to be up. */
+    void assumeUp() {
+        if (!up) {
+            changed(true);
+        }
+        lastReason = "no active check";
+    }
+
     void ejected() {
         ejections.increment();
     }

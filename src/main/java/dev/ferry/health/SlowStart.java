@@ -7,7 +7,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Slow start for one backend: every server that joins the backend's snapshot (back up, back from ejection or
@@ -25,8 +27,10 @@ public final class SlowStart {
     private final SlowStartRamp ramp;
     private final Timeline timeline;
     private final PeriodicTask task;
+    private final Consumer<Server> joinListener = this::begin;
     /** Servers ramping now, with the time each came up. */
     private final Map<Server, Long> ramping = new HashMap<>();
+    private volatile boolean stopped;
 
     public SlowStart(Backend backend, SlowStartRamp ramp, Timeline timeline) {
         this.backend = backend;
@@ -37,16 +41,34 @@ public final class SlowStart {
 
     /** Listens to the backend's joins from now on. */
     public void start() {
-        backend.addJoinListener(this::begin);
+        backend.addJoinListener(joinListener);
     }
 
-    /** Stops republishing; servers keep the share they have. */
+    /**
+     * Stops listening and ramping (the balancer stops, or a reload replaces this backend's health checking): servers
+     * still ramping get their full weight, on the timeline's thread after any step in progress.
+     */
     public void stop() {
+        stopped = true;
+        backend.removeJoinListener(joinListener);
         task.stop();
+        timeline.execute(this::finishRamps);
+    }
+
+    private void finishRamps() {
+        List<Server> unfinished;
+        synchronized (this) {
+            unfinished = List.copyOf(ramping.keySet());
+            ramping.clear();
+        }
+        unfinished.forEach(s -> backend.setSlowStartShare(s, 1.0));
     }
 
     /** Starts (or restarts) the ramp of {@code server}, which came up now. */
     public void begin(Server server) {
+        if (stopped) {
+            return;
+        }
         long now = timeline.nanoTime();
         synchronized (this) {
             ramping.put(server, now);

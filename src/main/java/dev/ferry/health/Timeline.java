@@ -1,11 +1,11 @@
 package dev.ferry.health;
 
 /**
- * A clock and a way to run something later: the event loop in production, a hand-driven timeline in tests (so
- * tests walk through time instead of sleeping).
+ * A clock and a way to run something later: Ferry's health thread in production, a hand-driven timeline in tests
+ * (so tests walk through time instead of sleeping).
  *
- * <p>Threading: {@link #schedule} runs its task on the timeline's own thread (one event loop), so periodic work
- * driven by one timeline needs no locks among itself.
+ * <p>Threading: {@link #schedule} and {@link #execute} may be called from any thread and run their task on the
+ * timeline's own single thread, so work driven by one timeline needs no locks among itself.
  */
 public interface Timeline {
     /** Now, in nanoseconds of an arbitrary origin (as {@link System#nanoTime()}). */
@@ -17,6 +17,11 @@ public interface Timeline {
      * @return a handle that cancels the task if it has not run yet
      */
     Scheduled schedule(Runnable task, long delayNanos);
+
+    /** Runs {@code task} on the timeline's thread as soon as it can (a hand-driven timeline: at its next advance). */
+    default void execute(Runnable task) {
+        schedule(task, 0);
+    }
 
     /** A task waiting to run. */
     interface Scheduled {

@@ -6,16 +6,24 @@ import dev.ferry.accesslog.SwitchableAccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.config.DnsConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.dns.DnsDiscovery;
+import dev.ferry.dns.DnsResponder;
 import dev.ferry.feedback.FeedbackController;
 import dev.ferry.health.BackendHealth;
+import dev.ferry.health.HealthStats;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
+import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.config.Mode;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +59,13 @@ public final class Balancer implements AutoCloseable {
     /** Health checking and dynamic feedback per backend name; replaced on reload, read from any thread. */
     private final Map<String, BackendHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, FeedbackController> feedback = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Health counters per backend name: they outlive the checks a reload restarts, so counts only ever grow. */
+    private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
+    private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-health", true));
+    private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile DnsResponder dns;
+    private volatile InetSocketAddress dnsAddress;
     private final long startedNanos = System.nanoTime();
     private volatile State state;
     /** Frontends taken out by a reload: no longer listening, their connections still draining. */
@@ -70,7 +85,6 @@ public final class Balancer implements AutoCloseable {
      */
     public synchronized void start() throws BindException, ConfigException {
         FerryConfig config = state.config();
-        FeatureGate.check(config);
         Map<String, Backend> backends = new LinkedHashMap<>();
         List<Frontend> frontends = new ArrayList<>();
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
@@ -85,10 +99,15 @@ public final class Balancer implements AutoCloseable {
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
             }
+            if (config.dns().isPresent()) {
+                startDns(config.dns().get(), backends);
+            }
         } catch (BindException | ConfigException | RuntimeException e) {
             frontends.forEach(Frontend::stopAccepting);
+            stopDns();
             stopWatching();
             accessLog.close();
+            control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             transport.close();
             stopped = true;
             throw e;
@@ -111,20 +130,33 @@ public final class Balancer implements AutoCloseable {
         if (fc.mode() == Mode.HTTP) {
             return new HttpFrontend(fc, backends, transport, accessLog, tls);
         }
+        if (fc.mode() == Mode.UDP) {
+            return new UdpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);
+        }
         return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
     }
 
     /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
     private void watch(Backend b) {
-        health.put(b.name(), BackendHealth.start(b, transport));
+        if (b.config().hasDiscovery()) {
+            DnsDiscovery d = new DnsDiscovery(b, transport);
+            discoveries.put(b.name(), d);
+            d.start(b.config().resolver().timeout().multipliedBy(2));
+        }
+        health.put(b.name(), BackendHealth.start(b, transport, control,
+                healthStats.computeIfAbsent(b.name(), n -> new HealthStats())));
         b.config().feedback().ifPresent(fc -> {
-            FeedbackController controller = FeedbackController.overTcp(b, fc, transport);
+            FeedbackController controller = FeedbackController.overTcp(b, fc, transport, control);
             feedback.put(b.name(), controller);
             controller.start();
         });
     }
 
     private void unwatch(String backend) {
+        DnsDiscovery d = discoveries.remove(backend);
+        if (d != null) {
+            d.close();
+        }
         BackendHealth h = health.remove(backend);
         if (h != null) {
             h.stop();
@@ -138,6 +170,38 @@ public final class Balancer implements AutoCloseable {
     private void stopWatching() {
         List.copyOf(health.keySet()).forEach(this::unwatch);
         List.copyOf(feedback.keySet()).forEach(this::unwatch);
+        List.copyOf(discoveries.keySet()).forEach(this::unwatch);
+    }
+
+    /** Binds the DNS responder over {@code backends}; on failure nothing is left listening. */
+    private void startDns(DnsConfig config, Map<String, Backend> backends) throws BindException {
+        DnsResponder responder = new DnsResponder(config, backends, transport);
+        dnsAddress = responder.start();
+        dns = responder;
+    }
+
+    private void stopDns() {
+        DnsResponder d = dns;
+        if (d != null) {
+            d.stop();
+            dns = null;
+            dnsAddress = null;
+        }
+    }
+
+    /** The service discovery of each backend whose servers are found by DNS, by backend name. */
+    public Map<String, DnsDiscovery> discoveries() {
+        return Map.copyOf(discoveries);
+    }
+
+    /** The DNS responder, when the configuration has a {@code dns:} section. */
+    public Optional<DnsResponder> dns() {
+        return Optional.ofNullable(dns);
+    }
+
+    /** The address the DNS responder answers on (UDP and TCP), when there is one. */
+    public Optional<InetSocketAddress> dnsAddress() {
+        return Optional.ofNullable(dnsAddress);
     }
 
     /** The health checking of each backend (active checks, outlier ejection, slow start), by backend name. */
@@ -178,7 +242,6 @@ public final class Balancer implements AutoCloseable {
         if (stopped) {
             throw new IllegalStateException("stopped");
         }
-        FeatureGate.check(next);
         State now = state;
         ReloadReport report = new ReloadReport();
         Map<String, Frontend> current = new LinkedHashMap<>();
@@ -223,6 +286,24 @@ public final class Balancer implements AutoCloseable {
             }
         }
 
+        // The DNS responder: answers from the new zones and backends in place when its address stays; a new or moved
+        // one is bound here, with the listeners, so that a failure leaves everything as it was.
+        Optional<DnsConfig> nextDns = next.dns();
+        boolean dnsInPlace = dns != null && nextDns.isPresent() && dns.listensOn(nextDns.get().listen());
+        DnsResponder freshDns = null;
+        if (nextDns.isPresent() && !dnsInPlace) {
+            try {
+                freshDns = new DnsResponder(nextDns.get(), backends, transport);
+                freshDns.start();
+            } catch (BindException | RuntimeException e) {
+                started.values().forEach(Frontend::stopAccepting);
+                if (nextLog != null) {
+                    nextLog.close();
+                }
+                throw e;
+            }
+        }
+
         // 3. Commit: reconfigure what stays, swap in what is new, retire what went.
         if (nextLog != null) {
             accessLog.switchTo(nextLog);
@@ -243,6 +324,7 @@ public final class Balancer implements AutoCloseable {
         }
         now.backends().keySet().stream().filter(n -> !backends.containsKey(n)).forEach(n -> {
             unwatch(n);
+            healthStats.remove(n);
             report.add("backend " + n + ": removed (its connections drain)");
         });
         List<Frontend> frontends = new ArrayList<>();
@@ -270,6 +352,18 @@ public final class Balancer implements AutoCloseable {
             if (!wanted.containsKey(old.name())) {
                 retire(old);
                 report.add("frontend " + old.name() + ": removed (its connections drain)");
+            }
+        }
+        if (dnsInPlace) {
+            dns.reconfigure(nextDns.get(), backends);
+        } else if (freshDns != null || dns != null) {
+            stopDns();
+            if (freshDns != null) {
+                dns = freshDns;
+                dnsAddress = freshDns.address();
+                report.add("dns: listening on " + nextDns.get().listen());
+            } else {
+                report.add("dns: stopped");
             }
         }
         state = new State(next, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
@@ -371,9 +465,11 @@ public final class Balancer implements AutoCloseable {
         synchronized (retired) {
             all.addAll(retired);
         }
+        stopDns();
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
         stopWatching();
+        control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         transport.close();
         accessLog.close();
     }

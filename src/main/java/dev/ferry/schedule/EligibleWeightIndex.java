@@ -22,26 +22,31 @@ final class EligibleWeightIndex {
 
     private final Server[] servers;
     private final AtomicLongArray counted;
-    /** Fenwick cells, 1-based: cell j holds the sum over positions (j - lowbit(j), j]. */
+    /**
+     * Fenwick cells, 1-based: cell j holds the sum over positions (j - lowbit(j), j]. Sized to a power of two, the
+     * positions past the last server weighing 0, so that a descent needs no bounds test.
+     */
     private final AtomicLongArray cells;
-    private final int topStep;
+    private final int span;
 
     EligibleWeightIndex(List<Server> servers) {
         this.servers = servers.toArray(new Server[0]);
         int n = this.servers.length;
         this.counted = new AtomicLongArray(n);
-        this.cells = new AtomicLongArray(n + 1);
-        this.topStep = n == 0 ? 0 : Integer.highestOneBit(n);
-        long[] sums = new long[n + 1];
-        for (int i = 0; i < n; i++) {
-            int w = countable(this.servers[i]);
-            counted.set(i, w);
-            sums[i + 1] += w;
-            int parent = (i + 1) + ((i + 1) & -(i + 1));
-            if (parent <= n) {
-                sums[parent] += sums[i + 1];
+        this.span = n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+        this.cells = new AtomicLongArray(span + 1);
+        long[] sums = new long[span + 1];
+        for (int j = 1; j <= span; j++) {
+            if (j <= n) {
+                int w = countable(this.servers[j - 1]);
+                counted.set(j - 1, w);
+                sums[j] += w;
             }
-            cells.set(i + 1, sums[i + 1]);
+            int parent = j + (j & -j);
+            if (parent <= span) {
+                sums[parent] += sums[j];
+            }
+            cells.set(j, sums[j]);
         }
     }
 
@@ -71,11 +76,7 @@ final class EligibleWeightIndex {
 
     /** The sum of the eligible weights. */
     long total() {
-        long sum = 0;
-        for (int j = servers.length; j > 0; j -= j & -j) {
-            sum += cells.get(j);
-        }
-        return sum;
+        return cells.get(span);
     }
 
     /** Recounts position {@code i} after its server's weight, flag or counters changed. */
@@ -101,7 +102,7 @@ final class EligibleWeightIndex {
         }
         long delta = weight - (old & WEIGHT_MASK);
         if (delta != 0) {
-            for (int j = i + 1; j <= servers.length; j += j & -j) {
+            for (int j = i + 1; j <= span; j += j & -j) {
                 cells.addAndGet(j, delta);
             }
         }
@@ -126,19 +127,19 @@ final class EligibleWeightIndex {
         return i < servers.length ? i : -1;
     }
 
-    /** The smallest position i with sum(0..i) >= target, or size() when there is none. */
+    /** The smallest position i with sum(0..i) >= target, or a position past the last server when there is none. */
     private int lowerBound(long target) {
+        if (cells.get(span) < target) {
+            return span;
+        }
         int pos = 0;
         long remaining = target;
-        for (int step = topStep; step > 0; step >>>= 1) {
-            int next = pos + step;
-            if (next <= servers.length) {
-                long cell = cells.get(next);
-                if (cell < remaining) {
-                    pos = next;
-                    remaining -= cell;
-                }
-            }
+        for (int step = span >>> 1; step > 0; step >>>= 1) {
+            long cell = cells.get(pos + step);
+            // Written as selects rather than a branch: the direction is a coin toss for random targets.
+            boolean right = cell < remaining;
+            remaining -= right ? cell : 0;
+            pos += right ? step : 0;
         }
         return pos;
     }

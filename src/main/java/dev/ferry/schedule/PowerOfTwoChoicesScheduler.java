@@ -24,16 +24,28 @@ import java.util.random.RandomGenerator;
  */
 public final class PowerOfTwoChoicesScheduler implements Scheduler {
     private static final int[] NONE = new int[0];
+    /**
+     * Draws from the calling thread's {@link ThreadLocalRandom}. It is looked up on every draw: an instance captured
+     * here would use the seed of threads that never initialised theirs, the same for every event loop.
+     */
+    private static final RandomGenerator PER_THREAD = new RandomGenerator() {
+        @Override
+        public long nextLong() {
+            return ThreadLocalRandom.current().nextLong();
+        }
+
+        @Override
+        public long nextLong(long bound) {
+            return ThreadLocalRandom.current().nextLong(bound);
+        }
+    };
 
     private final RandomGenerator random;
     private volatile EligibleWeightIndex index = new EligibleWeightIndex(List.of());
 
-    /**
-     * Draws from the calling thread's {@link ThreadLocalRandom}. (Holding {@code ThreadLocalRandom.current()} in a
-     * field would make every event loop draw from one thread's seed.)
-     */
+    /** Draws from the calling thread's {@link ThreadLocalRandom}. */
     public PowerOfTwoChoicesScheduler() {
-        this(() -> ThreadLocalRandom.current().nextLong());
+        this(PER_THREAD);
     }
 
     /** Draws from {@code random}, which must be thread-safe when picks run concurrently. */

@@ -17,7 +17,12 @@ import dev.ferry.backend.Server;
  * <p>A server to avoid ({@link PickContext#avoid()}) is passed over exactly like an overloaded one, so a retry
  * advances the cursor and {@code cw} as IPVS would advance them past an overloaded server.
  *
+ * <p>Weights are read as of the last {@link #update} (effective weights change only through updates) and overload
+ * flags from a mirror that {@link #loadChanged} keeps current, so the scan reads two flat arrays and touches a
+ * server's object only when it qualifies.
+ *
  * <p>Threading: {@link #pick} and {@link #update} hold this scheduler's monitor; a pick is O(n) amortised.
+ * {@link #loadChanged} is lock-free.
  */
 public final class WeightedRoundRobinScheduler implements Scheduler {
     /** Before the first server. */
@@ -29,6 +34,8 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
      * keeps the scan over servers below {@code cw} from touching each server's object (cache misses at scale).
      */
     private int[] weights = new int[0];
+    /** The servers' overload flags, kept current by {@link #loadChanged} without this scheduler's monitor. */
+    private volatile OverloadFlags flags = OverloadFlags.EMPTY;
     private int cursor = START;
     private int di = 1;
     private int mw;
@@ -50,9 +57,11 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         }
         int step = gcd > 0 ? gcd : 1;
         int top = max == 0 ? 0 : max - (step - 1);
+        OverloadFlags nextFlags = new OverloadFlags(next);
         synchronized (this) {
             servers = next;
             weights = nextWeights;
+            flags = nextFlags;
             cursor = START;
             di = step;
             mw = top;
@@ -61,6 +70,17 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
             } else if (di > 1) {
                 cw = (cw / di) * di + 1;
             }
+        }
+        // A flag change reported to the old mirror did so before the publication above: this copy sees it.
+        nextFlags.refreshAll();
+    }
+
+    @Override
+    public void loadChanged(Server server) {
+        OverloadFlags f = flags;
+        int i = f.positionOf(server);
+        if (i >= 0) {
+            f.refresh(i);
         }
     }
 
@@ -79,6 +99,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
             return null;
         }
         int n = servers.length;
+        OverloadFlags overloaded = flags;
         int last = cursor;
         int stop = -2; // no stop position until the last pass must end where this pick started
         boolean lastPass = false;
@@ -87,9 +108,9 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         // Each loop is one pass at the current cw; at most (mw/di + 2) passes, the last one stopping at `last`.
         while (true) {
             for (int i = at + 1; i < n; i++) {
-                if (weights[i] >= cw) {
+                if (weights[i] >= cw && !overloaded.overloaded(i)) {
                     Server s = servers[i];
-                    if (!s.isOverloaded() && !context.avoids(s)) {
+                    if (!context.avoids(s)) {
                         cursor = i;
                         return s;
                     }

@@ -98,6 +98,60 @@ class AccessLogTest {
         }
     }
 
+    @Test
+    void everyHttpRequestIsALineWithItsStatusRequestAndRequestId() throws Exception {
+        Path log = dir.resolve("http.json");
+        try (TestServer origin = TestServer.start("origin", sock -> {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+                // read the request head
+            }
+            sock.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        })) {
+            Path file = dir.resolve("http.yaml");
+            Files.writeString(file, """
+                    access_log: { path: %s, format: json }
+                    frontends:
+                      - name: web
+                        listen: 127.0.0.1:0
+                        mode: http
+                        routes: [ { match: { path_prefix: /app/ }, backend: app } ]
+                    backends:
+                      - { name: app, servers: [ { name: o1, address: %s } ] }
+                    """.formatted(log, origin.address()));
+            Balancer b = new Balancer(ConfigLoader.load(file), 1);
+            b.start();
+            try (var http = java.net.http.HttpClient.newHttpClient()) {
+                String base = "http://127.0.0.1:" + b.address("web").getPort();
+                var ok = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/app/x?q=1"))
+                        .header("X-Request-Id", "req-42").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(ok.statusCode()).isEqualTo(200);
+                var missing = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/nope")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(missing.statusCode()).isEqualTo(404);
+
+                List<String> lines = awaitLines(log, 2);
+                ObjectMapper json = new ObjectMapper();
+                JsonNode first = read(json, lines.get(0));
+                assertThat(first.get("frontend").asText()).isEqualTo("web");
+                assertThat(first.get("backend").asText()).isEqualTo("app");
+                assertThat(first.get("server").asText()).isEqualTo("o1");
+                assertThat(first.get("status").asInt()).isEqualTo(200);
+                assertThat(first.get("request").asText()).isEqualTo("GET /app/x?q=1");
+                assertThat(first.get("request_id").asText()).isEqualTo("req-42");
+                assertThat(first.get("bytes_out").asLong()).isEqualTo(2);
+                JsonNode second = read(json, lines.get(1));
+                assertThat(second.get("status").asInt()).isEqualTo(404);
+                assertThat(second.get("server").asText()).isEqualTo("-");
+                assertThat(second.get("termination").asText()).isEqualTo("no_route");
+            } finally {
+                b.close();
+            }
+        }
+    }
+
     private static JsonNode read(ObjectMapper json, String line) {
         try {
             return json.readTree(line);

@@ -29,7 +29,7 @@ class ConfigLoaderTest {
         return ConfigLoader.parse(yaml, Path.of("conf/ferry.yaml"), ConfigLoaderTest::knownSchedulers);
     }
 
-    /** The example of product.md without its dns: section, which this version refuses. */
+    /** The example of product.md without its dns: section (read in DnsConfigTest). */
     static final String PRODUCT_EXAMPLE = """
             admin:
               listen: 127.0.0.1:9090          # admin API, metrics and dashboard

@@ -434,19 +434,6 @@ class ConfigValidationTest {
     }
 
     @Test
-    void dnsSectionIsRefusedAsNotAvailable() {
-        String yaml = """
-                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
-                """ + POOL + """
-                dns:
-                  listen: 0.0.0.0:5353
-                """;
-
-        assertThat(problems(yaml)).containsExactly(at(yaml, 5, "dns", "dns",
-                "DNS load balancing is not available in this version; remove the dns: section"));
-    }
-
-    @Test
     void unknownSchedulerIsReportedWithTheRegistrysValidNames() {
         String yaml = """
                 frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]

@@ -155,4 +155,21 @@ class FeedbackControllerTest {
             lease.close();
         }
     }
+
+    @Test
+    void stoppingGivesTheConfiguredWeightsBack() {
+        Backend backend = backend(10);
+        Server a = backend.server("a").orElseThrow();
+        replies.put("a", cpu(0));
+        FeedbackController feedback = controller(backend, CPU_ONLY);
+        timeline.advance(INTERVAL.multipliedBy(3));
+        assertThat(a.weight()).isGreaterThan(10);
+
+        feedback.stop();
+        timeline.advance(INTERVAL.multipliedBy(3));
+
+        assertThat(a.weight()).isEqualTo(10);
+        assertThat(a.feedbackFactor()).isEqualTo(1.0);
+        assertThat(timeline.pending()).isZero();
+    }
 }

@@ -40,9 +40,12 @@ class OutlierDetectorTest {
         a.recordSuccess();
         a.recordFailure();
         a.recordFailure();
+        timeline.advance(Duration.ZERO);
         assertThat(backend.snapshot().servers()).containsExactly(a, b, c);
 
         a.recordFailure();
+        assertThat(a.ejected()).as("the proxy's thread only counts; the ejection runs on the timeline").isFalse();
+        timeline.advance(Duration.ZERO);
 
         assertThat(a.ejected()).isTrue();
         assertThat(backend.snapshot().servers()).containsExactly(b, c);
@@ -106,14 +109,33 @@ class OutlierDetectorTest {
         Server only = single.server("only").orElseThrow();
         for (int i = 0; i < 10; i++) {
             only.recordFailure();
+            timeline.advance(Duration.ZERO);
         }
         assertThat(only.ejected()).isFalse();
         assertThat(single.snapshot().servers()).containsExactly(only);
     }
 
-    private static void eject(Server server) {
+    private void eject(Server server) {
         for (int i = 0; i < 3; i++) {
             server.recordFailure();
         }
+        timeline.advance(Duration.ZERO);
+    }
+
+    @Test
+    void stoppingLetsEjectedServersBackAndIgnoresFurtherFailures() {
+        eject(a);
+        assertThat(a.ejected()).isTrue();
+
+        detector.stop();
+        b.recordFailure();
+        b.recordFailure();
+        b.recordFailure();
+        timeline.advance(Duration.ZERO);
+
+        assertThat(a.ejected()).as("a reload must not leave a server out with nobody to let it back").isFalse();
+        assertThat(b.ejected()).isFalse();
+        assertThat(backend.outcomes()).isSameAs(dev.ferry.backend.ServerOutcomes.NONE);
+        assertThat(timeline.pending()).isZero();
     }
 }

@@ -100,4 +100,28 @@ class SlowStartTest {
         return new Backend(Configs.tcp("wrr").server("a", "127.0.0.1:1", 20).server("b", "127.0.0.1:2", 20)
                 .slowStart(Duration.ofSeconds(10)).build().backends().get(0));
     }
+
+    @Test
+    void stoppingGivesRampingServersTheirFullWeightAndStopsListening() {
+        Backend backend = backend();
+        Server a = backend.server("a").orElseThrow();
+        Server b = backend.server("b").orElseThrow();
+        ManualTimeline timeline = new ManualTimeline();
+        SlowStart slowStart = new SlowStart(backend, new SlowStartRamp(10 * SECOND, 10), timeline);
+        slowStart.start();
+        backend.setHealthy(a, false);
+        backend.setHealthy(a, true);
+        timeline.advance(Duration.ofSeconds(3));
+        assertThat(a.weight()).isEqualTo(6);
+
+        slowStart.stop();
+        timeline.advance(Duration.ZERO);
+        assertThat(a.weight()).isEqualTo(20);
+
+        backend.setHealthy(b, false);
+        backend.setHealthy(b, true);
+        timeline.advance(Duration.ofSeconds(1));
+        assertThat(b.weight()).as("a stopped slow start no longer ramps").isEqualTo(20);
+        assertThat(timeline.pending()).isZero();
+    }
 }

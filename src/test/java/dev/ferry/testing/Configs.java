@@ -34,6 +34,8 @@ public final class Configs {
     private Duration grace = FerryConfig.DEFAULT_SHUTDOWN_GRACE;
     private Optional<KeepaliveConfig> keepalive = Optional.empty();
     private boolean acceptProxyProtocol;
+    private Mode mode = Mode.TCP;
+    private UdpOptions udp = UdpOptions.DEFAULTS;
     private Optional<HealthCheckConfig> healthCheck = Optional.empty();
     private Optional<OutlierConfig> outlier = Optional.empty();
     private Duration slowStart = Duration.ZERO;
@@ -43,6 +45,18 @@ public final class Configs {
         Configs c = new Configs();
         c.scheduler = scheduler;
         return c;
+    }
+
+    /** A udp frontend on 127.0.0.1:0 over one backend. */
+    public static Configs udp(String scheduler, boolean perDatagram) {
+        Configs c = tcp(scheduler);
+        c.mode = Mode.UDP;
+        c.udp = new UdpOptions(perDatagram);
+        return c;
+    }
+
+    public Configs server(UdpTestServer s, int weight) {
+        return server(s.name(), s.address(), weight);
     }
 
     public Configs schedulerOptions(java.util.Map<String, String> options) {
@@ -133,9 +147,9 @@ public final class Configs {
                 servers, healthCheck, outlier, slowStart, feedback, retries,
                 new BackendTimeouts(connectTimeout, BackendTimeouts.DEFAULTS.serverIdle(),
                         BackendTimeouts.DEFAULTS.response()), keepalive);
-        FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0), Mode.TCP,
+        FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0), mode,
                 Optional.empty(), acceptProxyProtocol, List.of(), Optional.of("pool"), frontendMax,
-                new FrontendTimeouts(clientIdle, FrontendTimeouts.DEFAULTS.requestHeader()), UdpOptions.DEFAULTS);
+                new FrontendTimeouts(clientIdle, FrontendTimeouts.DEFAULTS.requestHeader()), udp);
         return new FerryConfig(Path.of("<test>"), Optional.empty(), List.of(frontend), List.of(backend), grace);
     }
 }
