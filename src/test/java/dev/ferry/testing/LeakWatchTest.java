@@ -3,27 +3,24 @@ package dev.ferry.testing;
 import io.netty.buffer.ByteBufAllocator;
 import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import java.time.Duration;
 
-/** The leak watch itself: a ByteBuf dropped without release must fail the test that dropped it. */
+import static org.awaitility.Awaitility.await;
+
+/** The leak watch itself: a ByteBuf dropped without release is reported, so the test that dropped it fails. */
 class LeakWatchTest {
 
     @Test
-    void aBufferThatIsNeverReleasedFailsTheTest() {
+    void aBufferThatIsNeverReleasedIsReported() {
         LeakWatch watch = new LeakWatch();
         watch.beforeEach(null);
-        leakOne();
-        assertThatThrownBy(() -> watch.afterEach(null))
-                .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("ByteBufs never released");
-    }
-
-    @Test
-    void releasedBuffersPass() {
-        LeakWatch watch = new LeakWatch();
-        watch.beforeEach(null);
-        ByteBufAllocator.DEFAULT.directBuffer(64).release();
-        watch.afterEach(null);
+        try {
+            leakOne();
+            // Netty reports a leak when a later allocation finds the collected buffer: a few GC rounds may be needed.
+            await().atMost(Duration.ofSeconds(20)).until(() -> !watch.collect().isEmpty());
+        } finally {
+            watch.detach();
+        }
     }
 
     private static void leakOne() {

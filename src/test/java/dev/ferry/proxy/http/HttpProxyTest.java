@@ -308,8 +308,10 @@ class HttpProxyTest {
         Raw busy = raw();
         busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
         await().atMost(Duration.ofSeconds(5)).until(() -> seen.requests.size() == 2);
-        java.util.concurrent.CompletableFuture<Integer> stopped =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> balancer.stop(Duration.ofSeconds(20)));
+        // Its own thread: the common pool may be busy (one thread on a two-core machine).
+        java.util.concurrent.ExecutorService stopper = java.util.concurrent.Executors.newSingleThreadExecutor();
+        resources.add(stopper::shutdownNow);
+        java.util.concurrent.Future<Integer> stopped = stopper.submit(() -> balancer.stop(Duration.ofSeconds(20)));
         assertThat(idle.closedByPeer()).isTrue();
         answer.countDown();
         Raw.Response last = busy.read();

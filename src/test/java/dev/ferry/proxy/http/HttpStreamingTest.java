@@ -129,6 +129,9 @@ class HttpStreamingTest {
         try (Raw c = raw()) {
             c.socket.setSendBufferSize(64 * 1024);
             OutputStream out = c.socket.getOutputStream();
+            java.util.concurrent.ExecutorService writerThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+            resources.add(writerThread::shutdownNow);
+            // Its own thread, not the common pool: this writer blocks on purpose while the server stalls.
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try {
                     out.write(("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + TOTAL + "\r\n\r\n")
@@ -142,7 +145,7 @@ class HttpStreamingTest {
                 } catch (IOException e) {
                     throw new RuntimeException(e);
                 }
-            });
+            }, writerThread);
             awaitStalled(sent);
             assertBounded(sent.get() - MIB, heapBefore);
             resume.countDown();

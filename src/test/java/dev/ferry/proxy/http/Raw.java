@@ -72,10 +72,12 @@ final class Raw implements AutoCloseable {
         return read(false);
     }
 
-    /** True when the server closed the connection (end of stream or reset). */
+    /** True when the server closed the connection (end of stream or reset); false when it stayed open 10 s. */
     boolean closedByPeer() {
         try {
             return in.read() < 0;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
         } catch (IOException e) {
             return true;
         }

@@ -160,6 +160,27 @@ class TlsTerminationTest {
     }
 
     @Test
+    void curlGetsThroughWithSniAndAlpn() throws Exception {
+        InetSocketAddress front = start("http", Origin.start("o", (r, out, s) -> {
+            Origin.text(out, 200, "via curl");
+            return true;
+        }));
+        Process p;
+        try {
+            p = new ProcessBuilder("curl", "-sk", "-v", "--max-time", "10", "--resolve",
+                    "www.b.test:" + front.getPort() + ":127.0.0.1", "https://www.b.test:" + front.getPort() + "/")
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            assumeThat(false).as("curl is not installed").isTrue();
+            return;
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(output).contains("via curl").contains("CN=b.test").containsIgnoringCase("ALPN")
+                .contains("http/1.1");
+    }
+
+    @Test
     void aTcpFrontendTerminatesTlsAndRelaysPlainBytes() throws Exception {
         InetSocketAddress front = start("tcp", TestServer.echo("echo"));
         try (SSLSocket s = connect(front, "b.test", "TLSv1.3")) {
