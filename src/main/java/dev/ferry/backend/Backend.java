@@ -97,9 +97,9 @@ public final class Backend {
                 kept.add(newServer(sc.name(), address, sc));
             }
         }
-        if (!next.scheduler().equals(config.scheduler())) {
-            scheduler = Schedulers.create(next.scheduler());
-        }
+        // A new scheduler is published only once it has seen the servers (in rebuild), so that no concurrent pick
+        // meets an empty one and resets a client.
+        Scheduler replacement = next.scheduler().equals(config.scheduler()) ? null : Schedulers.create(next.scheduler());
         hashKey = HashKeys.parse(next.hashKey());
         config = next;
         for (Server s : servers) {
@@ -108,7 +108,7 @@ public final class Backend {
             }
         }
         servers = List.copyOf(kept);
-        rebuild();
+        rebuild(replacement);
     }
 
     /**
@@ -269,6 +269,11 @@ public final class Backend {
     }
 
     private void rebuild() {
+        rebuild(null);
+    }
+
+    /** Publishes a new snapshot; with {@code replacement}, hands it to that scheduler and then makes it current. */
+    private void rebuild(Scheduler replacement) {
         List<Server> members = new ArrayList<>(servers.size());
         List<Server> joined = new ArrayList<>(0);
         for (Server s : servers) {
@@ -285,7 +290,12 @@ public final class Backend {
         }
         BackendSnapshot next = new BackendSnapshot(members, snapshot.version() + 1);
         snapshot = next;
-        scheduler.update(next);
+        if (replacement != null) {
+            replacement.update(next);
+            scheduler = replacement;
+        } else {
+            scheduler.update(next);
+        }
         for (Server s : joined) {
             joinListeners.forEach(listener -> listener.accept(s));
         }
