@@ -7,14 +7,12 @@ import dev.ferry.config.HostPort;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.ClientByteCounter;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.FrontendListener;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -66,6 +64,7 @@ public final class HttpFrontend implements Frontend {
     private volatile int maxRequestLine;
     private volatile int maxHeaderSize;
     private volatile Channel listener;
+    private volatile ConnectionLimiter limiter;
     private volatile int port;
 
     /**
@@ -130,6 +129,10 @@ public final class HttpFrontend implements Frontend {
         this.clientIdleNanos = next.timeouts().clientIdle().toNanos();
         this.maxRequestLine = next.http().maxRequestLine();
         this.maxHeaderSize = next.http().maxHeaderSize();
+        ConnectionLimiter l = limiter;
+        if (l != null) {
+            l.setMax(next.maxConnections());
+        }
         this.config = next;
     }
 
@@ -201,30 +204,8 @@ public final class HttpFrontend implements Frontend {
 
     @Override
     public InetSocketAddress start() throws BindException {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(transport.workers())
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new ConnectionLimiter(config.maxConnections(), stats))
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accept(ch);
-                    }
-                });
-        InetSocketAddress address = config.listen().resolve();
-        ChannelFuture bound = b.bind(address).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
-            BindException e = new BindException("cannot listen on " + config.listen() + " for frontend '"
-                    + config.name() + "': " + Reasons.of(bound.cause()).replaceFirst("^bind\\(\\.\\.\\) failed: ", ""));
-            e.initCause(bound.cause());
-            throw e;
-        }
-        listener = bound.channel();
+        limiter = new ConnectionLimiter(config.maxConnections(), stats);
+        listener = FrontendListener.bind(transport, config, limiter, false, WATER_MARK, this::accept);
         InetSocketAddress local = (InetSocketAddress) listener.localAddress();
         port = local.getPort();
         return local;

@@ -1,5 +1,6 @@
 package dev.ferry.proxy.http;
 
+import dev.ferry.transport.Reasons;
 import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;

@@ -7,14 +7,12 @@ import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.FrontendListener;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
@@ -143,40 +141,9 @@ public final class TcpFrontend implements Frontend {
 
     @Override
     public InetSocketAddress start() throws BindException {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(transport.workers())
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(limiter = new ConnectionLimiter(settings.config().maxConnections(), stats))
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accept(ch);
-                    }
-                });
-        FrontendConfig config = settings.config();
-        InetSocketAddress address = config.listen().resolve();
-        ChannelFuture bound = b.bind(address).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
-            BindException e = new BindException("cannot listen on " + config.listen() + " for frontend '"
-                    + config.name() + "': " + describe(bound.cause()));
-            e.initCause(bound.cause());
-            throw e;
-        }
-        listener = bound.channel();
+        limiter = new ConnectionLimiter(settings.config().maxConnections(), stats);
+        listener = FrontendListener.bind(transport, settings.config(), limiter, true, WATER_MARK, this::accept);
         return (InetSocketAddress) listener.localAddress();
-    }
-
-    private static String describe(Throwable cause) {
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        int colon = message.lastIndexOf(": ");
-        // Native errors read "bind(..) failed: Address already in use"; keep the part a person understands.
-        return (colon >= 0 ? message.substring(colon + 2) : message).toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Called on the new connection's event loop once {@link ConnectionLimiter} admitted it. */

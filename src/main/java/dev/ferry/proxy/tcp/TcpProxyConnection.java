@@ -6,6 +6,7 @@ import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
 import dev.ferry.transport.ProxyProtocol;
+import dev.ferry.transport.Reasons;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -155,7 +156,7 @@ final class TcpProxyConnection {
             if (!client.isActive()) {
                 return;
             }
-            String why = reason(connect.cause());
+            String why = Reasons.of(connect.cause());
             if (pick.attempt() < settings.backend().config().retries()) {
                 log.debug("{}: connect to {} ({}) failed: {}; trying another server",
                         frontend.name(), chosen.name(), chosen.address(), why);
@@ -216,19 +217,6 @@ final class TcpProxyConnection {
         log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), Addresses.format(client.remoteAddress()), why,
                 settings.backend().name());
         Transport.reset(client);
-    }
-
-    /** The cause in a person's words: "connection refused", not "finishConnect(..) failed with error(-111): ...". */
-    private static String reason(Throwable cause) {
-        if (cause == null) {
-            return "unknown";
-        }
-        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
-            return "connect timed out";
-        }
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        message = message.replaceFirst("^.*?failed with error\\(-?\\d+\\): ", "").replaceFirst(": /[^ ]+$", "");
-        return message.toLowerCase(java.util.Locale.ROOT);
     }
 
     private void scheduleIdleCheck(long delayNanos) {
@@ -452,11 +440,11 @@ final class TcpProxyConnection {
             } else if (cause instanceof DecoderException && awaitingProxyHeader) {
                 ended("bad_proxy_header");
                 log.debug("{}: bad PROXY header from {}: {}", frontend.name(), Addresses.format(client.remoteAddress()),
-                        reason(cause));
+                        Reasons.of(cause));
                 awaitingProxyHeader = false;
                 client.close();
             } else {
-                log.warn("{}: closing connection from {}: {}", frontend.name(), client.remoteAddress(), reason(cause));
+                log.warn("{}: closing connection from {}: {}", frontend.name(), client.remoteAddress(), Reasons.of(cause));
                 log.debug("stack trace", cause);
                 closeBoth();
             }

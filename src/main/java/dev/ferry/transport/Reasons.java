@@ -1,15 +1,16 @@
-package dev.ferry.proxy.http;
+package dev.ferry.transport;
 
 import io.netty.channel.ConnectTimeoutException;
 
 import java.util.Locale;
 
 /** Network failures in a person's words: "connection refused", not "finishConnect(..) failed with error(-111)". */
-final class Reasons {
+public final class Reasons {
     private Reasons() {
     }
 
-    static String of(Throwable cause) {
+    /** The cause in a person's words: "connection refused", not "finishConnect(..) failed with error(-111): ...". */
+    public static String of(Throwable cause) {
         if (cause == null) {
             return "unknown";
         }
