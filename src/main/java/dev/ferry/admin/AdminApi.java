@@ -82,7 +82,7 @@ public final class AdminApi {
             Server server = backend.server(name).orElseThrow(() -> new AdminException(404, "no such server",
                     "backend '" + backend.name() + "' has no server '" + name + "'; it has: " + names(backend)));
             return switch (method) {
-                case "GET" -> ok(StatusReport.server(server));
+                case "GET" -> ok(StatusReport.server(server, balancer));
                 case "PUT" -> updateServer(backend, server, object(body));
                 case "DELETE" -> {
                     backend.removeServer(name);
@@ -179,7 +179,7 @@ public final class AdminApi {
         if (state.isPresent()) {
             backend.setState(server, state.get());
         }
-        return ok(StatusReport.server(server));
+        return ok(StatusReport.server(server, balancer));
     }
 
     private AdminResponse addServer(Backend backend, ObjectNode body) throws AdminException {
@@ -206,7 +206,7 @@ public final class AdminApi {
         }
         try {
             Server added = backend.addServer(new ServerConfig(name, hp, weight, max, Optional.empty()));
-            return json(201, StatusReport.server(added));
+            return json(201, StatusReport.server(added, balancer));
         } catch (IllegalArgumentException e) {
             throw new AdminException(400, "cannot add server", e.getMessage());
         }

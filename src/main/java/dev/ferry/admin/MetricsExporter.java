@@ -2,6 +2,7 @@ package dev.ferry.admin;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.health.BackendHealth;
 import dev.ferry.dns.DnsStats;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
@@ -136,7 +137,21 @@ public final class MetricsExporter implements AutoCloseable {
                         .description("server weight").register(registry),
                 Gauge.builder("ferry.backend.server.weight", s, Server::weight)
                         .tags("backend", backend, "server", server, "kind", "effective").strongReference(true)
-                        .description("server weight").register(registry));
+                        .description("server weight").register(registry),
+                FunctionCounter.builder("ferry.health.checks", s, x -> checks(backend, x, true))
+                        .tags("backend", backend, "server", server, "result", "pass")
+                        .description("active health checks").register(registry),
+                FunctionCounter.builder("ferry.health.checks", s, x -> checks(backend, x, false))
+                        .tags("backend", backend, "server", server, "result", "fail")
+                        .description("active health checks").register(registry));
+    }
+
+    private double checks(String backend, Server s, boolean passed) {
+        BackendHealth h = balancer.health().get(backend);
+        if (h == null) {
+            return 0;
+        }
+        return passed ? h.stats().of(s).checksPassed() : h.stats().of(s).checksFailed();
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.ferry.admin;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
+import dev.ferry.health.BackendHealth;
+import dev.ferry.health.ServerHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.runtime.Balancer;
@@ -35,7 +37,12 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     public record ServerStatus(String name, String address, String state, int configuredWeight, int effectiveWeight,
                                int active, int inactive, boolean overloaded, int maxConnections,
                                long connectionsTotal, long failures, long bytesIn, long bytesOut,
-                               Double latencyMs) {
+                               Double latencyMs, HealthDetail health) {
+    }
+
+    /** What the health checks saw of a server; null when its backend has no checking at all. */
+    public record HealthDetail(long checksPassed, long checksFailed, long transitions, long ejections,
+                               String lastReason) {
     }
 
     public static StatusReport of(Balancer balancer, String version) {
@@ -50,19 +57,29 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
         for (Backend b : balancer.backends().values()) {
             List<ServerStatus> servers = new ArrayList<>();
             for (Server s : b.servers()) {
-                servers.add(server(s));
+                servers.add(server(s, balancer));
             }
             backends.add(new BackendStatus(b.name(), b.config().scheduler().name(), servers));
         }
         return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends);
     }
 
-    static ServerStatus server(Server s) {
+    static ServerStatus server(Server s, Balancer balancer) {
         Double latencyMs = s.latency().isKnown()
                 ? Math.round(s.latency().nanos(System.nanoTime()) / 1e4) / 100.0 : null;
         return new ServerStatus(s.name(), Addresses.format(s.address()), state(s), s.configuredWeight(), s.weight(),
                 s.active(), s.inactive(), s.isOverloaded(), s.upperThreshold(), s.totalConnections(), s.failures(),
-                s.bytesIn(), s.bytesOut(), latencyMs);
+                s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer));
+    }
+
+    private static HealthDetail health(Server s, Balancer balancer) {
+        BackendHealth h = s.backend() == null ? null : balancer.health().get(s.backend().name());
+        if (h == null) {
+            return null;
+        }
+        ServerHealth sh = h.stats().of(s);
+        return new HealthDetail(sh.checksPassed(), sh.checksFailed(), sh.transitions(), sh.ejections(),
+                sh.lastReason());
     }
 
     /** The state word operators see. */

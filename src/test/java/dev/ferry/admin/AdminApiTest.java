@@ -251,6 +251,23 @@ class AdminApiTest {
     }
 
     @Test
+    void healthChecksShowInStatusAndMetrics() throws Exception {
+        TestServer a = naming("A");
+        start(yaml("", "      - { name: a, address: " + a.address() + " }\n"
+                + "    health_check: { type: tcp, interval: 100ms, timeout: 1s, rise: 1, fall: 1 }"));
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(json(call("GET", "/api/v1/status", null)).at("/backends/0/servers/0/health/checks_passed")
+                        .asLong()).isGreaterThanOrEqualTo(2));
+        JsonNode health = json(call("GET", "/api/v1/status", null)).at("/backends/0/servers/0/health");
+        assertThat(health.get("checks_failed").asLong()).isZero();
+        assertThat(call("GET", "/metrics", null).body().lines())
+                .anyMatch(l -> l.startsWith("ferry_health_checks_total{backend=\"pool\",result=\"pass\",server=\"a\"}")
+                        && !l.endsWith(" 0.0"))
+                .contains("ferry_health_checks_total{backend=\"pool\",result=\"fail\",server=\"a\"} 0.0");
+    }
+
+    @Test
     void metricsUseProductNamesAndCountKnownTraffic() throws Exception {
         TestServer a = naming("A");
         start(yaml("", "      - { name: a, address: %s, weight: 4 }".formatted(a.address())));
