@@ -332,6 +332,8 @@ public final class Balancer implements AutoCloseable {
         for (FrontendConfig fc : next.frontends()) {
             Frontend fresh = started.get(fc.name());
             if (fresh != null) {
+                // Built before the backends took their new settings (timeouts, keepalive): take them now.
+                fresh.reconfigure(fc, backends);
                 frontends.add(fresh);
                 bound.put(fc.name(), startedAt.get(fc.name()));
                 Frontend old = current.get(fc.name());
