@@ -123,6 +123,8 @@ class HealthChecksOverTcpTest {
             assertThat(Clients.readAll(front)).isEqualTo("A");
         }
 
+        // Ejection is decided on the health thread, just after the failures that cause it.
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.servers().stream().anyMatch(Server::ejected));
         List<String> ejected = pool.servers().stream().filter(Server::ejected).map(Server::name).toList();
         assertThat(ejected).as("50% of 3 servers: one may be out").hasSize(1);
         assertThat(pool.snapshot().servers()).hasSize(2);
