@@ -23,6 +23,8 @@ public final class PeakEwmaScheduler implements Scheduler {
     private final RandomGenerator random;
     private final LongSupplier nanoTime;
     private volatile WeightedSampler sampler = WeightedSampler.EMPTY;
+    /** Kept as a field so that a pick allocates no lambda. */
+    private final WeightedSampler.Preference cheaper = this::cheaper;
 
     /** Per-thread randomness and {@link System#nanoTime()}, as the servers record latencies. */
     public PeakEwmaScheduler() {
@@ -41,18 +43,7 @@ public final class PeakEwmaScheduler implements Scheduler {
 
     @Override
     public Server pick(PickContext context) {
-        WeightedSampler s = sampler;
-        int first = s.draw(random, context);
-        if (first < 0) {
-            return null;
-        }
-        int second = s.draw(random, context, first);
-        Server a = s.server(first);
-        if (second < 0) {
-            return a;
-        }
-        Server b = s.server(second);
-        return cheaper(b, a) ? b : a;
+        return sampler.betterOfTwo(random, context, cheaper);
     }
 
     /** Whether {@code b} costs strictly less than {@code a}. */

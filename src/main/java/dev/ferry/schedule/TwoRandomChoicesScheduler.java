@@ -35,17 +35,11 @@ public final class TwoRandomChoicesScheduler implements Scheduler {
 
     @Override
     public Server pick(PickContext context) {
-        WeightedSampler s = sampler;
-        int first = s.draw(random, context);
-        if (first < 0) {
-            return null;
-        }
-        int second = s.draw(random, context, first);
-        Server a = s.server(first);
-        if (second < 0) {
-            return a;
-        }
-        Server b = s.server(second);
-        return b.overhead() * a.weight() < a.overhead() * b.weight() ? b : a;
+        return sampler.betterOfTwo(random, context, TwoRandomChoicesScheduler::lessLoaded);
+    }
+
+    /** Strictly less loaded per unit of weight, by exact cross-multiplication. */
+    private static boolean lessLoaded(Server b, Server a) {
+        return b.overhead() * a.weight() < a.overhead() * b.weight();
     }
 }

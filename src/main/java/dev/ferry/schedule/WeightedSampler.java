@@ -54,6 +54,30 @@ final class WeightedSampler {
     }
 
     /** A server that can take the connection, drawn by weight; -1 when none can. */
+    /** Decides between two candidates: true when {@code second} should win over {@code first}. */
+    @FunctionalInterface
+    interface Preference {
+        boolean prefers(Server second, Server first);
+    }
+
+    /**
+     * Power of two choices: two different weighted draws, the second kept only when {@code preference} says it
+     * beats the first; with a single eligible server, that one; null when none is eligible.
+     */
+    Server betterOfTwo(RandomGenerator random, PickContext context, Preference preference) {
+        int first = draw(random, context);
+        if (first < 0) {
+            return null;
+        }
+        int second = draw(random, context, first);
+        Server a = server(first);
+        if (second < 0) {
+            return a;
+        }
+        Server b = server(second);
+        return preference.prefers(b, a) ? b : a;
+    }
+
     int draw(RandomGenerator random, PickContext context) {
         return draw(random, context, -1);
     }
