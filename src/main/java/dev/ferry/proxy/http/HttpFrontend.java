@@ -28,7 +28,6 @@ import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,7 +46,6 @@ public final class HttpFrontend implements Frontend {
     /** Idle keep-alive connections kept per server and event loop (nginx's upstream keepalive). */
     static final int MAX_IDLE_PER_SERVER = 64;
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
-    private static final Set<String> DESTINATION_SCHEDULERS = Set.of("lblc", "lblcr", "dh");
 
     private volatile FrontendConfig config;
     private final Transport transport;
@@ -186,8 +184,8 @@ public final class HttpFrontend implements Frontend {
      * this frontend's), so requests for one site stay on one cache server; null for other schedulers (saves the
      * allocation) and for requests without a host.
      */
-    InetSocketAddress destinationFor(Backend backend, RequestTarget target) {
-        if (!DESTINATION_SCHEDULERS.contains(backend.config().scheduler().name()) || target.host().isEmpty()) {
+    InetSocketAddress destinationFor(Route route, RequestTarget target) {
+        if (!route.keyedByHost() || target.host().isEmpty()) {
             return null;
         }
         return InetSocketAddress.createUnresolved(target.host().toLowerCase(Locale.ROOT), port);

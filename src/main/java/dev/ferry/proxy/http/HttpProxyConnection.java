@@ -376,7 +376,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
         Backend backend = route.backend();
         long hashKey = backend.hashKey().keyOf(source, backend.hashKey().needsHttp() ? new RequestView(head) : null);
-        pick = new PickContext(source, frontend.destinationFor(backend, target), hashKey, List.of(), 0);
+        pick = new PickContext(source, frontend.destinationFor(route, target), hashKey, List.of(), 0);
         upgrade = head.headers().contains(HttpHeaderNames.UPGRADE)
                 && HopByHopHeaders.connectionHas(head.headers(), HttpHeaderValues.UPGRADE);
         frontend.forwarding().request(head, clientAddress, upgrade, requestId);
