@@ -24,6 +24,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -234,12 +236,16 @@ public final class HttpFrontend implements Frontend {
         if (l != null) {
             l.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        // One task per event loop drains all of its connections at once, so none of them can still take a response
+        // as "keep-alive" after another on the same loop was already told.
+        Map<EventLoop, List<HttpProxyConnection>> byLoop = new IdentityHashMap<>();
         for (Channel client : clients) {
             HttpProxyConnection c = client.pipeline().get(HttpProxyConnection.class);
             if (c != null) {
-                client.eventLoop().execute(c::drain);
+                byLoop.computeIfAbsent(client.eventLoop(), loop -> new ArrayList<>()).add(c);
             }
         }
+        byLoop.forEach((loop, connections) -> loop.execute(() -> connections.forEach(HttpProxyConnection::drain)));
     }
 
     @Override
