@@ -1,11 +1,7 @@
 package dev.ferry.proxy.http;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.AsciiString;
+
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -25,11 +21,12 @@ import java.net.InetSocketAddress;
  * <p>Threading: immutable; used from every event loop.
  */
 final class ForwardingHeaders {
-    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
-    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
-    static final AsciiString FORWARDED = AsciiString.cached("forwarded");
-    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    static final String X_FORWARDED_FOR = "x-forwarded-for";
+    static final String X_FORWARDED_PROTO = "x-forwarded-proto";
+    static final String X_FORWARDED_HOST = "x-forwarded-host";
+    static final String FORWARDED = "forwarded";
+    static final String X_REQUEST_ID = "x-request-id";
+    private static final String VIA = "via";
     private static final String VIA_1_1 = "1.1 ferry";
     private static final String VIA_1_0 = "1.0 ferry";
 
@@ -54,8 +51,8 @@ final class ForwardingHeaders {
     }
 
     /** The request's id: the client's {@code X-Request-Id} when it sent one, otherwise a new one. */
-    static String requestId(HttpRequest request) {
-        String id = request.headers().get(X_REQUEST_ID);
+    static String requestId(RequestHead request) {
+        String id = request.fields().get(X_REQUEST_ID);
         return id == null || id.isEmpty() ? RequestIds.next() : id;
     }
 
@@ -63,22 +60,22 @@ final class ForwardingHeaders {
      * Rewrites a request head in place before it goes to a server.
      *
      * @param upgrade   true when a protocol upgrade (WebSocket) is passed through
-     * @param requestId from {@link #requestId(HttpRequest)}; set on the request when the client sent none
+     * @param requestId from {@link #requestId(RequestHead)}; set on the request when the client sent none
      */
-    void request(HttpRequest request, Client client, boolean upgrade, String requestId) {
-        HttpHeaders h = request.headers();
+    void request(RequestHead request, Client client, boolean upgrade, String requestId) {
+        HeadFields h = request.fields();
         HopByHopHeaders.strip(h, upgrade);
-        String host = h.get(HttpHeaderNames.HOST);
+        String host = h.get("host");
         append(h, X_FORWARDED_FOR, client.ip());
         if (!h.contains(X_FORWARDED_PROTO)) {
-            h.set(X_FORWARDED_PROTO, proto);
+            h.add(X_FORWARDED_PROTO, proto);
         }
         if (host != null && !h.contains(X_FORWARDED_HOST)) {
-            h.set(X_FORWARDED_HOST, host);
+            h.add(X_FORWARDED_HOST, host);
         }
         append(h, FORWARDED, forwardedElement(client, host));
-        append(h, HttpHeaderNames.VIA, request.protocolVersion() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
-        if (!h.contains(X_REQUEST_ID, requestId, false)) {
+        append(h, VIA, request.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
+        if (!h.contains(X_REQUEST_ID, requestId)) {
             h.set(X_REQUEST_ID, requestId);
         }
     }
@@ -107,20 +104,19 @@ final class ForwardingHeaders {
     }
 
     /** Rewrites a response head in place before it goes to the client. */
-    void response(HttpResponse response, boolean upgrade) {
-        HttpHeaders h = response.headers();
+    void response(ResponseHead response, boolean upgrade) {
+        HeadFields h = response.fields();
         HopByHopHeaders.strip(h, upgrade);
-        append(h, HttpHeaderNames.VIA, response.protocolVersion() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
+        append(h, VIA, response.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
     }
 
     /** Appends {@code value} to a comma-separated list header, folding earlier field lines into one. */
-    private static void append(HttpHeaders h, CharSequence name, String value) {
-        String first = h.get(name);
-        if (first == null) {
-            h.set(name, value);
+    private static void append(HeadFields h, String name, String value) {
+        java.util.List<String> existing = h.getAll(name);
+        if (existing.isEmpty()) {
+            h.add(name, value);
             return;
         }
-        java.util.List<String> existing = h.getAll(name);
-        h.set(name, (existing.size() == 1 ? first : String.join(", ", existing)) + ", " + value);
+        h.set(name, String.join(", ", existing) + ", " + value);
     }
 }

@@ -1,10 +1,5 @@
 package dev.ferry.proxy.http;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.util.AsciiString;
-
 /**
  * Removes the hop-by-hop fields of a message before it is forwarded (RFC 9110 7.6.1): {@code Connection} and every
  * field it names, {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE}, {@code Trailer} and {@code Upgrade}
@@ -17,36 +12,33 @@ import io.netty.util.AsciiString;
  * <p>Threading: stateless.
  */
 final class HopByHopHeaders {
-    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-
     private HopByHopHeaders() {
     }
 
     /**
-     * Strips the hop-by-hop fields of {@code headers} in place.
+     * Strips the hop-by-hop fields of {@code fields} in place.
      *
      * @param keepUpgrade true to keep {@code Upgrade} and leave {@code Connection: upgrade} (a passed-through upgrade)
      */
-    static void strip(HttpHeaders headers, boolean keepUpgrade) {
-        String connection = headers.get(HttpHeaderNames.CONNECTION);
-        if (connection != null) {
-            for (String line : headers.getAll(HttpHeaderNames.CONNECTION)) {
-                removeNamed(headers, line, keepUpgrade);
+    static void strip(HeadFields fields, boolean keepUpgrade) {
+        for (int i = fields.indexOf("connection", 0); i >= 0; i = fields.indexOf("connection", i + 1)) {
+            if (!fields.valueIsIgnoreCase(i, "keep-alive") && !fields.valueIsIgnoreCase(i, "close")) {
+                removeNamed(fields, fields.value(i), keepUpgrade);
             }
-            headers.remove(HttpHeaderNames.CONNECTION);
         }
-        headers.remove(HttpHeaderNames.KEEP_ALIVE);
-        headers.remove(PROXY_CONNECTION);
-        headers.remove(HttpHeaderNames.TE);
-        headers.remove(HttpHeaderNames.TRAILER);
+        fields.remove("connection");
+        fields.remove("keep-alive");
+        fields.remove("proxy-connection");
+        fields.remove("te");
+        fields.remove("trailer");
         if (keepUpgrade) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            fields.set("connection", "upgrade");
         } else {
-            headers.remove(HttpHeaderNames.UPGRADE);
+            fields.remove("upgrade");
         }
     }
 
-    private static void removeNamed(HttpHeaders headers, String line, boolean keepUpgrade) {
+    private static void removeNamed(HeadFields fields, String line, boolean keepUpgrade) {
         int pos = 0;
         int n = line.length();
         while (pos < n) {
@@ -54,7 +46,7 @@ final class HopByHopHeaders {
             int end = comma < 0 ? n : comma;
             String token = line.substring(pos, end).trim();
             if (!token.isEmpty() && !isProtected(token) && !(keepUpgrade && token.equalsIgnoreCase("upgrade"))) {
-                headers.remove(token);
+                fields.remove(token);
             }
             pos = end + 1;
         }
@@ -63,10 +55,5 @@ final class HopByHopHeaders {
     private static boolean isProtected(String name) {
         return name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")
                 || name.equalsIgnoreCase("host");
-    }
-
-    /** True when the {@code Connection} field lists {@code token} (case-insensitive). */
-    static boolean connectionHas(HttpHeaders headers, AsciiString token) {
-        return headers.containsValue(HttpHeaderNames.CONNECTION, token, true);
     }
 }

@@ -222,7 +222,7 @@ public final class HttpFrontend implements Frontend {
         client.pipeline()
                 .addLast("bytes", byteCounter)
                 .addLast("clock", connection.headClock())
-                .addLast("http", HttpCodecs.server(maxRequestLine, maxHeaderSize))
+                .addLast("http", new RequestDecoder(maxRequestLine, maxHeaderSize))
                 .addLast("proxy", connection);
     }
 

@@ -14,18 +14,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.DecoderResult;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -90,7 +83,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private State state = State.HEAD;
 
     // The current exchange.
-    private HttpRequest request;
+    private RequestHead request;
     private Route route;
     private String requestId;
     private PickContext pick;
@@ -112,7 +105,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     private boolean closeAfter;
     private boolean upstreamReusable;
     private boolean wroteUpstream;
-    private FullHttpResponse localResponse;
+    /** Whether the response body goes to the client as chunks (see {@link ResponseFraming#chunkedToClient}). */
+    private boolean chunkedToClient;
+    /** Ferry's own answer waiting for the request body to be read, and whether the connection closes after it. */
+    private ByteBuf localResponse;
+    private boolean localResponseCloses;
 
     // The access log's view of the current request (filled only while the access log is on).
     private long startNanos;
@@ -273,8 +270,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
                     if (msg == null) {
                         return;
                     }
-                    if (msg instanceof HttpRequest head) {
+                    if (msg instanceof RequestHead head) {
                         onHead(head);
+                    } else if (msg instanceof DecodeFailure failure) {
+                        rejectMalformed(failure);
                     } else {
                         // Only after a request Ferry stopped caring about; its parts are dropped.
                         ReferenceCountUtil.release(msg);
@@ -283,6 +282,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
                 case DISCARD -> {
                     Object msg = pending.poll();
                     if (msg == null) {
+                        return;
+                    }
+                    if (msg instanceof DecodeFailure failure) {
+                        rejectMalformed(failure);
                         return;
                     }
                     boolean last = msg instanceof LastHttpContent;
@@ -298,6 +301,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
                     }
                     Object msg = pending.poll();
                     if (msg == null) {
+                        return;
+                    }
+                    if (msg instanceof DecodeFailure failure) {
+                        dropUpstream();
+                        rejectMalformed(failure);
                         return;
                     }
                     forwardBody((HttpContent) msg);
@@ -331,13 +339,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    private void onHead(HttpRequest head) {
-        DecoderResult result = head.decoderResult();
-        if (result.isFailure()) {
-            ReferenceCountUtil.release(head);
-            rejectMalformed(result.cause());
-            return;
-        }
+    private void onHead(RequestHead head) {
         headStart = 0;
         headBytes = false;
         request = head;
@@ -355,12 +357,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         closeAfter = false;
         requestSentAt = 0;
         requestId = ForwardingHeaders.requestId(head);
-        clientKeepAlive = HttpUtil.isKeepAlive(head);
-        client10 = head.protocolVersion().minorVersion() == 0;
+        clientKeepAlive = head.isKeepAlive();
+        client10 = head.version().minorVersion() == 0;
         upgrading = false;
         String problem = RequestChecks.problem(head);
         if (problem != null) {
-            ReferenceCountUtil.release(head);
             closeWith(HttpResponseStatus.BAD_REQUEST, problem);
             return;
         }
@@ -377,19 +378,16 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         Backend backend = route.backend();
         long hashKey = backend.hashKey().keyOf(source, backend.hashKey().needsHttp() ? new RequestView(head) : null);
         pick = new PickContext(source, frontend.destinationFor(route, target), hashKey, List.of(), 0);
-        upgrade = head.headers().contains(HttpHeaderNames.UPGRADE)
-                && HopByHopHeaders.connectionHas(head.headers(), HttpHeaderValues.UPGRADE);
+        upgrade = head.fields().contains("upgrade") && head.fields().listHas("connection", "upgrade");
         frontend.forwarding().request(head, clientAddress, upgrade, requestId);
-        head.setProtocolVersion(HttpVersion.HTTP_1_1);
         state = State.CONNECTING;
         assignServer();
     }
 
-    private void rejectMalformed(Throwable cause) {
-        RequestChecks.Rejection r = RequestChecks.ofDecodeFailure(cause, frontend.maxRequestLine(),
-                frontend.maxHeaderSize());
-        log.debug("{}: {} from {}: {}", frontend.name(), r.status().code(), client.remoteAddress(), cause.toString());
-        closeWith(r.status(), r.detail());
+    private void rejectMalformed(DecodeFailure failure) {
+        log.debug("{}: {} from {}: {}", frontend.name(), failure.status().code(), client.remoteAddress(),
+                failure.detail());
+        closeWith(failure.status(), failure.detail());
     }
 
     // ---- choosing and connecting a server ----
@@ -462,10 +460,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         UpstreamConnection u = upstream;
         Channel ch = u.channel();
         upstreamReusable = true;
-        ch.write(request, ch.voidPromise());
+        u.expectResponseTo(request.method() == HttpMethod.HEAD);
+        ch.write(request.encode(ch.alloc()), ch.voidPromise());
         if (requestDone) {
             // A retry of a request without a body: the end of the message was consumed by the first attempt.
-            ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+            BodyWriter.write(ch, LastHttpContent.EMPTY_LAST_CONTENT, request.isChunked());
             markRequestSent();
         }
         wroteUpstream = true;
@@ -477,18 +476,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
 
     private void forwardBody(HttpContent content) {
         UpstreamConnection u = upstream;
-        if (content.decoderResult().isFailure()) {
-            ReferenceCountUtil.release(content);
-            dropUpstream();
-            rejectMalformed(content.decoderResult().cause());
-            return;
-        }
         int bytes = content.content().readableBytes();
         bodyBytes += bytes;
         u.server().addBytesOut(bytes);
         boolean last = content instanceof LastHttpContent;
-        Channel ch = u.channel();
-        ch.write(content, ch.voidPromise());
+        BodyWriter.write(u.channel(), content, request.isChunked());
         wroteUpstream = true;
         if (last) {
             requestDone = true;
@@ -523,21 +515,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             return;
         }
         lastActivity = System.nanoTime();
-        if (msg instanceof HttpResponse response) {
-            // The client codec emits heads and content separately (only a failed decode is a full message).
+        if (msg instanceof ResponseHead response) {
             onResponseHead(c, response);
         } else if (msg instanceof HttpContent content) {
             onResponseContent(c, content);
-        } else {
-            ReferenceCountUtil.release(msg);
-        }
-    }
-
-    private void onResponseHead(UpstreamConnection c, HttpResponse response) {
-        if (response.decoderResult().isFailure()) {
-            ReferenceCountUtil.release(response);
+        } else if (msg instanceof DecodeFailure failure) {
             log.warn("{}: [{}] invalid response from {}: {}", frontend.name(), requestId, c.server().name(),
-                    response.decoderResult().cause().toString());
+                    failure.detail());
+            logAccess("server_broken");
             c.server().recordFailure();
             dropUpstream();
             if (responseStarted) {
@@ -545,17 +530,20 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             } else {
                 local(HttpResponseStatus.BAD_GATEWAY, "the server sent an invalid response");
             }
-            return;
+        } else {
+            ReferenceCountUtil.release(msg);
         }
-        int code = response.status().code();
+    }
+
+    private void onResponseHead(UpstreamConnection c, ResponseHead response) {
+        int code = response.code();
         if (code == 101) {
             if (upgrade) {
                 // The empty end of the 101 follows; the relay takes over after it.
                 upgrading = true;
                 frontend.forwarding().response(response, true);
-                client.write(response, client.voidPromise());
+                client.write(response.encode(client.alloc()), client.voidPromise());
             } else {
-                ReferenceCountUtil.release(response);
                 c.server().recordFailure();
                 dropUpstream();
                 local(HttpResponseStatus.BAD_GATEWAY, "the server switched protocols without being asked");
@@ -566,7 +554,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             // 1xx (100 Continue, 103 Early Hints): passed on as they come; the final response follows.
             informational = true;
             frontend.forwarding().response(response, false);
-            client.write(response, client.voidPromise());
+            client.write(response.encode(client.alloc()), client.voidPromise());
             return;
         }
         responseStarted = true;
@@ -581,56 +569,38 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         if (requestSentAt != 0) {
             c.server().recordLatencyNanos(lastActivity - requestSentAt);
         }
-        boolean head = request.method() == HttpMethod.HEAD;
-        upstreamReusable = HttpUtil.isKeepAlive(response) && !ResponseFraming.isCloseDelimited(response, head);
+        upstreamReusable = response.isKeepAlive() && response.framing() != ResponseHead.Framing.UNTIL_CLOSE;
         frontend.forwarding().response(response, false);
         // The client connection ends after this response when the client asked so, or when the server answered
         // before the whole request body arrived (the rest of it would be read as a request).
-        closeAfter = ResponseFraming.prepare(response, head, client10, clientKeepAlive && requestDone && !draining);
+        closeAfter = ResponseFraming.prepare(response, client10, clientKeepAlive && requestDone && !draining);
+        chunkedToClient = ResponseFraming.chunkedToClient(response, client10);
         if (log.isDebugEnabled()) {
             log.debug("{}: [{}] {} {} -> {}/{} {}", frontend.name(), requestId, request.method(), request.uri(),
                     route.backend().name(), c.server().name(), code);
         }
-        client.write(response, client.voidPromise());
+        client.write(response.encode(client.alloc()), client.voidPromise());
     }
 
     private void onResponseContent(UpstreamConnection c, HttpContent content) {
         boolean last = content instanceof LastHttpContent;
-        if (content.decoderResult().isFailure()) {
+        if (upgrading || informational) {
+            // The (empty) end of a 101 or another 1xx.
             ReferenceCountUtil.release(content);
-            log.warn("{}: [{}] invalid response body from {}", frontend.name(), requestId, c.server().name());
-            logAccess("server_broken");
-            c.server().recordFailure();
-            dropUpstream();
-            client.close();
-            return;
-        }
-        if (upgrading) {
-            if (last) {
-                client.write(content, client.voidPromise());
+            if (last && upgrading) {
                 switchToTunnel(c);
-            } else {
-                ReferenceCountUtil.release(content);
-            }
-            return;
-        }
-        if (informational) {
-            if (last) {
+            } else if (last) {
                 informational = false;
-                client.write(content, client.voidPromise());
-            } else {
-                ReferenceCountUtil.release(content);
             }
             return;
         }
         int bytes = content.content().readableBytes();
         responseBytes += bytes;
         c.server().addBytesIn(bytes);
+        BodyWriter.write(client, content, chunkedToClient);
         if (last) {
-            client.writeAndFlush(content, client.voidPromise());
+            client.flush();
             responseDone(c);
-        } else {
-            client.write(content, client.voidPromise());
         }
     }
 
@@ -752,7 +722,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     /** Answers the current request with {@code status}; keeps the connection when that is safe. */
     private void local(HttpResponseStatus status, String detail) {
         dropUpstream();
-        boolean bodyPending = !requestDone && request != null && declaresBody(request);
+        boolean bodyPending = !requestDone && request != null && request.declaresBody();
         boolean close = !clientKeepAlive || bodyPending || draining;
         if (status.code() >= 500) {
             log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
@@ -760,6 +730,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         this.status = status.code();
         logAccess(termination(status));
         localResponse = ErrorResponses.of(client.alloc(), status, detail, close, requestId);
+        localResponseCloses = close;
         if (close) {
             requestDone = true;
             sendLocalResponse();
@@ -772,14 +743,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    private static boolean declaresBody(HttpRequest r) {
-        return HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0;
-    }
-
     private void sendLocalResponse() {
-        FullHttpResponse r = localResponse;
+        ByteBuf r = localResponse;
         localResponse = null;
-        boolean close = r.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        boolean close = localResponseCloses;
         request = null;
         route = null;
         if (close) {
@@ -852,7 +819,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         logged = true;
         long now = System.nanoTime();
         long durationNanos = now - startNanos;
-        HttpRequest r = request;
+        RequestHead r = request;
         Server s = upstreamServer;
         Route rt = route;
         frontend.accessLog().log(new AccessRecord(System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(durationNanos),

@@ -1,7 +1,5 @@
 package dev.ferry.proxy.http;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * The parts of a request that routes match on, located once per request without copying: the host (from an
@@ -10,14 +8,14 @@ import io.netty.handler.codec.http.HttpRequest;
  * <p>Threading: one instance per request, on the client's event loop.
  */
 final class RequestTarget {
-    private final HttpRequest request;
+    private final RequestHead request;
     private final String uri;
     private final int pathStart;
     private final int pathEnd;
     private String host;
     private final String hostWithPort;
 
-    RequestTarget(HttpRequest request) {
+    RequestTarget(RequestHead request) {
         this.request = request;
         this.uri = request.uri();
         String authority = null;
@@ -29,7 +27,7 @@ final class RequestTarget {
             authority = uri.substring(scheme, slash < 0 ? uri.length() : slash);
             start = slash < 0 ? uri.length() : slash;
         } else {
-            authority = request.headers().get(HttpHeaderNames.HOST);
+            authority = request.fields().get("host");
         }
         int query = uri.indexOf('?', start);
         int end = query < 0 ? uri.length() : query;
@@ -61,7 +59,7 @@ final class RequestTarget {
         return colon < 0 ? authority : authority.substring(0, colon);
     }
 
-    HttpRequest request() {
+    RequestHead request() {
         return request;
     }
 

@@ -126,7 +126,7 @@ final class RouteMatcher {
             return true;
         }
         for (int i = 0; i < headerNames.length; i++) {
-            if (!t.request().headers().contains(headerNames[i], headerValues[i], false)) {
+            if (!t.request().fields().contains(headerNames[i], headerValues[i])) {
                 return false;
             }
         }

@@ -25,6 +25,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final ConnectionLease lease;
     private final UpstreamPool pool;
     private Channel channel;
+    private ResponseDecoder decoder;
     private UpstreamListener owner;
     private long idleSince;
     private int requests;
@@ -35,8 +36,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         this.lease = server.open();
     }
 
-    void bind(Channel channel) {
+    void bind(Channel channel, ResponseDecoder decoder) {
         this.channel = channel;
+        this.decoder = decoder;
         channel.closeFuture().addListener(f -> lease.close());
     }
 
@@ -55,6 +57,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     long idleSince() {
         return idleSince;
+    }
+
+    /** Tells the decoder what the next response answers (a HEAD request's response has no body). */
+    void expectResponseTo(boolean headRequest) {
+        decoder.expectResponseTo(headRequest);
     }
 
     /** Hands the connection to an exchange for one request; counted active. */

@@ -65,16 +65,17 @@ final class UpstreamPool {
      */
     ChannelFuture connect(UpstreamConnection connection, int connectTimeoutMillis) {
         Server server = connection.server();
+        ResponseDecoder decoder = new ResponseDecoder();
         ChannelFuture f = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("http", HttpCodecs.client()).addLast("upstream", connection);
+                        ch.pipeline().addLast("http", decoder).addLast("upstream", connection);
                     }
                 })
                 .connect(server.address());
-        connection.bind(f.channel());
+        connection.bind(f.channel(), decoder);
         return f;
     }
 

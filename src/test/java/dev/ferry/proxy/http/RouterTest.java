@@ -1,12 +1,10 @@
 package dev.ferry.proxy.http;
 
 import dev.ferry.config.RouteConfig;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,11 +25,19 @@ class RouterTest {
     }
 
     private static boolean matches(RouteConfig.Match m, String method, String uri, String... headers) {
-        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri);
+        StringBuilder wire = new StringBuilder(method + " " + uri + " HTTP/1.1\r\n");
         for (int i = 0; i < headers.length; i += 2) {
-            r.headers().add(headers[i], headers[i + 1]);
+            wire.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
         }
-        return new RouteMatcher(m).matches(new RequestTarget(r));
+        return new RouteMatcher(m).matches(new RequestTarget(head(wire.append("\r\n").toString())));
+    }
+
+    private static RequestHead head(String wire) {
+        try {
+            return HeadParser.request(Unpooled.copiedBuffer(wire, StandardCharsets.ISO_8859_1), 8192, 8192);
+        } catch (HeadParser.BadMessage e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
     }
 
     @Test
@@ -88,10 +94,9 @@ class RouterTest {
     void theFirstMatchingRouteWinsAndNoMatchIsNull() {
         Route api = new Route("routes[0]", new RouteMatcher(host("api.test")), null);
         Route any = new Route("routes[1]", null, null);
-        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
-        r.headers().set("Host", "api.test");
+        RequestHead r = head("GET / HTTP/1.1\r\nHost: api.test\r\n\r\n");
         assertThat(new Router(List.of(api, any)).route(new RequestTarget(r))).isSameAs(api);
-        r.headers().set("Host", "www.test");
+        r = head("GET / HTTP/1.1\r\nHost: www.test\r\n\r\n");
         assertThat(new Router(List.of(api, any)).route(new RequestTarget(r))).isSameAs(any);
         assertThat(new Router(List.of(api)).route(new RequestTarget(r))).isNull();
     }

@@ -1,0 +1,71 @@
+package dev.ferry.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.LastHttpContent;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Writes body parts to a channel in the framing of the message going out: as they are (a length-delimited or
+ * close-delimited body), or as chunks (RFC 9112 7.1) with the trailer fields of the last part. Takes ownership of
+ * each part.
+ *
+ * <p>Threading: stateless; called on the channel's event loop.
+ */
+final class BodyWriter {
+    private static final ByteBuf CRLF = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(2).writeByte('\r').writeByte('\n')).asReadOnly();
+    private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(5).writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII))).asReadOnly();
+
+    private BodyWriter() {
+    }
+
+    /** Writes {@code part} (not flushed). */
+    static void write(Channel ch, HttpContent part, boolean chunked) {
+        ByteBuf data = part.content();
+        boolean last = part instanceof LastHttpContent;
+        if (!chunked) {
+            if (data.isReadable()) {
+                ch.write(data, ch.voidPromise());
+            } else {
+                data.release();
+            }
+            return;
+        }
+        int n = data.readableBytes();
+        if (n > 0) {
+            ByteBuf size = ch.alloc().buffer(10);
+            ByteBufUtil.writeAscii(size, Integer.toHexString(n));
+            size.writeShort(0x0d0a);
+            ch.write(size, ch.voidPromise());
+            ch.write(data, ch.voidPromise());
+            ch.write(CRLF.duplicate(), ch.voidPromise());
+        } else {
+            data.release();
+        }
+        if (last) {
+            HttpHeaders trailers = ((LastHttpContent) part).trailingHeaders();
+            if (trailers.isEmpty()) {
+                ch.write(LAST_CHUNK.duplicate(), ch.voidPromise());
+            } else {
+                ByteBuf end = ch.alloc().buffer(64);
+                end.writeBytes("0\r\n".getBytes(StandardCharsets.US_ASCII));
+                for (Map.Entry<String, String> field : trailers) {
+                    end.writeCharSequence(field.getKey(), StandardCharsets.ISO_8859_1);
+                    end.writeShort(':' << 8 | ' ');
+                    end.writeCharSequence(field.getValue(), StandardCharsets.ISO_8859_1);
+                    end.writeShort(0x0d0a);
+                }
+                end.writeShort(0x0d0a);
+                ch.write(end, ch.voidPromise());
+            }
+        }
+    }
+}

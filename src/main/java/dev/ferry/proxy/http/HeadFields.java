@@ -1,0 +1,283 @@
+package dev.ferry.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The header fields of one message head, kept as the bytes they arrived in: each field is a span of the head's
+ * bytes, so a field Ferry does not touch is never turned into strings and goes out again as one copy of its bytes.
+ * Edits are removals (a mark on the span) and additions (strings, written after the received fields).
+ *
+ * <p>Names compare case-insensitively (RFC 9110 5.1); values are ISO-8859-1 strings, as received.
+ *
+ * <p>Threading: belongs to one message on one event loop.
+ */
+final class HeadFields {
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] COLON_SP = {':', ' '};
+    /** ASCII lower case of every byte (other bytes map to themselves). */
+    private static final byte[] LOWER = new byte[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            LOWER[i] = (byte) (i >= 'A' && i <= 'Z' ? i + 32 : i);
+        }
+    }
+
+    private final byte[] bytes;
+    /** Per received field, five indexes into {@link #bytes}: name start, name end, value start, value end, line end. */
+    private int[] spans;
+    private int count;
+    /** Received fields taken out (null until the first removal). */
+    private boolean[] removed;
+    private List<String> addedNames;
+    private List<String> addedValues;
+
+    /** @param bytes the head's bytes; the spans given to {@link #addReceived} index into them */
+    HeadFields(byte[] bytes) {
+        this.bytes = bytes;
+        this.spans = new int[40];
+    }
+
+    /** Records a received field: name {@code [ns, ne)}, value {@code [vs, ve)}, its line ending before {@code end}. */
+    void addReceived(int ns, int ne, int vs, int ve, int end) {
+        int i = count * 5;
+        if (i + 5 > spans.length) {
+            spans = Arrays.copyOf(spans, spans.length * 2);
+        }
+        spans[i] = ns;
+        spans[i + 1] = ne;
+        spans[i + 2] = vs;
+        spans[i + 3] = ve;
+        spans[i + 4] = end;
+        count++;
+    }
+
+    /** Received fields, removed ones included (see {@link #isRemoved}). */
+    int receivedCount() {
+        return count;
+    }
+
+    boolean isRemoved(int i) {
+        return removed != null && removed[i];
+    }
+
+    String name(int i) {
+        int s = spans[i * 5];
+        return new String(bytes, s, spans[i * 5 + 1] - s, StandardCharsets.ISO_8859_1);
+    }
+
+    String value(int i) {
+        int s = spans[i * 5 + 2];
+        return new String(bytes, s, spans[i * 5 + 3] - s, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Whether received field {@code i} is named {@code name} (given in lower case). */
+    boolean nameIs(int i, String name) {
+        int s = spans[i * 5];
+        int n = spans[i * 5 + 1] - s;
+        if (n != name.length()) {
+            return false;
+        }
+        for (int k = 0; k < n; k++) {
+            if (LOWER[bytes[s + k] & 0xff] != (byte) name.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the value of received field {@code i} equals {@code value}, ignoring ASCII case. */
+    boolean valueIsIgnoreCase(int i, String value) {
+        int s = spans[i * 5 + 2];
+        int n = spans[i * 5 + 3] - s;
+        if (n != value.length()) {
+            return false;
+        }
+        for (int k = 0; k < n; k++) {
+            if (LOWER[bytes[s + k] & 0xff] != LOWER[value.charAt(k) & 0xff]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Index of the first received, not removed field named {@code name} (lower case) at or after {@code from}. */
+    int indexOf(String name, int from) {
+        for (int i = from; i < count; i++) {
+            if (nameIs(i, name) && !isRemoved(i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The first value of {@code name} (any case), or null. */
+    String get(String name) {
+        String lower = lowerCase(name);
+        int i = indexOf(lower, 0);
+        if (i >= 0) {
+            return value(i);
+        }
+        if (addedNames != null) {
+            for (int k = 0; k < addedNames.size(); k++) {
+                if (addedNames.get(k).equalsIgnoreCase(lower)) {
+                    return addedValues.get(k);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Every value of {@code name}, in order (received ones first). */
+    List<String> getAll(String name) {
+        String lower = lowerCase(name);
+        List<String> all = new ArrayList<>(2);
+        for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
+            all.add(value(i));
+        }
+        if (addedNames != null) {
+            for (int k = 0; k < addedNames.size(); k++) {
+                if (addedNames.get(k).equalsIgnoreCase(lower)) {
+                    all.add(addedValues.get(k));
+                }
+            }
+        }
+        return all;
+    }
+
+    boolean contains(String name) {
+        return get(name) != null;
+    }
+
+    /** Whether a field {@code name} has exactly the value {@code value} (case-sensitive). */
+    boolean contains(String name, String value) {
+        for (String v : getAll(name)) {
+            if (v.equals(value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a comma-separated list field {@code name} (e.g. {@code Connection}) has {@code token}, any case. */
+    boolean listHas(String name, String token) {
+        String lower = lowerCase(name);
+        for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
+            if (valueIsIgnoreCase(i, token) || (valueHasComma(i) && listContains(value(i), token))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean valueHasComma(int i) {
+        for (int k = spans[i * 5 + 2]; k < spans[i * 5 + 3]; k++) {
+            if (bytes[k] == ',') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean listContains(String list, String token) {
+        int pos = 0;
+        int n = list.length();
+        while (pos <= n) {
+            int comma = list.indexOf(',', pos);
+            int end = comma < 0 ? n : comma;
+            if (list.substring(pos, end).trim().equalsIgnoreCase(token)) {
+                return true;
+            }
+            pos = end + 1;
+        }
+        return false;
+    }
+
+    /** Removes every field named {@code name} (any case), received or added. */
+    void remove(String name) {
+        String lower = lowerCase(name);
+        for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
+            if (removed == null) {
+                removed = new boolean[count];
+            }
+            removed[i] = true;
+        }
+        if (addedNames != null) {
+            for (int k = addedNames.size() - 1; k >= 0; k--) {
+                if (addedNames.get(k).equalsIgnoreCase(lower)) {
+                    addedNames.remove(k);
+                    addedValues.remove(k);
+                }
+            }
+        }
+    }
+
+    /** Adds a field after the received ones. {@code name} must be a valid token, {@code value} free of CR and LF. */
+    void add(String name, String value) {
+        if (addedNames == null) {
+            addedNames = new ArrayList<>(6);
+            addedValues = new ArrayList<>(6);
+        }
+        addedNames.add(name);
+        addedValues.add(value);
+    }
+
+    /** Replaces every field {@code name} with one field. */
+    void set(String name, String value) {
+        remove(name);
+        add(name, value);
+    }
+
+    /** Writes the fields, each ending in CRLF (not the empty line that ends the head). */
+    void writeTo(ByteBuf out) {
+        int i = 0;
+        while (i < count) {
+            if (isRemoved(i)) {
+                i++;
+                continue;
+            }
+            // A run of kept received fields goes out as one copy of its lines.
+            int from = spans[i * 5];
+            int j = i;
+            while (j + 1 < count && !isRemoved(j + 1)) {
+                j++;
+            }
+            out.writeBytes(bytes, from, spans[j * 5 + 4] - from);
+            i = j + 1;
+        }
+        if (addedNames != null) {
+            for (int k = 0; k < addedNames.size(); k++) {
+                out.writeCharSequence(addedNames.get(k), StandardCharsets.ISO_8859_1);
+                out.writeBytes(COLON_SP);
+                out.writeCharSequence(addedValues.get(k), StandardCharsets.ISO_8859_1);
+                out.writeBytes(CRLF);
+            }
+        }
+    }
+
+    /** Bytes {@link #writeTo} writes, at most. */
+    int sizeEstimate() {
+        int n = count == 0 ? 0 : spans[count * 5 - 1] - spans[0];
+        if (addedNames != null) {
+            for (int k = 0; k < addedNames.size(); k++) {
+                n += addedNames.get(k).length() + addedValues.get(k).length() + 4;
+            }
+        }
+        return n;
+    }
+
+    private static String lowerCase(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                return name.toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return name;
+    }
+}

@@ -1,0 +1,414 @@
+package dev.ferry.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * Reads HTTP/1.x message heads strictly (RFC 9112), the way HAProxy and nginx do by default:
+ *
+ * <ul>
+ *   <li>lines end in CRLF (a bare LF is an error); no whitespace between a field name and its colon; no obs-fold;</li>
+ *   <li>names are tokens; values hold no control characters but HTAB;</li>
+ *   <li>request framing is unambiguous: one {@code Content-Length} of digits, or a {@code Transfer-Encoding} whose
+ *       last coding is {@code chunked} (and no {@code Content-Length} with it); anything else is refused, never
+ *       guessed at (request smuggling);</li>
+ *   <li>a request line over the limit is {@code 414}, a field section over the limit {@code 431}.</li>
+ * </ul>
+ *
+ * <p>The head is found in the buffer first (one scan for line ends), then copied once into its own array, which
+ * its fields index into ({@link HeadFields}).
+ *
+ * <p>Threading: stateless.
+ */
+final class HeadParser {
+    /** A head that cannot be read; carries the answer. Cheap: no stack trace. */
+    static final class BadMessage extends Exception {
+        private final HttpResponseStatus status;
+
+        BadMessage(HttpResponseStatus status, String detail) {
+            super(detail, null, false, false);
+            this.status = status;
+        }
+
+        DecodeFailure failure() {
+            return new DecodeFailure(status, getMessage());
+        }
+    }
+
+    /** RFC 9110 5.6.2 token characters. */
+    private static final boolean[] TCHAR = new boolean[256];
+    /** Empty lines tolerated before a request line (RFC 9112 2.2). */
+    private static final int MAX_LEADING_EMPTY_LINES = 4;
+
+    static {
+        for (int c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 32] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+    }
+
+    private HeadParser() {
+    }
+
+    static boolean isToken(CharSequence s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c > 255 || !TCHAR[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Reads a request head from {@code in} when it is complete (advancing the reader index past it), or returns null
+     * and consumes nothing when more bytes are needed.
+     */
+    static RequestHead request(ByteBuf in, int maxLine, int maxFields) throws BadMessage {
+        int start = in.readerIndex();
+        for (int empty = 0; empty < MAX_LEADING_EMPTY_LINES && in.writerIndex() - start >= 2
+                && in.getByte(start) == '\r' && in.getByte(start + 1) == '\n'; empty++) {
+            start += 2;
+        }
+        byte[] h = copyHead(in, start, maxLine, maxFields, HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                "the request line is longer than " + maxLine + " bytes",
+                "the header fields are larger than " + maxFields + " bytes");
+        if (h == null) {
+            return null;
+        }
+        int lineEnd = indexOfCr(h, 0);
+        int sp1 = indexOf(h, 0, lineEnd, (byte) ' ');
+        if (sp1 <= 0 || !isToken(h, 0, sp1)) {
+            throw bad("malformed request line");
+        }
+        int sp2 = indexOf(h, sp1 + 1, lineEnd, (byte) ' ');
+        if (sp2 < 0 || sp2 == sp1 + 1) {
+            throw bad("malformed request line");
+        }
+        for (int i = sp1 + 1; i < sp2; i++) {
+            int c = h[i] & 0xff;
+            if (c <= ' ' || c == 0x7f) {
+                throw bad("malformed request target");
+            }
+        }
+        HttpVersion version = version(h, sp2 + 1, lineEnd);
+        if (version == null) {
+            throw bad("malformed request line");
+        }
+        HeadFields fields = fields(h, lineEnd + 2);
+        HttpMethod method = method(h, sp1);
+        int te = fields.indexOf("transfer-encoding", 0);
+        int cl = fields.indexOf("content-length", 0);
+        if (te >= 0) {
+            if (cl >= 0) {
+                throw bad("both Content-Length and Transfer-Encoding");
+            }
+            if (version.minorVersion() == 0) {
+                throw bad("Transfer-Encoding in an HTTP/1.0 request");
+            }
+            if (!endsInChunked(fields)) {
+                throw bad("Transfer-Encoding must end in chunked");
+            }
+            return new RequestHead(h, method, sp1 + 1, sp2, version, fields, -1, true);
+        }
+        long length = cl < 0 ? 0 : contentLength(fields, cl);
+        if (length < 0) {
+            throw bad("invalid Content-Length");
+        }
+        return new RequestHead(h, method, sp1 + 1, sp2, version, fields, length, false);
+    }
+
+    /**
+     * Reads a response head from {@code in} when it is complete, or returns null when more bytes are needed.
+     *
+     * @param headRequest whether the response answers a HEAD request (then it has no body, whatever it says)
+     */
+    static ResponseHead response(ByteBuf in, int maxLine, int maxFields, boolean headRequest) throws BadMessage {
+        byte[] h = copyHead(in, in.readerIndex(), maxLine, maxFields, HttpResponseStatus.BAD_GATEWAY,
+                "status line too long", "response header fields too large");
+        if (h == null) {
+            return null;
+        }
+        int lineEnd = indexOfCr(h, 0);
+        HttpVersion version = lineEnd >= 12 && h[8] == ' ' ? version(h, 0, 8) : null;
+        if (version == null || !isDigit(h[9]) || !isDigit(h[10]) || !isDigit(h[11])
+                || (lineEnd > 12 && h[12] != ' ')) {
+            throw bad("malformed status line");
+        }
+        for (int i = 12; i < lineEnd; i++) {
+            if (!isFieldByte(h[i] & 0xff)) {
+                throw bad("malformed status line");
+            }
+        }
+        int code = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+        if (code < 100) {
+            throw bad("malformed status code");
+        }
+        HeadFields fields = fields(h, lineEnd + 2);
+        if (headRequest || code < 200 || code == 204 || code == 304) {
+            return new ResponseHead(h, lineEnd + 2, version, code, fields, ResponseHead.Framing.NONE, 0);
+        }
+        if (fields.indexOf("transfer-encoding", 0) >= 0) {
+            // RFC 9112 6.3: Transfer-Encoding overrides Content-Length, which must not be forwarded with it.
+            fields.remove("content-length");
+            ResponseHead.Framing f = endsInChunked(fields) ? ResponseHead.Framing.CHUNKED
+                    : ResponseHead.Framing.UNTIL_CLOSE;
+            return new ResponseHead(h, lineEnd + 2, version, code, fields, f, -1);
+        }
+        int cl = fields.indexOf("content-length", 0);
+        if (cl < 0) {
+            return new ResponseHead(h, lineEnd + 2, version, code, fields, ResponseHead.Framing.UNTIL_CLOSE, -1);
+        }
+        long length = contentLength(fields, cl);
+        if (length < 0) {
+            throw bad("invalid Content-Length");
+        }
+        return new ResponseHead(h, lineEnd + 2, version, code, fields,
+                length == 0 ? ResponseHead.Framing.NONE : ResponseHead.Framing.LENGTH, length);
+    }
+
+    /**
+     * Reads the trailer section after a last chunk: field lines up to an empty line. Returns the fields, or null
+     * when more bytes are needed.
+     */
+    static HeadFields trailers(ByteBuf in, int maxFields) throws BadMessage {
+        int start = in.readerIndex();
+        int w = in.writerIndex();
+        int lineStart = start;
+        while (true) {
+            int lf = in.indexOf(lineStart, w, (byte) '\n');
+            if (lf < 0) {
+                if (w - start > maxFields) {
+                    throw bad("trailer fields too large");
+                }
+                return null;
+            }
+            if (lf == lineStart || in.getByte(lf - 1) != '\r') {
+                throw bad("line ending without CR");
+            }
+            if (lf - 1 == lineStart) {
+                byte[] h = new byte[lf + 1 - start];
+                in.getBytes(start, h);
+                in.readerIndex(lf + 1);
+                return fields(h, 0);
+            }
+            lineStart = lf + 1;
+        }
+    }
+
+    /**
+     * Finds a whole head starting at {@code start} (a start line and field lines up to an empty line), checks its line
+     * endings and limits, and copies it out; null when it is not complete yet.
+     */
+    private static byte[] copyHead(ByteBuf in, int start, int maxLine, int maxFields, HttpResponseStatus lineStatus,
+                                   String lineTooLong, String fieldsTooLarge) throws BadMessage {
+        int w = in.writerIndex();
+        int lineStart = start;
+        int fieldsStart = -1;
+        while (true) {
+            int lf = in.indexOf(lineStart, w, (byte) '\n');
+            if (lf < 0) {
+                if (fieldsStart < 0 ? w - start > maxLine + 1 : w - fieldsStart > maxFields + 1) {
+                    throw fieldsStart < 0 ? new BadMessage(lineStatus, lineTooLong)
+                            : new BadMessage(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, fieldsTooLarge);
+                }
+                return null;
+            }
+            if (lf == lineStart || in.getByte(lf - 1) != '\r') {
+                throw bad("line ending without CR");
+            }
+            if (fieldsStart < 0) {
+                if (lf - 1 - start > maxLine) {
+                    throw new BadMessage(lineStatus, lineTooLong);
+                }
+                if (lf - 1 == start) {
+                    throw bad("empty start line");
+                }
+                fieldsStart = lf + 1;
+            } else {
+                if (lf + 1 - fieldsStart > maxFields + 2) {
+                    throw new BadMessage(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, fieldsTooLarge);
+                }
+                if (lf - 1 == lineStart) {
+                    byte[] h = new byte[lf + 1 - start];
+                    in.getBytes(start, h);
+                    in.readerIndex(lf + 1);
+                    return h;
+                }
+            }
+            lineStart = lf + 1;
+        }
+    }
+
+    /** The field lines of {@code h} from {@code pos} up to the empty line (line endings already checked). */
+    private static HeadFields fields(byte[] h, int pos) throws BadMessage {
+        HeadFields fields = new HeadFields(h);
+        while (true) {
+            int cr = indexOfCr(h, pos);
+            if (cr == pos) {
+                return fields;
+            }
+            int first = h[pos] & 0xff;
+            if (first == ' ' || first == '\t') {
+                throw bad("obsolete line folding");
+            }
+            int colon = pos;
+            while (colon < cr && TCHAR[h[colon] & 0xff]) {
+                colon++;
+            }
+            if (colon == pos || colon == cr || h[colon] != ':') {
+                throw bad("malformed header field");
+            }
+            int vs = colon + 1;
+            while (vs < cr && (h[vs] == ' ' || h[vs] == '\t')) {
+                vs++;
+            }
+            int ve = cr;
+            while (ve > vs && (h[ve - 1] == ' ' || h[ve - 1] == '\t')) {
+                ve--;
+            }
+            for (int i = vs; i < ve; i++) {
+                if (!isFieldByte(h[i] & 0xff)) {
+                    throw bad("invalid character in a header value");
+                }
+            }
+            fields.addReceived(pos, colon, vs, ve, cr + 2);
+            pos = cr + 2;
+        }
+    }
+
+    /** Whether the Transfer-Encoding fields end in {@code chunked}, applied once; throws on a malformed list. */
+    private static boolean endsInChunked(HeadFields fields) throws BadMessage {
+        String last = null;
+        int chunked = 0;
+        for (String value : fields.getAll("transfer-encoding")) {
+            for (String element : value.split(",", -1)) {
+                String coding = element.trim();
+                int semicolon = coding.indexOf(';');
+                String name = (semicolon < 0 ? coding : coding.substring(0, semicolon)).trim();
+                if (name.isEmpty()) {
+                    continue;
+                }
+                if (!isToken(name)) {
+                    throw bad("malformed Transfer-Encoding");
+                }
+                if (name.equalsIgnoreCase("chunked")) {
+                    chunked++;
+                }
+                last = name;
+            }
+        }
+        return chunked == 1 && "chunked".equalsIgnoreCase(last);
+    }
+
+    /** The Content-Length at field {@code cl}: digits only, one field; -1 when invalid. */
+    private static long contentLength(HeadFields fields, int cl) {
+        if (fields.indexOf("content-length", cl + 1) >= 0) {
+            return -1;
+        }
+        String v = fields.value(cl);
+        if (v.isEmpty() || v.length() > 18) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    private static HttpVersion version(byte[] h, int from, int to) {
+        if (to - from != 8 || h[from] != 'H' || h[from + 1] != 'T' || h[from + 2] != 'T' || h[from + 3] != 'P'
+                || h[from + 4] != '/' || !isDigit(h[from + 5]) || h[from + 6] != '.' || !isDigit(h[from + 7])) {
+            return null;
+        }
+        int major = h[from + 5] - '0';
+        int minor = h[from + 7] - '0';
+        if (major == 1 && minor == 1) {
+            return HttpVersion.HTTP_1_1;
+        }
+        if (major == 1 && minor == 0) {
+            return HttpVersion.HTTP_1_0;
+        }
+        return new HttpVersion("HTTP", major, minor, true);
+    }
+
+    private static HttpMethod method(byte[] h, int end) {
+        switch (end) {
+            case 3 -> {
+                if (h[0] == 'G' && h[1] == 'E' && h[2] == 'T') {
+                    return HttpMethod.GET;
+                }
+                if (h[0] == 'P' && h[1] == 'U' && h[2] == 'T') {
+                    return HttpMethod.PUT;
+                }
+            }
+            case 4 -> {
+                if (h[0] == 'P' && h[1] == 'O' && h[2] == 'S' && h[3] == 'T') {
+                    return HttpMethod.POST;
+                }
+                if (h[0] == 'H' && h[1] == 'E' && h[2] == 'A' && h[3] == 'D') {
+                    return HttpMethod.HEAD;
+                }
+            }
+            default -> {
+            }
+        }
+        return HttpMethod.valueOf(new String(h, 0, end, java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    private static boolean isToken(byte[] h, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!TCHAR[h[i] & 0xff]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** HTAB, SP, visible ASCII and obs-text (RFC 9110 5.5). */
+    private static boolean isFieldByte(int c) {
+        return c == '\t' || (c >= ' ' && c != 0x7f);
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
+    private static int indexOf(byte[] h, int from, int to, byte b) {
+        for (int i = from; i < to; i++) {
+            if (h[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Index of the CR of the line starting at {@code from} (every line of a copied head ends in CRLF). */
+    private static int indexOfCr(byte[] h, int from) {
+        int i = from;
+        while (h[i] != '\n') {
+            i++;
+        }
+        return i - 1;
+    }
+
+    private static BadMessage bad(String detail) {
+        return new BadMessage(HttpResponseStatus.BAD_REQUEST, detail);
+    }
+}

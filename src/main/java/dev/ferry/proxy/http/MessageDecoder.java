@@ -1,0 +1,264 @@
+package dev.ferry.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+
+/**
+ * Turns the bytes of one side of an HTTP/1.1 connection into messages: a head ({@link RequestHead} or
+ * {@link ResponseHead}), then its body as {@code HttpContent} parts ending in a {@code LastHttpContent} (at once for
+ * a message without a body), or a {@link DecodeFailure}, after which nothing more is decoded.
+ *
+ * <p>Body parts are slices of the buffers the socket filled, never copies; chunked bodies are de-chunked (and
+ * re-chunked on the way out by {@link BodyWriter}). A head split over several reads is kept until it is whole.
+ *
+ * <p>When the decoder is removed from the pipeline (a protocol upgrade), the bytes it has not decoded are passed on
+ * as they are.
+ *
+ * <p>Threading: one channel, its event loop.
+ */
+abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
+    /** Longest chunk-size line (with extensions) accepted. */
+    private static final int MAX_CHUNK_LINE = 4096;
+    /** Largest trailer section accepted. */
+    private static final int MAX_TRAILERS = 8192;
+
+    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, HOLD, FAILED }
+
+    private ByteBuf cumulation;
+    private State state = State.HEAD;
+    private long remaining;
+    private boolean removed;
+
+    /**
+     * Reads the next head from {@code in} and passes it on; returns the framing of its body, or null when the head
+     * is not complete yet (nothing consumed).
+     */
+    abstract ResponseHead.Framing decodeHead(ChannelHandlerContext ctx, ByteBuf in) throws HeadParser.BadMessage;
+
+    /** Length of the body of the head just decoded, for {@link ResponseHead.Framing#LENGTH}. */
+    abstract long contentLength();
+
+    /** Whether the head just decoded switched protocols (a 101): what follows it is held, not decoded. */
+    boolean switchedProtocols() {
+        return false;
+    }
+
+    /** Stops decoding: the bytes from here on are not HTTP (a protocol switch) and are held for whoever takes over. */
+    final void hold() {
+        state = State.HOLD;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf bytes)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (state == State.FAILED) {
+            bytes.release();
+            return;
+        }
+        ByteBuf in = cumulation == null ? bytes
+                : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, bytes);
+        cumulation = null;
+        try {
+            decode(ctx, in);
+        } catch (HeadParser.BadMessage e) {
+            state = State.FAILED;
+            in.skipBytes(in.readableBytes());
+            ctx.fireChannelRead(e.failure());
+        } finally {
+            if (removed && in.isReadable()) {
+                // Removed while decoding (the switch to a tunnel happens inside the last read): pass the rest on.
+                ctx.fireChannelRead(in);
+                ctx.fireChannelReadComplete();
+            } else if (in.isReadable() && state != State.FAILED && !removed) {
+                cumulation = in;
+            } else {
+                in.release();
+            }
+        }
+    }
+
+    private void decode(ChannelHandlerContext ctx, ByteBuf in) throws HeadParser.BadMessage {
+        while (in.isReadable()) {
+            switch (state) {
+                case HEAD -> {
+                    ResponseHead.Framing framing = decodeHead(ctx, in);
+                    if (framing == null) {
+                        return;
+                    }
+                    startBody(ctx, framing);
+                    if (switchedProtocols()) {
+                        state = State.HOLD;
+                    }
+                }
+                case LENGTH -> {
+                    int n = (int) Math.min(remaining, in.readableBytes());
+                    ByteBuf part = in.readRetainedSlice(n);
+                    remaining -= n;
+                    if (remaining == 0) {
+                        state = State.HEAD;
+                        ctx.fireChannelRead(new DefaultLastHttpContent(part));
+                    } else {
+                        ctx.fireChannelRead(new DefaultHttpContent(part));
+                    }
+                }
+                case CHUNK_SIZE -> {
+                    if (!chunkSize(in)) {
+                        return;
+                    }
+                }
+                case CHUNK_DATA -> {
+                    int n = (int) Math.min(remaining, in.readableBytes());
+                    remaining -= n;
+                    if (remaining == 0) {
+                        state = State.CHUNK_END;
+                    }
+                    ctx.fireChannelRead(new DefaultHttpContent(in.readRetainedSlice(n)));
+                }
+                case CHUNK_END -> {
+                    if (in.readableBytes() < 2) {
+                        return;
+                    }
+                    if (in.readByte() != '\r' || in.readByte() != '\n') {
+                        throw new HeadParser.BadMessage(HttpResponseStatus.BAD_REQUEST,
+                                "chunk not followed by CRLF");
+                    }
+                    state = State.CHUNK_SIZE;
+                }
+                case TRAILERS -> {
+                    HeadFields trailers = HeadParser.trailers(in, MAX_TRAILERS);
+                    if (trailers == null) {
+                        return;
+                    }
+                    state = State.HEAD;
+                    ctx.fireChannelRead(lastWith(trailers));
+                }
+                case UNTIL_CLOSE -> ctx.fireChannelRead(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
+                case HOLD, FAILED -> {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void startBody(ChannelHandlerContext ctx, ResponseHead.Framing framing) {
+        switch (framing) {
+            case NONE -> ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+            case LENGTH -> {
+                remaining = contentLength();
+                state = State.LENGTH;
+            }
+            case CHUNKED -> state = State.CHUNK_SIZE;
+            case UNTIL_CLOSE -> state = State.UNTIL_CLOSE;
+        }
+    }
+
+    /** Reads a chunk-size line; false when it is not complete yet. */
+    private boolean chunkSize(ByteBuf in) throws HeadParser.BadMessage {
+        int r = in.readerIndex();
+        int lf = in.indexOf(r, Math.min(in.writerIndex(), r + MAX_CHUNK_LINE), (byte) '\n');
+        if (lf < 0) {
+            if (in.readableBytes() >= MAX_CHUNK_LINE) {
+                throw badChunk("chunk-size line too long");
+            }
+            return false;
+        }
+        if (lf == r || in.getByte(lf - 1) != '\r') {
+            throw badChunk("chunk-size line without CRLF");
+        }
+        long size = 0;
+        int i = r;
+        for (; i < lf - 1; i++) {
+            int d = Character.digit(in.getByte(i), 16);
+            if (d < 0) {
+                break;
+            }
+            if (size > (Long.MAX_VALUE >> 4)) {
+                throw badChunk("chunk size too large");
+            }
+            size = size * 16 + d;
+        }
+        if (i == r) {
+            throw badChunk("malformed chunk size");
+        }
+        // Extensions (ignored, but checked so nothing odd hides in them): [ BWS ] ";" ... without controls.
+        for (int k = i; k < lf - 1; k++) {
+            int c = in.getByte(k) & 0xff;
+            if ((c < ' ' && c != '\t') || c == 0x7f) {
+                throw badChunk("invalid character in a chunk extension");
+            }
+        }
+        int ext = i;
+        while (ext < lf - 1 && (in.getByte(ext) == ' ' || in.getByte(ext) == '\t')) {
+            ext++;
+        }
+        if (ext < lf - 1 && in.getByte(ext) != ';') {
+            throw badChunk("malformed chunk size");
+        }
+        in.readerIndex(lf + 1);
+        if (size == 0) {
+            state = State.TRAILERS;
+        } else {
+            remaining = size;
+            state = State.CHUNK_DATA;
+        }
+        return true;
+    }
+
+    private static HeadParser.BadMessage badChunk(String detail) {
+        return new HeadParser.BadMessage(HttpResponseStatus.BAD_REQUEST, detail);
+    }
+
+    private static LastHttpContent lastWith(HeadFields trailers) {
+        if (trailers.receivedCount() == 0) {
+            return LastHttpContent.EMPTY_LAST_CONTENT;
+        }
+        HttpHeaders h = DefaultHttpHeadersFactory.trailersFactory().newHeaders();
+        for (int i = 0; i < trailers.receivedCount(); i++) {
+            h.add(trailers.name(i), trailers.value(i));
+        }
+        return new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, h);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.UNTIL_CLOSE) {
+            // The close is the end of a close-delimited body.
+            state = State.HEAD;
+            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        releaseCumulation();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        removed = true;
+        ByteBuf held = cumulation;
+        cumulation = null;
+        if (held != null && held.isReadable() && state != State.FAILED) {
+            ctx.fireChannelRead(held);
+            ctx.fireChannelReadComplete();
+        } else if (held != null) {
+            held.release();
+        }
+    }
+
+    private void releaseCumulation() {
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+}

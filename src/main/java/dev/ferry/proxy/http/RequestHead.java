@@ -1,0 +1,96 @@
+package dev.ferry.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A request head as {@link HeadParser} read it: method, target, version and fields, plus how its body is framed.
+ * It goes to the server as received except for the edits made to its {@link #fields()} and the version, which is
+ * always sent as HTTP/1.1.
+ *
+ * <p>Threading: belongs to one request on one event loop.
+ */
+final class RequestHead {
+    private static final byte[] HTTP_1_1_CRLF = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final byte[] bytes;
+    private final int targetStart;
+    private final int targetEnd;
+    private final HttpMethod method;
+    private final String uri;
+    private final HttpVersion version;
+    private final HeadFields fields;
+    private final long contentLength;
+    private final boolean chunked;
+
+    RequestHead(byte[] bytes, HttpMethod method, int targetStart, int targetEnd, HttpVersion version,
+                HeadFields fields, long contentLength, boolean chunked) {
+        this.bytes = bytes;
+        this.method = method;
+        this.targetStart = targetStart;
+        this.targetEnd = targetEnd;
+        this.uri = new String(bytes, targetStart, targetEnd - targetStart, StandardCharsets.ISO_8859_1);
+        this.version = version;
+        this.fields = fields;
+        this.contentLength = contentLength;
+        this.chunked = chunked;
+    }
+
+    HttpMethod method() {
+        return method;
+    }
+
+    /** The request target as sent (origin form, or absolute form through a forward proxy). */
+    String uri() {
+        return uri;
+    }
+
+    HttpVersion version() {
+        return version;
+    }
+
+    HeadFields fields() {
+        return fields;
+    }
+
+    /** The Content-Length (0 when absent); meaningless for a chunked request. */
+    long contentLength() {
+        return contentLength;
+    }
+
+    boolean isChunked() {
+        return chunked;
+    }
+
+    /** Whether a body follows (chunked, or a non-zero Content-Length). */
+    boolean declaresBody() {
+        return chunked || contentLength > 0;
+    }
+
+    /** Whether the client keeps the connection after this request (RFC 9112 9.3). */
+    boolean isKeepAlive() {
+        if (fields.listHas("connection", "close")) {
+            return false;
+        }
+        return version.minorVersion() >= 1 || fields.listHas("connection", "keep-alive");
+    }
+
+    /** The head as it goes to a server: the request line (as HTTP/1.1), the fields, the empty line. */
+    ByteBuf encode(ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(targetEnd + HTTP_1_1_CRLF.length + fields.sizeEstimate() + 2);
+        out.writeBytes(bytes, 0, targetEnd);
+        out.writeBytes(HTTP_1_1_CRLF);
+        fields.writeTo(out);
+        out.writeShort(0x0d0a);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + uri + " " + version;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.ferry.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * A response head as {@link HeadParser} read it: status line, fields, and how its body is framed. It goes to the
+ * client with the status line as received and the edits made to its {@link #fields()}.
+ *
+ * <p>Threading: belongs to one response on one event loop.
+ */
+final class ResponseHead {
+    /** How the body of a message is delimited (RFC 9112 6.3). */
+    enum Framing {
+        /** No body at all (HEAD, 1xx, 204, 304, or a zero Content-Length). */
+        NONE,
+        /** Content-Length bytes. */
+        LENGTH,
+        CHUNKED,
+        /** Everything until the server closes the connection. */
+        UNTIL_CLOSE
+    }
+
+    private final byte[] bytes;
+    private final int statusLineEnd;
+    private final HttpVersion version;
+    private final int code;
+    private final HeadFields fields;
+    private final Framing framing;
+    private final long contentLength;
+
+    ResponseHead(byte[] bytes, int statusLineEnd, HttpVersion version, int code, HeadFields fields, Framing framing,
+                 long contentLength) {
+        this.bytes = bytes;
+        this.statusLineEnd = statusLineEnd;
+        this.version = version;
+        this.code = code;
+        this.fields = fields;
+        this.framing = framing;
+        this.contentLength = contentLength;
+    }
+
+    HttpVersion version() {
+        return version;
+    }
+
+    int code() {
+        return code;
+    }
+
+    HeadFields fields() {
+        return fields;
+    }
+
+    Framing framing() {
+        return framing;
+    }
+
+    long contentLength() {
+        return contentLength;
+    }
+
+    /** Whether the server keeps the connection after this response (RFC 9112 9.3). */
+    boolean isKeepAlive() {
+        if (fields.listHas("connection", "close")) {
+            return false;
+        }
+        return version.minorVersion() >= 1 || fields.listHas("connection", "keep-alive");
+    }
+
+    /** The head as it goes to the client: the status line as received, the fields, the empty line. */
+    ByteBuf encode(ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(statusLineEnd + fields.sizeEstimate() + 2);
+        out.writeBytes(bytes, 0, statusLineEnd);
+        fields.writeTo(out);
+        out.writeShort(0x0d0a);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return version + " " + code;
+    }
+}
