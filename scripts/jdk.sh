@@ -19,6 +19,7 @@ ferry_find_jdk() {
     major=$(ferry_java_major "$c/bin/java")
     if [ -n "$major" ] && [ "$major" -ge 21 ]; then
       FERRY_JDK="$c"
+      FERRY_JDK_MAJOR="$major"
       return 0
     fi
   done

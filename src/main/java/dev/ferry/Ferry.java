@@ -1,5 +1,6 @@
 package dev.ferry;
 
+import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +20,20 @@ public final class Ferry implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        disableLeakDetectionUnlessAsked();
         System.exit(execute(args));
+    }
+
+    /**
+     * Netty samples buffers for leak detection by default, recording a stack trace for about one in a hundred: a
+     * few per cent of a busy proxy's CPU. The tests run with it (paranoid); the released process runs without,
+     * unless {@code -Dio.netty.leakDetection.level} asks for it.
+     */
+    private static void disableLeakDetectionUnlessAsked() {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
     }
 
     /** Runs the command line and returns the exit code (for tests: never calls System.exit). */

@@ -87,7 +87,15 @@ final class ForwardingHeaders {
             if (isToken(host)) {
                 e.append(host);
             } else {
-                e.append('"').append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+                e.append('"');
+                for (int i = 0; i < host.length(); i++) {
+                    char c = host.charAt(i);
+                    if (c == '\\' || c == '"') {
+                        e.append('\\');
+                    }
+                    e.append(c);
+                }
+                e.append('"');
             }
         }
         return e.append(";proto=").append(proto).toString();
@@ -112,11 +120,10 @@ final class ForwardingHeaders {
 
     /** Appends {@code value} to a comma-separated list header, folding earlier field lines into one. */
     private static void append(HeadFields h, String name, String value) {
-        java.util.List<String> existing = h.getAll(name);
-        if (existing.isEmpty()) {
+        if (!h.contains(name)) {
             h.add(name, value);
             return;
         }
-        h.set(name, String.join(", ", existing) + ", " + value);
+        h.set(name, String.join(", ", h.getAll(name)) + ", " + value);
     }
 }

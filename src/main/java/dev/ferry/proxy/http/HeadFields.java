@@ -34,13 +34,17 @@ final class HeadFields {
     private int count;
     /** Received fields taken out (null until the first removal). */
     private boolean[] removed;
-    private List<String> addedNames;
-    private List<String> addedValues;
+    /** Fields added, as name, value, name, value...; null until the first addition. */
+    private String[] added;
+    private int addedCount;
 
-    /** @param bytes the head's bytes; the spans given to {@link #addReceived} index into them */
-    HeadFields(byte[] bytes) {
+    /**
+     * @param bytes the head's bytes; the spans given to {@link #addReceived} index into them
+     * @param expected how many fields the head holds (at most), to size the spans once
+     */
+    HeadFields(byte[] bytes, int expected) {
         this.bytes = bytes;
-        this.spans = new int[40];
+        this.spans = new int[Math.max(1, expected) * 5];
     }
 
     /** Records a received field: name {@code [ns, ne)}, value {@code [vs, ve)}, its line ending before {@code end}. */
@@ -123,11 +127,9 @@ final class HeadFields {
         if (i >= 0) {
             return value(i);
         }
-        if (addedNames != null) {
-            for (int k = 0; k < addedNames.size(); k++) {
-                if (addedNames.get(k).equalsIgnoreCase(lower)) {
-                    return addedValues.get(k);
-                }
+        for (int k = 0; k < addedCount; k++) {
+            if (added[2 * k].equalsIgnoreCase(lower)) {
+                return added[2 * k + 1];
             }
         }
         return null;
@@ -140,11 +142,9 @@ final class HeadFields {
         for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
             all.add(value(i));
         }
-        if (addedNames != null) {
-            for (int k = 0; k < addedNames.size(); k++) {
-                if (addedNames.get(k).equalsIgnoreCase(lower)) {
-                    all.add(addedValues.get(k));
-                }
+        for (int k = 0; k < addedCount; k++) {
+            if (added[2 * k].equalsIgnoreCase(lower)) {
+                all.add(added[2 * k + 1]);
             }
         }
         return all;
@@ -207,24 +207,27 @@ final class HeadFields {
             }
             removed[i] = true;
         }
-        if (addedNames != null) {
-            for (int k = addedNames.size() - 1; k >= 0; k--) {
-                if (addedNames.get(k).equalsIgnoreCase(lower)) {
-                    addedNames.remove(k);
-                    addedValues.remove(k);
-                }
+        int kept = 0;
+        for (int k = 0; k < addedCount; k++) {
+            if (!added[2 * k].equalsIgnoreCase(lower)) {
+                added[2 * kept] = added[2 * k];
+                added[2 * kept + 1] = added[2 * k + 1];
+                kept++;
             }
         }
+        addedCount = kept;
     }
 
     /** Adds a field after the received ones. {@code name} must be a valid token, {@code value} free of CR and LF. */
     void add(String name, String value) {
-        if (addedNames == null) {
-            addedNames = new ArrayList<>(6);
-            addedValues = new ArrayList<>(6);
+        if (added == null) {
+            added = new String[16];
+        } else if (2 * addedCount == added.length) {
+            added = Arrays.copyOf(added, added.length * 2);
         }
-        addedNames.add(name);
-        addedValues.add(value);
+        added[2 * addedCount] = name;
+        added[2 * addedCount + 1] = value;
+        addedCount++;
     }
 
     /** Replaces every field {@code name} with one field. */
@@ -250,23 +253,19 @@ final class HeadFields {
             out.writeBytes(bytes, from, spans[j * 5 + 4] - from);
             i = j + 1;
         }
-        if (addedNames != null) {
-            for (int k = 0; k < addedNames.size(); k++) {
-                out.writeCharSequence(addedNames.get(k), StandardCharsets.ISO_8859_1);
-                out.writeBytes(COLON_SP);
-                out.writeCharSequence(addedValues.get(k), StandardCharsets.ISO_8859_1);
-                out.writeBytes(CRLF);
-            }
+        for (int k = 0; k < addedCount; k++) {
+            out.writeCharSequence(added[2 * k], StandardCharsets.ISO_8859_1);
+            out.writeBytes(COLON_SP);
+            out.writeCharSequence(added[2 * k + 1], StandardCharsets.ISO_8859_1);
+            out.writeBytes(CRLF);
         }
     }
 
     /** Bytes {@link #writeTo} writes, at most. */
     int sizeEstimate() {
         int n = count == 0 ? 0 : spans[count * 5 - 1] - spans[0];
-        if (addedNames != null) {
-            for (int k = 0; k < addedNames.size(); k++) {
-                n += addedNames.get(k).length() + addedValues.get(k).length() + 4;
-            }
+        for (int k = 0; k < addedCount; k++) {
+            n += added[2 * k].length() + added[2 * k + 1].length() + 4;
         }
         return n;
     }

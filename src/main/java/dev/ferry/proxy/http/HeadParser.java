@@ -253,7 +253,13 @@ final class HeadParser {
 
     /** The field lines of {@code h} from {@code pos} up to the empty line (line endings already checked). */
     private static HeadFields fields(byte[] h, int pos) throws BadMessage {
-        HeadFields fields = new HeadFields(h);
+        int lines = 0;
+        for (int i = pos; i < h.length; i++) {
+            if (h[i] == '\n') {
+                lines++;
+            }
+        }
+        HeadFields fields = new HeadFields(h, lines - 1);
         while (true) {
             int cr = indexOfCr(h, pos);
             if (cr == pos) {

@@ -56,6 +56,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
+    /** Bodies up to this size leave in the same buffer as their response head. */
+    private static final int SMALL_BODY = 1024;
 
     private enum State {
         /** Waiting for the next request head. */
@@ -110,6 +112,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     /** Ferry's own answer waiting for the request body to be read, and whether the connection closes after it. */
     private ByteBuf localResponse;
     private boolean localResponseCloses;
+    /**
+     * The response head, held back until the first body part: a small body is copied behind it, so head and body
+     * leave in one buffer (one send, not a writev of two).
+     */
+    private ByteBuf responseHead;
 
     // The access log's view of the current request (filled only while the access log is on).
     private long startNanos;
@@ -215,6 +222,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         state = State.CLOSED;
         releasePending();
         releaseLocalResponse();
+        if (responseHead != null) {
+            responseHead.release();
+            responseHead = null;
+        }
         cancelTimer();
         UpstreamConnection u = upstream;
         upstream = null;
@@ -542,7 +553,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
                 // The empty end of the 101 follows; the relay takes over after it.
                 upgrading = true;
                 frontend.forwarding().response(response, true);
-                client.write(response.encode(client.alloc()), client.voidPromise());
+                client.write(response.encode(client.alloc(), 0), client.voidPromise());
             } else {
                 c.server().recordFailure();
                 dropUpstream();
@@ -554,7 +565,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             // 1xx (100 Continue, 103 Early Hints): passed on as they come; the final response follows.
             informational = true;
             frontend.forwarding().response(response, false);
-            client.write(response.encode(client.alloc()), client.voidPromise());
+            client.write(response.encode(client.alloc(), 0), client.voidPromise());
             return;
         }
         responseStarted = true;
@@ -579,7 +590,17 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             log.debug("{}: [{}] {} {} -> {}/{} {}", frontend.name(), requestId, request.method(), request.uri(),
                     route.backend().name(), c.server().name(), code);
         }
-        client.write(response.encode(client.alloc()), client.voidPromise());
+        responseHead = response.encode(client.alloc(), response.framing() == ResponseHead.Framing.LENGTH
+                && response.contentLength() <= SMALL_BODY ? (int) response.contentLength() : 0);
+    }
+
+    /** Writes the held response head, if any, to the client (not flushed). */
+    private void writeResponseHead() {
+        ByteBuf head = responseHead;
+        if (head != null) {
+            responseHead = null;
+            client.write(head, client.voidPromise());
+        }
     }
 
     private void onResponseContent(UpstreamConnection c, HttpContent content) {
@@ -597,7 +618,16 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         int bytes = content.content().readableBytes();
         responseBytes += bytes;
         c.server().addBytesIn(bytes);
-        BodyWriter.write(client, content, chunkedToClient);
+        ByteBuf head = responseHead;
+        if (head != null && !chunkedToClient && bytes <= head.writableBytes()) {
+            responseHead = null;
+            head.writeBytes(content.content());
+            content.release();
+            client.write(head, client.voidPromise());
+        } else {
+            writeResponseHead();
+            BodyWriter.write(client, content, chunkedToClient);
+        }
         if (last) {
             client.flush();
             responseDone(c);
@@ -630,6 +660,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void upstreamReadComplete(UpstreamConnection c) {
+        writeResponseHead();
         client.flush();
         if (c == upstream && client.isWritable()) {
             c.channel().read();
@@ -660,6 +691,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
                     server.name());
             logAccess("server_closed");
             server.recordFailure();
+            writeResponseHead();
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             state = State.CLOSED;
             return;

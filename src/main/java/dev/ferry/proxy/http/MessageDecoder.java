@@ -8,6 +8,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -108,7 +109,7 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
                     remaining -= n;
                     if (remaining == 0) {
                         state = State.HEAD;
-                        ctx.fireChannelRead(new DefaultLastHttpContent(part));
+                        ctx.fireChannelRead(new DefaultLastHttpContent(part, EmptyHttpHeaders.INSTANCE));
                     } else {
                         ctx.fireChannelRead(new DefaultHttpContent(part));
                     }

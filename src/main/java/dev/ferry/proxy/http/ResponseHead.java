@@ -69,9 +69,13 @@ final class ResponseHead {
         return version.minorVersion() >= 1 || fields.listHas("connection", "keep-alive");
     }
 
-    /** The head as it goes to the client: the status line as received, the fields, the empty line. */
-    ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf out = alloc.buffer(statusLineEnd + fields.sizeEstimate() + 2);
+    /**
+     * The head as it goes to the client: the status line as received, the fields, the empty line.
+     *
+     * @param room bytes to leave free behind the head (for a small body to follow in the same buffer)
+     */
+    ByteBuf encode(ByteBufAllocator alloc, int room) {
+        ByteBuf out = alloc.buffer(statusLineEnd + fields.sizeEstimate() + 2 + room);
         out.writeBytes(bytes, 0, statusLineEnd);
         fields.writeTo(out);
         out.writeShort(0x0d0a);
