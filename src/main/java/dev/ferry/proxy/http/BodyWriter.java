@@ -27,23 +27,26 @@ final class BodyWriter {
     private BodyWriter() {
     }
 
-    /** Writes {@code part} (not flushed). */
-    static void write(Channel ch, HttpContent part, boolean chunked) {
+    /** Writes {@code part} (not flushed); returns the bytes written, framing included. */
+    static int write(Channel ch, HttpContent part, boolean chunked) {
         ByteBuf data = part.content();
         boolean last = part instanceof LastHttpContent;
         if (!chunked) {
-            if (data.isReadable()) {
+            int n = data.readableBytes();
+            if (n > 0) {
                 ch.write(data, ch.voidPromise());
             } else {
                 data.release();
             }
-            return;
+            return n;
         }
         int n = data.readableBytes();
+        int written = 0;
         if (n > 0) {
             ByteBuf size = ch.alloc().buffer(10);
             ByteBufUtil.writeAscii(size, Integer.toHexString(n));
             size.writeShort(0x0d0a);
+            written += size.readableBytes() + n + 2;
             ch.write(size, ch.voidPromise());
             ch.write(data, ch.voidPromise());
             ch.write(CRLF.duplicate(), ch.voidPromise());
@@ -53,6 +56,7 @@ final class BodyWriter {
         if (last) {
             HttpHeaders trailers = ((LastHttpContent) part).trailingHeaders();
             if (trailers.isEmpty()) {
+                written += LAST_CHUNK.readableBytes();
                 ch.write(LAST_CHUNK.duplicate(), ch.voidPromise());
             } else {
                 ByteBuf end = ch.alloc().buffer(64);
@@ -64,8 +68,10 @@ final class BodyWriter {
                     end.writeShort(0x0d0a);
                 }
                 end.writeShort(0x0d0a);
+                written += end.readableBytes();
                 ch.write(end, ch.voidPromise());
             }
         }
+        return written;
     }
 }

@@ -37,8 +37,23 @@ final class ForwardingHeaders {
         this.proto = tls ? "https" : "http";
     }
 
-    /** The client's address in the forms the headers need; computed once per client connection. */
-    record Client(String ip, String forwardedNode) {
+    /**
+     * The client's address in the forms the headers need; made once per client connection, which also keeps its
+     * last {@code Forwarded} element (a keep-alive client names the same host request after request).
+     *
+     * <p>Threading: confined to the client connection's event loop.
+     */
+    static final class Client {
+        private final String ip;
+        private final String forwardedNode;
+        private String lastHost;
+        private String lastForwarded;
+
+        private Client(String ip, String forwardedNode) {
+            this.ip = ip;
+            this.forwardedNode = forwardedNode;
+        }
+
         static Client of(InetSocketAddress address) {
             if (address == null || address.getAddress() == null) {
                 return new Client("unknown", "unknown");
@@ -47,6 +62,14 @@ final class ForwardingHeaders {
             // RFC 7239 6: an IPv6 node is bracketed and, having colons, quoted.
             String node = address.getAddress() instanceof Inet6Address ? "\"[" + ip + "]\"" : ip;
             return new Client(ip, node);
+        }
+
+        String ip() {
+            return ip;
+        }
+
+        String forwardedNode() {
+            return forwardedNode;
         }
     }
 
@@ -73,7 +96,11 @@ final class ForwardingHeaders {
         if (host != null && !h.contains(X_FORWARDED_HOST)) {
             h.add(X_FORWARDED_HOST, host);
         }
-        append(h, FORWARDED, forwardedElement(client, host));
+        if (client.lastForwarded == null || !java.util.Objects.equals(client.lastHost, host)) {
+            client.lastHost = host;
+            client.lastForwarded = forwardedElement(client, host);
+        }
+        append(h, FORWARDED, client.lastForwarded);
         append(h, VIA, request.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
         if (!h.contains(X_REQUEST_ID, requestId)) {
             h.set(X_REQUEST_ID, requestId);

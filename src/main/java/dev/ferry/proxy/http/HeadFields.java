@@ -32,6 +32,11 @@ final class HeadFields {
     /** Per received field, five indexes into {@link #bytes}: name start, name end, value start, value end, line end. */
     private int[] spans;
     private int count;
+    /**
+     * A filter over the received names: bit {@link #bit} of each is set. Most lookups are for fields a request does
+     * not have (hop-by-hop fields, forwarding fields), and the filter answers those without a scan.
+     */
+    private long names;
     /** Received fields taken out (null until the first removal). */
     private boolean[] removed;
     /** Fields added, as name, value, name, value...; null until the first addition. */
@@ -59,6 +64,11 @@ final class HeadFields {
         spans[i + 3] = ve;
         spans[i + 4] = end;
         count++;
+        names |= bit(ne - ns, LOWER[bytes[ns] & 0xff]);
+    }
+
+    private static long bit(int length, int lowerFirst) {
+        return 1L << ((length * 31 + lowerFirst) & 63);
     }
 
     /** Received fields, removed ones included (see {@link #isRemoved}). */
@@ -112,6 +122,9 @@ final class HeadFields {
 
     /** Index of the first received, not removed field named {@code name} (lower case) at or after {@code from}. */
     int indexOf(String name, int from) {
+        if (name.isEmpty() || (names & bit(name.length(), name.charAt(0))) == 0) {
+            return -1;
+        }
         for (int i = from; i < count; i++) {
             if (nameIs(i, name) && !isRemoved(i)) {
                 return i;

@@ -202,6 +202,11 @@ public final class HttpFrontend implements Frontend {
         return n;
     }
 
+    /** Counts a client's bytes once its connection has become a tunnel (the decoder counts them until then). */
+    ClientByteCounter byteCounter() {
+        return byteCounter;
+    }
+
     @Override
     public InetSocketAddress start() throws BindException {
         limiter = new ConnectionLimiter(config.maxConnections(), stats);
@@ -220,9 +225,7 @@ public final class HttpFrontend implements Frontend {
         }
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline()
-                .addLast("bytes", byteCounter)
-                .addLast("clock", connection.headClock())
-                .addLast("http", new RequestDecoder(maxRequestLine, maxHeaderSize))
+                .addLast("http", new RequestDecoder(maxRequestLine, maxHeaderSize, connection))
                 .addLast("proxy", connection);
     }
 

@@ -54,7 +54,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: every method runs on the client channel's event loop, which is also the loop of its server
  * connections; no field needs synchronisation.
  */
-final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements UpstreamListener {
+final class HttpProxyConnection extends ChannelInboundHandlerAdapter
+        implements UpstreamListener, RequestDecoder.Arrivals {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
     /** Bodies up to this size leave in the same buffer as their response head. */
     private static final int SMALL_BODY = 1024;
@@ -142,23 +143,22 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         this.clientAddress = ForwardingHeaders.Client.of(source);
     }
 
-    /** Sits before the codec: notes when the first byte of a request head arrives (the request_header clock). */
-    ChannelInboundHandlerAdapter headClock() {
-        return new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext c, Object msg) {
-                long now = System.nanoTime();
-                lastActivity = now;
-                if (state == State.HEAD) {
-                    headBytes = true;
-                }
-                if (state == State.HEAD && headStart == 0) {
-                    headStart = now;
-                    ensureTimer(now + frontend.requestHeaderNanos());
-                }
-                c.fireChannelRead(msg);
+    /**
+     * Bytes from the client, before they are decoded ({@link RequestDecoder}): counted, and the clocks of the
+     * connection set (activity, and the request_header clock when they start a request head).
+     */
+    @Override
+    public void bytesArrived(int bytes) {
+        frontend.stats().addBytesFromClient(bytes);
+        long now = System.nanoTime();
+        lastActivity = now;
+        if (state == State.HEAD) {
+            headBytes = true;
+            if (headStart == 0) {
+                headStart = now;
+                ensureTimer(now + frontend.requestHeaderNanos());
             }
-        };
+        }
     }
 
     @Override
@@ -354,7 +354,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         headStart = 0;
         headBytes = false;
         request = head;
-        startNanos = System.nanoTime();
+        // The clock read when the head's last bytes arrived (headClock), or when the response before it ended.
+        startNanos = lastActivity;
         connectNanos = -1;
         responseBytes = 0;
         status = 0;
@@ -454,7 +455,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
-        connectNanos = System.nanoTime() - connectStartNanos;
+        lastActivity = System.nanoTime();
+        connectNanos = lastActivity - connectStartNanos;
         c.claim(this);
         startExchange();
     }
@@ -501,7 +503,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
 
     private void markRequestSent() {
         if (!responseStarted) {
-            long now = System.nanoTime();
+            // Sending happens within the event that brought the request's end (or the server connection's success).
+            long now = lastActivity;
             requestSentAt = now;
             ensureTimer(now + route.backend().config().timeouts().response().toNanos());
         }
@@ -525,10 +528,13 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             ReferenceCountUtil.release(msg);
             return;
         }
-        lastActivity = System.nanoTime();
         if (msg instanceof ResponseHead response) {
+            lastActivity = System.nanoTime();
             onResponseHead(c, response);
         } else if (msg instanceof HttpContent content) {
+            if (!(content instanceof LastHttpContent)) {
+                lastActivity = System.nanoTime();
+            }
             onResponseContent(c, content);
         } else if (msg instanceof DecodeFailure failure) {
             log.warn("{}: [{}] invalid response from {}: {}", frontend.name(), requestId, c.server().name(),
@@ -553,7 +559,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
                 // The empty end of the 101 follows; the relay takes over after it.
                 upgrading = true;
                 frontend.forwarding().response(response, true);
-                client.write(response.encode(client.alloc(), 0), client.voidPromise());
+                toClient(response.encode(client.alloc(), 0));
             } else {
                 c.server().recordFailure();
                 dropUpstream();
@@ -565,7 +571,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             // 1xx (100 Continue, 103 Early Hints): passed on as they come; the final response follows.
             informational = true;
             frontend.forwarding().response(response, false);
-            client.write(response.encode(client.alloc(), 0), client.voidPromise());
+            toClient(response.encode(client.alloc(), 0));
             return;
         }
         responseStarted = true;
@@ -599,8 +605,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         ByteBuf head = responseHead;
         if (head != null) {
             responseHead = null;
-            client.write(head, client.voidPromise());
+            toClient(head);
         }
+    }
+
+    /** Writes to the client (not flushed), counting the bytes into the frontend's stats. */
+    private void toClient(ByteBuf bytes) {
+        frontend.stats().addBytesToClient(bytes.readableBytes());
+        client.write(bytes, client.voidPromise());
     }
 
     private void onResponseContent(UpstreamConnection c, HttpContent content) {
@@ -623,10 +635,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
             responseHead = null;
             head.writeBytes(content.content());
             content.release();
-            client.write(head, client.voidPromise());
+            toClient(head);
         } else {
             writeResponseHead();
-            BodyWriter.write(client, content, chunkedToClient);
+            frontend.stats().addBytesToClient(BodyWriter.write(client, content, chunkedToClient));
         }
         if (last) {
             client.flush();
@@ -744,8 +756,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         sp.remove(c);
         sp.remove("http");
         cp.remove(this);
+        // From here on the client's bytes are counted as they pass, as on a tcp frontend.
+        cp.addBefore("http", "bytes", frontend.byteCounter());
         cp.remove("http");
-        cp.remove("clock");
         log.debug("{}: [{}] upgraded; relaying bytes to {}", frontend.name(), requestId, c.server().name());
     }
 
@@ -784,10 +797,12 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         if (close) {
             state = State.CLOSED;
             releasePending();
+            frontend.stats().addBytesToClient(r.readableBytes());
             client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        client.writeAndFlush(r, client.voidPromise());
+        toClient(r);
+        client.flush();
         state = State.HEAD;
         if (!pending.isEmpty()) {
             headStart = System.nanoTime();
@@ -810,7 +825,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         releasePending();
         releaseLocalResponse();
         if (client.isActive()) {
-            client.writeAndFlush(ErrorResponses.of(client.alloc(), status, detail, true, requestId))
+            ByteBuf r = ErrorResponses.of(client.alloc(), status, detail, true, requestId);
+            frontend.stats().addBytesToClient(r.readableBytes());
+            client.writeAndFlush(r)
                     .addListener(ChannelFutureListener.CLOSE);
         }
     }

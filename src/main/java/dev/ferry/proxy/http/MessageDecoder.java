@@ -48,6 +48,10 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
     /** Length of the body of the head just decoded, for {@link ResponseHead.Framing#LENGTH}. */
     abstract long contentLength();
 
+    /** Called with the size of each buffer read, before it is decoded. */
+    void arrived(int bytes) {
+    }
+
     /** Whether the head just decoded switched protocols (a 101): what follows it is held, not decoded. */
     boolean switchedProtocols() {
         return false;
@@ -64,6 +68,7 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        arrived(bytes.readableBytes());
         if (state == State.FAILED) {
             bytes.release();
             return;

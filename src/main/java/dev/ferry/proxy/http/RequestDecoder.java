@@ -5,18 +5,31 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * The client side's decoder: request heads ({@link RequestHead}) and their bodies, within the frontend's limits
- * ({@code 414} beyond the request line limit, {@code 431} beyond the header limit).
+ * ({@code 414} beyond the request line limit, {@code 431} beyond the header limit). Every read is reported first
+ * ({@link Arrivals}: byte counts and the connection's clocks), so no other handler needs to sit in front of it.
  *
  * <p>Threading: one client channel, its event loop.
  */
 final class RequestDecoder extends MessageDecoder {
+    /** Told of every read from the client, before it is decoded. */
+    interface Arrivals {
+        void bytesArrived(int bytes);
+    }
+
     private final int maxRequestLine;
     private final int maxHeaderSize;
+    private final Arrivals arrivals;
     private long contentLength;
 
-    RequestDecoder(int maxRequestLine, int maxHeaderSize) {
+    RequestDecoder(int maxRequestLine, int maxHeaderSize, Arrivals arrivals) {
         this.maxRequestLine = maxRequestLine;
         this.maxHeaderSize = maxHeaderSize;
+        this.arrivals = arrivals;
+    }
+
+    @Override
+    void arrived(int bytes) {
+        arrivals.bytesArrived(bytes);
     }
 
     @Override

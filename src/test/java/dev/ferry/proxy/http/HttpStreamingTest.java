@@ -203,6 +203,12 @@ class HttpStreamingTest {
             c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nxy");
             assertThat(c.read().body()).isEqualTo("echo:xy");
         }
+        // Every byte each way is counted in the frontend's stats, framing included.
+        var stats = balancer.frontends().get(0).stats();
+        assertThat(stats.bytesFromClients()).isEqualTo(
+                ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\n\r\n"
+                        + "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nxy").length());
+        assertThat(stats.bytesToClients()).isGreaterThan(2 * "HTTP/1.1 200 OK\r\n".length());
     }
 
     @Test

@@ -76,6 +76,10 @@ class WebSocketTest {
                 String echoed = received.poll(10, TimeUnit.SECONDS);
                 assertThat(echoed).hasSize(big.length());
                 assertThat(echoed.equals(big)).isTrue();
+                // Both directions counted: the upgrade exchange by the HTTP side, the frames by the tunnel.
+                var stats = balancer.frontends().get(0).stats();
+                assertThat(stats.bytesFromClients()).isGreaterThan(big.length());
+                assertThat(stats.bytesToClients()).isGreaterThan(big.length());
                 ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
             } finally {
                 balancer.close();
