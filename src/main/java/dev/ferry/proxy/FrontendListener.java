@@ -35,7 +35,7 @@ public final class FrontendListener {
             throws BindException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(transport.workers())
-                .channel(transport.serverChannel())
+                .channelFactory(transport.serverChannelFor(config.listen().resolve()))
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(limiter)

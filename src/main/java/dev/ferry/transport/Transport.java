@@ -1,10 +1,12 @@
 package dev.ferry.transport;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -15,6 +17,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -24,6 +27,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import dev.ferry.config.KeepaliveConfig;
 import jdk.net.ExtendedSocketOptions;
 
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,6 +76,25 @@ public final class Transport implements AutoCloseable {
 
     public Class<? extends SocketChannel> socketChannel() {
         return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * Listening channels for {@code address}: with epoll an IPv4 address gets an IPv4 socket rather than a
+     * dual-stack IPv6 one (Netty's default), whose every receive and send goes through the kernel's IPv6 layer first.
+     */
+    public ChannelFactory<ServerChannel> serverChannelFor(InetSocketAddress address) {
+        if (epoll && address.getAddress() instanceof Inet4Address) {
+            return () -> new EpollServerSocketChannel(SocketProtocolFamily.INET);
+        }
+        return new ReflectiveChannelFactory<>(serverChannel());
+    }
+
+    /** Channels that connect to {@code address}, of its family (see {@link #serverChannelFor}). */
+    public ChannelFactory<SocketChannel> socketChannelFor(InetSocketAddress address) {
+        if (epoll && address.getAddress() instanceof Inet4Address) {
+            return () -> new EpollSocketChannel(SocketProtocolFamily.INET);
+        }
+        return new ReflectiveChannelFactory<>(socketChannel());
     }
 
     public Class<? extends DatagramChannel> datagramChannel() {

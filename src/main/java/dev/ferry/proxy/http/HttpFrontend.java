@@ -89,14 +89,14 @@ public final class HttpFrontend implements Frontend {
         this.clientIdleNanos = config.timeouts().clientIdle().toNanos();
         this.maxRequestLine = config.http().maxRequestLine();
         this.maxHeaderSize = config.http().maxHeaderSize();
+        // The channel type is chosen per server address (UpstreamPool.connect).
         Bootstrap upstream = new Bootstrap()
-                .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         for (EventExecutor e : transport.workers()) {
             EventLoop loop = (EventLoop) e;
-            pools.put(loop, new UpstreamPool(loop, upstream, MAX_IDLE_PER_SERVER));
+            pools.put(loop, new UpstreamPool(loop, transport, upstream, MAX_IDLE_PER_SERVER));
         }
     }
 

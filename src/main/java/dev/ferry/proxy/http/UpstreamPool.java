@@ -1,6 +1,7 @@
 package dev.ferry.proxy.http;
 
 import dev.ferry.backend.Server;
+import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class UpstreamPool {
     private final EventLoop loop;
+    private final Transport transport;
     private final Bootstrap bootstrap;
     private final int maxIdlePerServer;
     private final IdentityHashMap<Server, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
@@ -37,8 +39,9 @@ final class UpstreamPool {
     /**
      * @param bootstrap a bootstrap for server channels (options set; group and handler are filled in here)
      */
-    UpstreamPool(EventLoop loop, Bootstrap bootstrap, int maxIdlePerServer) {
+    UpstreamPool(EventLoop loop, Transport transport, Bootstrap bootstrap, int maxIdlePerServer) {
         this.loop = loop;
+        this.transport = transport;
         this.bootstrap = bootstrap.clone(loop);
         this.maxIdlePerServer = maxIdlePerServer;
     }
@@ -67,6 +70,7 @@ final class UpstreamPool {
         Server server = connection.server();
         ResponseDecoder decoder = new ResponseDecoder();
         ChannelFuture f = bootstrap.clone()
+                .channelFactory(transport.socketChannelFor(server.address()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<>() {
                     @Override

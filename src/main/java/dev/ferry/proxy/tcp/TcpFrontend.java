@@ -50,8 +50,8 @@ public final class TcpFrontend implements Frontend {
         static Settings of(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
             BackendConfig bc = backend.config();
             long idle = Math.min(config.timeouts().clientIdle().toNanos(), bc.timeouts().serverIdle().toNanos());
+            // The channel type is chosen per server address (TcpProxyConnection).
             Bootstrap bootstrap = new Bootstrap()
-                    .channel(transport.socketChannel())
                     .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .option(ChannelOption.TCP_NODELAY, true)

@@ -141,6 +141,7 @@ final class TcpProxyConnection {
         serverSide = new Relay(false);
         connectStarted = System.nanoTime();
         ChannelFuture connect = settings.serverBootstrap(client.eventLoop())
+                .channelFactory(frontend.transport().socketChannelFor(chosen.address()))
                 .handler(serverSide)
                 .connect(chosen.address());
         server = connect.channel();
