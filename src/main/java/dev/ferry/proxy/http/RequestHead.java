@@ -81,7 +81,7 @@ final class RequestHead {
 
     /** The head as it goes to a server: the request line (as HTTP/1.1), the fields, the empty line. */
     ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf out = alloc.buffer(targetEnd + HTTP_1_1_CRLF.length + fields.sizeEstimate() + 2);
+        ByteBuf out = HeadBuffers.get(alloc, targetEnd + HTTP_1_1_CRLF.length + fields.sizeEstimate() + 2);
         out.writeBytes(bytes, 0, targetEnd);
         out.writeBytes(HTTP_1_1_CRLF);
         fields.writeTo(out);

@@ -75,7 +75,7 @@ final class ResponseHead {
      * @param room bytes to leave free behind the head (for a small body to follow in the same buffer)
      */
     ByteBuf encode(ByteBufAllocator alloc, int room) {
-        ByteBuf out = alloc.buffer(statusLineEnd + fields.sizeEstimate() + 2 + room);
+        ByteBuf out = HeadBuffers.get(alloc, statusLineEnd + fields.sizeEstimate() + 2 + room);
         out.writeBytes(bytes, 0, statusLineEnd);
         fields.writeTo(out);
         out.writeShort(0x0d0a);
