@@ -1,6 +1,7 @@
 package dev.ferry.proxy.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpVersion;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -209,6 +210,14 @@ final class HeadFields {
             pos = end + 1;
         }
         return false;
+    }
+
+    /** Whether a message of {@code version} with these fields keeps its connection (RFC 9112 9.3). */
+    boolean keepAlive(HttpVersion version) {
+        if (listHas("connection", "close")) {
+            return false;
+        }
+        return version.minorVersion() >= 1 || listHas("connection", "keep-alive");
     }
 
     /** Removes every field named {@code name} (any case), received or added. */

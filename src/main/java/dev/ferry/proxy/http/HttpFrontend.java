@@ -169,13 +169,7 @@ public final class HttpFrontend implements Frontend {
         return clientIdleNanos;
     }
 
-    int maxRequestLine() {
-        return maxRequestLine;
-    }
 
-    int maxHeaderSize() {
-        return maxHeaderSize;
-    }
 
     int connectTimeoutMillis(Backend backend) {
         return (int) Math.min(Integer.MAX_VALUE, backend.config().timeouts().connect().toMillis());

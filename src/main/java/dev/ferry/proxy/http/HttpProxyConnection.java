@@ -7,6 +7,7 @@ import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
 import dev.ferry.transport.ProxyProtocol;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * connection that closes before any response byte is retried for idempotent methods whose body (if any) has not
  * started to flow, since bodies are streamed, not kept. At most {@code retries} more servers, never one twice.
  *
- * <p>Ferry's own answers ({@link ErrorResponses}): 400/414/431 for requests the codec rejects, 404 with no route,
+ * <p>Ferry's own answers ({@link ErrorResponses}): 400/414/431 for requests the decoder rejects, 404 with no route,
  * 408 when the head is too slow, 502 when the server failed, 503 when no server is available, 504 when the
  * response does not start in time. Local answers to a request whose body has not been read keep the connection only
  * when the request declared no body; otherwise they close it, so an unread body is never taken for a request.
@@ -354,7 +354,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         headStart = 0;
         headBytes = false;
         request = head;
-        // The clock read when the head's last bytes arrived (headClock), or when the response before it ended.
+        // The clock read when the head's last bytes arrived (bytesArrived), or when the response before it ended.
         startNanos = lastActivity;
         connectNanos = -1;
         responseBytes = 0;
@@ -747,7 +747,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         Channel server = c.channel();
         client.flush();
         long idle = Math.min(frontend.clientIdleNanos(), route.backend().config().timeouts().serverIdle().toNanos());
-        // Relays first, then the codecs go: bytes the decoders still hold are passed on to the relays.
+        // Relays first, then the decoders go: bytes they have not decoded are passed on to the relays.
         ChannelPipeline cp = client.pipeline();
         cp.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
         cp.addLast("tunnel", new TunnelRelay(server));

@@ -73,10 +73,7 @@ final class RequestHead {
 
     /** Whether the client keeps the connection after this request (RFC 9112 9.3). */
     boolean isKeepAlive() {
-        if (fields.listHas("connection", "close")) {
-            return false;
-        }
-        return version.minorVersion() >= 1 || fields.listHas("connection", "keep-alive");
+        return fields.keepAlive(version);
     }
 
     /** The head as it goes to a server: the request line (as HTTP/1.1), the fields, the empty line. */

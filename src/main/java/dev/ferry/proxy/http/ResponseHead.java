@@ -63,10 +63,7 @@ final class ResponseHead {
 
     /** Whether the server keeps the connection after this response (RFC 9112 9.3). */
     boolean isKeepAlive() {
-        if (fields.listHas("connection", "close")) {
-            return false;
-        }
-        return version.minorVersion() >= 1 || fields.listHas("connection", "keep-alive");
+        return fields.keepAlive(version);
     }
 
     /**
