@@ -111,7 +111,7 @@ final class ForwardingHeaders {
         StringBuilder e = new StringBuilder(48).append("for=").append(client.forwardedNode());
         if (host != null && !host.isEmpty()) {
             e.append(";host=");
-            if (isToken(host)) {
+            if (HeadParser.isToken(host)) {
                 e.append(host);
             } else {
                 e.append('"');
@@ -126,16 +126,6 @@ final class ForwardingHeaders {
             }
         }
         return e.append(";proto=").append(proto).toString();
-    }
-
-    private static boolean isToken(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!(c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Rewrites a response head in place before it goes to the client. */

@@ -57,11 +57,6 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
         return false;
     }
 
-    /** Stops decoding: the bytes from here on are not HTTP (a protocol switch) and are held for whoever takes over. */
-    final void hold() {
-        state = State.HOLD;
-    }
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf bytes)) {
