@@ -6,7 +6,8 @@ import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * The buffers message heads are encoded into, reused on each event loop: a head is normally in the kernel's hands
- * within the same event (written and flushed at once), after which its buffer is free again. Sending from the same
+ * by the end of the event loop's batch ({@link LoopFlusher}), after which its buffer is free again (a batch holds
+ * a request head and a response head for each of up to a few dozen exchanges). Sending from the same
  * few pages every time keeps them in the CPU's caches and TLB; a fresh buffer per head meant a cold page for every
  * send, which cost more than the rest of the send (the kernel's copy from user memory ran at about a byte per ns).
  *
@@ -29,7 +30,7 @@ final class HeadBuffers {
         }
     };
 
-    private final ByteBuf[] buffers = new ByteBuf[4];
+    private final ByteBuf[] buffers = new ByteBuf[32];
 
     private HeadBuffers() {
     }

@@ -515,7 +515,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             wroteUpstream = false;
             UpstreamConnection u = upstream;
             if (u != null) {
-                u.channel().flush();
+                LoopFlusher.flushSoon(u.channel());
             }
         }
     }
@@ -641,7 +641,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             frontend.stats().addBytesToClient(BodyWriter.write(client, content, chunkedToClient));
         }
         if (last) {
-            client.flush();
+            LoopFlusher.flushSoon(client);
             responseDone(c);
         }
     }
@@ -673,7 +673,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     @Override
     public void upstreamReadComplete(UpstreamConnection c) {
         writeResponseHead();
-        client.flush();
+        LoopFlusher.flushSoon(client);
         if (c == upstream && client.isWritable()) {
             c.channel().read();
         }
