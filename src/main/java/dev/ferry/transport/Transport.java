@@ -29,6 +29,7 @@ import jdk.net.ExtendedSocketOptions;
 
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,7 +50,9 @@ public final class Transport implements AutoCloseable {
 
     public Transport(int threads, boolean preferEpoll) {
         this.epoll = preferEpoll && Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        // Every loop flushes through its LoopFlusher once the ready sockets are drained (FlushWhenDrained).
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory(0, FlushWhenDrained::new)
+                : NioIoHandler.newFactory(SelectorProvider.provider(), FlushWhenDrained::new);
         this.workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("ferry-io", true), io);
     }
 

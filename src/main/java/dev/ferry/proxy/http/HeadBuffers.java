@@ -6,7 +6,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * The buffers message heads are encoded into, reused on each event loop: a head is normally in the kernel's hands
- * by the end of the event loop's batch ({@link LoopFlusher}), after which its buffer is free again (a batch holds
+ * once the event loop has flushed ({@link dev.ferry.transport.LoopFlusher}), after which its buffer is free again (a batch holds
  * a request head and a response head for each of up to a few dozen exchanges). Sending from the same
  * few pages every time keeps them in the CPU's caches and TLB; a fresh buffer per head meant a cold page for every
  * send, which cost more than the rest of the send (the kernel's copy from user memory ran at about a byte per ns).

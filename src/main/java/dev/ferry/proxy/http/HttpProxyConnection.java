@@ -6,6 +6,7 @@ import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
+import dev.ferry.transport.LoopFlusher;
 import dev.ferry.transport.ProxyProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,4 +1,4 @@
-package dev.ferry.proxy.http;
+package dev.ferry.transport;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
