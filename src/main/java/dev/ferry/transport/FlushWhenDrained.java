@@ -12,8 +12,9 @@ import io.netty.util.IntSupplier;
  * <p>Why: a load balancer that forwards each request the moment it is read wakes its server once per request when
  * the client writes a burst one request at a time; the server, woken for one or two requests, preempts whatever
  * shares its core. Draining the burst first forwards it in one go. Measured on the layer-7 keep-alive bench (bpftrace,
- * per 1,000 requests): the origin woken 95 times with flushes at the end of each epoll batch, 37-54 with this
- * strategy, 30-36 behind HAProxy; context switches on the load core 194, 110-126 and 96-115.
+ * per 1,000 requests): the origin woken 85-95 times with flushes at the end of each epoll batch, 55-70 with this
+ * strategy (76-79 with a 0.03 ms hold), 20-36 behind HAProxy; context switches on the load core 194, 137-160 and
+ * 96-140; requests/s went from 0.93-1.00x HAProxy's to 1.04-1.07x.
  *
  * <p>What it costs: one extra non-blocking {@code epoll_wait} per burst, and under a steady stream of work a flush
  * waits at most {@link #MAX_HOLD_NANOS}.
