@@ -99,8 +99,8 @@ public final class LoopFlusher implements Runnable {
 
     /** Flushes every pending channel, in the order first asked for. */
     void flushAll() {
-        // A flush can complete writes whose listeners ask for more flushes: those go to the other array and a
-        // later round.
+        // A flush can complete writes whose listeners ask for more flushes: those go to the other array (their
+        // pendingSince set by add) and a later round.
         int n = count;
         Channel[] batch = channels;
         channels = spare;
@@ -110,8 +110,5 @@ public final class LoopFlusher implements Runnable {
             batch[i] = null;
         }
         spare = batch;
-        if (count > 0) {
-            pendingSince = System.nanoTime();
-        }
     }
 }
