@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The flusher on a real event loop: a pair of in-memory channels, both on one loop thread as a client connection and
+ * The flusher on an event loop Ferry did not create (so driven by its queued task, not by {@link FlushWhenDrained}):
+ * a pair of in-memory channels, both on one loop thread as a client connection and
  * its server connection are in Ferry. A "batch" is a task run on the loop; what it leaves unsent is looked at from
  * inside it, what arrives at the other end after it.
  */
