@@ -3,9 +3,13 @@ package dev.ferry.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Reads one entry of {@code frontends:} into a {@link FrontendConfig}, including the rules that depend on mode. */
 final class FrontendReader {
@@ -15,7 +19,7 @@ final class FrontendReader {
     static final List<String> TLS_KEYS = List.of("certificates");
     static final List<String> CERTIFICATE_KEYS = List.of("cert", "key");
     static final List<String> UDP_KEYS = List.of("per_datagram");
-    static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size");
+    static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size", "forwarding_headers");
     private static final Map<String, Mode> MODES = YamlMap.choicesOf(Mode.class);
     private static final Duration POSITIVE = Duration.ofMillis(1);
 
@@ -99,7 +103,30 @@ final class FrontendReader {
     private static HttpOptions http(YamlMap h) {
         HttpOptions d = HttpOptions.DEFAULTS;
         return new HttpOptions(limit(h, "max_request_line", d.maxRequestLine()),
-                limit(h, "max_header_size", d.maxHeaderSize()));
+                limit(h, "max_header_size", d.maxHeaderSize()), forwardingHeaders(h, d.forwardingHeaders()));
+    }
+
+    private static Set<ForwardingHeader> forwardingHeaders(YamlMap h, Set<ForwardingHeader> fallback) {
+        if (!h.has("forwarding_headers")) {
+            return fallback;
+        }
+        Map<String, ForwardingHeader> allowed = new LinkedHashMap<>();
+        for (ForwardingHeader header : ForwardingHeader.values()) {
+            allowed.put(header.key(), header);
+        }
+        Set<ForwardingHeader> chosen = EnumSet.noneOf(ForwardingHeader.class);
+        for (String name : h.textList("forwarding_headers", "a header name such as X-Forwarded-For")) {
+            ForwardingHeader header = allowed.get(name.toLowerCase(Locale.ROOT));
+            if (header == null) {
+                String hint = Suggestions.closest(name.toLowerCase(Locale.ROOT), allowed.keySet())
+                        .map(s -> "did you mean '" + s + "'? ").orElse("");
+                h.problem("forwarding_headers", "'" + name + "' is not a header Ferry adds; " + hint
+                        + "allowed (any case): " + String.join(", ", allowed.keySet()) + ", or [] for none");
+            } else {
+                chosen.add(header);
+            }
+        }
+        return chosen;
     }
 
     private static int limit(YamlMap h, String key, int fallback) {

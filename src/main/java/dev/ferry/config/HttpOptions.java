@@ -1,17 +1,34 @@
 package dev.ferry.config;
 
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
- * {@code http:} options of an http frontend: limits on what a client may send before Ferry answers itself.
+ * {@code http:} options of an http frontend: limits on what a client may send before Ferry answers itself, and the
+ * headers Ferry adds to what it forwards.
  *
- * @param maxRequestLine longest request line (method, target, version) in bytes; beyond it 414 (key
- *                       {@code max_request_line}, default 8KiB, as nginx's large_client_header_buffers)
- * @param maxHeaderSize  most bytes of header fields in one request head; beyond it 431 (key {@code max_header_size},
- *                       default 32KiB)
+ * @param maxRequestLine    longest request line (method, target, version) in bytes; beyond it 414 (key
+ *                          {@code max_request_line}, default 8KiB, as nginx's large_client_header_buffers)
+ * @param maxHeaderSize     most bytes of header fields in one request head; beyond it 431 (key
+ *                          {@code max_header_size}, default 32KiB)
+ * @param forwardingHeaders the headers added (key {@code forwarding_headers}, default all of them; {@code []} adds
+ *                          none, as nginx's {@code proxy_pass} with no {@code proxy_set_header})
  */
-public record HttpOptions(int maxRequestLine, int maxHeaderSize) {
-    public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024);
+public record HttpOptions(int maxRequestLine, int maxHeaderSize, Set<ForwardingHeader> forwardingHeaders) {
+    public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024, EnumSet.allOf(ForwardingHeader.class));
     /** Smallest limit accepted: a request line or head below this could not carry an ordinary request. */
     public static final int MIN_LIMIT = 256;
     /** Largest limit accepted: Ferry holds up to this much of one head in memory per connection. */
     public static final int MAX_LIMIT = 1024 * 1024;
+
+    public HttpOptions {
+        forwardingHeaders = Collections.unmodifiableSet(forwardingHeaders.isEmpty()
+                ? EnumSet.noneOf(ForwardingHeader.class) : EnumSet.copyOf(forwardingHeaders));
+    }
+
+    /** With the default headers. */
+    public HttpOptions(int maxRequestLine, int maxHeaderSize) {
+        this(maxRequestLine, maxHeaderSize, DEFAULTS.forwardingHeaders());
+    }
 }

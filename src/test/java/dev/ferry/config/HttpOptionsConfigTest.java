@@ -25,6 +25,36 @@ class HttpOptionsConfigTest {
         assertThat(config.frontends().get(0).http()).isEqualTo(new HttpOptions(2048, 65536));
         assertThat(config.frontends().get(1).http()).isEqualTo(HttpOptions.DEFAULTS);
         assertThat(HttpOptions.DEFAULTS).isEqualTo(new HttpOptions(8192, 32768));
+        assertThat(HttpOptions.DEFAULTS.forwardingHeaders()).containsExactlyInAnyOrder(ForwardingHeader.values());
+    }
+
+    @Test
+    void forwardingHeadersNamesAnyCaseAndAnEmptyListMeansNone() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      http: { forwarding_headers: [X-Forwarded-For, x-forwarded-proto, X-REQUEST-ID] } }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool, http: { forwarding_headers: [] } }
+                """ + POOL, Path.of("t.yaml"));
+        assertThat(config.frontends().get(0).http().forwardingHeaders()).containsExactlyInAnyOrder(
+                ForwardingHeader.X_FORWARDED_FOR, ForwardingHeader.X_FORWARDED_PROTO, ForwardingHeader.X_REQUEST_ID);
+        assertThat(config.frontends().get(0).http().maxHeaderSize()).isEqualTo(HttpOptions.DEFAULTS.maxHeaderSize());
+        assertThat(config.frontends().get(1).http().forwardingHeaders()).isEmpty();
+    }
+
+    @Test
+    void anUnknownForwardingHeaderIsNamedWithTheAllowedOnes() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      http: { forwarding_headers: [X-Forwarded-Fro, X-Real-IP] } }
+                """ + POOL, Path.of("t.yaml")));
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsOnly("frontends[0].http.forwarding_headers");
+        assertThat(e.getMessage())
+                .contains("'X-Forwarded-Fro' is not a header Ferry adds; did you mean 'x-forwarded-for'?")
+                .contains("'X-Real-IP' is not a header Ferry adds")
+                .contains("allowed (any case): x-forwarded-for, x-forwarded-proto, x-forwarded-host, forwarded, via, "
+                        + "x-request-id, or [] for none");
     }
 
     @Test

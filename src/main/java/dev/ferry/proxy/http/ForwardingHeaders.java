@@ -1,13 +1,15 @@
 package dev.ferry.proxy.http;
 
+import dev.ferry.config.ForwardingHeader;
 import io.netty.handler.codec.http.HttpVersion;
-
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.util.Set;
 
 /**
- * Rewrites the headers of messages passing through: hop-by-hop fields out ({@link HopByHopHeaders}), then
+ * Rewrites the headers of messages passing through: hop-by-hop fields out ({@link HopByHopHeaders}), then, each
+ * only when the frontend's {@code forwarding_headers} names it (all by default):
  *
  * <ul>
  *   <li>{@code X-Forwarded-For}: the client's address appended to the list (added when absent);</li>
@@ -31,10 +33,25 @@ final class ForwardingHeaders {
     private static final String VIA_1_0 = "1.0 ferry";
 
     private final String proto;
+    private final boolean forwardedFor;
+    private final boolean forwardedProto;
+    private final boolean forwardedHost;
+    private final boolean forwarded;
+    private final boolean via;
+    private final boolean requestIdSent;
 
-    /** @param tls whether clients reach this frontend over TLS ({@code https}) or not ({@code http}) */
-    ForwardingHeaders(boolean tls) {
+    /**
+     * @param tls   whether clients reach this frontend over TLS ({@code https}) or not ({@code http})
+     * @param added the headers to add
+     */
+    ForwardingHeaders(boolean tls, Set<ForwardingHeader> added) {
         this.proto = tls ? "https" : "http";
+        this.forwardedFor = added.contains(ForwardingHeader.X_FORWARDED_FOR);
+        this.forwardedProto = added.contains(ForwardingHeader.X_FORWARDED_PROTO);
+        this.forwardedHost = added.contains(ForwardingHeader.X_FORWARDED_HOST);
+        this.forwarded = added.contains(ForwardingHeader.FORWARDED);
+        this.via = added.contains(ForwardingHeader.VIA);
+        this.requestIdSent = added.contains(ForwardingHeader.X_REQUEST_ID);
     }
 
     /**
@@ -88,21 +105,29 @@ final class ForwardingHeaders {
     void request(RequestHead request, Client client, boolean upgrade, String requestId) {
         HeadFields h = request.fields();
         HopByHopHeaders.strip(h, upgrade);
-        String host = h.get("host");
-        append(h, X_FORWARDED_FOR, client.ip());
-        if (!h.contains(X_FORWARDED_PROTO)) {
+        if (forwardedFor) {
+            append(h, X_FORWARDED_FOR, client.ip());
+        }
+        if (forwardedProto && !h.contains(X_FORWARDED_PROTO)) {
             h.add(X_FORWARDED_PROTO, proto);
         }
-        if (host != null && !h.contains(X_FORWARDED_HOST)) {
-            h.add(X_FORWARDED_HOST, host);
+        if (forwardedHost || forwarded) {
+            String host = h.get("host");
+            if (forwardedHost && host != null && !h.contains(X_FORWARDED_HOST)) {
+                h.add(X_FORWARDED_HOST, host);
+            }
+            if (forwarded) {
+                if (client.lastForwarded == null || !java.util.Objects.equals(client.lastHost, host)) {
+                    client.lastHost = host;
+                    client.lastForwarded = forwardedElement(client, host);
+                }
+                append(h, FORWARDED, client.lastForwarded);
+            }
         }
-        if (client.lastForwarded == null || !java.util.Objects.equals(client.lastHost, host)) {
-            client.lastHost = host;
-            client.lastForwarded = forwardedElement(client, host);
+        if (via) {
+            append(h, VIA, request.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
         }
-        append(h, FORWARDED, client.lastForwarded);
-        append(h, VIA, request.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
-        if (!h.contains(X_REQUEST_ID, requestId)) {
+        if (requestIdSent && !h.contains(X_REQUEST_ID, requestId)) {
             h.set(X_REQUEST_ID, requestId);
         }
     }
@@ -132,7 +157,9 @@ final class ForwardingHeaders {
     void response(ResponseHead response, boolean upgrade) {
         HeadFields h = response.fields();
         HopByHopHeaders.strip(h, upgrade);
-        append(h, VIA, response.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
+        if (via) {
+            append(h, VIA, response.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
+        }
     }
 
     /** Appends {@code value} to a comma-separated list header, folding earlier field lines into one. */

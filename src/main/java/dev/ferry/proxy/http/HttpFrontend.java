@@ -83,7 +83,7 @@ public final class HttpFrontend implements Frontend {
         this.config = config;
         this.transport = transport;
         this.router = Router.of(config, backends);
-        this.forwarding = new ForwardingHeaders(tls.isPresent());
+        this.forwarding = new ForwardingHeaders(tls.isPresent(), config.http().forwardingHeaders());
         this.tls = tls;
         this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
         this.clientIdleNanos = config.timeouts().clientIdle().toNanos();

@@ -180,6 +180,45 @@ class HttpProxyTest {
     }
 
     @Test
+    void forwardingHeadersAddsOnlyTheHeadersItNamesAndStillStripsHopByHop() throws Exception {
+        Origin seen = new Origin();
+        TestServer echo = server(Origin.start("echo", (r, out, s) -> {
+            Origin.text(out, 200, "ok", "Keep-Alive: timeout=5");
+            return true;
+        }, seen));
+        start(oneBackend(echo).replace("backend: pool }",
+                "backend: pool, http: { forwarding_headers: [X-Forwarded-For, x-request-id] } }"));
+        try (Raw c = raw()) {
+            c.send("GET /a HTTP/1.1\r\nHost: shop.test\r\nConnection: X-Secret\r\nX-Secret: s\r\n\r\n");
+            Raw.Response response = c.read();
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.header("Via")).isNull();
+            assertThat(response.header("Keep-Alive")).isNull();
+        }
+        Origin.Request request = seen.requests.get(0);
+        assertThat(request.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
+        assertThat(request.header("X-Request-Id")).matches("[0-9a-f]{32}");
+        assertThat(request.header("X-Forwarded-Proto")).isNull();
+        assertThat(request.header("X-Forwarded-Host")).isNull();
+        assertThat(request.header("Forwarded")).isNull();
+        assertThat(request.header("Via")).isNull();
+        assertThat(request.header("X-Secret")).isNull();
+        assertThat(request.header("Connection")).isNull();
+        assertThat(request.header("Host")).isEqualTo("shop.test");
+
+        balancer.close();
+        start(oneBackend(echo).replace("backend: pool }", "backend: pool, http: { forwarding_headers: [] } }"));
+        try (Raw c = raw()) {
+            c.send("GET /b HTTP/1.1\r\nHost: shop.test\r\nX-Request-Id: abc\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        Origin.Request untouched = seen.requests.get(1);
+        assertThat(untouched.header("X-Forwarded-For")).isNull();
+        assertThat(untouched.header("Via")).isNull();
+        assertThat(untouched.header("X-Request-Id")).isEqualTo("abc");
+    }
+
+    @Test
     void keepAliveReusesOneServerConnectionAcrossRequestsAndClients() throws Exception {
         TestServer origin = server(Origin.naming("o"));
         start(oneBackend(origin));
