@@ -91,6 +91,24 @@ final class HeadFields {
         return new String(bytes, s, spans[i * 5 + 3] - s, StandardCharsets.ISO_8859_1);
     }
 
+    /** The value of received field {@code i} as a number when it is 1 to 18 ASCII digits, else -1 (no string made). */
+    long digitsValue(int i) {
+        int s = spans[i * 5 + 2];
+        int n = spans[i * 5 + 3] - s;
+        if (n == 0 || n > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (int k = s; k < s + n; k++) {
+            int c = bytes[k];
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
     /** Whether received field {@code i} is named {@code name} (given in lower case). */
     boolean nameIs(int i, String name) {
         int s = spans[i * 5];
@@ -170,12 +188,32 @@ final class HeadFields {
 
     /** Whether a field {@code name} has exactly the value {@code value} (case-sensitive). */
     boolean contains(String name, String value) {
-        for (String v : getAll(name)) {
-            if (v.equals(value)) {
+        String lower = lowerCase(name);
+        for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
+            if (valueIs(i, value)) {
+                return true;
+            }
+        }
+        for (int k = 0; k < addedCount; k++) {
+            if (added[2 * k].equalsIgnoreCase(lower) && added[2 * k + 1].equals(value)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private boolean valueIs(int i, String value) {
+        int s = spans[i * 5 + 2];
+        int n = spans[i * 5 + 3] - s;
+        if (n != value.length()) {
+            return false;
+        }
+        for (int k = 0; k < n; k++) {
+            if ((bytes[s + k] & 0xff) != value.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a comma-separated list field {@code name} (e.g. {@code Connection}) has {@code token}, any case. */
@@ -243,7 +281,7 @@ final class HeadFields {
     /** Adds a field after the received ones. {@code name} must be a valid token, {@code value} free of CR and LF. */
     void add(String name, String value) {
         if (added == null) {
-            added = new String[16];
+            added = new String[8];
         } else if (2 * addedCount == added.length) {
             added = Arrays.copyOf(added, added.length * 2);
         }

@@ -81,9 +81,7 @@ final class HeadParser {
                 && in.getByte(start) == '\r' && in.getByte(start + 1) == '\n'; empty++) {
             start += 2;
         }
-        byte[] h = copyHead(in, start, maxLine, maxFields, HttpResponseStatus.REQUEST_URI_TOO_LONG,
-                "the request line is longer than " + maxLine + " bytes",
-                "the header fields are larger than " + maxFields + " bytes");
+        byte[] h = copyHead(in, start, maxLine, maxFields, true);
         if (h == null) {
             return null;
         }
@@ -135,8 +133,7 @@ final class HeadParser {
      * @param headRequest whether the response answers a HEAD request (then it has no body, whatever it says)
      */
     static ResponseHead response(ByteBuf in, int maxLine, int maxFields, boolean headRequest) throws BadMessage {
-        byte[] h = copyHead(in, in.readerIndex(), maxLine, maxFields, HttpResponseStatus.BAD_GATEWAY,
-                "status line too long", "response header fields too large");
+        byte[] h = copyHead(in, in.readerIndex(), maxLine, maxFields, false);
         if (h == null) {
             return null;
         }
@@ -210,9 +207,11 @@ final class HeadParser {
     /**
      * Finds a whole head starting at {@code start} (a start line and field lines up to an empty line), checks its line
      * endings and limits, and copies it out; null when it is not complete yet.
+     *
+     * @param request whether the head is a request's (414 and 431 over the limits) or a response's
      */
-    private static byte[] copyHead(ByteBuf in, int start, int maxLine, int maxFields, HttpResponseStatus lineStatus,
-                                   String lineTooLong, String fieldsTooLarge) throws BadMessage {
+    private static byte[] copyHead(ByteBuf in, int start, int maxLine, int maxFields, boolean request)
+            throws BadMessage {
         int w = in.writerIndex();
         int lineStart = start;
         int fieldsStart = -1;
@@ -220,8 +219,7 @@ final class HeadParser {
             int lf = in.indexOf(lineStart, w, (byte) '\n');
             if (lf < 0) {
                 if (fieldsStart < 0 ? w - start > maxLine + 1 : w - fieldsStart > maxFields + 1) {
-                    throw fieldsStart < 0 ? new BadMessage(lineStatus, lineTooLong)
-                            : new BadMessage(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, fieldsTooLarge);
+                    throw fieldsStart < 0 ? lineTooLong(request, maxLine) : fieldsTooLarge(request, maxFields);
                 }
                 return null;
             }
@@ -230,7 +228,7 @@ final class HeadParser {
             }
             if (fieldsStart < 0) {
                 if (lf - 1 - start > maxLine) {
-                    throw new BadMessage(lineStatus, lineTooLong);
+                    throw lineTooLong(request, maxLine);
                 }
                 if (lf - 1 == start) {
                     throw bad("empty start line");
@@ -238,7 +236,7 @@ final class HeadParser {
                 fieldsStart = lf + 1;
             } else {
                 if (lf + 1 - fieldsStart > maxFields + 2) {
-                    throw new BadMessage(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, fieldsTooLarge);
+                    throw fieldsTooLarge(request, maxFields);
                 }
                 if (lf - 1 == lineStart) {
                     byte[] h = new byte[lf + 1 - start];
@@ -249,6 +247,19 @@ final class HeadParser {
             }
             lineStart = lf + 1;
         }
+    }
+
+    // The messages are made only when thrown: copyHead runs for every message.
+    private static BadMessage lineTooLong(boolean request, int maxLine) {
+        return request
+                ? new BadMessage(HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                        "the request line is longer than " + maxLine + " bytes")
+                : new BadMessage(HttpResponseStatus.BAD_GATEWAY, "status line too long");
+    }
+
+    private static BadMessage fieldsTooLarge(boolean request, int maxFields) {
+        return new BadMessage(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, request
+                ? "the header fields are larger than " + maxFields + " bytes" : "response header fields too large");
     }
 
     /** The field lines of {@code h} from {@code pos} up to the empty line (line endings already checked). */
@@ -323,19 +334,7 @@ final class HeadParser {
         if (fields.indexOf("content-length", cl + 1) >= 0) {
             return -1;
         }
-        String v = fields.value(cl);
-        if (v.isEmpty() || v.length() > 18) {
-            return -1;
-        }
-        long n = 0;
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
+        return fields.digitsValue(cl);
     }
 
     private static HttpVersion version(byte[] h, int from, int to) {

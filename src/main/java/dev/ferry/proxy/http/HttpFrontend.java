@@ -52,7 +52,7 @@ public final class HttpFrontend implements Frontend {
     private volatile FrontendConfig config;
     private final Transport transport;
     private volatile Router router;
-    private final ForwardingHeaders forwarding;
+    private volatile ForwardingHeaders forwarding;
     private final Optional<TlsTerminator> tls;
     private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
@@ -121,7 +121,7 @@ public final class HttpFrontend implements Frontend {
                 || (address.host().equals(config.listen().host()) && address.port() == port && port != 0);
     }
 
-    /** New routes, backends, timeouts and limits apply to the next requests; requests in flight finish as they began. */
+    /** New routes, backends, timeouts, limits and forwarding headers apply to the next requests; requests in flight finish as they began. */
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
         this.router = Router.of(next, backends);
@@ -129,6 +129,7 @@ public final class HttpFrontend implements Frontend {
         this.clientIdleNanos = next.timeouts().clientIdle().toNanos();
         this.maxRequestLine = next.http().maxRequestLine();
         this.maxHeaderSize = next.http().maxHeaderSize();
+        this.forwarding = new ForwardingHeaders(tls.isPresent(), next.http().forwardingHeaders());
         ConnectionLimiter l = limiter;
         if (l != null) {
             l.setMax(next.maxConnections());

@@ -62,6 +62,28 @@ class HeadParserTest {
     }
 
     @Test
+    void contentLengthIsReadUpTo18Digits() throws Exception {
+        assertThat(request("POST / HTTP/1.1\r\nContent-Length: 123456789012345678\r\n\r\n").contentLength())
+                .isEqualTo(123456789012345678L);
+        assertThat(request("POST / HTTP/1.1\r\nContent-Length:  007 \r\n\r\n").contentLength()).isEqualTo(7);
+        assertThat(response("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", false).contentLength()).isEqualTo(3);
+    }
+
+    @Test
+    void aNameValuePairIsFoundAmongReceivedAndAddedFieldsNotRemovedOnes() throws Exception {
+        HeadFields fields = request("GET / HTTP/1.1\r\nX-Id: a\r\nx-id: Bb\r\nX-Gone: z\r\n\r\n").fields();
+        fields.remove("X-Gone");
+        fields.add("X-Added", "c");
+        assertThat(fields.contains("X-ID", "Bb")).isTrue();
+        assertThat(fields.contains("x-id", "a")).isTrue();
+        assertThat(fields.contains("X-Id", "bb")).as("values compare exactly").isFalse();
+        assertThat(fields.contains("X-Id", "B")).isFalse();
+        assertThat(fields.contains("X-Gone", "z")).isFalse();
+        assertThat(fields.contains("x-added", "c")).isTrue();
+        assertThat(fields.contains("X-Added", "C")).isFalse();
+    }
+
+    @Test
     void anIncompleteHeadConsumesNothing() throws Exception {
         ByteBuf in = bytes("GET / HTTP/1.1\r\nHost: x\r\n");
         assertThat(HeadParser.request(in, 100, 200)).isNull();
@@ -85,6 +107,9 @@ class HeadParserTest {
             two Content-Length              | POST / HTTP/1.1\\r\\nContent-Length: 1\\r\\nContent-Length: 1\\r\\n\\r\\n
             Content-Length list             | POST / HTTP/1.1\\r\\nContent-Length: 1, 1\\r\\n\\r\\n
             negative Content-Length         | POST / HTTP/1.1\\r\\nContent-Length: -1\\r\\n\\r\\n
+            empty Content-Length            | POST / HTTP/1.1\\r\\nContent-Length: \\r\\n\\r\\n
+            19-digit Content-Length         | POST / HTTP/1.1\\r\\nContent-Length: 1000000000000000000\\r\\n\\r\\n
+            Content-Length with a letter    | POST / HTTP/1.1\\r\\nContent-Length: 1e3\\r\\n\\r\\n
             chunked twice                   | POST / HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n
             TE in HTTP/1.0                  | POST / HTTP/1.0\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n
             """)
@@ -97,11 +122,13 @@ class HeadParserTest {
     @Test
     void limitsAnswer414And431EvenBeforeTheHeadIsComplete() {
         assertThatThrownBy(() -> request("GET /" + "a".repeat(120)))
-                .isInstanceOfSatisfying(HeadParser.BadMessage.class, e -> assertThat(e.failure().status())
-                        .isEqualTo(HttpResponseStatus.REQUEST_URI_TOO_LONG));
+                .isInstanceOfSatisfying(HeadParser.BadMessage.class, e -> assertThat(e.failure())
+                        .isEqualTo(new DecodeFailure(HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                                "the request line is longer than 100 bytes")));
         assertThatThrownBy(() -> request("GET / HTTP/1.1\r\nA: " + "b".repeat(250)))
-                .isInstanceOfSatisfying(HeadParser.BadMessage.class, e -> assertThat(e.failure().status())
-                        .isEqualTo(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE));
+                .isInstanceOfSatisfying(HeadParser.BadMessage.class, e -> assertThat(e.failure())
+                        .isEqualTo(new DecodeFailure(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                                "the header fields are larger than 200 bytes")));
     }
 
     @Test

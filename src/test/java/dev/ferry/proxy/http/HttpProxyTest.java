@@ -180,7 +180,7 @@ class HttpProxyTest {
     }
 
     @Test
-    void forwardingHeadersAddsOnlyTheHeadersItNamesAndStillStripsHopByHop() throws Exception {
+    void forwardingHeadersAddsOnlyTheHeadersItNamesStillStripsHopByHopAndFollowsAReload() throws Exception {
         Origin seen = new Origin();
         TestServer echo = server(Origin.start("echo", (r, out, s) -> {
             Origin.text(out, 200, "ok", "Keep-Alive: timeout=5");
@@ -206,8 +206,9 @@ class HttpProxyTest {
         assertThat(request.header("Connection")).isNull();
         assertThat(request.header("Host")).isEqualTo("shop.test");
 
-        balancer.close();
-        start(oneBackend(echo).replace("backend: pool }", "backend: pool, http: { forwarding_headers: [] } }"));
+        // A reload applies a new list to the next requests.
+        balancer.reload(ConfigLoader.parse(oneBackend(echo).replace("127.0.0.1:0", "127.0.0.1:" + front.getPort())
+                .replace("backend: pool }", "backend: pool, http: { forwarding_headers: [] } }"), Path.of("test.yaml")));
         try (Raw c = raw()) {
             c.send("GET /b HTTP/1.1\r\nHost: shop.test\r\nX-Request-Id: abc\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(200);
