@@ -126,13 +126,19 @@ final class HeadFields {
 
     /** Whether the value of received field {@code i} equals {@code value}, ignoring ASCII case. */
     boolean valueIsIgnoreCase(int i, String value) {
+        return valueEquals(i, value, true);
+    }
+
+    private boolean valueEquals(int i, String value, boolean ignoreCase) {
         int s = spans[i * 5 + 2];
         int n = spans[i * 5 + 3] - s;
         if (n != value.length()) {
             return false;
         }
         for (int k = 0; k < n; k++) {
-            if (LOWER[bytes[s + k] & 0xff] != LOWER[value.charAt(k) & 0xff]) {
+            int b = bytes[s + k] & 0xff;
+            char c = value.charAt(k);
+            if (ignoreCase ? LOWER[b] != LOWER[c & 0xff] : b != c) {
                 return false;
             }
         }
@@ -190,7 +196,7 @@ final class HeadFields {
     boolean contains(String name, String value) {
         String lower = lowerCase(name);
         for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
-            if (valueIs(i, value)) {
+            if (valueEquals(i, value, false)) {
                 return true;
             }
         }
@@ -200,20 +206,6 @@ final class HeadFields {
             }
         }
         return false;
-    }
-
-    private boolean valueIs(int i, String value) {
-        int s = spans[i * 5 + 2];
-        int n = spans[i * 5 + 3] - s;
-        if (n != value.length()) {
-            return false;
-        }
-        for (int k = 0; k < n; k++) {
-            if ((bytes[s + k] & 0xff) != value.charAt(k)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Whether a comma-separated list field {@code name} (e.g. {@code Connection}) has {@code token}, any case. */
