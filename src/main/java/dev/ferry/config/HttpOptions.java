@@ -14,9 +14,15 @@ import java.util.Set;
  *                          {@code max_header_size}, default 32KiB)
  * @param forwardingHeaders the headers added (key {@code forwarding_headers}, default all of them; {@code []} adds
  *                          none, as nginx's {@code proxy_pass} with no {@code proxy_set_header})
+ * @param deferAccept       accept a client only once its first bytes have arrived (key {@code defer_accept}, default
+ *                          true; Linux's TCP_DEFER_ACCEPT, as nginx's {@code listen ... deferred} and HAProxy's
+ *                          {@code defer-accept}; HTTP clients speak first, and the event loop then wakes once per
+ *                          new client instead of twice)
  */
-public record HttpOptions(int maxRequestLine, int maxHeaderSize, Set<ForwardingHeader> forwardingHeaders) {
-    public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024, EnumSet.allOf(ForwardingHeader.class));
+public record HttpOptions(int maxRequestLine, int maxHeaderSize, Set<ForwardingHeader> forwardingHeaders,
+                          boolean deferAccept) {
+    public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024, EnumSet.allOf(ForwardingHeader.class),
+            true);
     /** Smallest limit accepted: a request line or head below this could not carry an ordinary request. */
     public static final int MIN_LIMIT = 256;
     /** Largest limit accepted: Ferry holds up to this much of one head in memory per connection. */
@@ -27,8 +33,8 @@ public record HttpOptions(int maxRequestLine, int maxHeaderSize, Set<ForwardingH
                 ? EnumSet.noneOf(ForwardingHeader.class) : EnumSet.copyOf(forwardingHeaders));
     }
 
-    /** With the default headers. */
+    /** With the default headers and accept. */
     public HttpOptions(int maxRequestLine, int maxHeaderSize) {
-        this(maxRequestLine, maxHeaderSize, DEFAULTS.forwardingHeaders());
+        this(maxRequestLine, maxHeaderSize, DEFAULTS.forwardingHeaders(), DEFAULTS.deferAccept());
     }
 }

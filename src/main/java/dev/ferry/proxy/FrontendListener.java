@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
 
 import java.net.BindException;
 import java.util.function.Consumer;
@@ -19,19 +20,23 @@ import java.util.function.Consumer;
  */
 public final class FrontendListener {
     private static final int BACKLOG = 1024;
+    private static final int DEFER_ACCEPT_SECONDS = 1;
 
     private FrontendListener() {
     }
 
     /**
      * @param halfClosure keep a client's output open after its FIN (tcp relays half-close; http does not)
+     * @param deferAccept accept a client only once its first bytes arrived (TCP_DEFER_ACCEPT, with epoll only; for
+     *                    protocols where the client speaks first)
      * @param accept      called on the client's event loop once the limiter admitted it
      * @return the listening channel
      * @throws BindException with one line a person can act on, e.g. "cannot listen on 127.0.0.1:80 for frontend
      *                       'web': address already in use"
      */
     public static Channel bind(Transport transport, FrontendConfig config, ConnectionLimiter limiter,
-                               boolean halfClosure, WriteBufferWaterMark waterMark, Consumer<Channel> accept)
+                               boolean halfClosure, boolean deferAccept, WriteBufferWaterMark waterMark,
+                               Consumer<Channel> accept)
             throws BindException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(transport.workers())
@@ -49,6 +54,10 @@ public final class FrontendListener {
                         accept.accept(ch);
                     }
                 });
+        if (deferAccept && transport.isEpoll()) {
+            // Seconds the kernel waits for the first bytes before handing the connection over anyway.
+            b.option(EpollChannelOption.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS);
+        }
         ChannelFuture bound = b.bind(config.listen().resolve()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             BindException e = new BindException("cannot listen on " + config.listen() + " for frontend '"

@@ -43,6 +43,22 @@ class HttpOptionsConfigTest {
     }
 
     @Test
+    void deferAcceptIsOnUnlessTurnedOffAndMustBeABoolean() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool, http: { defer_accept: false } }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool }
+                """ + POOL, Path.of("t.yaml"));
+        assertThat(config.frontends().get(0).http().deferAccept()).isFalse();
+        assertThat(config.frontends().get(1).http().deferAccept()).isTrue();
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool, http: { defer_accept: sometimes } }
+                """ + POOL, Path.of("t.yaml")));
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsOnly("frontends[0].http.defer_accept");
+    }
+
+    @Test
     void anUnknownForwardingHeaderIsNamedWithTheAllowedOnes() {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
                 frontends:

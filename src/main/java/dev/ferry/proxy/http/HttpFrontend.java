@@ -112,7 +112,8 @@ public final class HttpFrontend implements Frontend {
     @Override
     public boolean canReconfigure(FrontendConfig next) {
         return next.name().equals(config.name()) && next.mode() == config.mode() && listensOn(next.listen())
-                && next.proxyProtocol() == config.proxyProtocol() && next.tls().equals(config.tls());
+                && next.proxyProtocol() == config.proxyProtocol() && next.tls().equals(config.tls())
+                && next.http().deferAccept() == config.http().deferAccept();
     }
 
     @Override
@@ -205,7 +206,8 @@ public final class HttpFrontend implements Frontend {
     @Override
     public InetSocketAddress start() throws BindException {
         limiter = new ConnectionLimiter(config.maxConnections(), stats);
-        listener = FrontendListener.bind(transport, config, limiter, false, WATER_MARK, this::accept);
+        listener = FrontendListener.bind(transport, config, limiter, false, config.http().deferAccept(),
+                WATER_MARK, this::accept);
         InetSocketAddress local = (InetSocketAddress) listener.localAddress();
         port = local.getPort();
         return local;

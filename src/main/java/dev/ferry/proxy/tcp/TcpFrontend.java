@@ -142,7 +142,8 @@ public final class TcpFrontend implements Frontend {
     @Override
     public InetSocketAddress start() throws BindException {
         limiter = new ConnectionLimiter(settings.config().maxConnections(), stats);
-        listener = FrontendListener.bind(transport, settings.config(), limiter, true, WATER_MARK, this::accept);
+        listener = FrontendListener.bind(transport, settings.config(), limiter, true, false, WATER_MARK,
+                this::accept);
         return (InetSocketAddress) listener.localAddress();
     }
 

@@ -6,6 +6,7 @@ import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -217,6 +218,32 @@ class HttpProxyTest {
         assertThat(untouched.header("X-Forwarded-For")).isNull();
         assertThat(untouched.header("Via")).isNull();
         assertThat(untouched.header("X-Request-Id")).isEqualTo("abc");
+    }
+
+    @Test
+    void withDeferAcceptAClientIsAcceptedOnlyOnceItSpeaksAndServedThen() throws Exception {
+        Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "TCP_DEFER_ACCEPT needs epoll (Linux)");
+        TestServer a = server(Origin.naming("a"));
+        start(oneBackend(a));
+        var stats = balancer.frontends().get(0).stats();
+        try (Raw c = raw()) {
+            // The kernel holds a silent client for at least the defer period (1 s): Ferry has not seen it.
+            Thread.sleep(300);
+            assertThat(stats.accepted()).isZero();
+            c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            assertThat(stats.accepted()).isEqualTo(1);
+        }
+
+        // Turned off (a restart: a reload refuses to change accept settings on the same address).
+        balancer.close();
+        start(oneBackend(a).replace("backend: pool }", "backend: pool, http: { defer_accept: false } }"));
+        var stats2 = balancer.frontends().get(0).stats();
+        try (Raw c = raw()) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> stats2.accepted() == 1);
+            c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
     }
 
     @Test
