@@ -5,8 +5,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * {@code http:} options of an http frontend: limits on what a client may send before Ferry answers itself, and the
- * headers Ferry adds to what it forwards.
+ * {@code http:} options of an http frontend: limits on what a client may send before Ferry answers itself, the
+ * headers Ferry adds to what it forwards, and how it accepts clients.
  *
  * @param maxRequestLine    longest request line (method, target, version) in bytes; beyond it 414 (key
  *                          {@code max_request_line}, default 8KiB, as nginx's large_client_header_buffers)
@@ -21,8 +21,8 @@ import java.util.Set;
  */
 public record HttpOptions(int maxRequestLine, int maxHeaderSize, Set<ForwardingHeader> forwardingHeaders,
                           boolean deferAccept) {
-    public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024, EnumSet.allOf(ForwardingHeader.class),
-            true);
+    public static final HttpOptions DEFAULTS =
+            new HttpOptions(8 * 1024, 32 * 1024, EnumSet.allOf(ForwardingHeader.class), true);
     /** Smallest limit accepted: a request line or head below this could not carry an ordinary request. */
     public static final int MIN_LIMIT = 256;
     /** Largest limit accepted: Ferry holds up to this much of one head in memory per connection. */

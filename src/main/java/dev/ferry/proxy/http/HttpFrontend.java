@@ -122,7 +122,10 @@ public final class HttpFrontend implements Frontend {
                 || (address.host().equals(config.listen().host()) && address.port() == port && port != 0);
     }
 
-    /** New routes, backends, timeouts, limits and forwarding headers apply to the next requests; requests in flight finish as they began. */
+    /**
+     * New routes, backends, timeouts, limits and forwarding headers apply to the next requests; requests in flight
+     * finish as they began.
+     */
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
         this.router = Router.of(next, backends);

@@ -208,8 +208,9 @@ class HttpProxyTest {
         assertThat(request.header("Host")).isEqualTo("shop.test");
 
         // A reload applies a new list to the next requests.
-        balancer.reload(ConfigLoader.parse(oneBackend(echo).replace("127.0.0.1:0", "127.0.0.1:" + front.getPort())
-                .replace("backend: pool }", "backend: pool, http: { forwarding_headers: [] } }"), Path.of("test.yaml")));
+        String none = oneBackend(echo).replace("127.0.0.1:0", "127.0.0.1:" + front.getPort())
+                .replace("backend: pool }", "backend: pool, http: { forwarding_headers: [] } }");
+        balancer.reload(ConfigLoader.parse(none, Path.of("test.yaml")));
         try (Raw c = raw()) {
             c.send("GET /b HTTP/1.1\r\nHost: shop.test\r\nX-Request-Id: abc\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(200);
