@@ -11,6 +11,7 @@ import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
 import dev.ferry.testing.Clients;
 import dev.ferry.testing.Configs;
+import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +51,6 @@ import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The live dashboard in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, driven by
@@ -159,8 +159,8 @@ class DashboardBrowserTest {
 
     @BeforeEach
     void everyServerReady() {
-        assumeTrue(browserInstalled(), "the dashboard browser test needs Debian's chromium and chromium-driver ("
-                + CHROMIUM + ", " + CHROMEDRIVER + "); install them with: apt-get install -y chromium chromium-driver");
+        Requirements.require(browserInstalled(), "Debian's chromium and chromium-driver (" + CHROMIUM + ", "
+                + CHROMEDRIVER + "); install them with: apt-get install -y chromium chromium-driver");
         Backend pool = balancer.backends().get("pool");
         for (Server s : pool.servers()) {
             pool.setState(s, ServerState.READY);

@@ -2,12 +2,12 @@ package dev.ferry.dns;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.testing.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,7 +18,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The DNS responder asked by a real resolver client: dig, from Debian's dnsutils (.ci/run installs it). */
 @Timeout(120)
@@ -28,7 +27,7 @@ class DigTest {
 
     @BeforeEach
     void start() throws Exception {
-        assumeTrue(digInstalled(), "dig is not installed (apt-get install dnsutils)");
+        Requirements.require(Requirements.runs("dig", "-v"), "dig (apt-get install dnsutils)");
         balancer = new Balancer(ConfigLoader.parse(DnsResponderTest.config(), Path.of("<test>")), 2);
         balancer.start();
         address = balancer.dnsAddress().orElseThrow();
@@ -41,18 +40,6 @@ class DigTest {
         }
     }
 
-    private static boolean digInstalled() {
-        try {
-            Process p = new ProcessBuilder("dig", "-v").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 
     private String dig(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("dig", "@" + address.getAddress().getHostAddress(), "-p",

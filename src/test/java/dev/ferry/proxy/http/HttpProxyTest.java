@@ -6,7 +6,6 @@ import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -223,7 +222,7 @@ class HttpProxyTest {
 
     @Test
     void withDeferAcceptAClientIsAcceptedOnlyOnceItSpeaksAndServedThen() throws Exception {
-        Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "TCP_DEFER_ACCEPT needs epoll (Linux)");
+        dev.ferry.testing.Requirements.require(io.netty.channel.epoll.Epoll.isAvailable(), "epoll (Linux) for TCP_DEFER_ACCEPT");
         TestServer a = server(Origin.naming("a"));
         start(oneBackend(a));
         var stats = balancer.frontends().get(0).stats();

@@ -3,6 +3,7 @@ package dev.ferry.proxy.http;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.LeakWatch;
+import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +30,6 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * TLS termination on http and tcp frontends with certificates made at test time by openssl: SNI picks the
@@ -58,7 +58,7 @@ class TlsTerminationTest {
                     "-keyout", certs.resolve(name + ".key").toString(), "-out", certs.resolve(name + ".pem").toString())
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
-            assumeThat(false).as("openssl is not installed").isTrue();
+            Requirements.require(false, "openssl (apt-get install openssl)");
             return;
         }
         p.getInputStream().readAllBytes();
@@ -171,7 +171,7 @@ class TlsTerminationTest {
                     "www.b.test:" + front.getPort() + ":127.0.0.1", "https://www.b.test:" + front.getPort() + "/")
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
-            assumeThat(false).as("curl is not installed").isTrue();
+            Requirements.require(false, "curl (apt-get install curl)");
             return;
         }
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import dev.ferry.config.KeepaliveConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.Clients;
 import dev.ferry.testing.Configs;
+import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * SO_KEEPALIVE with the configured idle time is set on both of Ferry's sockets of a proxied connection, as the
@@ -28,7 +28,7 @@ class TcpKeepaliveTest {
 
     @Test
     void bothSidesOfAProxiedConnectionCarryTheConfiguredKeepalive() throws Exception {
-        assumeThat(ssAvailable()).as("iproute2's ss is installed").isTrue();
+        Requirements.require(ssAvailable(), "iproute2's ss (apt-get install iproute2)");
         try (TestServer echo = TestServer.echo("E")) {
             Balancer balancer = new Balancer(Configs.tcp("rr").server(echo, 1)
                     .keepalive(new KeepaliveConfig(Duration.ofSeconds(77), Duration.ofSeconds(5), 3)).build(), 1);
@@ -53,7 +53,7 @@ class TcpKeepaliveTest {
 
     @Test
     void withoutTcpKeepaliveTheSocketsHaveNoKeepaliveTimer() throws Exception {
-        assumeThat(ssAvailable()).as("iproute2's ss is installed").isTrue();
+        Requirements.require(ssAvailable(), "iproute2's ss (apt-get install iproute2)");
         try (TestServer echo = TestServer.echo("E")) {
             Balancer balancer = new Balancer(Configs.tcp("rr").server(echo, 1).build(), 1);
             balancer.start();
