@@ -73,7 +73,12 @@ public final class Balancer implements AutoCloseable {
     private boolean stopped;
 
     public Balancer(FerryConfig config, int threads) {
-        this.transport = new Transport(threads);
+        this(config, threads, true);
+    }
+
+    /** @param preferEpoll false runs on Netty's NIO transport even where epoll is available (tests of both) */
+    public Balancer(FerryConfig config, int threads, boolean preferEpoll) {
+        this.transport = new Transport(threads, preferEpoll);
         this.state = new State(config, Map.of(), List.of(), Map.of());
     }
 

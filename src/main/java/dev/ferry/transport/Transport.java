@@ -51,7 +51,8 @@ public final class Transport implements AutoCloseable {
     public Transport(int threads, boolean preferEpoll) {
         this.epoll = preferEpoll && Epoll.isAvailable();
         // Every loop flushes through its LoopFlusher once the ready sockets are drained (FlushWhenDrained).
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory(0, FlushWhenDrained::new)
+        // With epoll, sockets stay in the epoll set while their interest is nothing (StayInEpollSet: half-closure).
+        IoHandlerFactory io = epoll ? StayInEpollSet.around(EpollIoHandler.newFactory(0, FlushWhenDrained::new))
                 : NioIoHandler.newFactory(SelectorProvider.provider(), FlushWhenDrained::new);
         this.workers = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("ferry-io", true), io);
     }
