@@ -65,6 +65,8 @@ final class TcpProxyConnection {
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
     private ArrayDeque<Object> early;
     private boolean connected;
+    /** The client went away (closed or reset) before the server connection was up: nothing to count or retry. */
+    private boolean clientGone;
     private boolean resetting;
     private boolean closing;
     private long lastActivity;
@@ -151,12 +153,20 @@ final class TcpProxyConnection {
     }
 
     private void connected(ChannelFuture connect, Server chosen) {
+        if (clientGone || !client.isActive()) {
+            // The client left while Ferry was connecting (often a reset at once: SO_LINGER 0): whatever became of the
+            // connect, it says nothing about the server, and there is nobody to retry for.
+            if (connect.isSuccess()) {
+                chosen.recordSuccess();
+                connect.channel().close();
+            } else {
+                server = null;
+            }
+            return;
+        }
         if (!connect.isSuccess()) {
             chosen.recordFailure();
             server = null;
-            if (!client.isActive()) {
-                return;
-            }
             String why = Reasons.of(connect.cause());
             if (pick.attempt() < settings.backend().config().retries()) {
                 log.debug("{}: connect to {} ({}) failed: {}; trying another server",
@@ -170,10 +180,6 @@ final class TcpProxyConnection {
             return;
         }
         chosen.recordSuccess();
-        if (!client.isActive()) {
-            connect.channel().close();
-            return;
-        }
         connected = true;
         lease.activate();
         // At layer 4 the only latency Ferry sees is the connect time: that is what ewma compares.
@@ -237,6 +243,18 @@ final class TcpProxyConnection {
             closeBoth();
         } else {
             scheduleIdleCheck(timeout - idleFor);
+        }
+    }
+
+    /** The client closed or reset before the server connection was up: stop connecting (called once it is gone). */
+    private void clientLeftWhileConnecting() {
+        if (connected || clientGone) {
+            return;
+        }
+        clientGone = true;
+        Channel connecting = server;
+        if (connecting != null) {
+            connecting.close(); // fails the connect, which connected() then ignores
         }
     }
 
@@ -403,6 +421,7 @@ final class TcpProxyConnection {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel() == client) {
+                clientLeftWhileConnecting();
                 releaseEarly();
                 if (settings.accessLog().enabled()) {
                     logAccess();
@@ -413,6 +432,16 @@ final class TcpProxyConnection {
             }
             Channel peer = peer();
             if (peer != null && peer.isOpen()) {
+                Relay peerRelay = peerRelay();
+                // A side that closed by itself, neither closed by Ferry nor ended in both directions, was reset: with
+                // epoll, a reset on a half-closed socket shows only as its closing (StayInEpollSet).
+                boolean vanished = !closing && !(inputEnded && peerRelay != null && peerRelay.inputEnded);
+                if (vanished && !resetting) {
+                    resetting = true;
+                    ended(fromClient ? "client_reset" : "server_reset");
+                    log.debug("{}: {} side of {} went away", frontend.name(), fromClient ? "client" : "server",
+                            Addresses.format(client.remoteAddress()));
+                }
                 if (resetting) {
                     Transport.reset(peer);
                 } else {
@@ -431,7 +460,9 @@ final class TcpProxyConnection {
                         client.remoteAddress(), cause.getMessage());
                 resetting = true;
                 ended(fromClient ? "client_reset" : "server_reset");
-                if (!fromClient && lease != null) {
+                if (fromClient) {
+                    clientLeftWhileConnecting();
+                } else if (lease != null) {
                     lease.server().recordFailure();
                 }
                 if (peer != null) {

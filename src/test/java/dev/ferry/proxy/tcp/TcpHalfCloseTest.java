@@ -6,6 +6,7 @@ import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -148,6 +149,43 @@ class TcpHalfCloseTest {
             upload.get(120, TimeUnit.SECONDS);
             assertThat(received.get(120, TimeUnit.SECONDS)).isEqualTo(TOTAL);
         }
+    }
+
+    /**
+     * Item 28: a client that half-closes and then resets ends its connection; the server connection goes with it and
+     * the server's counts (active and inactive) return to zero at once, not when some timeout fires. With NIO the
+     * JDK's selector takes a socket that asks for nothing out of its epoll set, so the reset is only seen at the next
+     * write or the idle timeout: epoll only.
+     */
+    @Test
+    void aClientThatHalfClosesAndThenResetsLeavesNoCountsBehind() throws Exception {
+        CountDownLatch sawFin = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        InetSocketAddress front = start("epoll", TestServer.start("S", s -> {
+            s.getInputStream().readAllBytes();
+            sawFin.countDown();
+            try {
+                done.await(30, TimeUnit.SECONDS); // holds its side open, as a server that has not answered yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        resources.add(0, done::countDown);
+        Balancer balancer = (Balancer) resources.get(1);
+        dev.ferry.backend.Server server = balancer.backends().get("pool").servers().get(0);
+        try (Socket client = new Socket()) {
+            client.connect(front, 5_000);
+            client.getOutputStream().write("request".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertThat(sawFin.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(server.active() + server.inactive()).isEqualTo(1);
+            client.setSoLinger(true, 0);
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(server.active()).isZero();
+            assertThat(server.inactive()).isZero();
+            assertThat(balancer.frontends().get(0).stats().active()).isZero();
+        });
     }
 
     /** Waits until {@code counter} has stopped growing: the writer is blocked on full buffers. */
