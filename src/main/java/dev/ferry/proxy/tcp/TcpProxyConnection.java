@@ -15,6 +15,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -230,19 +231,42 @@ final class TcpProxyConnection {
         idleTimer = client.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * The idle timeout, which also bounds a close: a side that neither sends nor takes what Ferry has for it (a
+     * client that never reads) for that long is reset, so that its descriptor and its place under
+     * {@code max_connections} are freed.
+     */
     private void checkIdle() {
-        if (closing) {
+        if (!client.isOpen() && (server == null || !server.isOpen())) {
             return;
         }
         long idleFor = System.nanoTime() - lastActivity;
         long timeout = settings.idleTimeoutNanos();
         if (idleFor >= timeout) {
             ended("idle_timeout");
-            log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
-                    TimeUnit.NANOSECONDS.toMillis(idleFor));
-            closeBoth();
+            log.debug("{}: {} {} after {} ms without traffic", frontend.name(), closing ? "resetting" : "closing",
+                    client.remoteAddress(), TimeUnit.NANOSECONDS.toMillis(idleFor));
+            boolean draining = closing;
+            closing = true;
+            closeOrReset(client, draining);
+            if (server != null) {
+                closeOrReset(server, draining);
+            }
         } else {
             scheduleIdleCheck(timeout - idleFor);
+        }
+    }
+
+    /** Closes {@code channel}, with a reset when what Ferry queued for it cannot be delivered any more. */
+    private static void closeOrReset(Channel channel, boolean stuckDraining) {
+        if (!channel.isOpen()) {
+            return;
+        }
+        ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+        if (stuckDraining || (queued != null && queued.totalPendingWriteBytes() > 0)) {
+            Transport.reset(channel);
+        } else {
+            channel.close();
         }
     }
 
@@ -264,15 +288,15 @@ final class TcpProxyConnection {
         }
     }
 
-    /** Both directions ended (or an idle timeout): flush what is queued, then close both sockets. */
+    /**
+     * Both directions ended: flush what is queued, then close both sockets. The idle timer keeps running until both
+     * are closed: a side that does not drain in time is reset ({@link #checkIdle()}).
+     */
     private void closeBoth() {
         if (closing) {
             return;
         }
         closing = true;
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
         flushAndClose(client);
         if (server != null) {
             flushAndClose(server);
@@ -372,6 +396,7 @@ final class TcpProxyConnection {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            lastActivity = System.nanoTime(); // this side takes what Ferry writes (or has stopped taking it)
             Channel peer = peer();
             if (ctx.channel().isWritable() && peer != null && !peerRelay().inputEnded) {
                 peer.read();
@@ -426,9 +451,9 @@ final class TcpProxyConnection {
                 if (settings.accessLog().enabled()) {
                     logAccess();
                 }
-                if (idleTimer != null) {
-                    idleTimer.cancel(false);
-                }
+            }
+            if (idleTimer != null && !client.isOpen() && (server == null || !server.isOpen())) {
+                idleTimer.cancel(false);
             }
             Channel peer = peer();
             if (peer != null && peer.isOpen()) {
