@@ -7,6 +7,7 @@ import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.runtime.DescriptorBudget;
 import dev.ferry.runtime.Reloader;
 import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
@@ -112,6 +113,7 @@ final class Service {
             String at = "http://" + Addresses.format(admin.address());
             s.append(String.format("  admin    %s/  (dashboard; API %s/api/v1/status; metrics %s/metrics)%n", at, at, at));
         }
+        s.append("  ").append(DescriptorBudget.of(config).describe()).append('\n');
         System.out.print(s);
         System.out.flush();
     }

@@ -12,6 +12,7 @@ public final class FrontendStats {
     private final LongAdder rejectedNoServer = new LongAdder();
     private final LongAdder rejectedLimit = new LongAdder();
     private final LongAdder retries = new LongAdder();
+    private final LongAdder localFailures = new LongAdder();
     private final LongAdder bytesFromClients = new LongAdder();
     private final LongAdder bytesToClients = new LongAdder();
 
@@ -36,6 +37,15 @@ public final class FrontendStats {
 
     public void retried() {
         retries.increment();
+    }
+
+    /** A server connection Ferry could not open for a limit of its own machine (no descriptors, ports, memory). */
+    public void localFailure() {
+        localFailures.increment();
+    }
+
+    public long localFailures() {
+        return localFailures.sum();
     }
 
     public void addBytesFromClient(long n) {

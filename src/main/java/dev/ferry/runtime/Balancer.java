@@ -118,6 +118,12 @@ public final class Balancer implements AutoCloseable {
             throw e;
         }
         state = new State(config, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
+        DescriptorBudget budget = DescriptorBudget.of(config);
+        if (budget.enough()) {
+            log.info(budget.describe());
+        } else {
+            log.warn(budget.describe());
+        }
     }
 
     private Frontend create(FrontendConfig fc, Map<String, Backend> backends, FerryConfig config)

@@ -5,6 +5,7 @@ import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendListener;
@@ -20,9 +21,11 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +74,9 @@ public final class TcpFrontend implements Frontend {
     private final Transport transport;
     private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
+    /** "reset client" lines: a cause that hits every connection (no server up, no descriptors left) logs once per 10 s. */
+    private final RateLimitedLog refusals = new RateLimitedLog(LoggerFactory.getLogger(TcpProxyConnection.class),
+            Duration.ofSeconds(10));
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Optional<TlsTerminator> tls;
     private volatile Settings settings;
@@ -108,6 +114,10 @@ public final class TcpFrontend implements Frontend {
 
     Transport transport() {
         return transport;
+    }
+
+    RateLimitedLog refusals() {
+        return refusals;
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
+import dev.ferry.transport.LocalFailures;
 import dev.ferry.transport.ProxyProtocol;
 import dev.ferry.transport.Reasons;
 import dev.ferry.transport.Transport;
@@ -150,7 +151,14 @@ final class TcpProxyConnection {
         server = connect.channel();
         server.closeFuture().addListener(f -> opened.close());
         settings.backend().config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(server, k));
-        connect.addListener(f -> connected(connect, chosen));
+        // A socket that could not even be created (out of descriptors) fails on Netty's global executor: come back.
+        connect.addListener(f -> {
+            if (client.eventLoop().inEventLoop()) {
+                connected(connect, chosen);
+            } else {
+                client.eventLoop().execute(() -> connected(connect, chosen));
+            }
+        });
     }
 
     private void connected(ChannelFuture connect, Server chosen) {
@@ -166,9 +174,18 @@ final class TcpProxyConnection {
             return;
         }
         if (!connect.isSuccess()) {
-            chosen.recordFailure();
             server = null;
+            lease.close(); // a socket never created has no close to release it
             String why = Reasons.of(connect.cause());
+            if (LocalFailures.isLocal(connect.cause())) {
+                // Ferry's own limit (file descriptors, ports, memory): not the server's failure, and no other server
+                // would fare better.
+                frontend.stats().localFailure();
+                refuse("cannot open a connection to " + chosen.name() + ": " + why + " (a limit of this machine, "
+                        + "not a failure of the server)");
+                return;
+            }
+            chosen.recordFailure();
             if (pick.attempt() < settings.backend().config().retries()) {
                 log.debug("{}: connect to {} ({}) failed: {}; trying another server",
                         frontend.name(), chosen.name(), chosen.address(), why);
@@ -222,8 +239,8 @@ final class TcpProxyConnection {
         ended("no_server");
         releaseEarly();
         frontend.stats().rejectedNoServer();
-        log.warn("{}: reset client {}: {} in backend '{}'", frontend.name(), Addresses.format(client.remoteAddress()), why,
-                settings.backend().name());
+        frontend.refusals().warn("{}: reset client {}: {} in backend '{}'", frontend.name(),
+                Addresses.format(client.remoteAddress()), why, settings.backend().name());
         Transport.reset(client);
     }
 
