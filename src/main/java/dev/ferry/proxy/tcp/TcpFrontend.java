@@ -10,6 +10,7 @@ import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendListener;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.transport.ProxyHeaderPrefix;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -163,7 +164,7 @@ public final class TcpFrontend implements Frontend {
         clients.add(client);
         now.backend().config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(client, k));
         if (now.config().proxyProtocol()) {
-            client.pipeline().addLast(new HAProxyMessageDecoder());
+            client.pipeline().addLast(new ProxyHeaderPrefix(), new HAProxyMessageDecoder());
         }
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline().addLast(new TcpProxyConnection(this, now, client).clientHandler());

@@ -12,9 +12,11 @@ import org.junit.jupiter.api.Timeout;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -136,5 +138,45 @@ class TcpProxyProtocolTest {
             }
         }
         assertThat(server.accepted()).isZero();
+    }
+
+    /** Item 16: a short first line that cannot start a PROXY header is refused at once, not at the header timeout. */
+    @Test
+    void aShortFirstLineThatIsNoProxyHeaderIsRefusedAtOnce() throws Exception {
+        server = TestServer.echo("E");
+        balancer = new Balancer(Configs.tcp("rr").acceptProxyProtocol().server(server, 1).build(), 1);
+        balancer.start();
+        assertThat(balancer.config().frontends().get(0).timeouts().requestHeader()).isGreaterThan(Duration.ofSeconds(5));
+
+        long started = System.nanoTime();
+        try (Socket client = Clients.connect(balancer.address("front"))) {
+            client.setSoTimeout(5_000); // well below the header timeout
+            client.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+            try {
+                assertThat(client.getInputStream().read()).isEqualTo(-1);
+            } catch (IOException reset) {
+                assertThat(reset).hasMessageContaining("reset");
+            }
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+        assertThat(server.accepted()).isZero();
+    }
+
+    /** A header that arrives a few bytes at a time is still a header. */
+    @Test
+    void aProxyHeaderArrivingInPiecesIsAccepted() throws Exception {
+        server = TestServer.echo("E");
+        balancer = new Balancer(Configs.tcp("rr").acceptProxyProtocol().server(server, 1).build(), 1);
+        balancer.start();
+        try (Socket client = Clients.connect(balancer.address("front"))) {
+            client.setTcpNoDelay(true);
+            OutputStream out = client.getOutputStream();
+            for (String piece : new String[]{"PR", "OXY TCP4 ", "192.0.2.7 198.51.100.1 4321 80\r\n", "payload"}) {
+                out.write(piece.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            client.shutdownOutput();
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("payload");
+        }
     }
 }
