@@ -171,9 +171,18 @@ public final class Server {
         return lowerThreshold;
     }
 
+    /**
+     * Sets both thresholds. As the kernel does when a server is updated ({@code __ip_vs_update_dest}), removing the
+     * upper threshold (0) or raising it clears the overload flag at once, without waiting for a connection to end.
+     */
     public void setThresholds(int upper, int lower) {
+        boolean clear = overloaded && (upper == 0 || upper > upperThreshold);
         this.upperThreshold = upper;
         this.lowerThreshold = lower;
+        if (clear) {
+            overloaded = false;
+            loadChanged();
+        }
     }
 
     public boolean isOverloaded() {
