@@ -65,6 +65,11 @@ public final class Server {
         return new Server(null, name, InetSocketAddress.createUnresolved(name, 0), weight, 0, Optional.empty());
     }
 
+    /** As {@link #detached(String, int)}, at a given address (schedulers that hash server addresses: mh). */
+    public static Server detached(String name, InetSocketAddress address, int weight) {
+        return new Server(null, name, address, weight, 0, Optional.empty());
+    }
+
     public Backend backend() {
         return backend;
     }
