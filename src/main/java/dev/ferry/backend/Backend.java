@@ -40,6 +40,7 @@ public final class Backend {
     private volatile BackendSnapshot snapshot = BackendSnapshot.EMPTY;
     private final List<Consumer<Server>> joinListeners = new CopyOnWriteArrayList<>();
     private volatile ServerOutcomes outcomes = ServerOutcomes.NONE;
+    private final ServerTrash trash = new ServerTrash();
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
@@ -112,7 +113,10 @@ public final class Backend {
     }
 
     /**
-     * Adds a server at run time, at the end of the list. Resolves the address (blocking): call off the event loops.
+     * Adds a server at run time, at the FRONT of the list, as the kernel does ({@code list_add_rcu} at the head in
+     * {@code __ip_vs_update_dest}). A server removed while it still had connections and added again with the same
+     * name, address and PROXY setting comes back as the same server, with its live counts, taking the new weight
+     * and limit (the kernel's trash, {@link ServerTrash}). Resolves the address (blocking): call off the event loops.
      *
      * @throws IllegalArgumentException when a server of that name exists
      */
@@ -120,9 +124,18 @@ public final class Backend {
         if (server(sc.name()).isPresent()) {
             throw new IllegalArgumentException("backend '" + name + "' already has a server named '" + sc.name() + "'");
         }
-        Server added = newServer(sc.name(), sc.address().resolve(), sc);
-        List<Server> more = new ArrayList<>(servers);
+        InetSocketAddress address = sc.address().resolve();
+        Server added = trash.take(sc.name(), address, sc.sendProxy()).orElse(null);
+        if (added == null) {
+            added = newServer(sc.name(), address, sc);
+        } else {
+            added.setConfiguredWeight(sc.weight());
+            added.setThresholds(sc.maxConnections(), added.lowerThreshold());
+            added.setState(ServerState.READY);
+        }
+        List<Server> more = new ArrayList<>(servers.size() + 1);
         more.add(added);
+        more.addAll(servers);
         servers = List.copyOf(more);
         rebuild();
         return added;
@@ -140,6 +153,7 @@ public final class Backend {
             fewer.remove(s);
             servers = List.copyOf(fewer);
             s.setIndex(-1);
+            trash.put(s);
             rebuild();
         });
         return gone;

@@ -3,8 +3,8 @@ package dev.ferry.backend;
 import java.util.List;
 
 /**
- * The servers a scheduler may choose from, in list order (configuration order, then servers added at run time),
- * as of one moment. Immutable; a new snapshot is published on every change of membership, weight or health.
+ * The servers a scheduler may choose from, in list order (servers added at run time first, newest first, then the
+ * configuration's order), as of one moment. Immutable; a new snapshot is published on every change of membership, weight or health.
  * A server's position in {@link #servers()} equals {@link Server#index()} while this snapshot is current.
  *
  * @param servers the members: healthy servers that are not in maintenance (draining ones are members with weight 0)

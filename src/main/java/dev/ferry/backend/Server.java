@@ -65,6 +65,11 @@ public final class Server {
         return new Server(null, name, InetSocketAddress.createUnresolved(name, 0), weight, 0, Optional.empty());
     }
 
+    /** As {@link #detached(String, int)}, at a given address (schedulers that hash server addresses: mh). */
+    public static Server detached(String name, InetSocketAddress address, int weight) {
+        return new Server(null, name, address, weight, 0, Optional.empty());
+    }
+
     public Backend backend() {
         return backend;
     }
@@ -171,9 +176,18 @@ public final class Server {
         return lowerThreshold;
     }
 
+    /**
+     * Sets both thresholds. As the kernel does when a server is updated ({@code __ip_vs_update_dest}), removing the
+     * upper threshold (0) or raising it clears the overload flag at once, without waiting for a connection to end.
+     */
     public void setThresholds(int upper, int lower) {
+        boolean clear = overloaded && (upper == 0 || upper > upperThreshold);
         this.upperThreshold = upper;
         this.lowerThreshold = lower;
+        if (clear) {
+            overloaded = false;
+            loadChanged();
+        }
     }
 
     public boolean isOverloaded() {

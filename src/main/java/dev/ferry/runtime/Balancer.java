@@ -59,6 +59,7 @@ public final class Balancer implements AutoCloseable {
     /** Health checking and dynamic feedback per backend name; replaced on reload, read from any thread. */
     private final Map<String, BackendHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, FeedbackController> feedback = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, SchedulerHousekeeping> housekeeping = new java.util.concurrent.ConcurrentHashMap<>();
     /** Health counters per backend name: they outlive the checks a reload restarts, so counts only ever grow. */
     private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
     /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
@@ -156,6 +157,9 @@ public final class Balancer implements AutoCloseable {
         }
         health.put(b.name(), BackendHealth.start(b, transport, control,
                 healthStats.computeIfAbsent(b.name(), n -> new HealthStats())));
+        SchedulerHousekeeping k = new SchedulerHousekeeping(b, new dev.ferry.health.EventLoopTimeline(control));
+        housekeeping.put(b.name(), k);
+        k.start();
         b.config().feedback().ifPresent(fc -> {
             FeedbackController controller = FeedbackController.overTcp(b, fc, transport, control);
             feedback.put(b.name(), controller);
@@ -171,6 +175,10 @@ public final class Balancer implements AutoCloseable {
         BackendHealth h = health.remove(backend);
         if (h != null) {
             h.stop();
+        }
+        SchedulerHousekeeping k = housekeeping.remove(backend);
+        if (k != null) {
+            k.stop();
         }
         FeedbackController f = feedback.remove(backend);
         if (f != null) {

@@ -8,9 +8,6 @@ import java.util.List;
  * The fixed-size server tables of dh and sh, built once per snapshot and then only read (so picks need no lock).
  */
 final class BucketTable {
-    /** IPVS's multiplicative hash constant, 2654435761 (the golden ratio of 2^32). */
-    static final int GOLDEN = 0x9E3779B1;
-
     private BucketTable() {
     }
 

@@ -13,7 +13,8 @@ import dev.ferry.schedule.hash.AddressKeys;
  * at layer 7 the HTTP frontend passes the request's Host as an unresolved address (its name is hashed). With no
  * destination, the low 32 bits of {@link PickContext#hashKey()} stand in for the address.
  *
- * <p>Options: {@code hash: ipvs | mixed} (see {@link HashMode}), {@code table_bits: 1..20} (default 8).
+ * <p>Options: {@code hash: ipvs | ipvs-legacy | mixed} (see {@link HashMode}; default {@code ipvs}, current kernels'
+ * {@code hash_32}), {@code table_bits: 1..20} (default 8, the kernel's {@code IP_VS_DH_TAB_BITS}).
  *
  * <p>Cost: O(1) per pick; O(2^table_bits) per update. Threading: picks read an immutable table published through a
  * volatile field; no locks.
@@ -50,10 +51,10 @@ public final class DestinationHashScheduler implements Scheduler {
     }
 
     int bucketOf(PickContext context) {
-        if (options.hash() == HashMode.IPVS) {
+        if (options.hash() != HashMode.MIXED) {
             int a = context.destination() == null ? (int) context.hashKey()
                     : AddressKeys.ipvsValue(context.destination());
-            return (a * BucketTable.GOLDEN) & mask;
+            return options.hash().kernelBucket(a, options.tableBits());
         }
         long key = context.destination() == null ? context.hashKey()
                 : AddressKeys.mixed(context.destination(), false);

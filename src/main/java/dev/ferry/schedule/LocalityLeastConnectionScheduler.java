@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Cost: O(1) expected per pick (hit or miss: {@code wlc} is the lock-free tournament tree, and the half-load
  * test is kept in another, see {@link LocalityOverload}); O(log n) per load change; the periodic check is O(entries)
- * for a full sweep, every 30 minutes. Threading: lock-free picks; see {@link Maintained} for expiry.
+ * for a full sweep, every 30 minutes, on the balancer's control thread (never in a pick). Threading: lock-free picks; see {@link Maintained} for expiry.
  */
 public final class LocalityLeastConnectionScheduler implements Scheduler, Maintained {
     private final LocalityOptions options;
@@ -61,9 +61,8 @@ public final class LocalityLeastConnectionScheduler implements Scheduler, Mainta
     @Override
     public Server pick(PickContext context) {
         long now = nanoTime.getAsLong();
-        cache.maintainIfDue(now);
         long key = keyOf(context);
-        CachedServer entry = cache.get(key);
+        CachedServer entry = cache.get(key, now);
         if (entry != null) {
             entry.lastUse = now;
             Server s = entry.server;

@@ -18,6 +18,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       least 6 minutes until {@link #goal(int)} entries are gone; the rover remembers the last bucket.</li>
  * </ul>
  *
+ * <p>The checks run on the kernel's timeline: the first one interval after creation, then every interval after the
+ * one before (60 s, 120 s, ...: a fixed grid), driven by the balancer's control thread through
+ * {@link #maintain(long)}, never by picks. A late timer runs the checks it missed, each as of its own tick. So that
+ * a late timer never lets a pick see what the kernel's timer would already have removed, {@link #get(long, long)}
+ * treats an entry as gone when a full sweep is due and would remove it.
+ *
  * <p>Threading: lookups and inserts are lock-free (one {@link ConcurrentHashMap} per bucket) from any thread; the
  * check runs on one thread at a time (others skip it). An entry touched by a pick while the check removes it is
  * simply recreated by the next miss, as a kernel entry recreated after expiry would be.
@@ -46,6 +52,8 @@ final class LocalityTable<E extends LocalityTable.Entry> implements Maintained {
     private final AtomicBoolean checking = new AtomicBoolean();
     private final long expiration;
     private volatile long nextCheck;
+    /** Whether the check due at {@link #nextCheck} is a full sweep ({@code counter % 30 == 0}). */
+    private volatile boolean nextIsFullSweep;
     /** Only touched by the check, which runs on one thread at a time. */
     private int counter = 1;
     private int rover;
@@ -62,6 +70,24 @@ final class LocalityTable<E extends LocalityTable.Entry> implements Maintained {
         }
     }
 
+    /**
+     * The entry of {@code key}, or null; an entry that the full sweep due at or before {@code now} (and not run yet)
+     * would remove is removed here and null returned.
+     */
+    E get(long key, long now) {
+        Map<Long, E> bucket = buckets[bucketOf(key)];
+        E entry = bucket.get(key);
+        if (entry != null && nextIsFullSweep) {
+            long due = nextCheck;
+            if (now - due >= 0 && due - entry.lastUse >= expiration && bucket.remove(key, entry)) {
+                entries.decrementAndGet();
+                return null;
+            }
+        }
+        return entry;
+    }
+
+    /** The entry of {@code key} as it is, or null; for tests. */
     E get(long key) {
         return buckets[bucketOf(key)].get(key);
     }
@@ -79,33 +105,30 @@ final class LocalityTable<E extends LocalityTable.Entry> implements Maintained {
         return entries.get();
     }
 
-    /** Runs the check if it is due; for the pick path, so expiry happens even when no timer calls it. */
-    void maintainIfDue(long now) {
-        if (now - nextCheck >= 0) {
-            maintain(now);
-        }
-    }
-
     /**
-     * Runs the check when it is due. A call that comes late (no timer, sparse picks) runs the checks it missed, up
-     * to one full-sweep cycle, so expiry keeps the kernel's pace in terms of time rather than of calls.
+     * Runs the checks that are due, each as of its own tick on the 60-second grid (a timer that comes late runs the
+     * ones it missed, up to one full-sweep cycle), and returns the nanoseconds until the next tick.
      */
     @Override
     public long maintain(long now) {
-        long due = nextCheck;
-        if (now - due < 0) {
-            return due - now;
+        if (now - nextCheck < 0) {
+            return nextCheck - now;
         }
         if (!checking.compareAndSet(false, true)) {
             return CHECK_INTERVAL;
         }
         try {
-            long runs = Math.min(1 + (now - due) / CHECK_INTERVAL, FULL_SWEEP_EVERY);
-            for (long i = 0; i < runs; i++) {
-                check(now);
+            long due = nextCheck;
+            long missed = (now - due) / CHECK_INTERVAL;
+            if (missed >= FULL_SWEEP_EVERY) { // a stalled timer: run the last cycle's worth, on the grid
+                due += (missed - FULL_SWEEP_EVERY + 1) * CHECK_INTERVAL;
             }
-            nextCheck = now + CHECK_INTERVAL;
-            return CHECK_INTERVAL;
+            for (; now - due >= 0; due += CHECK_INTERVAL) {
+                check(due);
+            }
+            nextIsFullSweep = counter % FULL_SWEEP_EVERY == 0;
+            nextCheck = due;
+            return due - now;
         } finally {
             checking.set(false);
         }

@@ -3,10 +3,10 @@ package dev.ferry.schedule;
 import dev.ferry.backend.BackendSnapshot;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.hash.AddressKeys;
-import dev.ferry.schedule.hash.Hash64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,13 +17,15 @@ import java.util.Map;
  * little more than 1/n of the keys, and setting a weight to 0 moves none: the table is built from each server's last
  * non-zero weight, so a quiesced server keeps its slots and only its own keys get none (or fall back).
  *
- * <p>The key is the backend's {@code hash_key} ({@link PickContext#hashKey()}, default the client's address); with
- * {@code port: true} (IPVS mh-port) it is the client's address and port whatever {@code hash_key} says. With
+ * <p>The table and the lookups are the kernel's bit for bit ({@link MaglevTable}): with the default
+ * {@code hash_key: source_ip} the slot is {@code hsiphash(client address) mod M}, as in {@code ip_vs_mh_get}; with
+ * {@code port: true} (IPVS mh-port) the client's address plus port, whatever {@code hash_key} says; with another
+ * {@code hash_key} the 64-bit key folded to 32 bits takes the address's place. With
  * {@code fallback: true} (IPVS mh-fallback), when the slot's server cannot take the connection (quiesced, overloaded
  * or to be avoided), slots are probed in a pseudo-random order of the key until one can.
  *
- * <p>At most M servers get slots: the rest, in list order, are never chosen (IPVS refuses to add them; here a
- * warning is logged, since a snapshot cannot be refused).
+ * <p>With more servers than M slots the kernel keeps the server but cannot rebuild its table, so the old table stays;
+ * Ferry does the same and logs a warning.
  *
  * <p>Cost: O(1) per pick, O(M) with fallback in the worst case; about O(M log M) per update.
  * Threading: picks read an immutable table published through a volatile field; updates are serialised by the
@@ -71,8 +73,9 @@ public final class MaglevScheduler implements Scheduler {
         List<Server> servers = snapshot.servers();
         int m = options.tableSize();
         if (servers.size() > m) {
-            LOG.warn("mh table_size {} is smaller than the {} servers: the last {} never get connections", m,
-                    servers.size(), servers.size() - m);
+            LOG.warn("mh table_size {} is smaller than the {} servers: the table stays as it was (as the kernel's)",
+                    m, servers.size());
+            return;
         }
         Map<Server, Integer> kept = new IdentityHashMap<>();
         int[] weights = new int[servers.size()];
@@ -89,7 +92,7 @@ public final class MaglevScheduler implements Scheduler {
     @Override
     public Server pick(PickContext context) {
         Server[] table = slots;
-        long key = keyOf(context);
+        int key = keyOf(context);
         int first = slotOf(key, 0);
         Server s = table[first];
         if (s == null || Availability.canTake(s, context)) {
@@ -117,12 +120,20 @@ public final class MaglevScheduler implements Scheduler {
         return slots.clone();
     }
 
-    long keyOf(PickContext context) {
-        return options.port() && context.client() != null ? AddressKeys.mixed(context.client(), true)
-                : context.hashKey();
+    /**
+     * The kernel's 32-bit key value: the client's address (plus its port with mh-port) when the key is the client's
+     * address, else the backend's 64-bit {@code hash_key} folded to 32 bits.
+     */
+    int keyOf(PickContext context) {
+        InetSocketAddress client = context.client();
+        if (client != null && (options.port() || context.hashKey() == AddressKeys.mixed(client, false))) {
+            return (options.port() ? client.getPort() : 0) + AddressKeys.ipvsValue(client);
+        }
+        long k = context.hashKey();
+        return (int) (k ^ (k >>> 32));
     }
 
-    int slotOf(long key, int offset) {
-        return (int) Long.remainderUnsigned(Hash64.mix(key, offset), options.tableSize());
+    int slotOf(int key, int offset) {
+        return MaglevTable.slot(key, offset, options.tableSize());
     }
 }

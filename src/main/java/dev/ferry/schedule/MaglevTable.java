@@ -1,7 +1,8 @@
 package dev.ferry.schedule;
 
 import dev.ferry.backend.Server;
-import dev.ferry.schedule.hash.Hash64;
+import dev.ferry.schedule.hash.AddressKeys;
+import dev.ferry.schedule.hash.HalfSipHash;
 
 import java.util.List;
 
@@ -11,24 +12,38 @@ import java.util.List;
  * slots because M is prime; going round the servers in list order, each claims its next unclaimed preferred slot
  * {@code turns} times in a row, until every slot is taken.
  *
- * <p>A server's offset and skip come from its name (unique within a backend and stable across restarts), so the
- * table depends only on list order, names and weights. Not thread-safe; used on the update path only.
+ * <p>A server's offset and skip are the kernel's ({@code ip_vs_mh_permutate}): {@code hsiphash} of its address plus
+ * port (32-bit, host order; IPv6 folded by XOR) with the fixed keys of {@code generate_hash_secret}, so the table
+ * is the kernel's, bit for bit, for the same servers, list order and weights. Not thread-safe; used on the update
+ * path only.
  */
 final class MaglevTable {
-    private static final long OFFSET_SEED = 2654435761L;
-    private static final long SKIP_SEED = 2654446892L;
+    /** Both words of the kernel's {@code hash1} key (offsets and lookups). */
+    static final long HASH1 = 2654435761L;
+    /** Both words of the kernel's {@code hash2} key (skips). */
+    static final long HASH2 = 2654446892L;
 
     private MaglevTable() {
     }
 
     /** The first slot of {@code server}'s preference list. */
     static int offset(Server server, int m) {
-        return (int) Long.remainderUnsigned(Hash64.mix(Hash64.of(server.name()), OFFSET_SEED), m);
+        return (int) (HalfSipHash.of(value(server), HASH1, HASH1) % m);
     }
 
     /** The step of {@code server}'s preference list, in {@code [1, m-1]}. */
     static int skip(Server server, int m) {
-        return (int) Long.remainderUnsigned(Hash64.mix(Hash64.of(server.name()), SKIP_SEED), m - 1) + 1;
+        return (int) (HalfSipHash.of(value(server), HASH2, HASH2) % (m - 1)) + 1;
+    }
+
+    /** The kernel's {@code offset 0 + port + addr} of a server. */
+    static int value(Server server) {
+        return server.address().getPort() + AddressKeys.ipvsValue(server.address());
+    }
+
+    /** The kernel's slot of a 32-bit key value (address plus port) at probe {@code offset}. */
+    static int slot(int value, int offset, int m) {
+        return (int) (HalfSipHash.of(offset + value, HASH1, HASH1) % m);
     }
 
     /**

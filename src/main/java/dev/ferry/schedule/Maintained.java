@@ -4,8 +4,8 @@ package dev.ferry.schedule;
  * A scheduler with periodic housekeeping (lblc and lblcr expire their cache entries). Following architecture rule 8,
  * the work takes "now" and returns when it wants to run next, so tests walk a timeline instead of sleeping.
  *
- * <p>The owner may call {@link #maintain(long)} from a timer; schedulers that implement this also run it from the
- * pick path when it is overdue, so housekeeping happens even when nobody schedules it.
+ * <p>The balancer calls {@link #maintain(long)} on its control thread, at the delays it returns
+ * ({@code dev.ferry.runtime.SchedulerHousekeeping}); picks never run it, so no pick pays for a sweep.
  *
  * <p>Threading: may be called from any thread, concurrently with picks; concurrent calls are serialised (a call that
  * finds another one running returns at once).

@@ -63,9 +63,8 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
     @Override
     public Server pick(PickContext context) {
         long now = nanoTime.getAsLong();
-        cache.maintainIfDue(now);
         long key = LocalityLeastConnectionScheduler.keyOf(context);
-        ServerSet set = cache.get(key);
+        ServerSet set = cache.get(key, now);
         if (set == null) {
             Server chosen = wlc.pick(context);
             if (chosen == null) {

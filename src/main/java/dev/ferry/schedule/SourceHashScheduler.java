@@ -13,8 +13,10 @@ import dev.ferry.schedule.hash.AddressKeys;
  *   <li>{@code port: true} (IPVS sh-port): the client's port is hashed with its address;</li>
  *   <li>{@code fallback: true} (IPVS sh-fallback): when the bucket's server cannot take the connection (quiesced,
  *       overloaded, or to be avoided on a retry), probe the other buckets in the kernel's order; otherwise none;</li>
- *   <li>{@code hash: ipvs | mixed} (see {@link HashMode}). With {@code ipvs} the key is the client address exactly
- *       as the kernel hashes it (with no client, the low 32 bits of {@link PickContext#hashKey()}). With
+ *   <li>{@code hash: ipvs | ipvs-legacy | mixed} (see {@link HashMode}; default {@code ipvs}, current kernels'
+ *       {@code hash_32}). With the two kernel modes the key is the client address (plus the port with
+ *       {@code port: true}) exactly as the kernel hashes it (with no client, the low 32 bits of
+ *       {@link PickContext#hashKey()}). With
  *       {@code mixed} the key is the backend's {@code hash_key} ({@link PickContext#hashKey()}), or the client's
  *       address and port when {@code port: true};</li>
  *   <li>{@code table_bits: 4..20} (default 8).</li>
@@ -79,14 +81,15 @@ public final class SourceHashScheduler implements Scheduler {
         return null;
     }
 
-    /** The kernel's {@code (port + addr) * 2654435761} before masking, or a mixed key's low 32 bits. */
+    /**
+     * The kernel's bucket for offset 0 ({@code hash_32(port + addr, bits)}, or the legacy
+     * {@code (port + addr) * 2654435761}), or a mixed key's low 32 bits; the caller masks it to the table.
+     */
     int baseOf(PickContext context) {
-        if (options.hash() == HashMode.IPVS) {
-            if (context.client() == null) {
-                return (int) context.hashKey() * BucketTable.GOLDEN;
-            }
-            int port = options.port() ? context.client().getPort() : 0;
-            return (port + AddressKeys.ipvsValue(context.client())) * BucketTable.GOLDEN;
+        if (options.hash() != HashMode.MIXED) {
+            int value = context.client() == null ? (int) context.hashKey()
+                    : (options.port() ? context.client().getPort() : 0) + AddressKeys.ipvsValue(context.client());
+            return options.hash().kernelBucket(value, options.tableBits());
         }
         if (options.port() && context.client() != null) {
             return (int) AddressKeys.mixed(context.client(), true);

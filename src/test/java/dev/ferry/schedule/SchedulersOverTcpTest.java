@@ -109,11 +109,12 @@ class SchedulersOverTcpTest {
     void shMapsClientAddressesToTheKernelsBuckets() throws Exception {
         InetSocketAddress front = start(Configs.tcp("sh")
                 .server(holding("A"), 1).server(holding("B"), 1).server(holding("C"), 1));
-        // Kernel hash of the last octet: .1 -> bucket 177 -> A, .2 -> 98 -> C, .3 -> 19 -> B (177, 98, 19 mod 3).
+        // Current kernels' hash_32(addr, 8): 127.0.0.1 -> bucket 154 -> B, .2 -> 252 -> A, .5 -> 33 -> A (mod 3);
+        // the old last-octet hash would give A, C and C.
         for (int round = 0; round < 3; round++) {
-            assertThat(open(front, "127.0.0.1")).isEqualTo("A");
-            assertThat(open(front, "127.0.0.2")).isEqualTo("C");
-            assertThat(open(front, "127.0.0.3")).isEqualTo("B");
+            assertThat(open(front, "127.0.0.1")).isEqualTo("B");
+            assertThat(open(front, "127.0.0.2")).isEqualTo("A");
+            assertThat(open(front, "127.0.0.5")).isEqualTo("A");
         }
     }
 

@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Nanoseconds per pick of each scheduler at 10, 1,000 and 10,000 servers (weights 1..100, seeded), while two
+ * Nanoseconds per pick of each scheduler, with its default options, at 10, 1,000 and 10,000 servers (weights
+ * 1..100, seeded; or a worst case, see {@link #weights}), for keys cycling over 4,096 clients and destinations (so
+ * the hashing and locality schedulers see many keys), while two
  * "event loop" threads open, activate and close connections on random servers and report every change to the
  * scheduler, as a backend does. The churn runs in bursts of {@value #BURST} changes with a short park in between,
  * so on a small machine it takes a share of the CPU instead of all of it; its rate is printed at the end of a trial.
@@ -40,11 +42,23 @@ public class SchedulerPickBenchmark {
     /** Upper bound of a trial's churn, whatever happens to the stop flag. */
     private static final long MAX_CHURN_NANOS = TimeUnit.MINUTES.toNanos(10);
 
-    @Param({"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos"})
+    @Param({"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos", "dh", "sh", "mh", "lblc", "lblcr"})
     public String scheduler;
 
     @Param({"10", "1000", "10000"})
     public int servers;
+
+    /**
+     * {@code random}: weights 1..100. Worst cases of the round robins: {@code last-only} (every weight 0 but the
+     * last server's: rr scans the whole list), {@code one-heavy} (100, 1, 1, ...: wrr walks the list about 100
+     * times per period for 100 + n - 1 picks).
+     */
+    @Param({"random"})
+    public String weights;
+
+    private static final int KEYS = 4096;
+    private final PickContext[] contexts = new PickContext[KEYS];
+    private int nextKey;
 
     private Scheduler subject;
     private List<Server> members;
@@ -59,7 +73,22 @@ public class SchedulerPickBenchmark {
         SplittableRandom random = new SplittableRandom(42);
         members = new ArrayList<>(servers);
         for (int i = 0; i < servers; i++) {
-            members.add(Server.detached("s" + i, 1 + random.nextInt(100)));
+            int w = switch (weights) {
+                case "last-only" -> i == servers - 1 ? 1 : 0;
+                case "one-heavy" -> i == 0 ? 100 : 1;
+                default -> 1 + random.nextInt(100);
+            };
+            members.add(Server.detached("s" + i,
+                    new java.net.InetSocketAddress("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255),
+                            8080), w));
+        }
+        for (int k = 0; k < KEYS; k++) {
+            java.net.InetSocketAddress client = new java.net.InetSocketAddress(
+                    "192.168." + (k >> 8) + "." + (k & 255), 30000 + k);
+            java.net.InetSocketAddress destination = new java.net.InetSocketAddress(
+                    "172.16." + (k >> 8 & 3) + "." + (k & 255), 80);
+            contexts[k] = new PickContext(client, destination, dev.ferry.schedule.hash.AddressKeys.mixed(client, false),
+                    List.of(), 0);
         }
         subject.update(BackendSnapshot.of(new ArrayList<>(members)));
         stop = false;
@@ -87,20 +116,28 @@ public class SchedulerPickBenchmark {
     /** A new connection's pick. */
     @Benchmark
     public Server pick() {
-        return subject.pick(PickContext.EMPTY);
+        return subject.pick(nextContext());
+    }
+
+    /** The next of the {@value #KEYS} keys; one benchmark thread, so a plain field. */
+    private PickContext nextContext() {
+        int k = nextKey;
+        nextKey = (k + 1) & (KEYS - 1);
+        return contexts[k];
     }
 
     /** A pick and its retry: the second pick avoids the server the first one chose (and was then refused by). */
     @Benchmark
     public Server pickThenRetry() {
-        Server first = subject.pick(PickContext.EMPTY);
-        return first == null ? null : subject.pick(PickContext.EMPTY.retryAvoiding(first));
+        PickContext context = nextContext();
+        Server first = subject.pick(context);
+        return first == null ? null : subject.pick(context.retryAvoiding(first));
     }
 
     /** A whole short connection: pick, bind, activate and close, reporting each change as a backend does. */
     @Benchmark
     public Server pickOpenClose() {
-        Server s = subject.pick(PickContext.EMPTY);
+        Server s = subject.pick(nextContext());
         if (s != null) {
             ConnectionLease lease = s.open();
             subject.loadChanged(s);
