@@ -59,8 +59,8 @@ final class WireWriter {
             out.clear();
             Answer empty = new Answer(answer.rcode(), answer.authoritative(), answer.zone(), List.of(), List.of(),
                     List.of());
-            encode(out, id, queryFlags, question, empty, List.of(), opt, optPayload, true);
-            return new Written(out, true);
+            encode(out, id, queryFlags, question, empty, List.of(), opt, optPayload);
+            return new Written(out);
         } catch (RuntimeException | Error e) {
             out.release();
             throw e;
@@ -80,7 +80,7 @@ final class WireWriter {
                 answer.answers().size(), answer.authority().size(), additional.size() + (opt != null ? 1 : 0));
         Map<String, Integer> names = new HashMap<>();
         if (question != null) {
-            name(out, base, names, question.name(), true);
+            name(out, base, names, question.name());
             out.writeShort(question.type());
             out.writeShort(question.dnsClass());
         }
@@ -98,7 +98,7 @@ final class WireWriter {
 
     private static void records(ByteBuf out, int base, Map<String, Integer> names, List<ResourceRecord> records) {
         for (ResourceRecord r : records) {
-            name(out, base, names, r.name(), true);
+            name(out, base, names, r.name());
             int type = r.type().intValue();
             out.writeShort(type);
             out.writeShort(CLASS_IN);
@@ -107,11 +107,11 @@ final class WireWriter {
             out.writeShort(0);
             byte[] rdata = r.rdata();
             switch (type) {
-                case TYPE_CNAME, TYPE_NS -> name(out, base, names, readName(rdata, new int[]{0}), true);
+                case TYPE_CNAME, TYPE_NS -> name(out, base, names, readName(rdata, new int[]{0}));
                 case TYPE_SOA -> {
                     int[] at = {0};
-                    name(out, base, names, readName(rdata, at), true);
-                    name(out, base, names, readName(rdata, at), true);
+                    name(out, base, names, readName(rdata, at));
+                    name(out, base, names, readName(rdata, at));
                     out.writeBytes(rdata, at[0], rdata.length - at[0]);
                 }
                 default -> out.writeBytes(rdata);
@@ -120,13 +120,13 @@ final class WireWriter {
         }
     }
 
-    /** Writes {@code name}, pointing to an earlier occurrence of its longest known suffix when {@code compress}. */
-    private static void name(ByteBuf out, int base, Map<String, Integer> names, String name, boolean compress) {
+    /** Writes {@code name}, pointing to an earlier occurrence of its longest known suffix. */
+    private static void name(ByteBuf out, int base, Map<String, Integer> names, String name) {
         int[] starts = DnsNames.labelStarts(name);
         List<byte[]> labels = DnsNames.labels(name);
         for (int i = 0; i < labels.size(); i++) {
             String suffix = name.substring(starts[i]);
-            Integer earlier = compress ? names.get(suffix) : null;
+            Integer earlier = names.get(suffix);
             if (earlier != null) {
                 out.writeShort(0xc000 | earlier);
                 return;
