@@ -59,8 +59,8 @@ final class WireWriter {
             out.clear();
             Answer empty = new Answer(answer.rcode(), answer.authoritative(), answer.zone(), List.of(), List.of(),
                     List.of());
-            encode(out, id, queryFlags, question, empty, List.of(), opt, optPayload);
-            return new Written(out);
+            encode(out, id, queryFlags, question, empty, List.of(), opt, optPayload, true);
+            return new Written(out, true);
         } catch (RuntimeException | Error e) {
             out.release();
             throw e;
