@@ -15,6 +15,8 @@ final class ConfigReader {
             "dns");
     static final List<String> ACCESS_LOG_KEYS = List.of("path", "format");
     static final List<String> ADMIN_KEYS = List.of("listen", "token_file");
+    private static final String NOTHING_TO_SERVE = "a configuration needs something to serve: at least one frontend "
+            + "(where traffic enters) or a dns: responder";
 
     private final Path source;
     private final Problems problems;
@@ -46,10 +48,13 @@ final class ConfigReader {
         for (YamlMap f : t.mapList("frontends", FrontendReader.KEYS)) {
             frontends.add(frontendReader.read(f));
         }
-        if (!t.has("frontends")) {
-            t.missing("frontends", "a configuration needs at least one frontend (where traffic enters)");
-        } else if (t.isEmptyList("frontends")) {
-            t.problem("frontends", "is empty; a configuration needs at least one frontend (where traffic enters)");
+        // Anything that serves will do: frontends, or a DNS responder on its own (DNS load balancing).
+        if (!t.has("dns")) {
+            if (!t.has("frontends")) {
+                t.missing("frontends", NOTHING_TO_SERVE);
+            } else if (t.isEmptyList("frontends")) {
+                t.problem("frontends", "is empty; " + NOTHING_TO_SERVE);
+            }
         }
         List<BackendConfig> backends = new ArrayList<>();
         for (YamlMap b : t.mapList("backends", BackendReader.KEYS)) {

@@ -86,13 +86,16 @@ final class DnsReader {
         List<DnsRecordConfig> records = new ArrayList<>();
         if (origin != null) {
             Map<DnsRecordConfig, YamlMap> written = new HashMap<>();
+            List<YamlMap> sources = new ArrayList<>();
             for (YamlMap r : z.mapList("records", RECORD_KEYS)) {
                 record(r, origin, ttl).ifPresent(record -> {
                     records.add(record);
+                    sources.add(r);
                     written.putIfAbsent(record, r);
                 });
             }
             cnameAlone(origin, records, written);
+            rrsets(records, sources);
         }
         return new DnsZoneConfig(origin, ttl, nameServers, hostmaster, records);
     }
@@ -210,6 +213,35 @@ final class DnsReader {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException("a 4- or 16-byte address is always accepted", e);
         }
+    }
+
+    /**
+     * The records of one name and type form an RRset: they share one TTL (RFC 2181 section 5.2) and none is there
+     * twice (RFC 2181 section 5). Knot refuses or folds such sets; Ferry refuses them at the record that breaks it.
+     */
+    private static void rrsets(List<DnsRecordConfig> records, List<YamlMap> sources) {
+        Map<String, Integer> firstOfSet = new HashMap<>();
+        Map<DnsRecordConfig, Integer> seen = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            DnsRecordConfig r = records.get(i);
+            YamlMap source = sources.get(i);
+            Integer same = seen.putIfAbsent(withoutTtl(r), i);
+            if (same != null) {
+                source.problemHere("is the same record as " + sources.get(same).path() + "; write each record once");
+                continue;
+            }
+            Integer first = firstOfSet.putIfAbsent(r.name() + "/" + r.type(), i);
+            if (first != null && records.get(first).ttl() != r.ttl()) {
+                source.problem("ttl", "the " + r.type() + " records at " + r.name() + " have ttl "
+                        + records.get(first).ttl() + " (" + sources.get(first).path() + ") and " + r.ttl()
+                        + "; the records of one name and type share one ttl (RFC 2181 section 5.2)");
+            }
+        }
+    }
+
+    private static DnsRecordConfig withoutTtl(DnsRecordConfig r) {
+        return new DnsRecordConfig(r.name(), r.type(), 0, r.backend(), r.answers(), r.value(), r.priority(),
+                r.weight(), r.port(), r.target());
     }
 
     /** A CNAME owner may hold no other record (RFC 1034 section 3.6.2). */

@@ -12,18 +12,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
@@ -43,8 +41,9 @@ import java.util.concurrent.TimeUnit;
  * sharing the port) and TCP (length-prefixed messages, several per connection, RFC 7766). What it answers is
  * described on {@code Responder}; its counters are {@link #stats()}.
  *
- * <p>Limits: a TCP connection idle for {@link #TCP_IDLE_SECONDS} is closed; at most {@link #MAX_TCP_CONNECTIONS} are
- * open at once (further ones are closed at once). Every answer is computed on the event loop that read the query,
+ * <p>Limits: a TCP connection idle for {@link #TCP_IDLE_SECONDS} is closed (a client that does not read its answers
+ * is idle too); at most {@link #MAX_TCP_CONNECTIONS} are open at once (further ones are closed at once); each holds
+ * at most {@link #TCP_WATER_MARK}'s high mark of unsent answers before it stops being read ({@link TcpQueries}). Every answer is computed on the event loop that read the query,
  * from in-memory state: nothing blocks.
  *
  * <p>Threading: {@link #start()} and {@link #stop()} block (call off the event loops).
@@ -53,6 +52,11 @@ public final class DnsResponder {
     private static final Logger log = LoggerFactory.getLogger(DnsResponder.class);
     static final int TCP_IDLE_SECONDS = 10;
     static final int MAX_TCP_CONNECTIONS = 1024;
+    /**
+     * Unwritten answer bytes one TCP connection may hold: above the high mark no further query of it is answered
+     * (nor read) until the client has taken the answers down to the low mark.
+     */
+    static final WriteBufferWaterMark TCP_WATER_MARK = new WriteBufferWaterMark(16 * 1024, 64 * 1024);
     private static final int PORT_ZERO_ATTEMPTS = 10;
 
     private final Transport transport;
@@ -76,6 +80,19 @@ public final class DnsResponder {
         this.transport = transport;
         this.clock = clock;
         this.responder = new Responder(config, backends, serial(), stats);
+        stats.tcpGauges(tcpConnections::size, this::tcpPendingBytes);
+    }
+
+    /** Answer bytes written to TCP connections and not yet sent, over every connection. */
+    private long tcpPendingBytes() {
+        long total = 0;
+        for (Channel c : tcpConnections) {
+            io.netty.channel.ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+            if (out != null) {
+                total += out.totalPendingWriteBytes();
+            }
+        }
+        return total;
     }
 
     /** The SOA serial: the time in seconds, so that it grows with every start and reload. */
@@ -151,17 +168,19 @@ public final class DnsResponder {
         ServerBootstrap tcp = new ServerBootstrap().group(transport.workers())
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TCP_WATER_MARK)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (tcpConnections.size() >= MAX_TCP_CONNECTIONS) {
+                            stats.countTcpRefused();
                             ch.close();
                             return;
                         }
                         tcpConnections.add(ch);
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, TCP_IDLE_SECONDS, TimeUnit.SECONDS),
-                                new LengthFieldBasedFrameDecoder(Responder.MAX_TCP_MESSAGE, 0, 2, 0, 2),
-                                new TcpHandler());
+                                new TcpQueries(() -> responder, stats));
                     }
                 });
         address = bind(tcp.bind(address), "tcp");
@@ -217,44 +236,6 @@ public final class DnsResponder {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // One bad datagram must not stop the responder; the socket stays open.
             log.debug("dns udp socket {}: {}", ctx.channel().localAddress(), cause.toString());
-        }
-    }
-
-    /** Answers length-prefixed messages on one TCP connection, in order. */
-    private final class TcpHandler extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ByteBuf message = (ByteBuf) msg;
-            try {
-                ByteBuf response = responder.respond(message, (InetSocketAddress) ctx.channel().remoteAddress(),
-                        (InetSocketAddress) ctx.channel().localAddress(), true, ctx.alloc());
-                if (response != null) {
-                    ByteBuf length = ctx.alloc().buffer(2).writeShort(response.readableBytes());
-                    ctx.write(length, ctx.voidPromise());
-                    ctx.write(response, ctx.voidPromise());
-                }
-            } finally {
-                message.release();
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // A frame longer than any DNS message, or a reset: this connection is over.
-            log.debug("dns tcp connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
-            ctx.close();
         }
     }
 }

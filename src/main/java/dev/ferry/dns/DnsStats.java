@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Counters of the DNS responder: queries answered by zone and result code (for
@@ -24,6 +26,10 @@ public final class DnsStats {
     private final LongAdder allServersDown = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder tcpQueries = new LongAdder();
+    private final LongAdder tcpPaused = new LongAdder();
+    private final LongAdder tcpRefused = new LongAdder();
+    private volatile IntSupplier tcpConnections = () -> 0;
+    private volatile LongSupplier tcpPendingBytes = () -> 0;
 
     void answered(String zone, int rcode) {
         queries.computeIfAbsent(zone, z -> new ConcurrentHashMap<>())
@@ -49,6 +55,20 @@ public final class DnsStats {
 
     void countTcp() {
         tcpQueries.increment();
+    }
+
+    void countTcpPaused() {
+        tcpPaused.increment();
+    }
+
+    void countTcpRefused() {
+        tcpRefused.increment();
+    }
+
+    /** Where the TCP gauges come from: the responder's open connections. */
+    void tcpGauges(IntSupplier connections, LongSupplier pendingBytes) {
+        this.tcpConnections = connections;
+        this.tcpPendingBytes = pendingBytes;
     }
 
     /** Queries answered so far: zone, then result code name, then count. A copy; sorted. */
@@ -90,5 +110,28 @@ public final class DnsStats {
     /** Queries received over TCP. */
     public long tcpQueries() {
         return tcpQueries.sum();
+    }
+
+    /**
+     * Times a TCP connection stopped being read because its client did not take its answers (the unsent answers
+     * reached {@code DnsResponder.TCP_WATER_MARK}'s high mark); it is read again once they drain.
+     */
+    public long tcpPaused() {
+        return tcpPaused.sum();
+    }
+
+    /** TCP connections closed at once because {@code DnsResponder.MAX_TCP_CONNECTIONS} were open. */
+    public long tcpRefused() {
+        return tcpRefused.sum();
+    }
+
+    /** TCP connections open now (a gauge). */
+    public int tcpConnections() {
+        return tcpConnections.getAsInt();
+    }
+
+    /** Answer bytes written to TCP connections and not yet sent, over every connection, now (a gauge). */
+    public long tcpPendingBytes() {
+        return tcpPendingBytes.getAsLong();
     }
 }

@@ -1,8 +1,5 @@
 package dev.ferry.dns;
 
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.dns.DefaultDnsRawRecord;
-import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
 
 /**
@@ -18,10 +15,5 @@ record ResourceRecord(String name, DnsRecordType type, long ttl, byte[] rdata) {
     /** The same record under another owner name (an answer echoes the name as the client wrote it). */
     ResourceRecord named(String owner) {
         return owner.equals(name) ? this : new ResourceRecord(owner, type, ttl, rdata);
-    }
-
-    /** As Netty's codec encodes it: a raw record of class IN over a heap buffer that needs no release. */
-    DnsRecord toNetty() {
-        return new DefaultDnsRawRecord(name, type, ttl, Unpooled.wrappedBuffer(rdata));
     }
 }

@@ -5,12 +5,7 @@ import dev.ferry.config.DnsConfig;
 import dev.ferry.config.DnsZoneConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.dns.DnsOpCode;
-import io.netty.handler.codec.dns.DnsQuery;
-import io.netty.handler.codec.dns.DnsQuestion;
-import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
-import io.netty.handler.codec.dns.DnsSection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,18 +13,18 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Turns one DNS message into its response, for UDP and TCP alike: parses it (Netty's codec), checks it, finds the
+ * Turns one DNS message into its response, for UDP and TCP alike: parses it ({@link QueryParser}), checks it, finds the
  * zone (the longest origin that contains the name), looks the name up, and writes the answer within the transport's
  * size limit.
  *
  * <p>What a client gets: NOERROR with records; NOERROR without records and the SOA for a name that exists without
  * that type; NXDOMAIN and the SOA for a name that does not exist in a zone; REFUSED outside every zone, for
- * classes other than IN and for zone transfers (AXFR, IXFR); NOTIMP for opcodes other than QUERY; FORMERR for a message that cannot be parsed or that
- * does not ask exactly one question; BADVERS for EDNS versions above 0. Messages shorter than a header, and
+ * classes other than IN and for zone transfers (AXFR, IXFR); NOTIMP for opcodes other than QUERY; FORMERR for a
+ * malformed message (see {@link QueryParser}) or one that does not ask exactly one question, with the question
+ * echoed and an OPT record when those parsed; BADVERS for EDNS versions above 0. Messages shorter than a header, and
  * responses, are dropped. Over UDP the limit is 512 bytes, or the client's EDNS payload size up to
  * {@link #MAX_UDP_PAYLOAD}; an answer that does not fit is sent truncated (TC) so the client asks again over TCP.
  *
@@ -71,7 +66,6 @@ final class Responder {
             stats.countDropped();
             return null;
         }
-        int id = message.getUnsignedShort(message.readerIndex());
         int flags = message.getUnsignedShort(message.readerIndex() + 2);
         if ((flags & 0x8000) != 0) {
             // A response sent to us: answering it could start a loop between two servers.
@@ -81,62 +75,53 @@ final class Responder {
         if (tcp) {
             stats.countTcp();
         }
-        DnsQuery query;
-        try {
-            query = parser.parse(message, sender, recipient);
-        } catch (Exception e) {
-            log.debug("malformed DNS query from {}: {}", sender, e.toString());
-            stats.answered(DnsStats.NO_ZONE, Answer.FORMERR);
-            return writer.error(alloc, id, flags, Answer.FORMERR);
+        QueryParser.Query query = parser.parse(message);
+        if (query.malformed() != null) {
+            log.debug("malformed DNS query from {}: {}", sender, query.malformed());
+            return error(alloc, query, Answer.FORMERR, tcp);
         }
-        try {
-            return respond(query, id, flags, tcp, alloc);
-        } finally {
-            query.release();
+        if (query.opcode() != 0) {
+            return error(alloc, query, Answer.NOTIMP, tcp);
         }
-    }
-
-    private ByteBuf respond(DnsQuery query, int id, int flags, boolean tcp, ByteBufAllocator alloc) {
-        if (!query.opCode().equals(DnsOpCode.QUERY)) {
-            stats.answered(DnsStats.NO_ZONE, Answer.NOTIMP);
-            return writer.error(alloc, id, flags, Answer.NOTIMP);
+        if (query.questions() != 1) {
+            return error(alloc, query, Answer.FORMERR, tcp);
         }
-        if (query.count(DnsSection.QUESTION) != 1) {
-            stats.answered(DnsStats.NO_ZONE, Answer.FORMERR);
-            return writer.error(alloc, id, flags, Answer.FORMERR);
-        }
-        DnsQuestion question = query.recordAt(DnsSection.QUESTION);
-        String asked = stripDot(question.name());
-        WireWriter.Question echo = new WireWriter.Question(question.name(), question.type(), question.dnsClass());
-        DnsRecord opt = opt(query);
-        int limit = tcp ? MAX_TCP_MESSAGE : CLASSIC_UDP_PAYLOAD;
+        QueryParser.Question question = query.question();
+        QueryParser.Opt opt = query.opt();
+        int limit = limit(opt, tcp);
         Answer answer;
-        if (opt != null && (opt.timeToLive() >> 16 & 0xff) != 0) {
+        if (opt != null && opt.version() != 0) {
             answer = new Answer(Answer.BADVERS, false, DnsStats.NO_ZONE, List.of(), List.of(), List.of());
         } else {
-            if (opt != null && !tcp) {
-                limit = Math.clamp(opt.dnsClass(), CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD);
-            }
-            answer = answer(asked, question.type(), question.dnsClass());
+            answer = answer(question.name(), DnsRecordType.valueOf(question.type()), question.dnsClass());
         }
         stats.answered(answer.zone(), answer.rcode());
-        try {
-            WireWriter.Written written = writer.write(alloc, id, flags, echo, answer,
-                    opt == null ? -1 : MAX_UDP_PAYLOAD, limit);
-            if (written.truncated()) {
-                stats.countTruncated();
-            }
-            return written.bytes();
-        } catch (Exception e) {
-            // Only a name the codec cannot write lands here; the client gets an error instead of silence.
-            log.debug("cannot write the answer for {}: {}", asked, e.toString());
-            return writer.error(alloc, id, flags, Answer.SERVFAIL);
+        WireWriter.Written written = writer.write(alloc, query.id(), query.flags(), question, answer, opt,
+                MAX_UDP_PAYLOAD, limit);
+        if (written.truncated()) {
+            stats.countTruncated();
         }
+        return written.bytes();
+    }
+
+    private static int limit(QueryParser.Opt opt, boolean tcp) {
+        if (tcp) {
+            return MAX_TCP_MESSAGE;
+        }
+        return opt == null ? CLASSIC_UDP_PAYLOAD : Math.clamp(opt.payloadSize(), CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD);
+    }
+
+    /** An error without records; it echoes the question and carries an OPT record when the query's parsed. */
+    private ByteBuf error(ByteBufAllocator alloc, QueryParser.Query query, int rcode, boolean tcp) {
+        stats.answered(DnsStats.NO_ZONE, rcode);
+        Answer error = new Answer(rcode, false, DnsStats.NO_ZONE, List.of(), List.of(), List.of());
+        return writer.write(alloc, query.id(), query.flags(), query.question(), error, query.opt(), MAX_UDP_PAYLOAD,
+                limit(query.opt(), tcp)).bytes();
     }
 
     /** The answer to one question. */
     Answer answer(String asked, DnsRecordType type, int dnsClass) {
-        String name = asked.toLowerCase(Locale.ROOT);
+        String name = DnsNames.lowerCase(asked);
         for (Zone zone : zones) {
             if (zone.contains(name)) {
                 // Zone transfers are not offered: the zones live in Ferry's configuration, not on secondaries.
@@ -148,19 +133,5 @@ final class Responder {
             }
         }
         return Answer.refused();
-    }
-
-    private static DnsRecord opt(DnsQuery query) {
-        for (int i = 0, n = query.count(DnsSection.ADDITIONAL); i < n; i++) {
-            DnsRecord r = query.recordAt(DnsSection.ADDITIONAL, i);
-            if (r.type().equals(DnsRecordType.OPT)) {
-                return r;
-            }
-        }
-        return null;
-    }
-
-    private static String stripDot(String name) {
-        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 }

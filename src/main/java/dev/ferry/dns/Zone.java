@@ -109,21 +109,25 @@ final class Zone {
     Answer lookup(String asked, DnsRecordType type) {
         Answer.Builder answer = new Answer.Builder(origin);
         String owner = asked;
+        Set<String> followed = new HashSet<>();
         for (int hops = 0; hops <= MAX_CNAME_CHAIN; hops++) {
-            String name = owner.toLowerCase(Locale.ROOT);
+            String name = DnsNames.lowerCase(owner);
+            int before = answer.answers.size();
             List<Entry> entries = byOwner.get(name);
             if (entries == null) {
                 if (!synthesizedTarget(name, owner, type, answer) && !names.contains(name)) {
                     answer.rcode = Answer.NXDOMAIN;
                 }
-                break;
+                return finish(answer, before);
             }
             Static cname = cname(entries);
             if (cname != null && type != DnsRecordType.CNAME && type != DnsRecordType.ANY) {
                 answer.answers.add(cname.record().named(owner));
+                followed.add(name);
                 String target = decodeName(cname.record().rdata());
-                if (!contains(target)) {
-                    return finish(answer);
+                if (!contains(target) || followed.contains(target)) {
+                    // Out of the zone (the client's resolver goes on), or a loop: each CNAME answered once.
+                    return answer.build();
                 }
                 owner = target;
                 continue;
@@ -133,14 +137,17 @@ final class Zone {
                     collect(e, owner, answer);
                 }
             }
-            break;
+            return finish(answer, before);
         }
-        return finish(answer);
+        return answer.build();
     }
 
-    private Answer finish(Answer.Builder answer) {
-        if (answer.answers.isEmpty()) {
-            // Negative answers carry the SOA, whose minimum field tells resolvers how long to cache them.
+    /**
+     * Negative answers carry the SOA, whose minimum field tells resolvers how long to cache them; also when the
+     * name was reached through CNAMEs (RFC 2308 section 3), the answer section then holding the chain.
+     */
+    private Answer finish(Answer.Builder answer, int answersBeforeLastName) {
+        if (answer.answers.size() == answersBeforeLastName) {
             answer.authority.add(soa);
         }
         return answer.build();

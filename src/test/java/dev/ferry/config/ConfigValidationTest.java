@@ -539,10 +539,12 @@ class ConfigValidationTest {
         String yaml = POOL;
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 1, "backends", "frontends",
-                "missing; a configuration needs at least one frontend (where traffic enters)"));
+                "missing; a configuration needs something to serve: at least one frontend (where traffic enters) "
+                        + "or a dns: responder"));
         String empty = "frontends: []\n" + POOL;
         assertThat(problems(empty)).containsExactly(at(empty, 1, "[]", "frontends",
-                "is empty; a configuration needs at least one frontend (where traffic enters)"));
+                "is empty; a configuration needs something to serve: at least one frontend (where traffic enters) "
+                        + "or a dns: responder"));
     }
 
     @Test

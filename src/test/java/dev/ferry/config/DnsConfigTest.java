@@ -154,6 +154,27 @@ class DnsConfigTest {
     }
 
     @Test
+    void anRrsetHasOneTtlAndNoRecordTwice() {
+        String yaml = BASE + """
+                dns:
+                  listen: 127.0.0.1:5353
+                  zones:
+                    - origin: example.com
+                      records:
+                        - { name: www, type: A, value: 192.0.2.1 }
+                        - { name: www, type: A, value: 192.0.2.2, ttl: 300 }
+                        - { name: www, type: A, value: 192.0.2.1, ttl: 60 }
+                        - { name: www, type: TXT, value: hi, ttl: 300 }
+                """;
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 11, "300", "dns.zones[0].records[1].ttl", "the A records at www.example.com have ttl 30 "
+                        + "(dns.zones[0].records[0]) and 300; the records of one name and type share one ttl "
+                        + "(RFC 2181 section 5.2)"),
+                at(yaml, 12, "{", "dns.zones[0].records[2]",
+                        "is the same record as dns.zones[0].records[0]; write each record once"));
+    }
+
+    @Test
     void theDnsAddressClashesWithUdpAndTcpFrontends() {
         String yaml = """
                 frontends:

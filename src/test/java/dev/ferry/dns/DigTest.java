@@ -86,4 +86,12 @@ class DigTest {
         assertThat(dig("+bufsize=1232", "many.example.com", "A")).doesNotContain("Truncated")
                 .contains("ANSWER: 30,").contains("udp: 1232");
     }
+
+    @Test
+    void aLabelWithADotStaysOneLabelAndTheDoBitComesBack() throws Exception {
+        String escaped = dig("mail\\.example.com", "A");
+        assertThat(escaped).as("labels mail.example and com: outside the zone, as NSD and Knot")
+                .contains("status: REFUSED").contains("mail\\.example.com.");
+        assertThat(dig("+dnssec", "mail.example.com", "A")).containsPattern("flags: do;");
+    }
 }

@@ -198,10 +198,18 @@ public final class DnsClient {
         }
     }
 
-    /** An uncompressed name, as Ferry writes record data. */
+    /**
+     * A name in record data, following compression pointers: Netty's decoder hands SOA and SRV data over as a view
+     * of the whole message, so a pointer's absolute offset can be read in it (CNAME and NS come decompressed).
+     */
     private static String name(ByteBuf in) {
         StringBuilder name = new StringBuilder();
         for (int n; (n = in.readUnsignedByte()) != 0; ) {
+            if ((n & 0xc0) == 0xc0) {
+                ByteBuf at = in.duplicate();
+                at.readerIndex((n & 0x3f) << 8 | in.readUnsignedByte());
+                return name + name(at);
+            }
             name.append(in.readCharSequence(n, java.nio.charset.StandardCharsets.US_ASCII)).append('.');
         }
         return name.toString();
