@@ -18,7 +18,11 @@ import java.util.List;
  * Built fresh from the live counters on every call.
  */
 public record StatusReport(String version, long uptimeSeconds, List<FrontendStatus> frontends,
-                           List<BackendStatus> backends) {
+                           List<BackendStatus> backends, List<RetiredFrontend> retiredFrontends) {
+
+    /** A frontend a reload moved or removed whose connections are still finishing (it goes when they have). */
+    public record RetiredFrontend(String name, String mode, int activeConnections) {
+    }
 
     /** One frontend and its counters. */
     public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
@@ -61,7 +65,11 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
             }
             backends.add(new BackendStatus(b.name(), b.config().scheduler().name(), servers));
         }
-        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends);
+        List<RetiredFrontend> retired = new ArrayList<>();
+        for (Frontend f : balancer.retiredFrontends()) {
+            retired.add(new RetiredFrontend(f.name(), f.config().mode().key(), f.stats().active()));
+        }
+        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends, retired);
     }
 
     static ServerStatus server(Server s, Balancer balancer) {
