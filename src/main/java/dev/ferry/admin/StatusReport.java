@@ -3,22 +3,40 @@ package dev.ferry.admin;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
+import dev.ferry.dns.DnsStats;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.health.ServerHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.proxy.udp.UdpFrontend;
+import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.transport.Addresses;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The state of every frontend, backend and server as {@code GET /api/v1/status} shows it (JSON, snake_case keys).
  * Built fresh from the live counters on every call.
  */
 public record StatusReport(String version, long uptimeSeconds, List<FrontendStatus> frontends,
-                           List<BackendStatus> backends, List<RetiredFrontend> retiredFrontends) {
+                           List<BackendStatus> backends, List<RetiredFrontend> retiredFrontends, DnsStatus dns) {
+
+    /** The DNS responder's counters; null without {@code dns:}. */
+    public record DnsStatus(String listen, Map<String, Map<String, Long>> queries, long truncated, long failOpen,
+                            long dropped, long tcpQueries) {
+    }
+
+    /** A udp frontend's own counters (beside the connection counters, where sessions count as connections). */
+    public record UdpCounters(long datagramsIn, long datagramsOut, long sessionsExpired, long tableFull,
+                              long droppedBusy, long serverUnreachable) {
+        static UdpCounters of(UdpStats u) {
+            return new UdpCounters(u.datagramsFromClients(), u.datagramsToClients(), u.sessionsExpired(),
+                    u.tableFull(), u.droppedBusy(), u.serverUnreachable());
+        }
+    }
 
     /** A frontend a reload moved or removed whose connections are still finishing (it goes when they have). */
     public record RetiredFrontend(String name, String mode, int activeConnections) {
@@ -27,7 +45,7 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     /** One frontend and its counters. */
     public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
                                  long connectionsTotal, long refusedNoServer, long overLimit, long retries,
-                                 long bytesIn, long bytesOut) {
+                                 long bytesIn, long bytesOut, UdpCounters udp) {
     }
 
     /** One backend: its scheduler and servers in list order. */
@@ -55,7 +73,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
             FrontendStats s = f.stats();
             frontends.add(new FrontendStatus(f.name(), f.config().mode().key(),
                     Addresses.format(balancer.address(f.name())), f.config().backend().orElse(null), s.active(),
-                    s.accepted(), s.noServer(), s.overLimit(), s.retries(), s.bytesFromClients(), s.bytesToClients()));
+                    s.accepted(), s.noServer(), s.overLimit(), s.retries(), s.bytesFromClients(), s.bytesToClients(),
+                    f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null));
         }
         List<BackendStatus> backends = new ArrayList<>();
         for (Backend b : balancer.backends().values()) {
@@ -69,7 +88,12 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
         for (Frontend f : balancer.retiredFrontends()) {
             retired.add(new RetiredFrontend(f.name(), f.config().mode().key(), f.stats().active()));
         }
-        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends, retired);
+        DnsStatus dns = balancer.dns().map(d -> {
+            DnsStats ds = d.stats();
+            return new DnsStatus(balancer.dnsAddress().map(Addresses::format).orElse(null), ds.queriesByZoneAndRcode(),
+                    ds.truncated(), ds.allServersDown(), ds.dropped(), ds.tcpQueries());
+        }).orElse(null);
+        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends, retired, dns);
     }
 
     static ServerStatus server(Server s, Balancer balancer) {
