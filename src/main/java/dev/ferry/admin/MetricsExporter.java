@@ -1,6 +1,7 @@
 package dev.ferry.admin;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.Server;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.dns.DnsStats;
@@ -47,6 +48,7 @@ public final class MetricsExporter implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         gc.bindTo(registry);
+        registry.getPrometheusRegistry().register(new RequestDurationCollector(balancer));
         FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, true)).tag("direction", "in")
                 .description("bytes received from clients").register(registry);
         FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, false)).tag("direction", "out")
@@ -172,6 +174,17 @@ public final class MetricsExporter implements AutoCloseable {
     }
 
     private List<Meter> serverMeters(String backend, Server s) {
+        List<Meter> m = new ArrayList<>(connectionMeters(backend, s));
+        for (String codeClass : RequestStats.CLASSES) {
+            m.add(FunctionCounter.builder("ferry.backend.server.requests", s, x -> x.requests().count(codeClass))
+                    .tags("backend", backend, "server", s.name(), "code_class", codeClass)
+                    .description("HTTP requests whose last attempt went to the server, by status class of the "
+                            + "response (other: ended without one)").register(registry));
+        }
+        return m;
+    }
+
+    private List<Meter> connectionMeters(String backend, Server s) {
         String server = s.name();
         return List.of(
                 Gauge.builder("ferry.backend.server.active.connections", s, Server::active)
