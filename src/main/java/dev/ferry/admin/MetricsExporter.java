@@ -175,6 +175,12 @@ public final class MetricsExporter implements AutoCloseable {
 
     private List<Meter> serverMeters(String backend, Server s) {
         List<Meter> m = new ArrayList<>(connectionMeters(backend, s));
+        for (String state : StatusReport.STATES) {
+            m.add(Gauge.builder("ferry.backend.server.state", s, x -> state.equals(StatusReport.state(x)) ? 1 : 0)
+                    .tags("backend", backend, "server", s.name(), "state", state).strongReference(true)
+                    .description("1 for the server's state (up, down: failing its health check, drain, maint), "
+                            + "0 for the others").register(registry));
+        }
         for (String codeClass : RequestStats.CLASSES) {
             m.add(FunctionCounter.builder("ferry.backend.server.requests", s, x -> x.requests().count(codeClass))
                     .tags("backend", backend, "server", s.name(), "code_class", codeClass)

@@ -157,6 +157,9 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                 sh.lastReason());
     }
 
+    /** Every state word {@link #state(Server)} can give, for {@code ferry_backend_server_state{state}}. */
+    public static final List<String> STATES = List.of("up", "down", "drain", "maint");
+
     /** The state word operators see. */
     public static String state(Server s) {
         if (s.state() == ServerState.MAINT) {
