@@ -37,7 +37,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running Ferry: its backends, its frontends and the event loops they share.
@@ -72,7 +74,7 @@ public final class Balancer implements AutoCloseable {
     private final RetiredFrontends retired = new RetiredFrontends();
     /** How often retired frontends are looked at (on the control thread) while any is draining. */
     private static final long RETIRED_SWEEP_MILLIS = 1000;
-    private final java.util.concurrent.atomic.AtomicBoolean sweepScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean sweepScheduled = new AtomicBoolean();
     private boolean stopped;
 
     public Balancer(FerryConfig config, int threads) {
@@ -389,7 +391,7 @@ public final class Balancer implements AutoCloseable {
         if (sweepScheduled.compareAndSet(false, true)) {
             try {
                 control.schedule(this::sweepRetired, RETIRED_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            } catch (RejectedExecutionException stopping) {
                 sweepScheduled.set(false);
             }
         }

@@ -42,7 +42,8 @@ final class AdminHarness implements AutoCloseable {
         Balancer balancer = new Balancer(config, 1);
         balancer.start();
         try {
-            return new AdminHarness(balancer, AdminServer.start(config, balancer, new Reloader(balancer, file), "test"));
+            AdminServer admin = AdminServer.start(config, balancer, new Reloader(balancer, file), "test");
+            return new AdminHarness(balancer, admin);
         } catch (Exception | Error e) {
             balancer.close();
             throw e;

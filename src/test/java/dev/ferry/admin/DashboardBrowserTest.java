@@ -268,7 +268,8 @@ class DashboardBrowserTest {
                 .isEqualTo("req/s");
         // The TCP backend's latency says what it is.
         WebElement pool = browser.findElement(By.cssSelector("[data-backend='pool']"));
-        assertThat(pool.findElement(By.cssSelector("thead th:nth-child(8)")).getText()).isEqualToIgnoringCase("Connect");
+        assertThat(pool.findElement(By.cssSelector("thead th:nth-child(8)")).getText())
+                .isEqualToIgnoringCase("Connect");
         assertThat(pool.findElements(By.cssSelector("figcaption")).get(1).getText()).contains("peak-EWMA");
 
         // Why a server is down: the health check's reason, from the API, next to the state.
