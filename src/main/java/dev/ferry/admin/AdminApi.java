@@ -12,6 +12,9 @@ import dev.ferry.config.HostPort;
 import dev.ferry.config.ServerConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
+import dev.ferry.transport.Addresses;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -29,6 +32,7 @@ import java.util.Set;
  * server runs it on its own thread, one request at a time.
  */
 public final class AdminApi {
+    private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
     static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     private static final String SERVERS = "^/api/v1/backends/([^/]+)/servers$";
@@ -46,16 +50,24 @@ public final class AdminApi {
         this.version = version;
     }
 
-    /** Answers one request; never throws. */
+    /** Answers one request from an unnamed client; never throws. */
     public AdminResponse handle(String method, String path, byte[] body) {
+        return handle(method, path, body, "local");
+    }
+
+    /**
+     * Answers one request; never throws. Every change it makes (state, weight, servers added or removed, reload) is
+     * logged at INFO with {@code client}, who asked (the admin client's address).
+     */
+    public AdminResponse handle(String method, String path, byte[] body, String client) {
         try {
-            return route(method.toUpperCase(Locale.ROOT), path, body);
+            return route(method.toUpperCase(Locale.ROOT), path, body, client);
         } catch (AdminException e) {
             return error(e.status(), e.error(), e.getMessage());
         }
     }
 
-    private AdminResponse route(String method, String path, byte[] body) throws AdminException {
+    private AdminResponse route(String method, String path, byte[] body, String client) throws AdminException {
         if (path.equals("/metrics")) {
             allow(method, "GET", path);
             return AdminResponse.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
@@ -66,6 +78,7 @@ public final class AdminApi {
         }
         if (path.equals("/api/v1/reload")) {
             allow(method, "POST", path);
+            log.info("admin {}: reload requested", client);
             Reloader.Outcome outcome = reloader.reload();
             if (!outcome.applied()) {
                 throw new AdminException(400, "reload refused, nothing changed", String.join("\n", outcome.problems()));
@@ -74,7 +87,7 @@ public final class AdminApi {
         }
         if (path.matches(SERVERS)) {
             allow(method, "POST", path);
-            return addServer(backend(path.replaceAll(SERVERS, "$1")), object(body));
+            return addServer(backend(path.replaceAll(SERVERS, "$1")), object(body), client);
         }
         if (path.matches(SERVER)) {
             Backend backend = backend(path.replaceAll(SERVER, "$1"));
@@ -83,9 +96,12 @@ public final class AdminApi {
                     "backend '" + backend.name() + "' has no server '" + name + "'; it has: " + names(backend)));
             return switch (method) {
                 case "GET" -> ok(StatusReport.server(server, balancer));
-                case "PUT" -> updateServer(backend, server, object(body));
+                case "PUT" -> updateServer(backend, server, object(body), client);
                 case "DELETE" -> {
                     backend.removeServer(name);
+                    log.info("admin {}: backend '{}': removed server '{}' ({}); {} connection(s) drain", client,
+                            backend.name(), name, Addresses.format(server.address()),
+                            server.active() + server.inactive());
                     yield ok(Map.of("removed", name, "draining_connections", server.active() + server.inactive()));
                 }
                 default -> throw new AdminException(405, "method not allowed",
@@ -153,7 +169,8 @@ public final class AdminApi {
         return w.asInt();
     }
 
-    private AdminResponse updateServer(Backend backend, Server server, ObjectNode body) throws AdminException {
+    private AdminResponse updateServer(Backend backend, Server server, ObjectNode body, String client)
+            throws AdminException {
         onlyFields(body, Set.of("weight", "state"));
         if (body.isEmpty()) {
             throw new AdminException(400, "nothing to change", "send {\"weight\": N} and/or {\"state\": "
@@ -174,15 +191,21 @@ public final class AdminApi {
         }
         Integer weight = body.has("weight") ? weight(body.get("weight")) : null;
         if (weight != null) {
+            int was = server.configuredWeight();
             backend.setWeight(server, weight);
+            log.info("admin {}: backend '{}' server '{}': weight {} (was {})", client, backend.name(), server.name(),
+                    weight, was);
         }
         if (state.isPresent()) {
+            String was = StatusReport.state(server);
             backend.setState(server, state.get());
+            log.info("admin {}: backend '{}' server '{}': {} (was {}, now {})", client, backend.name(), server.name(),
+                    body.get("state").asText(), was, StatusReport.state(server));
         }
         return ok(StatusReport.server(server, balancer));
     }
 
-    private AdminResponse addServer(Backend backend, ObjectNode body) throws AdminException {
+    private AdminResponse addServer(Backend backend, ObjectNode body, String client) throws AdminException {
         onlyFields(body, Set.of("name", "address", "weight", "max_connections"));
         String address = body.path("address").asText("");
         HostPort hp;
@@ -206,6 +229,8 @@ public final class AdminApi {
         }
         try {
             Server added = backend.addServer(new ServerConfig(name, hp, weight, max, Optional.empty()));
+            log.info("admin {}: backend '{}': added server '{}' ({}, weight {}{})", client, backend.name(), name,
+                    Addresses.format(added.address()), weight, max > 0 ? ", max_connections " + max : "");
             return json(201, StatusReport.server(added, balancer));
         } catch (IllegalArgumentException e) {
             throw new AdminException(400, "cannot add server", e.getMessage());

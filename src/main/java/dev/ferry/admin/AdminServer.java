@@ -150,7 +150,7 @@ public final class AdminServer implements AutoCloseable {
         return MessageDigest.isEqual(token.get(), header.substring(7).strip().getBytes(StandardCharsets.UTF_8));
     }
 
-    private AdminResponse answer(String method, String path, byte[] body, boolean authorised) {
+    private AdminResponse answer(String method, String path, byte[] body, boolean authorised, String client) {
         if (path.startsWith("/api/") && !authorised) {
             return AdminApi.error(401, "unauthorised", "send Authorization: Bearer <token> (the token in admin.token_file)");
         }
@@ -160,7 +160,7 @@ public final class AdminServer implements AutoCloseable {
                 return asset.get();
             }
         }
-        return api.handle(method, path, body);
+        return api.handle(method, path, body, client);
     }
 
     @Override
@@ -190,10 +190,12 @@ public final class AdminServer implements AutoCloseable {
             boolean authorised = server.authorised(request);
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             boolean head = request.method().equals(HttpMethod.HEAD);
+            String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                    ? dev.ferry.transport.Addresses.format(a) : String.valueOf(ctx.channel().remoteAddress());
             server.worker.execute(() -> {
                 AdminResponse response;
                 try {
-                    response = server.answer(head ? "GET" : method, path, body, authorised);
+                    response = server.answer(head ? "GET" : method, path, body, authorised, client);
                 } catch (RuntimeException e) {
                     log.warn("admin API: {} {} failed: {}", method, path, e.toString());
                     log.debug("stack trace", e);

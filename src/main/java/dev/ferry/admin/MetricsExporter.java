@@ -1,10 +1,13 @@
 package dev.ferry.admin;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.Server;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.dns.DnsStats;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.udp.UdpFrontend;
+import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -16,11 +19,13 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Prometheus metrics with the names of product.md, through Micrometer. Every Ferry meter is a function of a counter
@@ -43,6 +48,7 @@ public final class MetricsExporter implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         gc.bindTo(registry);
+        registry.getPrometheusRegistry().register(new RequestDurationCollector(balancer));
         FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, true)).tag("direction", "in")
                 .description("bytes received from clients").register(registry);
         FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, false)).tag("direction", "out")
@@ -81,6 +87,10 @@ public final class MetricsExporter implements AutoCloseable {
                             .description("DNS queries answered, by zone (empty: outside every zone) and result code")
                             .register(registry)));
                 })));
+        balancer.dns().ifPresent(dns -> {
+            live.add(dns.stats());
+            meters.computeIfAbsent(dns.stats(), k -> dnsMeters(dns.stats()));
+        });
         meters.entrySet().removeIf(e -> {
             if (live.contains(e.getKey())) {
                 return false;
@@ -97,7 +107,56 @@ public final class MetricsExporter implements AutoCloseable {
         }
     }
 
+    /** The responder's event counters (README, DNS: truncated, fail-open, dropped, TCP). */
+    private List<Meter> dnsMeters(DnsStats stats) {
+        return List.of(
+                FunctionCounter.builder("ferry.dns.truncated", stats, DnsStats::truncated)
+                        .description("UDP answers sent with the TC bit (too big for the client's payload size)")
+                        .register(registry),
+                FunctionCounter.builder("ferry.dns.fail.open", stats, DnsStats::allServersDown)
+                        .description("answers of backend records made while no server was up (every server listed)")
+                        .register(registry),
+                FunctionCounter.builder("ferry.dns.dropped", stats, DnsStats::dropped)
+                        .description("datagrams dropped unanswered (shorter than a header, or responses)")
+                        .register(registry),
+                FunctionCounter.builder("ferry.dns.tcp.queries", stats, DnsStats::tcpQueries)
+                        .description("queries received over TCP").register(registry));
+    }
+
+    /** A UDP frontend's own counters (README, UDP). */
+    private List<Meter> udpMeters(String name, UdpStats u) {
+        List<Meter> m = new ArrayList<>();
+        m.add(udpCounter("ferry.udp.datagrams", name, u, UdpStats::datagramsFromClients, "direction", "in",
+                "datagrams received from clients"));
+        m.add(udpCounter("ferry.udp.datagrams", name, u, UdpStats::datagramsToClients, "direction", "out",
+                "datagrams sent to clients"));
+        m.add(udpCounter("ferry.udp.dropped", name, u, UdpStats::tableFull, "reason", "table_full",
+                "datagrams dropped: table_full (a new session past max_connections), busy (512 KiB already queued)"));
+        m.add(udpCounter("ferry.udp.dropped", name, u, UdpStats::droppedBusy, "reason", "busy",
+                "datagrams dropped: table_full (a new session past max_connections), busy (512 KiB already queued)"));
+        m.add(FunctionCounter.builder("ferry.udp.sessions.expired", u, UdpStats::sessionsExpired)
+                .tag("frontend", name).description("sessions ended by the idle timeout").register(registry));
+        m.add(FunctionCounter.builder("ferry.udp.server.unreachable", u, UdpStats::serverUnreachable)
+                .tag("frontend", name).description("sessions ended by ICMP port unreachable from their server")
+                .register(registry));
+        return m;
+    }
+
+    private Meter udpCounter(String metric, String frontend, UdpStats u, ToDoubleFunction<UdpStats> f, String key,
+                             String value, String description) {
+        return FunctionCounter.builder(metric, u, f).tags("frontend", frontend, key, value).description(description)
+                .register(registry);
+    }
+
     private List<Meter> frontendMeters(Frontend f) {
+        List<Meter> m = new ArrayList<>(commonFrontendMeters(f));
+        if (f instanceof UdpFrontend udp) {
+            m.addAll(udpMeters(f.name(), udp.udpStats()));
+        }
+        return m;
+    }
+
+    private List<Meter> commonFrontendMeters(Frontend f) {
         String name = f.name();
         return List.of(
                 FunctionCounter.builder("ferry.frontend.connections", f, x -> x.stats().accepted())
@@ -115,6 +174,23 @@ public final class MetricsExporter implements AutoCloseable {
     }
 
     private List<Meter> serverMeters(String backend, Server s) {
+        List<Meter> m = new ArrayList<>(connectionMeters(backend, s));
+        for (String state : StatusReport.STATES) {
+            m.add(Gauge.builder("ferry.backend.server.state", s, x -> state.equals(StatusReport.state(x)) ? 1 : 0)
+                    .tags("backend", backend, "server", s.name(), "state", state).strongReference(true)
+                    .description("1 for the server's state (up, down: failing its health check, drain, maint), "
+                            + "0 for the others").register(registry));
+        }
+        for (String codeClass : RequestStats.CLASSES) {
+            m.add(FunctionCounter.builder("ferry.backend.server.requests", s, x -> x.requests().count(codeClass))
+                    .tags("backend", backend, "server", s.name(), "code_class", codeClass)
+                    .description("HTTP requests whose last attempt went to the server, by status class of the "
+                            + "response (other: ended without one)").register(registry));
+        }
+        return m;
+    }
+
+    private List<Meter> connectionMeters(String backend, Server s) {
         String server = s.name();
         return List.of(
                 Gauge.builder("ferry.backend.server.active.connections", s, Server::active)

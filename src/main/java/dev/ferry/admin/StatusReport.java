@@ -2,32 +2,85 @@ package dev.ferry.admin;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.backend.DurationHistogram;
+import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.ServerState;
+import dev.ferry.config.Mode;
+import dev.ferry.dns.DnsStats;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.health.ServerHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.proxy.http.HttpFrontend;
+import dev.ferry.proxy.udp.UdpFrontend;
+import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.transport.Addresses;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The state of every frontend, backend and server as {@code GET /api/v1/status} shows it (JSON, snake_case keys).
  * Built fresh from the live counters on every call.
  */
 public record StatusReport(String version, long uptimeSeconds, List<FrontendStatus> frontends,
-                           List<BackendStatus> backends) {
+                           List<BackendStatus> backends, List<RetiredFrontend> retiredFrontends, DnsStatus dns) {
 
-    /** One frontend and its counters. */
-    public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
-                                 long connectionsTotal, long refusedNoServer, long overLimit, long retries,
-                                 long bytesIn, long bytesOut) {
+    /** The DNS responder's counters; null without {@code dns:}. */
+    public record DnsStatus(String listen, Map<String, Map<String, Long>> queries, long truncated, long failOpen,
+                            long dropped, long tcpQueries) {
     }
 
-    /** One backend: its scheduler and servers in list order. */
-    public record BackendStatus(String name, String scheduler, List<ServerStatus> servers) {
+    /** A udp frontend's own counters (beside the connection counters, where sessions count as connections). */
+    public record UdpCounters(long datagramsIn, long datagramsOut, long sessionsExpired, long tableFull,
+                              long droppedBusy, long serverUnreachable) {
+        static UdpCounters of(UdpStats u) {
+            return new UdpCounters(u.datagramsFromClients(), u.datagramsToClients(), u.sessionsExpired(),
+                    u.tableFull(), u.droppedBusy(), u.serverUnreachable());
+        }
+    }
+
+    /** A frontend a reload moved or removed whose connections are still finishing (it goes when they have). */
+    public record RetiredFrontend(String name, String mode, int activeConnections) {
+    }
+
+    /**
+     * One frontend and its counters; {@code requests_total} (http: requests routed to a backend) and {@code udp}
+     * are null for other modes.
+     */
+    public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
+                                 long connectionsTotal, long refusedNoServer, long overLimit, long retries,
+                                 long bytesIn, long bytesOut, Long requestsTotal, UdpCounters udp) {
+    }
+
+    /**
+     * One backend: its scheduler and servers in list order; {@code http} when an http frontend routes to it (its
+     * servers' {@code requests} then count its traffic better than their connections).
+     */
+    public record BackendStatus(String name, String scheduler, boolean http, List<ServerStatus> servers) {
+    }
+
+    /**
+     * A server's HTTP requests: the total, by status class ({@code 1xx}..{@code 5xx}, {@code other} for requests
+     * that ended without a status), and how many took up to each bound of {@code duration_le_ms} (not cumulative;
+     * the last count is for longer ones).
+     */
+    public record RequestsStatus(long total, Map<String, Long> byClass, double[] durationLeMs, long[] durationCounts) {
+        private static final double[] LE_MS = java.util.Arrays.stream(DurationHistogram.BOUNDS_SECONDS)
+                .map(s -> s * 1000).toArray();
+
+        static RequestsStatus of(RequestStats r) {
+            Map<String, Long> byClass = new java.util.LinkedHashMap<>();
+            long[] counts = r.byClass();
+            long total = 0;
+            for (int i = 0; i < counts.length; i++) {
+                byClass.put(RequestStats.CLASSES.get(i), counts[i]);
+                total += counts[i];
+            }
+            return new RequestsStatus(total, byClass, LE_MS, r.durations().counts());
+        }
     }
 
     /**
@@ -37,7 +90,7 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     public record ServerStatus(String name, String address, String state, int configuredWeight, int effectiveWeight,
                                int active, int inactive, boolean overloaded, int maxConnections,
                                long connectionsTotal, long failures, long bytesIn, long bytesOut,
-                               Double latencyMs, HealthDetail health) {
+                               Double latencyMs, HealthDetail health, RequestsStatus requests) {
     }
 
     /** What the health checks saw of a server; null when its backend has no checking at all. */
@@ -51,7 +104,9 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
             FrontendStats s = f.stats();
             frontends.add(new FrontendStatus(f.name(), f.config().mode().key(),
                     Addresses.format(balancer.address(f.name())), f.config().backend().orElse(null), s.active(),
-                    s.accepted(), s.noServer(), s.overLimit(), s.retries(), s.bytesFromClients(), s.bytesToClients()));
+                    s.accepted(), s.noServer(), s.overLimit(), s.retries(), s.bytesFromClients(), s.bytesToClients(),
+                    f instanceof HttpFrontend http ? requests(http) : null,
+                    f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null));
         }
         List<BackendStatus> backends = new ArrayList<>();
         for (Backend b : balancer.backends().values()) {
@@ -59,9 +114,19 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
             for (Server s : b.servers()) {
                 servers.add(server(s, balancer));
             }
-            backends.add(new BackendStatus(b.name(), b.config().scheduler().name(), servers));
+            backends.add(new BackendStatus(b.name(), b.config().scheduler().name(), routedByHttp(balancer, b.name()),
+                    servers));
         }
-        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends);
+        List<RetiredFrontend> retired = new ArrayList<>();
+        for (Frontend f : balancer.retiredFrontends()) {
+            retired.add(new RetiredFrontend(f.name(), f.config().mode().key(), f.stats().active()));
+        }
+        DnsStatus dns = balancer.dns().map(d -> {
+            DnsStats ds = d.stats();
+            return new DnsStatus(balancer.dnsAddress().map(Addresses::format).orElse(null), ds.queriesByZoneAndRcode(),
+                    ds.truncated(), ds.allServersDown(), ds.dropped(), ds.tcpQueries());
+        }).orElse(null);
+        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends, retired, dns);
     }
 
     static ServerStatus server(Server s, Balancer balancer) {
@@ -69,7 +134,17 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                 ? Math.round(s.latency().nanos(System.nanoTime()) / 1e4) / 100.0 : null;
         return new ServerStatus(s.name(), Addresses.format(s.address()), state(s), s.configuredWeight(), s.weight(),
                 s.active(), s.inactive(), s.isOverloaded(), s.upperThreshold(), s.totalConnections(), s.failures(),
-                s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer));
+                s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer), RequestsStatus.of(s.requests()));
+    }
+
+    /** The requests an http frontend routed to a backend (those without a route are not counted). */
+    private static long requests(HttpFrontend f) {
+        return f.requestDurations().byBackend().values().stream().mapToLong(DurationHistogram::count).sum();
+    }
+
+    private static boolean routedByHttp(Balancer balancer, String backend) {
+        return balancer.config().frontends().stream().anyMatch(f -> f.mode() == Mode.HTTP
+                && f.routes().stream().anyMatch(r -> backend.equals(r.backend())));
     }
 
     private static HealthDetail health(Server s, Balancer balancer) {
@@ -81,6 +156,9 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
         return new HealthDetail(sh.checksPassed(), sh.checksFailed(), sh.transitions(), sh.ejections(),
                 sh.lastReason());
     }
+
+    /** Every state word {@link #state(Server)} can give, for {@code ferry_backend_server_state{state}}. */
+    public static final List<String> STATES = List.of("up", "down", "drain", "maint");
 
     /** The state word operators see. */
     public static String state(Server s) {

@@ -41,6 +41,7 @@ public final class Backend {
     private final List<Consumer<Server>> joinListeners = new CopyOnWriteArrayList<>();
     private volatile ServerOutcomes outcomes = ServerOutcomes.NONE;
     private final ServerTrash trash = new ServerTrash();
+    private final Availability availability;
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
@@ -49,6 +50,7 @@ public final class Backend {
      */
     public Backend(BackendConfig config) {
         this.name = config.name();
+        this.availability = new Availability(config.name());
         this.config = config;
         this.scheduler = Schedulers.create(config.scheduler());
         this.hashKey = HashKeys.parse(config.hashKey());
@@ -310,6 +312,7 @@ public final class Backend {
         } else {
             scheduler.update(next);
         }
+        availability.update(servers);
         for (Server s : joined) {
             joinListeners.forEach(listener -> listener.accept(s));
         }

@@ -46,6 +46,7 @@ public final class Server {
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
     private final PeakEwma latency = new PeakEwma(PeakEwma.DEFAULT_DECAY_NANOS);
+    private final RequestStats requests = new RequestStats();
 
     Server(Backend backend, String name, InetSocketAddress address, int configuredWeight, int maxConnections,
            Optional<ProxyProtocolVersion> sendProxy) {
@@ -244,6 +245,11 @@ public final class Server {
     /** The peak-EWMA of the recorded latencies, on the {@link System#nanoTime()} clock. */
     public PeakEwma latency() {
         return latency;
+    }
+
+    /** The HTTP requests this server answered (or failed), by status class, and their durations. */
+    public RequestStats requests() {
+        return requests;
     }
 
     /**

@@ -37,7 +37,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running Ferry: its backends, its frontends and the event loops they share.
@@ -69,8 +71,11 @@ public final class Balancer implements AutoCloseable {
     private volatile InetSocketAddress dnsAddress;
     private final long startedNanos = System.nanoTime();
     private volatile State state;
-    /** Frontends taken out by a reload: no longer listening, their connections still draining. */
-    private final List<Frontend> retired = Collections.synchronizedList(new ArrayList<>());
+    /** Frontends taken out by a reload: no longer listening, their connections still draining; dropped once drained. */
+    private final RetiredFrontends retired = new RetiredFrontends();
+    /** How often retired frontends are looked at (on the control thread) while any is draining. */
+    private static final long RETIRED_SWEEP_MILLIS = 1000;
+    private final AtomicBoolean sweepScheduled = new AtomicBoolean();
     private boolean stopped;
 
     public Balancer(FerryConfig config, int threads) {
@@ -394,6 +399,36 @@ public final class Balancer implements AutoCloseable {
     private void retire(Frontend frontend) {
         frontend.stopAccepting();
         retired.add(frontend);
+        scheduleRetiredSweep();
+    }
+
+    /**
+     * Looks at the retired frontends every second, on the control thread, while any is still draining. Takes no
+     * lock of this balancer: {@link #stop} holds it while it waits for the control thread to end.
+     */
+    private void scheduleRetiredSweep() {
+        if (sweepScheduled.compareAndSet(false, true)) {
+            try {
+                control.schedule(this::sweepRetired, RETIRED_SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                sweepScheduled.set(false);
+            }
+        }
+    }
+
+    private void sweepRetired() {
+        sweepScheduled.set(false);
+        if (!control.isShuttingDown() && retired.sweep() > 0) {
+            scheduleRetiredSweep();
+        }
+    }
+
+    /**
+     * The frontends a reload moved or removed that still have live connections (each is dropped once its last
+     * connection ended), oldest first.
+     */
+    public List<Frontend> retiredFrontends() {
+        return retired.list();
     }
 
     public FerryConfig config() {
@@ -433,11 +468,7 @@ public final class Balancer implements AutoCloseable {
 
     /** Client connections open now, over all frontends, including those retired by a reload and still draining. */
     public int activeConnections() {
-        int live = state.frontends().stream().mapToInt(f -> f.stats().active()).sum();
-        synchronized (retired) {
-            live += retired.stream().mapToInt(f -> f.stats().active()).sum();
-        }
-        return live;
+        return state.frontends().stream().mapToInt(f -> f.stats().active()).sum() + retired.activeConnections();
     }
 
     /**
@@ -483,9 +514,7 @@ public final class Balancer implements AutoCloseable {
         }
         stopped = true;
         List<Frontend> all = new ArrayList<>(state.frontends());
-        synchronized (retired) {
-            all.addAll(retired);
-        }
+        all.addAll(retired.takeAll());
         stopDns();
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);

@@ -5,6 +5,9 @@ import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
 import dev.ferry.config.AdminConfig;
+import dev.ferry.config.BackendConfig;
+import dev.ferry.config.ConfigLoader;
+import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.runtime.Balancer;
@@ -32,6 +35,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,7 +100,30 @@ class DashboardBrowserTest {
                 .server(servers.get(2), 1)
                 // Nothing listens there: every attempt fails and is retried elsewhere, so the page shows errors.
                 .server(HOSTILE_NAME, "127.0.0.1:" + TestServer.closedPort(), 1);
-        balancer = new Balancer(withAdmin(configs.build(), Optional.empty()), 1);
+        for (String name : List.of("s1", "s2")) {
+            servers.add(keepAliveOrigin(name));
+        }
+        FerryConfig tcp = configs.build();
+        // An http frontend over two origins and a server nothing listens on, which its health check takes down.
+        FerryConfig web = ConfigLoader.parse("""
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, mode: http, routes: [ { backend: site } ] }
+                backends:
+                  - name: site
+                    scheduler: rr
+                    health_check: { type: tcp, interval: 200ms, timeout: 200ms, rise: 1, fall: 1 }
+                    servers:
+                      - { name: s1, address: %s }
+                      - { name: s2, address: %s }
+                      - { name: broken, address: 127.0.0.1:%d }
+                """.formatted(servers.get(3).address(), servers.get(4).address(), TestServer.closedPort()),
+                Path.of("web.yaml"));
+        List<FrontendConfig> frontends = new ArrayList<>(tcp.frontends());
+        frontends.addAll(web.frontends());
+        List<BackendConfig> backends = new ArrayList<>(tcp.backends());
+        backends.addAll(web.backends());
+        balancer = new Balancer(withAdmin(new FerryConfig(tcp.source(), Optional.empty(), frontends, backends,
+                tcp.shutdownGrace()), Optional.empty()), 1);
         balancer.start();
         admin = AdminServer.start(balancer.config(), balancer, new Reloader(balancer, null), "test");
         dashboard = "http://127.0.0.1:" + admin.address().getPort() + "/";
@@ -104,7 +131,23 @@ class DashboardBrowserTest {
         browser = openBrowser(profile);
     }
 
-    /** A connection through Ferry every 20 ms, so rates and charts have something to show. */
+    /** An HTTP/1.1 origin that keeps its connections and answers every request with its name. */
+    private static TestServer keepAliveOrigin(String name) {
+        return TestServer.start(name, socket -> {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.ISO_8859_1));
+            var out = socket.getOutputStream();
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.isEmpty()) {
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + name.length() + "\r\n\r\n" + name)
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+            }
+        });
+    }
+
+    /** A connection through Ferry, and a request on a kept HTTP connection, every 20 ms: rates and charts move. */
     private static void startTraffic() {
         traffic = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().daemon().name("traffic").unstarted(r));
@@ -113,8 +156,13 @@ class DashboardBrowserTest {
             if (made.incrementAndGet() <= MAX_TRAFFIC_CONNECTIONS) {
                 try {
                     Clients.readAll(balancer.address("front"));
-                } catch (UncheckedIOException e) {
+                    InetSocketAddress web = balancer.address("web");
+                    http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.getPort() + "/"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+                } catch (UncheckedIOException | IOException e) {
                     // The page is under test here, not the proxy: a failed connection just shows as an error.
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
         }, 0, 20, TimeUnit.MILLISECONDS);
@@ -172,7 +220,7 @@ class DashboardBrowserTest {
         open(dashboard);
 
         await().atMost(PAGE).untilAsserted(() -> assertThat(serverNames())
-                .containsExactly("alpha", "beta", "gamma", HOSTILE_NAME));
+                .containsExactly("alpha", "beta", "gamma", HOSTILE_NAME, "s1", "s2", "broken"));
         // Rates need two samples a second apart; traffic flows all along.
         await().atMost(PAGE).untilAsserted(() -> assertThat(cell("alpha", 5).getText()).isNotIn("—", "0.0"));
         await().atMost(PAGE).untilAsserted(() -> assertThat(cell(HOSTILE_NAME, 6).getText()).isEqualTo("100%"));
@@ -181,7 +229,7 @@ class DashboardBrowserTest {
         assertThat(badge("gamma").getText()).isEqualTo("up");
         assertThat(browser.findElement(By.cssSelector("[data-frontend='front'] .card-title")).getText())
                 .isEqualTo("front");
-        assertThat(browser.findElements(By.cssSelector(".backend canvas"))).hasSize(2);
+        assertThat(browser.findElements(By.cssSelector(".backend canvas"))).hasSize(4);
         assertThat(browser.findElement(By.id("live")).getText()).startsWith("live");
 
         // The hostile name is shown as text: no element was made from it and its script never ran.
@@ -199,6 +247,41 @@ class DashboardBrowserTest {
         } finally {
             browser.manage().window().setSize(new Dimension(1400, 1300));
         }
+    }
+
+    @Test
+    void anHttpBackendShowsRequestRatesAP95AndWhyAServerIsDown() throws Exception {
+        open(dashboard);
+        // Requests, not connections: the client keeps one connection, yet each server's rate moves.
+        await().atMost(PAGE).untilAsserted(() -> {
+            assertThat(cell("s1", 5).getText()).isNotIn("—", "0.0");
+            assertThat(cell("s2", 5).getText()).isNotIn("—", "0.0");
+        });
+        WebElement site = browser.findElement(By.cssSelector("[data-backend='site']"));
+        assertThat(site.findElement(By.cssSelector("thead th:nth-child(6)")).getText()).isEqualToIgnoringCase("Req/s");
+        assertThat(site.findElement(By.cssSelector("thead th:nth-child(8)")).getText()).isEqualToIgnoringCase("p95");
+        assertThat(site.findElement(By.cssSelector(".backend-rate")).getText()).endsWith("req/s");
+        assertThat(site.findElements(By.cssSelector("figcaption")).get(1).getText()).contains("p95");
+        await().atMost(PAGE).untilAsserted(() -> assertThat(cell("s1", 7).getText()).endsWith(" ms"));
+        assertThat(cell("s1", 7).findElement(By.tagName("span")).getDomAttribute("title")).contains("p95");
+        assertThat(browser.findElement(By.cssSelector("[data-frontend='web'] .headline-unit")).getText())
+                .isEqualTo("req/s");
+        // The TCP backend's latency says what it is.
+        WebElement pool = browser.findElement(By.cssSelector("[data-backend='pool']"));
+        assertThat(pool.findElement(By.cssSelector("thead th:nth-child(8)")).getText())
+                .isEqualToIgnoringCase("Connect");
+        assertThat(pool.findElements(By.cssSelector("figcaption")).get(1).getText()).contains("peak-EWMA");
+
+        // Why a server is down: the health check's reason, from the API, next to the state.
+        String reason = apiServer("site", "broken").path("health").path("last_reason").asText();
+        assertThat(reason).isNotBlank();
+        await().atMost(PAGE).untilAsserted(() -> {
+            assertThat(badge("broken").getText()).isEqualTo("down");
+            assertThat(row("broken").findElement(By.cssSelector(".state-reason")).getText()).isEqualTo(reason);
+        });
+        assertThat(row("s1").findElement(By.cssSelector(".state-reason")).isDisplayed()).isFalse();
+        assertThat(consoleErrors()).isEmpty();
+        screenshot("dashboard-http.png");
     }
 
     @Test
@@ -312,8 +395,12 @@ class DashboardBrowserTest {
     }
 
     private static JsonNode apiServer(String server) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(dashboard + "api/v1/backends/pool/servers/"
-                + server)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return apiServer("pool", server);
+    }
+
+    private static JsonNode apiServer(String backend, String server) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(dashboard + "api/v1/backends/" + backend
+                + "/servers/" + server)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return AdminApi.JSON.readTree(r.body());
     }

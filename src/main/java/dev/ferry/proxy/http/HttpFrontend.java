@@ -9,6 +9,7 @@ import dev.ferry.proxy.ClientByteCounter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendListener;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.proxy.RequestDurations;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -57,6 +58,7 @@ public final class HttpFrontend implements Frontend {
     private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
     private final ClientByteCounter byteCounter = new ClientByteCounter(stats);
+    private final RequestDurations requestDurations = new RequestDurations();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
     private volatile long requestHeaderNanos;
@@ -144,6 +146,24 @@ public final class HttpFrontend implements Frontend {
     @Override
     public FrontendStats stats() {
         return stats;
+    }
+
+    /** How long this frontend's requests took, by backend. */
+    public RequestDurations requestDurations() {
+        return requestDurations;
+    }
+
+    /**
+     * Counts a request that ended (once per request, on its connection's event loop): its duration by backend (when
+     * it was routed), its status class on the server of its last attempt (when one was chosen).
+     */
+    void requestEnded(Route route, dev.ferry.backend.Server server, int status, long nanos) {
+        if (route != null) {
+            requestDurations.record(route.backend().name(), nanos);
+        }
+        if (server != null) {
+            server.requests().record(status, nanos);
+        }
     }
 
     AccessLog accessLog() {

@@ -540,6 +540,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         } else if (msg instanceof DecodeFailure failure) {
             log.warn("{}: [{}] invalid response from {}: {}", frontend.name(), requestId, c.server().name(),
                     failure.detail());
+            if (!responseStarted) {
+                status = HttpResponseStatus.BAD_GATEWAY.code();
+            }
             logAccess("server_broken");
             c.server().recordFailure();
             dropUpstream();
@@ -861,14 +864,20 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         };
     }
 
-    /** Reports the current request once (when the access log is on). */
+    /** Reports the current request once: to the request metrics, and to the access log when that is on. */
     private void logAccess(String termination) {
-        if (logged || !frontend.accessLog().enabled()) {
+        if (logged) {
             return;
         }
         logged = true;
         long now = System.nanoTime();
         long durationNanos = now - startNanos;
+        if (request != null) {
+            frontend.requestEnded(route, upstreamServer, status, durationNanos);
+        }
+        if (!frontend.accessLog().enabled()) {
+            return;
+        }
         RequestHead r = request;
         Server s = upstreamServer;
         Route rt = route;

@@ -151,8 +151,39 @@
       return Math.min(1, failed / tried);
     }
 
-    window(name, windowMs) {
-      const n = this.samples.length;
+    /**
+     * The {@code q} quantile (0..1) in ms of the request durations of {@code name} between two samples, estimated
+     * from the histogram buckets of the status API (linear within a bucket), or null when no request ended then.
+     */
+    static quantile(first, last, name, q) {
+      const a = first.values[name], b = last.values[name];
+      if (!a || !b || !a.durations || !b.durations) return null;
+      const deltas = b.durations.map((c, i) => Math.max(0, c - (a.durations[i] || 0)));
+      const total = deltas.reduce((sum, d) => sum + d, 0);
+      if (total === 0) return null;
+      const bounds = b.bounds;
+      const rank = q * total;
+      let seen = 0;
+      for (let i = 0; i < deltas.length; i++) {
+        if (deltas[i] > 0 && seen + deltas[i] >= rank) {
+          if (i >= bounds.length) return bounds[bounds.length - 1]; // beyond the last bound: at least that
+          const lower = i === 0 ? 0 : bounds[i - 1];
+          return lower + (bounds[i] - lower) * ((rank - seen) / deltas[i]);
+        }
+        seen += deltas[i];
+      }
+      return bounds[bounds.length - 1];
+    }
+
+    /** The {@code q} quantile in ms of {@code name}'s request durations over the last window, or null. */
+    percentile(name, q, windowMs = RATE_WINDOW_MS) {
+      const pair = this.window(name, windowMs);
+      return pair ? History.quantile(pair.first, pair.last, name, q) : null;
+    }
+
+    /** The samples spanning the {@code windowMs} that ends at sample {@code end} (default: the latest). */
+    window(name, windowMs, end = this.samples.length - 1) {
+      const n = end + 1;
       if (n < 2 || !this.samples[n - 1].values[name]) return null;
       const last = this.samples[n - 1];
       let first = null;
@@ -223,11 +254,15 @@
     return note;
   }
 
-  /** The two charts of one backend: each server's share of new connections, and each server's latency. */
+  /**
+   * The two charts of one backend: each server's share of its traffic (requests for HTTP backends, new connections
+   * otherwise), and each server's latency (HTTP: p95 of the request time; TCP: connect time as a peak-EWMA).
+   */
   class BackendCharts {
-    constructor(shareCanvas, latencyCanvas, servers) {
+    constructor(shareCanvas, latencyCanvas, servers, http) {
       this.servers = servers;
-      this.shareEmpty = emptyNote(shareCanvas, 'No new connections in this period');
+      this.http = http;
+      this.shareEmpty = emptyNote(shareCanvas, http ? 'No requests in this period' : 'No new connections in this period');
       this.latencyEmpty = emptyNote(latencyCanvas, 'No latency measured in this period');
       const datasets = (fill) => servers.map((s, i) => ({
         label: s.name, data: [], spanGaps: false,
@@ -239,7 +274,8 @@
         type: 'line', data: { datasets: datasets(true) }, options: chartOptions('share of traffic', true, 100),
       });
       this.latency = new window.Chart(latencyCanvas, {
-        type: 'line', data: { datasets: datasets(false) }, options: chartOptions('latency (ms)', false, undefined),
+        type: 'line', data: { datasets: datasets(false) },
+        options: chartOptions(http ? 'p95 request time (ms)' : 'connect time, peak-EWMA (ms)', false, undefined),
       });
     }
 
@@ -265,7 +301,11 @@
         this.servers.forEach((s, k) => {
           points[k].share.push({ x, y: total > 0 ? (100 * deltas[k]) / total : null });
           const v = cur.values[s.name];
-          points[k].latency.push({ x, y: v && v.latency !== null ? v.latency : null });
+          // HTTP: p95 of the requests that ended in the last 5 s before this sample.
+          const from = this.http ? history.window(s.name, RATE_WINDOW_MS, i) : null;
+          const y = this.http ? (from ? History.quantile(from.first, from.last, s.name, 0.95) : null)
+            : v && v.latency !== null ? v.latency : null;
+          points[k].latency.push({ x, y });
         });
       }
       points.forEach((p, k) => {
@@ -316,7 +356,7 @@
         f.backend ? h('strong', {}, f.backend) : f.mode === 'http' ? 'backends chosen by its routes' : 'no backend'),
       h('div', { class: 'headline' },
         values.rate,
-        h('span', { class: 'headline-unit' }, 'conn/s'),
+        h('span', { class: 'headline-unit' }, f.mode === 'http' ? 'req/s' : 'conn/s'),
         h('span', { class: 'headline-side' }, values.active, ' active')),
       h('div', { class: 'stats' }, stats));
     return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values };
@@ -335,7 +375,8 @@
         view = buildFrontend(f);
         frontendViews.set(f.name, view);
       }
-      setText(view.values.rate, fmt.perSecond(frontendHistory.rate(f.name, 'connections_total')));
+      setText(view.values.rate, fmt.perSecond(frontendHistory.rate(f.name,
+        f.mode === 'http' ? 'requests_total' : 'connections_total')));
       setText(view.values.active, fmt.number(f.active_connections));
       for (const st of FRONTEND_STATS) setText(view.values[st.key], st.format(f[st.key]));
       return view.card;
@@ -358,9 +399,9 @@
   /** backend name -> { signature, section, rows: Map(server -> row parts), charts, history } */
   const backendViews = new Map();
 
-  function countField(servers) {
-    // HTTP servers will report requests_total; until then every TCP connection counts as one request.
-    return servers.some((s) => typeof s.requests_total === 'number') ? 'requests_total' : 'connections_total';
+  /** What a backend's traffic is counted in: requests when an http frontend routes to it, else connections. */
+  function countField(backend) {
+    return backend.http ? 'requests_total' : 'connections_total';
   }
 
   function serverPath(backend, server) {
@@ -397,6 +438,7 @@
     const color = PALETTE[index % PALETTE.length];
     const cells = {
       state: h('span', { class: 'badge' }),
+      reason: h('span', { class: 'state-reason', hidden: true }),
       overloaded: h('span', { class: 'badge badge-full', title: 'at max_connections: skipped until one closes', hidden: true }, 'full'),
       weight: h('span', {}),
       effective: h('span', {}),
@@ -433,7 +475,7 @@
         h('span', { class: 'swatch', style: `background:${color}` }),
         h('span', { class: 'server-name' }, server.name),
         h('span', { class: 'server-address' }, server.address)),
-      h('td', { 'data-label': 'State' }, cells.state, ' ', cells.overloaded),
+      h('td', { 'data-label': 'State' }, cells.state, ' ', cells.overloaded, cells.reason),
       h('td', { class: 'num', 'data-label': 'Weight' }, cells.weight),
       h('td', { class: 'num', 'data-label': 'Effective' }, cells.effective),
       h('td', { class: 'num', 'data-label': 'Active' }, cells.active, h('span', { class: 'bar' }, cells.bar)),
@@ -457,7 +499,9 @@
       summary: h('span', { class: 'muted' }),
       rate: h('span', { class: 'backend-rate' }),
     };
-    const rateHeader = h('th', { class: 'num', title: 'new connections per second over the last 5 s' }, 'Conn/s');
+    const http = Boolean(backend.http);
+    const rateHeader = h('th', { class: 'num', title: http ? 'requests per second over the last 5 s'
+      : 'new connections per second over the last 5 s' }, http ? 'Req/s' : 'Conn/s');
     const tbody = h('tbody');
     backend.servers.forEach((s, i) => {
       const row = buildServerRow(view, backend.name, s, i);
@@ -471,10 +515,10 @@
         h('th', { class: 'num', title: 'the weight the scheduler uses now' }, 'Effective'),
         h('th', { class: 'num', title: 'open connections (of max_connections)' }, 'Active'),
         rateHeader,
-        h('th', { class: 'num', title: 'failures (refused or timed-out connects, connections the server broke) '
-          + 'per connection, last 5 s' }, 'Errors'),
-        h('th', { class: 'num', title: 'peak-EWMA latency: connect time for TCP, time to the response head for HTTP' },
-          'Latency'),
+        h('th', { class: 'num', title: 'failures (refused or timed-out connects, connections the server broke'
+          + (http ? ', 5xx' : '') + ') per ' + (http ? 'request' : 'connection') + ', last 5 s' }, 'Errors'),
+        h('th', { class: 'num', title: http ? 'p95 of the request time over the last 5 s'
+          : 'connect time, peak-EWMA (decays over about 10 s)' }, http ? 'p95' : 'Connect'),
         h('th', {}, 'Actions'))),
       tbody);
     const shareCanvas = h('canvas', { 'aria-label': `share of traffic per server of ${backend.name}`, role: 'img' });
@@ -482,10 +526,13 @@
     const legend = h('ul', { class: 'legend' }, backend.servers.map((s, i) => h('li', {},
       h('span', { class: 'swatch', style: `background:${PALETTE[i % PALETTE.length]}` }), s.name)));
     const charts = h('div', { class: 'charts' },
-      h('figure', { class: 'chart' }, h('figcaption', {}, 'Share of traffic', h('span', { class: 'muted' }, ' · new connections per server')),
-        h('div', { class: 'chart-box' }, shareCanvas)),
-      h('figure', { class: 'chart' }, h('figcaption', {}, 'Latency', h('span', { class: 'muted' }, ' · per server')),
-        h('div', { class: 'chart-box' }, latencyCanvas)));
+      h('figure', { class: 'chart' }, h('figcaption', {}, 'Share of traffic',
+        h('span', { class: 'muted' }, http ? ' · requests per server' : ' · new connections per server')),
+      h('div', { class: 'chart-box' }, shareCanvas)),
+      h('figure', { class: 'chart' }, h('figcaption', {}, 'Latency', h('span', { class: 'muted' }, http
+        ? ' · p95 of the request time per server, last 5 s'
+        : ' · connect time per server, peak-EWMA (decays over ~10 s)')),
+      h('div', { class: 'chart-box' }, latencyCanvas)));
     view.section = h('section', { class: 'card backend', dataset: { backend: backend.name } },
       h('div', { class: 'card-head' },
         h('h3', { class: 'card-title' }, backend.name),
@@ -499,7 +546,7 @@
     view.head = head;
     view.rateHeader = rateHeader;
     if (window.Chart && backend.servers.length > 0) {
-      view.charts = new BackendCharts(shareCanvas, latencyCanvas, backend.servers);
+      view.charts = new BackendCharts(shareCanvas, latencyCanvas, backend.servers, http);
     } else if (backend.servers.length > 0) {
       charts.replaceChildren(h('p', { class: 'empty' }, 'Charts unavailable: the chart library did not load.'));
     }
@@ -507,11 +554,11 @@
   }
 
   function signature(backend) {
-    return JSON.stringify([backend.scheduler, backend.servers.map((s) => [s.name, s.address])]);
+    return JSON.stringify([backend.scheduler, Boolean(backend.http), backend.servers.map((s) => [s.name, s.address])]);
   }
 
   function updateBackend(view, backend, now) {
-    const field = countField(backend.servers);
+    const field = countField(backend);
     setText(view.rateHeader, field === 'requests_total' ? 'Req/s' : 'Conn/s');
     let totalRate = 0, up = 0;
     for (const s of backend.servers) {
@@ -521,6 +568,11 @@
       c.state.className = `badge state state-${s.state}`;
       c.state.dataset.state = s.state;
       c.overloaded.hidden = !s.overloaded;
+      // Why a server is down: the health check's last reason (the API has it under health.last_reason).
+      const reason = s.state === 'down' && s.health && s.health.last_reason ? s.health.last_reason : null;
+      c.reason.hidden = reason === null;
+      setText(c.reason, reason ?? '');
+      c.state.title = reason ?? '';
       setText(c.weight, fmt.number(s.configured_weight));
       setText(c.effective, fmt.number(s.effective_weight));
       c.effective.className = s.effective_weight !== s.configured_weight ? 'differs' : '';
@@ -539,7 +591,13 @@
       const errors = view.history.errorRatio(s.name, field);
       setText(c.errors, fmt.percent(errors));
       c.errors.className = errors === null || errors === 0 ? '' : errors >= 0.05 ? 'bad' : 'warn';
-      setText(c.latency, fmt.ms(s.latency_ms));
+      if (backend.http) {
+        setText(c.latency, fmt.ms(view.history.percentile(s.name, 0.95)));
+        c.latency.title = 'p95 of the request time (head in to response end) over the last 5 s';
+      } else {
+        setText(c.latency, fmt.ms(s.latency_ms));
+        c.latency.title = 'connect time, peak-EWMA (a slow connect shows at once, then decays over about 10 s)';
+      }
       const current = s.state === 'up' || s.state === 'down' ? 'ready' : s.state;
       const busy = row.tr.classList.contains('busy');
       for (const b of row.stateButtons) {
@@ -576,8 +634,10 @@
       const values = {};
       for (const s of b.servers) {
         values[s.name] = {
-          connections_total: s.connections_total, requests_total: s.requests_total,
+          connections_total: s.connections_total, requests_total: s.requests ? s.requests.total : null,
           failures: s.failures, latency: s.latency_ms ?? null,
+          durations: s.requests ? s.requests.duration_counts : null,
+          bounds: s.requests ? s.requests.duration_le_ms : null,
         };
       }
       view.history.add(now, values);
@@ -615,7 +675,9 @@
     setText($('version'), report.version ? `v${report.version}` : '');
     setText($('uptime'), `up ${fmt.duration(report.uptime_seconds)}`);
     const values = {};
-    for (const f of report.frontends) values[f.name] = { connections_total: f.connections_total };
+    for (const f of report.frontends) {
+      values[f.name] = { connections_total: f.connections_total, requests_total: f.requests_total ?? null };
+    }
     frontendHistory.add(now, values);
     renderFrontends(report.frontends);
     renderBackends(report.backends, now);
