@@ -6,6 +6,7 @@ import dev.ferry.health.BackendHealth;
 import dev.ferry.dns.DnsStats;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.transport.TlsHandshakeFailures;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -81,6 +82,10 @@ public final class MetricsExporter implements AutoCloseable {
                             .description("DNS queries answered, by zone (empty: outside every zone) and result code")
                             .register(registry)));
                 })));
+        balancer.tlsHandshakeFailures().values().forEach(failures -> {
+            live.add(failures);
+            meters.computeIfAbsent(failures, k -> tlsMeters(failures));
+        });
         meters.entrySet().removeIf(e -> {
             if (live.contains(e.getKey())) {
                 return false;
@@ -112,6 +117,16 @@ public final class MetricsExporter implements AutoCloseable {
                 FunctionCounter.builder("ferry.frontend.refused", f, x -> x.stats().overLimit())
                         .tag("frontend", name).tag("reason", "max_connections")
                         .description("client connections reset past max_connections").register(registry));
+    }
+
+    private List<Meter> tlsMeters(TlsHandshakeFailures failures) {
+        List<Meter> list = new java.util.ArrayList<>();
+        for (TlsHandshakeFailures.Reason reason : TlsHandshakeFailures.Reason.values()) {
+            list.add(FunctionCounter.builder("ferry.tls.handshake.failures", failures, f -> f.count(reason))
+                    .tags("frontend", failures.frontend(), "reason", reason.label())
+                    .description("TLS handshakes with clients that failed, by reason").register(registry));
+        }
+        return list;
     }
 
     private List<Meter> serverMeters(String backend, Server s) {
