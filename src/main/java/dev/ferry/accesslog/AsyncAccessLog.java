@@ -10,9 +10,11 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +42,32 @@ public final class AsyncAccessLog implements AccessLog {
         this.config = config;
         this.out = out;
         this.writer = Thread.ofPlatform().name("ferry-access-log").daemon(true).start(this::drain);
+    }
+
+    /**
+     * Why {@link #open} would fail for {@code config}, found without creating or opening anything (for
+     * {@code ferry validate}): a missing directory, a directory in the file's place, no permission to write.
+     *
+     * @return a sentence naming the file, or empty when it can be opened for appending as far as can be told
+     */
+    public static Optional<String> problem(AccessLogConfig config) {
+        if (config.path().isEmpty()) {
+            return Optional.empty();
+        }
+        Path file = config.path().get().toAbsolutePath();
+        Path dir = file.getParent();
+        String cannot = "cannot open " + config.path().get() + " for appending: ";
+        if (Files.isDirectory(file)) {
+            return Optional.of(cannot + "it is a directory");
+        }
+        if (dir != null && !Files.isDirectory(dir)) {
+            return Optional.of(cannot + "the directory " + dir + (Files.exists(dir) ? " is not a directory"
+                    : " does not exist") + " (create it, or write another path)");
+        }
+        if (Files.exists(file) ? !Files.isWritable(file) : dir != null && !Files.isWritable(dir)) {
+            return Optional.of(cannot + "permission denied (Ferry runs as " + System.getProperty("user.name") + ")");
+        }
+        return Optional.empty();
     }
 
     /** Opens the configured file for appending (or standard output). */

@@ -6,6 +6,7 @@ import dev.ferry.accesslog.SwitchableAccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.DnsConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
@@ -250,6 +251,10 @@ public final class Balancer implements AutoCloseable {
         if (config.accessLog().isEmpty()) {
             return AccessLog.NONE;
         }
+        Optional<ConfigProblem> problem = accessLogProblem(config);
+        if (problem.isPresent()) {
+            throw new ConfigException(List.of(problem.get()));
+        }
         try {
             return AsyncAccessLog.open(config.accessLog().get());
         } catch (IOException e) {
@@ -257,6 +262,11 @@ public final class Balancer implements AutoCloseable {
                     "cannot open " + config.accessLog().get().path().map(Object::toString).orElse("stdout")
                             + " for appending: " + e.getMessage())));
         }
+    }
+
+    /** Why the access log of {@code config} could not be opened, found without opening it. */
+    public static Optional<ConfigProblem> accessLogProblem(FerryConfig config) {
+        return config.accessLog().flatMap(AsyncAccessLog::problem).map(m -> config.problem("access_log.path", m));
     }
 
     /**
