@@ -419,6 +419,14 @@ public final class Balancer implements AutoCloseable {
         retired.add(frontend);
     }
 
+    /**
+     * Reopens the access log file by its name (log rotation: SIGUSR1, as nginx; and every reload). Returns at once;
+     * any thread.
+     */
+    public void reopenAccessLog() {
+        accessLog.reopen();
+    }
+
     public FerryConfig config() {
         return state.config();
     }
