@@ -27,6 +27,7 @@ final class RunCommand implements Callable<Integer> {
         FerryConfig config;
         try {
             config = ConfigLoader.load(file);
+            StartupChecks.verify(config);
         } catch (ConfigException e) {
             for (ConfigProblem p : e.problems()) {
                 System.err.println(p);

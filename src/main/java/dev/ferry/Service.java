@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * Runs a {@link Balancer} as a process: starts it, prints what listens where, and on SIGTERM or SIGINT stops
- * accepting, drains live connections for up to {@code shutdown_grace}, prints totals and returns exit code 0.
+ * accepting, drains live connections for up to {@code shutdown_grace}, prints totals and returns exit code 0. SIGHUP
+ * reloads (and reopens the access log); SIGUSR1 reopens the access log (log rotation, as nginx).
  */
 final class Service {
     private static final Logger log = LoggerFactory.getLogger(Service.class);
@@ -74,6 +75,8 @@ final class Service {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("ferry-reload").start(reloader::reload));
+        // nginx's reopen signal: logrotate's postrotate scripts send it; without a handler it would end the JVM.
+        Signal.handle(new Signal("USR1"), s -> balancer.reopenAccessLog());
         printStarted(balancer, admin);
         if (started != null) {
             started.accept(balancer);

@@ -9,7 +9,10 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code ferry validate -c FILE}: prints every problem, exit 1 if there is any. */
+/**
+ * {@code ferry validate -c FILE}: prints every problem, exit 1 if there is any: the file's own and every one
+ * {@code ferry run} would refuse at start short of binding ports ({@link StartupChecks}).
+ */
 @Command(name = "validate", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Check a configuration file and print every problem found.")
 final class ValidateCommand implements Callable<Integer> {
@@ -21,6 +24,7 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         try {
             var config = ConfigLoader.load(file);
+            StartupChecks.verify(config);
             System.out.printf("%s: ok (%d frontend(s), %d backend(s))%n", file, config.frontends().size(),
                     config.backends().size());
             return Ferry.EXIT_OK;

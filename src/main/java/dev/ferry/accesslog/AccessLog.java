@@ -26,6 +26,13 @@ public interface AccessLog extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Closes and reopens the file by its name, so that after a rename (log rotation) new records go to a new file;
+     * records already queued may still go to the old one. Returns at once; the writer reopens soon after.
+     */
+    default void reopen() {
+    }
+
     @Override
     default void close() {
     }

@@ -19,6 +19,11 @@ public final class SwitchableAccessLog implements AccessLog {
     }
 
     @Override
+    public void reopen() {
+        current.reopen();
+    }
+
+    @Override
     public boolean enabled() {
         return current.enabled();
     }

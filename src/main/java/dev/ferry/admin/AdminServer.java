@@ -2,6 +2,7 @@ package dev.ferry.admin;
 
 import dev.ferry.config.AdminConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
@@ -36,6 +37,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -81,12 +83,12 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(FerryConfig config, Balancer balancer, Reloader reloader, String version)
             throws ConfigException, BindException {
         AdminConfig admin = config.admin().orElseThrow();
+        List<ConfigProblem> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
         Optional<byte[]> token = readToken(config, admin);
         InetSocketAddress address = admin.listen().resolve();
-        if (token.isEmpty() && !isLoopback(address)) {
-            throw new ConfigException(List.of(config.problem("admin.listen", admin.listen()
-                    + " is not a loopback address; set admin.token_file so the admin API needs a token there")));
-        }
         MetricsExporter metrics = new MetricsExporter(balancer);
         AdminApi api = new AdminApi(balancer, reloader, metrics, version);
         AdminServer[] self = new AdminServer[1];
@@ -109,6 +111,28 @@ public final class AdminServer implements AutoCloseable {
         }
         self[0] = new AdminServer(api, metrics, token, bound.channel());
         return self[0];
+    }
+
+    /**
+     * What {@link #start} would refuse, found without binding (for {@code ferry validate} and the start-up checks):
+     * an unreadable or empty token file, a non-loopback address without a token. Blocking (file read, name lookup).
+     */
+    public static List<ConfigProblem> problems(FerryConfig config) {
+        if (config.admin().isEmpty()) {
+            return List.of();
+        }
+        AdminConfig admin = config.admin().get();
+        List<ConfigProblem> found = new ArrayList<>();
+        try {
+            readToken(config, admin);
+        } catch (ConfigException e) {
+            found.addAll(e.problems());
+        }
+        if (admin.tokenFile().isEmpty() && !isLoopback(admin.listen().resolve())) {
+            found.add(config.problem("admin.listen", admin.listen()
+                    + " is not a loopback address; set admin.token_file so the admin API needs a token there"));
+        }
+        return found;
     }
 
     private static boolean isLoopback(InetSocketAddress address) {

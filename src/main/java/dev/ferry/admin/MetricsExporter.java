@@ -9,6 +9,7 @@ import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.transport.TlsHandshakeFailures;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -91,6 +92,10 @@ public final class MetricsExporter implements AutoCloseable {
             live.add(dns.stats());
             meters.computeIfAbsent(dns.stats(), k -> dnsMeters(dns.stats()));
         });
+        balancer.tlsHandshakeFailures().values().forEach(failures -> {
+            live.add(failures);
+            meters.computeIfAbsent(failures, k -> tlsMeters(failures));
+        });
         meters.entrySet().removeIf(e -> {
             if (live.contains(e.getKey())) {
                 return false;
@@ -171,6 +176,16 @@ public final class MetricsExporter implements AutoCloseable {
                 FunctionCounter.builder("ferry.frontend.refused", f, x -> x.stats().overLimit())
                         .tag("frontend", name).tag("reason", "max_connections")
                         .description("client connections reset past max_connections").register(registry));
+    }
+
+    private List<Meter> tlsMeters(TlsHandshakeFailures failures) {
+        List<Meter> list = new java.util.ArrayList<>();
+        for (TlsHandshakeFailures.Reason reason : TlsHandshakeFailures.Reason.values()) {
+            list.add(FunctionCounter.builder("ferry.tls.handshake.failures", failures, f -> f.count(reason))
+                    .tags("frontend", failures.frontend(), "reason", reason.label())
+                    .description("TLS handshakes with clients that failed, by reason").register(registry));
+        }
+        return list;
     }
 
     private List<Meter> serverMeters(String backend, Server s) {

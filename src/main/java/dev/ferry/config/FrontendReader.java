@@ -17,7 +17,7 @@ final class FrontendReader {
             "max_connections", "timeouts", "udp", "http");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
     static final List<String> TLS_KEYS = List.of("certificates");
-    static final List<String> CERTIFICATE_KEYS = List.of("cert", "key");
+    static final List<String> CERTIFICATE_KEYS = List.of("cert", "key", "key_password_file");
     static final List<String> UDP_KEYS = List.of("per_datagram");
     static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size", "forwarding_headers",
             "defer_accept");
@@ -146,6 +146,8 @@ final class FrontendReader {
         for (YamlMap c : t.mapList("certificates", CERTIFICATE_KEYS)) {
             Optional<Path> cert = c.parsed("cert", "a PEM certificate file", paths::resolve);
             Optional<Path> key = c.parsed("key", "a PEM private key file", paths::resolve);
+            Optional<Path> password = c.parsed("key_password_file", "a file holding the key's passphrase",
+                    paths::resolve);
             if (!c.has("cert")) {
                 c.missing("cert", "write the PEM certificate (chain) file, e.g. cert: certs/site.pem");
             }
@@ -153,7 +155,7 @@ final class FrontendReader {
                 c.missing("key", "write the PEM private key file, e.g. key: certs/site.key");
             }
             if (cert.isPresent() && key.isPresent()) {
-                certificates.add(new TlsConfig.Certificate(cert.get(), key.get()));
+                certificates.add(new TlsConfig.Certificate(cert.get(), key.get(), password));
             }
         }
         if (!t.has("certificates")) {

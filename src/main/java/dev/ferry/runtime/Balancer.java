@@ -6,6 +6,7 @@ import dev.ferry.accesslog.SwitchableAccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
+import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.DnsConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
@@ -19,6 +20,8 @@ import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.tcp.TcpFrontend;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.config.Mode;
+import dev.ferry.transport.TlsFileException;
+import dev.ferry.transport.TlsHandshakeFailures;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import io.netty.util.concurrent.DefaultEventExecutor;
@@ -66,6 +69,8 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
     /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
     private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-health", true));
+    /** Failed TLS handshakes per frontend name: they outlive a reload that reloads the certificates. */
+    private final Map<String, TlsHandshakeFailures> tlsFailures = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile DnsResponder dns;
     private volatile InetSocketAddress dnsAddress;
@@ -136,13 +141,7 @@ public final class Balancer implements AutoCloseable {
             throws ConfigException {
         Optional<TlsTerminator> tls = Optional.empty();
         if (fc.tls().isPresent()) {
-            try {
-                tls = Optional.of(TlsTerminator.load(fc.tls().get(), fc.mode() == Mode.HTTP,
-                        TlsTerminator.defaultProvider()));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(List.of(config.problem(
-                        "frontends[" + config.frontends().indexOf(fc) + "].tls", e.getMessage())));
-            }
+            tls = Optional.of(loadTls(config, fc, tlsFailures.computeIfAbsent(fc.name(), TlsHandshakeFailures::new)));
         }
         if (fc.mode() == Mode.HTTP) {
             return new HttpFrontend(fc, backends, transport, accessLog, tls);
@@ -151,6 +150,40 @@ public final class Balancer implements AutoCloseable {
             return new UdpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);
         }
         return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
+    }
+
+    /**
+     * Reads a frontend's certificates and keys, as start-up and a reload do (and {@code ferry validate}, through the
+     * start-up checks).
+     *
+     * @param failures where the terminator counts failed handshakes
+     * @throws ConfigException placed at the certificate entry's key that is wrong ({@code cert}, {@code key} or
+     *                         {@code key_password_file}), naming the files
+     */
+    public static TlsTerminator loadTls(FerryConfig config, FrontendConfig fc, TlsHandshakeFailures failures)
+            throws ConfigException {
+        String at = "frontends[" + config.frontends().indexOf(fc) + "].tls";
+        try {
+            return TlsTerminator.load(fc.tls().orElseThrow(), fc.mode() == Mode.HTTP, TlsTerminator.defaultProvider(),
+                    failures);
+        } catch (TlsFileException e) {
+            throw new ConfigException(List.of(config.problem(at + ".certificates[" + e.certificate() + "]." + e.key(),
+                    e.getMessage())));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(List.of(config.problem(at, e.getMessage())));
+        }
+    }
+
+    /** Failed TLS handshakes by frontend name, for the frontends that have {@code tls:} now. */
+    public Map<String, TlsHandshakeFailures> tlsHandshakeFailures() {
+        Map<String, TlsHandshakeFailures> now = new LinkedHashMap<>();
+        for (FrontendConfig fc : state.config().frontends()) {
+            TlsHandshakeFailures f = tlsFailures.get(fc.name());
+            if (fc.tls().isPresent() && f != null) {
+                now.put(fc.name(), f);
+            }
+        }
+        return now;
     }
 
     /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
@@ -242,6 +275,10 @@ public final class Balancer implements AutoCloseable {
         if (config.accessLog().isEmpty()) {
             return AccessLog.NONE;
         }
+        Optional<ConfigProblem> problem = accessLogProblem(config);
+        if (problem.isPresent()) {
+            throw new ConfigException(List.of(problem.get()));
+        }
         try {
             return AsyncAccessLog.open(config.accessLog().get());
         } catch (IOException e) {
@@ -249,6 +286,11 @@ public final class Balancer implements AutoCloseable {
                     "cannot open " + config.accessLog().get().path().map(Object::toString).orElse("stdout")
                             + " for appending: " + e.getMessage())));
         }
+    }
+
+    /** Why the access log of {@code config} could not be opened, found without opening it. */
+    public static Optional<ConfigProblem> accessLogProblem(FerryConfig config) {
+        return config.accessLog().flatMap(AsyncAccessLog::problem).map(m -> config.problem("access_log.path", m));
     }
 
     /**
@@ -429,6 +471,14 @@ public final class Balancer implements AutoCloseable {
      */
     public List<Frontend> retiredFrontends() {
         return retired.list();
+    }
+
+    /**
+     * Reopens the access log file by its name (log rotation: SIGUSR1, as nginx; and every reload). Returns at once;
+     * any thread.
+     */
+    public void reopenAccessLog() {
+        accessLog.reopen();
     }
 
     public FerryConfig config() {

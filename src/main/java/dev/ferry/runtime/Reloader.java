@@ -40,7 +40,19 @@ public final class Reloader {
         this.file = file;
     }
 
+    /**
+     * Re-reads the file and applies it; then, whatever the outcome, reopens the access log by its name, so that
+     * a reload after a log rotation writes to the new file.
+     */
     public synchronized Outcome reload() {
+        try {
+            return apply();
+        } finally {
+            balancer.reopenAccessLog();
+        }
+    }
+
+    private Outcome apply() {
         if (file == null) {
             log.info("reload: this configuration is embedded (no file to re-read); nothing changed");
             return new Outcome(false, List.of(), List.of("the configuration is embedded: there is no file to re-read"));

@@ -3,6 +3,8 @@ package dev.ferry.transport;
 import dev.ferry.config.TlsConfig;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SniHandler;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
@@ -38,7 +41,9 @@ import javax.net.ssl.SSLException;
  * sends no name, or a name no certificate has, gets the first certificate. TLS 1.3 and 1.2 only; for http frontends
  * ALPN offers {@code http/1.1}.
  *
- * <p>Keys are PEM PKCS#8 ({@code BEGIN PRIVATE KEY}, as {@code openssl genpkey} writes them).
+ * <p>Keys are read by {@link PrivateKeys} (PKCS#8, PKCS#1, SEC1, encrypted PKCS#8); a key that does not belong to its
+ * certificate is refused at load, naming both files, as HAProxy and nginx refuse it. Failed handshakes are counted
+ * and logged through {@link TlsHandshakeFailures}.
  *
  * <p>Threading: immutable after {@link #load}; {@link #newHandler} is called from every event loop.
  */
@@ -47,10 +52,13 @@ public final class TlsTerminator {
 
     private final Mapping<String, SslContext> byName;
     private final SslContext defaultContext;
+    private final TlsHandshakeFailures failures;
 
-    private TlsTerminator(Mapping<String, SslContext> byName, SslContext defaultContext) {
+    private TlsTerminator(Mapping<String, SslContext> byName, SslContext defaultContext,
+                          TlsHandshakeFailures failures) {
         this.byName = byName;
         this.defaultContext = defaultContext;
+        this.failures = failures;
     }
 
     /**
@@ -58,16 +66,28 @@ public final class TlsTerminator {
      *
      * @param alpnHttp1 whether to offer {@code http/1.1} through ALPN (http frontends)
      * @param provider  the TLS implementation ({@link #defaultProvider()} unless measuring)
-     * @throws IllegalArgumentException with a message naming the file and what is wrong with it
+     * @param failures  where failed handshakes are counted and logged
+     * @throws TlsFileException naming the file (both files for a key that does not match) and what to do
      */
-    public static TlsTerminator load(TlsConfig config, boolean alpnHttp1, SslProvider provider) {
+    public static TlsTerminator load(TlsConfig config, boolean alpnHttp1, SslProvider provider,
+                                     TlsHandshakeFailures failures) {
         SslContext first = null;
         List<SslContext> contexts = new ArrayList<>();
         List<Set<String>> names = new ArrayList<>();
-        for (TlsConfig.Certificate c : config.certificates()) {
-            SslContext ctx = context(c, alpnHttp1, provider);
+        List<TlsConfig.Certificate> certificates = config.certificates();
+        for (int i = 0; i < certificates.size(); i++) {
+            TlsConfig.Certificate c = certificates.get(i);
+            List<X509Certificate> chain = chain(i, c.cert());
+            PrivateKey key = PrivateKeys.read(i, c.key(), c.keyPasswordFile());
+            if (!KeyPairCheck.matches(key, chain.get(0).getPublicKey())) {
+                throw new TlsFileException(i, "key", "the key " + c.key() + " does not belong to the certificate "
+                        + c.cert() + " (their public keys differ): every handshake would fail; give each certificate"
+                        + " its own key (compare: openssl x509 -noout -pubkey -in " + c.cert()
+                        + " and openssl pkey -pubout -in " + c.key() + ")");
+            }
+            SslContext ctx = context(i, c, chain, key, alpnHttp1, provider);
             contexts.add(ctx);
-            names.add(names(c.cert()));
+            names.add(names(chain.get(0)));
             if (first == null) {
                 first = ctx;
             }
@@ -82,7 +102,7 @@ public final class TlsTerminator {
                 mapping.add(name, contexts.get(i));
             }
         }
-        return new TlsTerminator(mapping.build(), first);
+        return new TlsTerminator(mapping.build(), first, failures);
     }
 
     /**
@@ -98,9 +118,10 @@ public final class TlsTerminator {
         return SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
-    private static SslContext context(TlsConfig.Certificate c, boolean alpnHttp1, SslProvider provider) {
+    private static SslContext context(int index, TlsConfig.Certificate c, List<X509Certificate> chain,
+                                      PrivateKey key, boolean alpnHttp1, SslProvider provider) {
         try {
-            SslContextBuilder b = SslContextBuilder.forServer(c.cert().toFile(), c.key().toFile())
+            SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                     .sslProvider(provider)
                     .protocols(PROTOCOLS);
             if (alpnHttp1) {
@@ -111,8 +132,32 @@ public final class TlsTerminator {
             }
             return b.build();
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot use certificate " + c.cert() + " with key " + c.key() + ": "
-                    + rootMessage(e) + " (both must be PEM files; the key in PKCS#8 form, BEGIN PRIVATE KEY)", e);
+            throw new TlsFileException(index, "cert", "cannot use certificate " + c.cert() + " with key " + c.key()
+                    + ": " + rootMessage(e));
+        }
+    }
+
+    /** The certificates of a PEM file, the server's own first. */
+    static List<X509Certificate> chain(int index, Path certFile) {
+        String text = PrivateKeys.readText(index, "cert", certFile, "certificate");
+        if (!text.contains("-----BEGIN CERTIFICATE-----")) {
+            throw new TlsFileException(index, "cert", certFile + " holds no PEM certificate (no -----BEGIN "
+                    + "CERTIFICATE----- line)" + (text.contains("PRIVATE KEY-----") ? "; it holds a private key: are "
+                    + "cert and key swapped?" : "; for a DER (binary) certificate write PEM with: openssl x509 "
+                    + "-inform DER -in " + certFile + " -out " + certFile + ".pem"));
+        }
+        try (InputStream in = Files.newInputStream(certFile)) {
+            List<X509Certificate> chain = new ArrayList<>();
+            for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                chain.add((X509Certificate) c);
+            }
+            if (chain.isEmpty()) {
+                throw new CertificateException("no certificate");
+            }
+            return chain;
+        } catch (IOException | CertificateException e) {
+            throw new TlsFileException(index, "cert", certFile + " is not a usable PEM certificate (" + rootMessage(e)
+                    + "); check it with: openssl x509 -noout -text -in " + certFile);
         }
     }
 
@@ -125,9 +170,8 @@ public final class TlsTerminator {
     }
 
     /** The DNS names a certificate speaks for: its subject alternative names, else its subject CN. */
-    static Set<String> names(Path certFile) {
-        try (InputStream in = Files.newInputStream(certFile)) {
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    static Set<String> names(X509Certificate cert) {
+        try {
             Set<String> names = new LinkedHashSet<>();
             Collection<List<?>> sans = cert.getSubjectAlternativeNames();
             if (sans != null) {
@@ -141,8 +185,9 @@ public final class TlsTerminator {
                 commonName(cert).ifPresent(cn -> names.add(cn.toLowerCase(Locale.ROOT)));
             }
             return names;
-        } catch (IOException | CertificateException e) {
-            throw new IllegalArgumentException("cannot read certificate " + certFile + ": " + rootMessage(e), e);
+        } catch (CertificateParsingException e) {
+            throw new IllegalArgumentException("cannot read the names of certificate " + cert.getSubjectX500Principal()
+                    + ": " + rootMessage(e), e);
         }
     }
 
@@ -161,7 +206,24 @@ public final class TlsTerminator {
 
     /** A handler that reads the client's SNI name and continues with the matching certificate's TLS handler. */
     public ChannelHandler newHandler(ByteBufAllocator alloc) {
-        return new SniHandler(byName);
+        return new Installer();
+    }
+
+    /** The failed handshakes of this frontend, by reason. */
+    public TlsHandshakeFailures failures() {
+        return failures;
+    }
+
+    /**
+     * Takes the place the frontend gave the TLS handler and puts the SNI handler there, followed by a
+     * {@link HandshakeWatcher} that reports a failed handshake.
+     */
+    private final class Installer extends ChannelHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.pipeline().addAfter(ctx.name(), null, new HandshakeWatcher(failures));
+            ctx.pipeline().replace(this, ctx.name(), new SniHandler(byName));
+        }
     }
 
     /** The context used when the client names no known host. */
