@@ -78,15 +78,19 @@ class TcpIdleTimeoutTest {
         long waitedMs = (System.nanoTime() - started) / 1_000_000;
         System.out.printf("%s: the next client was served after %d ms (client_idle 1s)%n", transport, waitedMs);
 
-        // The clients that never read were reset: their descriptors are gone from Ferry.
+        // The clients that never read were closed by Ferry (normally with a reset, as their data could not drain;
+        // a close that raced the last drain ends in a FIN): either way their descriptors are gone from Ferry.
         for (Socket s : nonReaders) {
             s.setSoTimeout(10_000);
             byte[] buf = new byte[256 * 1024];
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+            Throwable ended = org.assertj.core.api.Assertions.catchThrowable(() -> {
                 while (s.getInputStream().read(buf) >= 0) {
-                    // what reached the kernel before the reset
+                    // what reached the kernel before the close
                 }
-            }).hasMessageContaining("reset");
+            });
+            assertThat(ended).as("Ferry closed the client: EOF or reset, not a read timeout")
+                    .isNotInstanceOf(java.net.SocketTimeoutException.class);
         }
+        await().atMost(Duration.ofSeconds(10)).until(() -> balancer.frontends().get(0).stats().active() <= 0);
     }
 }
