@@ -1,4 +1,4 @@
-# Sourced by ./ferry and ./run-tests: finds a JDK >= 21 and Maven, or says exactly what to install.
+# Sourced by ./ferry and ./run-tests: finds a JDK >= 25 (the FFM API of the director) and Maven, or says exactly what to install.
 # Order: $JAVA_HOME, then the java on PATH, then the newest JDK under /usr/lib/jvm.
 
 ferry_java_major() { # $1 = path to a java binary; prints its feature version or nothing
@@ -17,16 +17,17 @@ ferry_find_jdk() {
   for c in "${candidates[@]}"; do
     [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
     major=$(ferry_java_major "$c/bin/java")
-    if [ -n "$major" ] && [ "$major" -ge 21 ]; then
+    if [ -n "$major" ] && [ "$major" -ge 25 ]; then
       FERRY_JDK="$c"
       FERRY_JDK_MAJOR="$major"
       return 0
     fi
   done
   cat >&2 <<'MSG'
-ferry: no JDK 21 or newer was found (looked at $JAVA_HOME, the java on PATH and /usr/lib/jvm).
-       Install one, e.g. on Debian/Ubuntu:  apt-get install openjdk-21-jdk-headless
-       (or any JDK >= 21), or point JAVA_HOME at it.
+ferry: no JDK 25 or newer was found (looked at $JAVA_HOME, the java on PATH and /usr/lib/jvm).
+       Install one (Ferry needs Java 25, the current LTS), e.g. on Debian/Ubuntu:
+         apt-get install openjdk-25-jdk-headless      (or Temurin 25, or any JDK >= 25)
+       or point JAVA_HOME at one.
 MSG
   return 1
 }
