@@ -19,8 +19,8 @@ final class FrontendReader {
     static final List<String> TLS_KEYS = List.of("certificates");
     static final List<String> CERTIFICATE_KEYS = List.of("cert", "key", "key_password_file");
     static final List<String> UDP_KEYS = List.of("per_datagram");
-    static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size", "forwarding_headers",
-            "defer_accept");
+    static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size", "max_header_count",
+            "forwarding_headers", "defer_accept");
     private static final Map<String, Mode> MODES = YamlMap.choicesOf(Mode.class);
     private static final Duration POSITIVE = Duration.ofMillis(1);
 
@@ -104,7 +104,9 @@ final class FrontendReader {
     private static HttpOptions http(YamlMap h) {
         HttpOptions d = HttpOptions.DEFAULTS;
         return new HttpOptions(limit(h, "max_request_line", d.maxRequestLine()),
-                limit(h, "max_header_size", d.maxHeaderSize()), forwardingHeaders(h, d.forwardingHeaders()),
+                limit(h, "max_header_size", d.maxHeaderSize()),
+                h.integer("max_header_count", d.maxHeaderCount(), 1, HttpOptions.MAX_HEADER_COUNT),
+                forwardingHeaders(h, d.forwardingHeaders()),
                 h.bool("defer_accept", d.deferAccept()));
     }
 

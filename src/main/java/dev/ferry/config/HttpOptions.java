@@ -12,6 +12,9 @@ import java.util.Set;
  *                          {@code max_request_line}, default 8KiB, as nginx's large_client_header_buffers)
  * @param maxHeaderSize     most bytes of header fields in one request head; beyond it 431 (key
  *                          {@code max_header_size}, default 32KiB)
+ * @param maxHeaderCount    most header fields (field lines) in one request head; beyond it 431 (key
+ *                          {@code max_header_count}, default 100, as HAProxy's {@code tune.http.maxhdr}); bounds the
+ *                          work one head costs whatever its shape
  * @param forwardingHeaders the headers added (key {@code forwarding_headers}, default all of them; {@code []} adds
  *                          none, as nginx's {@code proxy_pass} with no {@code proxy_set_header})
  * @param deferAccept       accept a client only once its first bytes have arrived (key {@code defer_accept}, default
@@ -19,22 +22,25 @@ import java.util.Set;
  *                          {@code defer-accept}; HTTP clients speak first, and the event loop then wakes once per
  *                          new client instead of twice)
  */
-public record HttpOptions(int maxRequestLine, int maxHeaderSize, Set<ForwardingHeader> forwardingHeaders,
-                          boolean deferAccept) {
+public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCount,
+                          Set<ForwardingHeader> forwardingHeaders, boolean deferAccept) {
     public static final HttpOptions DEFAULTS =
-            new HttpOptions(8 * 1024, 32 * 1024, EnumSet.allOf(ForwardingHeader.class), true);
+            new HttpOptions(8 * 1024, 32 * 1024, 100, EnumSet.allOf(ForwardingHeader.class), true);
     /** Smallest limit accepted: a request line or head below this could not carry an ordinary request. */
     public static final int MIN_LIMIT = 256;
     /** Largest limit accepted: Ferry holds up to this much of one head in memory per connection. */
     public static final int MAX_LIMIT = 1024 * 1024;
+    /** Largest {@code max_header_count} accepted. */
+    public static final int MAX_HEADER_COUNT = 10_000;
 
     public HttpOptions {
         forwardingHeaders = Collections.unmodifiableSet(forwardingHeaders.isEmpty()
                 ? EnumSet.noneOf(ForwardingHeader.class) : EnumSet.copyOf(forwardingHeaders));
     }
 
-    /** With the default headers and accept. */
+    /** With the default field count, headers and accept. */
     public HttpOptions(int maxRequestLine, int maxHeaderSize) {
-        this(maxRequestLine, maxHeaderSize, DEFAULTS.forwardingHeaders(), DEFAULTS.deferAccept());
+        this(maxRequestLine, maxHeaderSize, DEFAULTS.maxHeaderCount(), DEFAULTS.forwardingHeaders(),
+                DEFAULTS.deferAccept());
     }
 }

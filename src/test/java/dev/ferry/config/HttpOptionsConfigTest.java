@@ -29,6 +29,24 @@ class HttpOptionsConfigTest {
     }
 
     @Test
+    void maxHeaderCountDefaultsTo100AndIsAWholeNumberInRange() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool, http: { max_header_count: 250 } }
+                """ + POOL, Path.of("t.yaml"));
+        assertThat(config.frontends().get(0).http().maxHeaderCount()).isEqualTo(250);
+        assertThat(HttpOptions.DEFAULTS.maxHeaderCount()).isEqualTo(100);
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool, http: { max_header_count: 0 } }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool, http: { max_header_count: many } }
+                """ + POOL, Path.of("t.yaml")));
+        assertThat(e.problems()).extracting(ConfigProblem::key)
+                .containsOnly("frontends[0].http.max_header_count", "frontends[1].http.max_header_count");
+        assertThat(e.getMessage()).contains("0 is out of range; allowed: 1..10000");
+    }
+
+    @Test
     void forwardingHeadersNamesAnyCaseAndAnEmptyListMeansNone() throws Exception {
         FerryConfig config = ConfigLoader.parse("""
                 frontends:

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The header fields of one message head, kept as the bytes they arrived in: each field is a span of the head's
@@ -268,6 +269,51 @@ final class HeadFields {
             }
         }
         addedCount = kept;
+    }
+
+    /**
+     * Removes every field, received or added, whose name in lower case is in {@code lowerNames} (non-empty names):
+     * one pass over the fields whatever the number of names, so a head naming thousands of fields in
+     * {@code Connection} costs no more than reading it.
+     */
+    void removeAll(Set<String> lowerNames) {
+        if (lowerNames.isEmpty()) {
+            return;
+        }
+        long wanted = 0;
+        for (String n : lowerNames) {
+            wanted |= bit(n.length(), LOWER[n.charAt(0) & 0xff]);
+        }
+        if ((names & wanted) != 0) {
+            for (int i = 0; i < count; i++) {
+                int s = spans[i * 5];
+                int n = spans[i * 5 + 1] - s;
+                if ((wanted & bit(n, LOWER[bytes[s] & 0xff])) != 0 && !isRemoved(i)
+                        && lowerNames.contains(lowerName(s, n))) {
+                    if (removed == null) {
+                        removed = new boolean[count];
+                    }
+                    removed[i] = true;
+                }
+            }
+        }
+        int kept = 0;
+        for (int k = 0; k < addedCount; k++) {
+            if (!lowerNames.contains(lowerCase(added[2 * k]))) {
+                added[2 * kept] = added[2 * k];
+                added[2 * kept + 1] = added[2 * k + 1];
+                kept++;
+            }
+        }
+        addedCount = kept;
+    }
+
+    private String lowerName(int s, int n) {
+        byte[] lower = new byte[n];
+        for (int k = 0; k < n; k++) {
+            lower[k] = LOWER[bytes[s + k] & 0xff];
+        }
+        return new String(lower, StandardCharsets.ISO_8859_1);
     }
 
     /** Adds a field after the received ones. {@code name} must be a valid token, {@code value} free of CR and LF. */

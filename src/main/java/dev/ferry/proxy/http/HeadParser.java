@@ -14,7 +14,8 @@ import io.netty.handler.codec.http.HttpVersion;
  *   <li>request framing is unambiguous: one {@code Content-Length} of digits, or a {@code Transfer-Encoding} whose
  *       last coding is {@code chunked} (and no {@code Content-Length} with it); anything else is refused, never
  *       guessed at (request smuggling);</li>
- *   <li>a request line over the limit is {@code 414}, a field section over the limit {@code 431}.</li>
+ *   <li>a request line over the limit is {@code 414}, a field section over the limit (in bytes or in fields)
+ *       {@code 431}.</li>
  * </ul>
  *
  * <p>The head is found in the buffer first (one scan for line ends), then copied once into its own array, which
@@ -74,14 +75,18 @@ final class HeadParser {
     /**
      * Reads a request head from {@code in} when it is complete (advancing the reader index past it), or returns null
      * and consumes nothing when more bytes are needed.
+     *
+     * @param maxLine   longest request line, in bytes (beyond it 414)
+     * @param maxFields most bytes of field lines (beyond it 431)
+     * @param maxCount  most field lines (beyond it 431), so the work per head stays bounded whatever its shape
      */
-    static RequestHead request(ByteBuf in, int maxLine, int maxFields) throws BadMessage {
+    static RequestHead request(ByteBuf in, int maxLine, int maxFields, int maxCount) throws BadMessage {
         int start = in.readerIndex();
         for (int empty = 0; empty < MAX_LEADING_EMPTY_LINES && in.writerIndex() - start >= 2
                 && in.getByte(start) == '\r' && in.getByte(start + 1) == '\n'; empty++) {
             start += 2;
         }
-        byte[] h = copyHead(in, start, maxLine, maxFields, true);
+        byte[] h = copyHead(in, start, maxLine, maxFields, maxCount, true);
         if (h == null) {
             return null;
         }
@@ -133,7 +138,7 @@ final class HeadParser {
      * @param headRequest whether the response answers a HEAD request (then it has no body, whatever it says)
      */
     static ResponseHead response(ByteBuf in, int maxLine, int maxFields, boolean headRequest) throws BadMessage {
-        byte[] h = copyHead(in, in.readerIndex(), maxLine, maxFields, false);
+        byte[] h = copyHead(in, in.readerIndex(), maxLine, maxFields, Integer.MAX_VALUE, false);
         if (h == null) {
             return null;
         }
@@ -208,13 +213,15 @@ final class HeadParser {
      * Finds a whole head starting at {@code start} (a start line and field lines up to an empty line), checks its line
      * endings and limits, and copies it out; null when it is not complete yet.
      *
-     * @param request whether the head is a request's (414 and 431 over the limits) or a response's
+     * @param maxCount most field lines
+     * @param request  whether the head is a request's (414 and 431 over the limits) or a response's
      */
-    private static byte[] copyHead(ByteBuf in, int start, int maxLine, int maxFields, boolean request)
+    private static byte[] copyHead(ByteBuf in, int start, int maxLine, int maxFields, int maxCount, boolean request)
             throws BadMessage {
         int w = in.writerIndex();
         int lineStart = start;
         int fieldsStart = -1;
+        int fieldLines = 0;
         while (true) {
             int lf = in.indexOf(lineStart, w, (byte) '\n');
             if (lf < 0) {
@@ -244,9 +251,17 @@ final class HeadParser {
                     in.readerIndex(lf + 1);
                     return h;
                 }
+                if (++fieldLines > maxCount) {
+                    throw tooManyFields(request, maxCount);
+                }
             }
             lineStart = lf + 1;
         }
+    }
+
+    private static BadMessage tooManyFields(boolean request, int maxCount) {
+        return new BadMessage(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, request
+                ? "more than " + maxCount + " header fields" : "too many response header fields");
     }
 
     // The messages are made only when thrown: copyHead runs for every message.

@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * loop), optionally terminating TLS first.
  *
  * <p>Limits: at most {@code max_connections} client connections ({@link ConnectionLimiter}); request lines longer
- * than {@code http.max_request_line} get 414, header sections larger than {@code http.max_header_size} get 431. Per
+ * than {@code http.max_request_line} get 414, header sections larger than {@code http.max_header_size} or with more
+ * fields than {@code http.max_header_count} get 431. Per
  * connection and direction Ferry holds at most one socket read plus the peer's write-buffer high-water mark.
  *
  * <p>Threading: {@link #start()} blocks (call off the event loops); a client connection and its server connections
@@ -65,6 +66,7 @@ public final class HttpFrontend implements Frontend {
     private volatile long clientIdleNanos;
     private volatile int maxRequestLine;
     private volatile int maxHeaderSize;
+    private volatile int maxHeaderCount;
     private volatile Channel listener;
     private volatile ConnectionLimiter limiter;
     private volatile int port;
@@ -91,6 +93,7 @@ public final class HttpFrontend implements Frontend {
         this.clientIdleNanos = config.timeouts().clientIdle().toNanos();
         this.maxRequestLine = config.http().maxRequestLine();
         this.maxHeaderSize = config.http().maxHeaderSize();
+        this.maxHeaderCount = config.http().maxHeaderCount();
         // The channel type is chosen per server address (UpstreamPool.connect).
         Bootstrap upstream = new Bootstrap()
                 .option(ChannelOption.AUTO_READ, false)
@@ -135,6 +138,7 @@ public final class HttpFrontend implements Frontend {
         this.clientIdleNanos = next.timeouts().clientIdle().toNanos();
         this.maxRequestLine = next.http().maxRequestLine();
         this.maxHeaderSize = next.http().maxHeaderSize();
+        this.maxHeaderCount = next.http().maxHeaderCount();
         this.forwarding = new ForwardingHeaders(tls.isPresent(), next.http().forwardingHeaders());
         ConnectionLimiter l = limiter;
         if (l != null) {
@@ -245,7 +249,7 @@ public final class HttpFrontend implements Frontend {
         }
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline()
-                .addLast("http", new RequestDecoder(maxRequestLine, maxHeaderSize, connection))
+                .addLast("http", new RequestDecoder(maxRequestLine, maxHeaderSize, maxHeaderCount, connection))
                 .addLast("proxy", connection);
     }
 

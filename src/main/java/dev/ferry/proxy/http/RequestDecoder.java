@@ -5,7 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * The client side's decoder: request heads ({@link RequestHead}) and their bodies, within the frontend's limits
- * ({@code 414} beyond the request line limit, {@code 431} beyond the header limit). Every read is reported first
+ * ({@code 414} beyond the request line limit, {@code 431} beyond the header size or field count limit). Every read is reported first
  * ({@link Arrivals}: byte counts and the connection's clocks), so no other handler needs to sit in front of it.
  *
  * <p>Threading: one client channel, its event loop.
@@ -18,12 +18,14 @@ final class RequestDecoder extends MessageDecoder {
 
     private final int maxRequestLine;
     private final int maxHeaderSize;
+    private final int maxHeaderCount;
     private final Arrivals arrivals;
     private long contentLength;
 
-    RequestDecoder(int maxRequestLine, int maxHeaderSize, Arrivals arrivals) {
+    RequestDecoder(int maxRequestLine, int maxHeaderSize, int maxHeaderCount, Arrivals arrivals) {
         this.maxRequestLine = maxRequestLine;
         this.maxHeaderSize = maxHeaderSize;
+        this.maxHeaderCount = maxHeaderCount;
         this.arrivals = arrivals;
     }
 
@@ -34,7 +36,7 @@ final class RequestDecoder extends MessageDecoder {
 
     @Override
     ResponseHead.Framing decodeHead(ChannelHandlerContext ctx, ByteBuf in) throws HeadParser.BadMessage {
-        RequestHead head = HeadParser.request(in, maxRequestLine, maxHeaderSize);
+        RequestHead head = HeadParser.request(in, maxRequestLine, maxHeaderSize, maxHeaderCount);
         if (head == null) {
             return null;
         }

@@ -252,6 +252,49 @@ class HttpErrorsTest {
         }
     }
 
+    /**
+     * Issue 15 item 4: a 31 KB head within the size limits (4,000 fields named a, Connection naming a 8,000 times) cost
+     * hundreds of ms of event-loop CPU. Over the field count limit it is refused as soon as the 101st field line is
+     * read; at the limit it is served.
+     */
+    @Test
+    void aHeadWithMoreFieldsThanMaxHeaderCountIs431AndNeverForwarded() throws Exception {
+        Origin seen = new Origin();
+        TestServer a = server(Origin.start("a", (r, out, s) -> {
+            Origin.text(out, 200, "a:" + r.headers().size());
+            return true;
+        }, seen));
+        start("", "a " + a.address());
+        String worst = "GET /worst HTTP/1.1\r\nHost: x\r\n" + "a:\r\n".repeat(4_000) + "Connection: "
+                + "a,".repeat(7_999) + "a\r\n\r\n";
+        assertThat(worst.length()).isLessThan(dev.ferry.config.HttpOptions.DEFAULTS.maxHeaderSize());
+        try (Raw c = raw()) {
+            c.send(worst);
+            Raw.Response r = c.read();
+            assertThat(r.status()).isEqualTo(431);
+            assertThat(r.body()).contains("more than 100 header fields");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        try (Raw c = raw()) {
+            c.send("GET /at-the-limit HTTP/1.1\r\nHost: x\r\n" + "X-F: 1\r\n".repeat(99) + "\r\n");
+            Raw.Response r = c.read();
+            assertThat(r.status()).isEqualTo(200);
+        }
+        assertThat(seen.requests).extracting(Origin.Request::target).containsExactly("/at-the-limit");
+    }
+
+    @Test
+    void aConfiguredMaxHeaderCountApplies() throws Exception {
+        TestServer a = server(Origin.naming("a"));
+        startWith(", http: { max_header_count: 3 }", "", "a " + a.address());
+        try (Raw c = raw()) {
+            c.send("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            c.send("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(431);
+        }
+    }
+
     @Test
     void aBrokenChunkedBodyClosesBothSidesAndTheServerConnectionIsNotReused() throws Exception {
         Origin seen = new Origin();

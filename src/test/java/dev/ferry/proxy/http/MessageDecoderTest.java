@@ -56,7 +56,7 @@ class MessageDecoderTest {
                 + "GET /c HTTP/1.1\r\nHost: x\r\n\r\n";
         String expected = "<RequestHead>hello|end;<RequestHead>abcde|end X-Sum=9;<RequestHead>|end;";
         for (int step : new int[] {1, 7, wire.length()}) {
-            EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(8192, 8192, bytes -> { }));
+            EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(8192, 8192, 100, bytes -> { }));
             assertThat(describe(feed(ch, wire, step))).as("reads of %d bytes", step).isEqualTo(expected);
             assertThat(ch.finish()).isFalse();
         }
@@ -64,7 +64,7 @@ class MessageDecoderTest {
 
     @Test
     void aBrokenChunkIsAFailureAndNothingAfterItIsDecoded() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(8192, 8192, bytes -> { }));
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(8192, 8192, 100, bytes -> { }));
         List<Object> out = feed(ch, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n"
                 + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n", 64);
         assertThat(out).hasSize(3);

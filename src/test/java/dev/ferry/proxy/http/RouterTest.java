@@ -34,7 +34,7 @@ class RouterTest {
 
     private static RequestHead head(String wire) {
         try {
-            return HeadParser.request(Unpooled.copiedBuffer(wire, StandardCharsets.ISO_8859_1), 8192, 8192);
+            return HeadParser.request(Unpooled.copiedBuffer(wire, StandardCharsets.ISO_8859_1), 8192, 8192, 100);
         } catch (HeadParser.BadMessage e) {
             throw new AssertionError(e.getMessage(), e);
         }
