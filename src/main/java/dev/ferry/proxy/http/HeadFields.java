@@ -125,6 +125,11 @@ final class HeadFields {
         return true;
     }
 
+    /** Whether the value of received field {@code i} equals {@code value} exactly. */
+    boolean valueIs(int i, String value) {
+        return valueEquals(i, value, false);
+    }
+
     /** Whether the value of received field {@code i} equals {@code value}, ignoring ASCII case. */
     boolean valueIsIgnoreCase(int i, String value) {
         return valueEquals(i, value, true);

@@ -5,15 +5,22 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Reads HTTP/1.x message heads strictly (RFC 9112), the way HAProxy and nginx do by default:
  *
  * <ul>
  *   <li>lines end in CRLF (a bare LF is an error); no whitespace between a field name and its colon; no obs-fold;</li>
  *   <li>names are tokens; values hold no control characters but HTAB;</li>
- *   <li>request framing is unambiguous: one {@code Content-Length} of digits, or a {@code Transfer-Encoding} whose
- *       last coding is {@code chunked} (and no {@code Content-Length} with it); anything else is refused, never
- *       guessed at (request smuggling);</li>
+ *   <li>request framing is unambiguous: one {@code Content-Length} of digits, or a {@code Transfer-Encoding} of
+ *       exactly {@code chunked} (any case; no {@code Content-Length} with it), which is what Ferry forwards; other
+ *       codings are {@code 501} (as nginx), a malformed list {@code 400}; nothing is guessed at (request
+ *       smuggling);</li>
+ *   <li>a response's {@code Transfer-Encoding} is rewritten to the codings Ferry read it as, one field, so the
+ *       client is told the framing Ferry writes (empty list elements and parameters of {@code chunked}
+ *       dropped);</li>
  *   <li>a request line over the limit is {@code 414}, a field section over the limit (in bytes or in fields)
  *       {@code 431}.</li>
  * </ul>
@@ -120,9 +127,7 @@ final class HeadParser {
             if (version.minorVersion() == 0) {
                 throw bad("Transfer-Encoding in an HTTP/1.0 request");
             }
-            if (!endsInChunked(fields)) {
-                throw bad("Transfer-Encoding must end in chunked");
-            }
+            requireChunkedOnly(fields);
             return new RequestHead(h, method, sp1 + 1, sp2, version, fields, -1, true);
         }
         long length = cl < 0 ? 0 : contentLength(fields, cl);
@@ -164,7 +169,7 @@ final class HeadParser {
         if (fields.indexOf("transfer-encoding", 0) >= 0) {
             // RFC 9112 6.3: Transfer-Encoding overrides Content-Length, which must not be forwarded with it.
             fields.remove("content-length");
-            ResponseHead.Framing f = endsInChunked(fields) ? ResponseHead.Framing.CHUNKED
+            ResponseHead.Framing f = responseCodings(fields) ? ResponseHead.Framing.CHUNKED
                     : ResponseHead.Framing.UNTIL_CLOSE;
             return new ResponseHead(h, lineEnd + 2, version, code, fields, f, -1);
         }
@@ -320,25 +325,87 @@ final class HeadParser {
         }
     }
 
-    /** Whether the Transfer-Encoding fields end in {@code chunked}, applied once; throws on a malformed list. */
-    private static boolean endsInChunked(HeadFields fields) throws BadMessage {
-        String last = null;
-        int chunked = 0;
+    /**
+     * Checks that a request's Transfer-Encoding is exactly {@code chunked} (any case, one field, surrounding
+     * whitespace allowed), and makes the field say {@code chunked} as Ferry writes it. A list that breaks RFC 9112's
+     * rules (empty elements, a coding that is not a token, {@code chunked} with parameters, not last or twice) is
+     * {@code 400}; a well-formed list of other codings {@code 501}: Ferry would have to forward codings it does not
+     * apply, and servers read such lists differently (request smuggling).
+     */
+    private static void requireChunkedOnly(HeadFields fields) throws BadMessage {
+        int te = fields.indexOf("transfer-encoding", 0);
+        if (fields.indexOf("transfer-encoding", te + 1) < 0 && fields.valueIsIgnoreCase(te, "chunked")) {
+            if (!fields.valueIs(te, "chunked")) {
+                fields.set("transfer-encoding", "chunked");
+            }
+            return;
+        }
+        List<String> codings = new ArrayList<>(4);
         for (String value : fields.getAll("transfer-encoding")) {
             for (String element : value.split(",", -1)) {
                 String coding = element.trim();
                 int semicolon = coding.indexOf(';');
                 String name = (semicolon < 0 ? coding : coding.substring(0, semicolon)).trim();
-                if (name.isEmpty()) {
+                if (!isToken(name)) {
+                    throw bad("malformed Transfer-Encoding");
+                }
+                if (name.equalsIgnoreCase("chunked") && semicolon >= 0) {
+                    throw bad("malformed Transfer-Encoding: chunked takes no parameters");
+                }
+                codings.add(name);
+            }
+        }
+        int chunked = 0;
+        for (String name : codings) {
+            if (name.equalsIgnoreCase("chunked")) {
+                chunked++;
+            }
+        }
+        if (chunked > 1 || (chunked == 1 && !codings.getLast().equalsIgnoreCase("chunked"))) {
+            throw bad("malformed Transfer-Encoding: chunked must be the last coding, once");
+        }
+        throw new BadMessage(HttpResponseStatus.NOT_IMPLEMENTED,
+                "Transfer-Encoding " + String.join(", ", codings) + " is not supported; only chunked is");
+    }
+
+    /**
+     * Reads a response's Transfer-Encoding: whether its codings end in {@code chunked} (applied once), the framing
+     * Ferry then reads. Rewrites the fields to one field listing the codings as read (empty elements and parameters of
+     * {@code chunked} dropped), so what the client is told matches what Ferry writes. Throws on a malformed list.
+     */
+    private static boolean responseCodings(HeadFields fields) throws BadMessage {
+        List<String> values = fields.getAll("transfer-encoding");
+        StringBuilder canonical = new StringBuilder(16);
+        String last = null;
+        int chunked = 0;
+        for (String value : values) {
+            for (String element : value.split(",", -1)) {
+                String coding = element.trim();
+                int semicolon = coding.indexOf(';');
+                String name = (semicolon < 0 ? coding : coding.substring(0, semicolon)).trim();
+                if (name.isEmpty() && semicolon < 0) {
                     continue;
                 }
                 if (!isToken(name)) {
                     throw bad("malformed Transfer-Encoding");
                 }
-                if (name.equalsIgnoreCase("chunked")) {
+                boolean isChunked = name.equalsIgnoreCase("chunked");
+                if (isChunked) {
                     chunked++;
                 }
+                if (!canonical.isEmpty()) {
+                    canonical.append(", ");
+                }
+                canonical.append(isChunked ? "chunked" : coding);
                 last = name;
+            }
+        }
+        String written = canonical.toString();
+        if (values.size() != 1 || !values.getFirst().equals(written)) {
+            if (written.isEmpty()) {
+                fields.remove("transfer-encoding");
+            } else {
+                fields.set("transfer-encoding", written);
             }
         }
         return chunked == 1 && "chunked".equalsIgnoreCase(last);

@@ -112,6 +112,9 @@ class HeadParserTest {
             19-digit Content-Length         | POST / HTTP/1.1\\r\\nContent-Length: 1000000000000000000\\r\\n\\r\\n
             Content-Length with a letter    | POST / HTTP/1.1\\r\\nContent-Length: 1e3\\r\\n\\r\\n
             chunked twice                   | POST / HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n
+            chunked with a parameter        | POST / HTTP/1.1\\r\\nTransfer-Encoding: chunked;a=b\\r\\n\\r\\n
+            empty list element              | POST / HTTP/1.1\\r\\nTransfer-Encoding: , chunked\\r\\n\\r\\n
+            chunked not last                | POST / HTTP/1.1\\r\\nTransfer-Encoding: chunked, gzip\\r\\n\\r\\n
             TE in HTTP/1.0                  | POST / HTTP/1.0\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n
             """)
     void malformedHeadsAre400(String what, String wire) {
@@ -169,10 +172,25 @@ class HeadParserTest {
     }
 
     @Test
-    void transferCodingsEndingInChunkedAreChunked() throws Exception {
-        RequestHead head = request("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: Chunked\r\n\r\n");
+    void onlyExactlyChunkedIsAcceptedAndItIsForwardedAsChunked() throws Exception {
+        RequestHead head = request("POST / HTTP/1.1\r\nTransfer-Encoding:  Chunked \r\n\r\n");
         assertThat(head.isChunked()).isTrue();
         assertThat(head.declaresBody()).isTrue();
+        assertThat(encode(head)).isEqualTo("POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n");
+        assertThatThrownBy(() -> request("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"))
+                .isInstanceOfSatisfying(HeadParser.BadMessage.class, e -> assertThat(e.failure().status())
+                        .isEqualTo(HttpResponseStatus.NOT_IMPLEMENTED));
+    }
+
+    @Test
+    void aResponseTransferEncodingIsRewrittenToTheCodingsAsRead() throws Exception {
+        ResponseHead r = response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nX: 1\r\nTransfer-Encoding: , chunked;a=b\r\n\r\n", false);
+        assertThat(r.framing()).isEqualTo(ResponseHead.Framing.CHUNKED);
+        assertThat(r.fields().getAll("transfer-encoding")).containsExactly("gzip, chunked");
+        ResponseHead plain = response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", false);
+        ByteBuf out = plain.encode(ByteBufAllocator.DEFAULT, 0);
+        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        out.release();
     }
 
     private static ResponseHead response(String wire, boolean headRequest) throws HeadParser.BadMessage {

@@ -196,7 +196,7 @@ class HttpErrorsTest {
             CL and TE together             | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nGET /smuggled HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n
             two different Content-Length   | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 3\\r\\nContent-Length: 5\\r\\n\\r\\nabcGET /smuggled HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n
             TE not ending in chunked       | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked, identity\\r\\n\\r\\n0\\r\\n\\r\\n
-            unknown TE                     | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: xchunked\\r\\n\\r\\n0\\r\\n\\r\\n
+            unknown TE                     | 501 | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: xchunked\\r\\n\\r\\n0\\r\\n\\r\\n
             TE with space before colon     | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding : chunked\\r\\n\\r\\n0\\r\\n\\r\\n
             Content-Length not a number    | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 1e3\\r\\n\\r\\n
             """)
