@@ -18,14 +18,13 @@ final class RequestTarget {
     RequestTarget(RequestHead request) {
         this.request = request;
         this.uri = request.uri();
-        String authority = null;
+        String authority;
         int start = 0;
-        int scheme = schemeEnd(uri);
+        int scheme = RequestHost.authorityStart(uri);
         if (scheme > 0) {
             // absolute-form (RFC 9112 3.2.2): the authority in the target wins over the Host header.
-            int slash = uri.indexOf('/', scheme);
-            authority = uri.substring(scheme, slash < 0 ? uri.length() : slash);
-            start = slash < 0 ? uri.length() : slash;
+            start = RequestHost.authorityEnd(uri, scheme);
+            authority = uri.substring(scheme, start);
         } else {
             authority = request.fields().get("host");
         }
@@ -38,16 +37,6 @@ final class RequestTarget {
         this.pathStart = start;
         this.pathEnd = end;
         this.hostWithPort = authority == null ? "" : authority;
-    }
-
-    private static int schemeEnd(String uri) {
-        if (uri.regionMatches(true, 0, "http://", 0, 7)) {
-            return 7;
-        }
-        if (uri.regionMatches(true, 0, "https://", 0, 8)) {
-            return 8;
-        }
-        return -1;
     }
 
     private static String stripPort(String authority) {
