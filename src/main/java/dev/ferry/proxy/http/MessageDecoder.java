@@ -31,6 +31,9 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
     private static final int MAX_CHUNK_LINE = 4096;
     /** Largest trailer section accepted. */
     private static final int MAX_TRAILERS = 8192;
+    /** Trailer fields were checked by {@link HeadParser#trailers} and filtered by {@link TrailerFields}. */
+    private static final DefaultHttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory()
+            .withValidation(false);
 
     private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, HOLD, FAILED }
 
@@ -221,15 +224,19 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
         return new HeadParser.BadMessage(HttpResponseStatus.BAD_REQUEST, detail);
     }
 
+    /** The end of a chunked body with its trailer fields, less those no trailer may carry ({@link TrailerFields}). */
     private static LastHttpContent lastWith(HeadFields trailers) {
-        if (trailers.receivedCount() == 0) {
-            return LastHttpContent.EMPTY_LAST_CONTENT;
-        }
-        HttpHeaders h = DefaultHttpHeadersFactory.trailersFactory().newHeaders();
+        HttpHeaders h = null;
         for (int i = 0; i < trailers.receivedCount(); i++) {
+            if (TrailerFields.isForbidden(trailers, i)) {
+                continue;
+            }
+            if (h == null) {
+                h = TRAILERS.newHeaders();
+            }
             h.add(trailers.name(i), trailers.value(i));
         }
-        return new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, h);
+        return h == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, h);
     }
 
     @Override
