@@ -20,11 +20,13 @@ final class ErrorResponses {
     /**
      * A complete response, as bytes.
      *
-     * @param close when true the response says {@code Connection: close} (the caller closes after writing it)
-     * @param requestId echoed in {@code X-Request-Id} when not null, so a person can find the log line
+     * @param close       when true the response says {@code Connection: close} (the caller closes after writing it)
+     * @param requestId   echoed in {@code X-Request-Id} when not null, so a person can find the log line
+     * @param headRequest whether it answers a HEAD request: then the head says the length the text would have, and
+     *                    no body follows (RFC 9110 9.3.2; a body would be read as the next response)
      */
     static ByteBuf of(ByteBufAllocator alloc, HttpResponseStatus status, String detail, boolean close,
-                      String requestId) {
+                      String requestId, boolean headRequest) {
         byte[] text = (status.code() + " " + status.reasonPhrase() + ": " + detail + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(200).append("HTTP/1.1 ").append(status.code()).append(' ')
@@ -39,8 +41,8 @@ final class ErrorResponses {
             head.append("x-request-id: ").append(requestId).append("\r\n");
         }
         head.append("\r\n");
-        ByteBuf out = alloc.buffer(head.length() + text.length);
+        ByteBuf out = alloc.buffer(head.length() + (headRequest ? 0 : text.length));
         out.writeCharSequence(head, StandardCharsets.ISO_8859_1);
-        return out.writeBytes(text);
+        return headRequest ? out : out.writeBytes(text);
     }
 }

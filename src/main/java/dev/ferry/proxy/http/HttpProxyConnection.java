@@ -779,7 +779,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         }
         this.status = status.code();
         logAccess(termination(status));
-        localResponse = ErrorResponses.of(client.alloc(), status, detail, close, requestId);
+        localResponse = ErrorResponses.of(client.alloc(), status, detail, close, requestId, isHeadRequest());
         localResponseCloses = close;
         if (close) {
             requestDone = true;
@@ -830,11 +830,16 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         releasePending();
         releaseLocalResponse();
         if (client.isActive()) {
-            ByteBuf r = ErrorResponses.of(client.alloc(), status, detail, true, requestId);
+            ByteBuf r = ErrorResponses.of(client.alloc(), status, detail, true, requestId, isHeadRequest());
             frontend.stats().addBytesToClient(r.readableBytes());
             client.writeAndFlush(r)
                     .addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** Whether the current request is a HEAD request (its answers carry no body). */
+    private boolean isHeadRequest() {
+        return request != null && request.method() == HttpMethod.HEAD;
     }
 
     private void releasePending() {

@@ -147,6 +147,34 @@ class HttpErrorsTest {
         assertThat(a.accepted()).isZero();
     }
 
+    /**
+     * Issue 15 item 17a: Ferry's own answer to a HEAD request carried its text body, which the client, rightly
+     * expecting none, then read as the start of the next response.
+     */
+    @Test
+    void ferrysOwnAnswersToHeadRequestsCarryNoBodyAndTheConnectionStaysInStep() throws Exception {
+        TestServer a = server(Origin.naming("a"));
+        start("", "a " + a.address() + " 0");
+        try (Raw c = raw()) {
+            for (int i = 0; i < 2; i++) {
+                c.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+                Raw.Response r = c.read(true);
+                assertThat(r.status()).isEqualTo(503);
+                assertThat(r.header("Content-Length"))
+                        .isEqualTo(String.valueOf("503 Service Unavailable: no server is available\n".length()));
+                assertThat(r.header("Connection")).isNull();
+            }
+            c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            Raw.Response r = c.read();
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.body()).isEqualTo("503 Service Unavailable: no server is available\n");
+            // One that closes the connection: nothing follows its head either.
+            c.send("HEAD / HTTP/1.1\r\n\r\n");
+            assertThat(c.read(true).status()).isEqualTo(400);
+            assertThat(c.in.read()).isEqualTo(-1);
+        }
+    }
+
     @Test
     void aServerThatDoesNotAnswerInTimeIs504() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
