@@ -1,8 +1,9 @@
 package dev.ferry.proxy.http;
 
 /**
- * The RFC 9112 rules on a request head that its syntax does not show: HTTP/1.x only, exactly one {@code Host} on
- * HTTP/1.1 (and at most one on HTTP/1.0).
+ * The RFC 9112 rules on a request head that its syntax does not show: HTTP/1.x only; exactly one {@code Host} on
+ * HTTP/1.1 (and at most one on HTTP/1.0), empty or a valid {@code host[:port]} ({@link RequestHost#isValid}); an
+ * absolute-form target with a valid, non-empty authority (RFC 9110 4.2.1). Anything else is a 400 (RFC 9112 3.2).
  *
  * <p>Threading: stateless.
  */
@@ -16,11 +17,19 @@ final class RequestChecks {
         if (v.majorVersion() != 1) {
             return "HTTP/" + v.majorVersion() + "." + v.minorVersion() + " is not supported; use HTTP/1.1";
         }
+        String authority = RequestHost.absoluteAuthority(head.uri());
+        if (authority != null && !RequestHost.isValid(authority)) {
+            return "invalid host in the request target";
+        }
         HeadFields fields = head.fields();
         int host = fields.indexOf("host", 0);
         if (host < 0) {
             return v.minorVersion() >= 1 ? "HTTP/1.1 requests need a Host header" : null;
         }
-        return fields.indexOf("host", host + 1) >= 0 ? "more than one Host header" : null;
+        if (fields.indexOf("host", host + 1) >= 0) {
+            return "more than one Host header";
+        }
+        String value = fields.value(host);
+        return value.isEmpty() || RequestHost.isValid(value) ? null : "invalid Host header";
     }
 }

@@ -43,6 +43,73 @@ final class RequestHost {
     }
 
     /**
+     * Whether {@code authority} is {@code uri-host [ ":" port ]} (RFC 9110 7.2, RFC 3986 3.2.2): a bracketed IPv6
+     * address, or a name of letters, digits, {@code -._~}, sub-delims and %-escapes; a port of 1 to 5 digits up to
+     * 65535. Spaces, controls, {@code @} (user info), {@code /}, {@code \} and the like are not valid, nor is an empty
+     * host; so Ferry routes on, and forwards, only hosts every server reads the same way.
+     */
+    static boolean isValid(String authority) {
+        int n = authority.length();
+        int hostEnd;
+        if (n > 0 && authority.charAt(0) == '[') {
+            hostEnd = authority.indexOf(']');
+            if (hostEnd < 2) {
+                return false;
+            }
+            for (int i = 1; i < hostEnd; i++) {
+                char c = authority.charAt(i);
+                if (!(isHexDigit(c) || c == ':' || c == '.')) {
+                    return false;
+                }
+            }
+            hostEnd++;
+        } else {
+            hostEnd = 0;
+            while (hostEnd < n && authority.charAt(hostEnd) != ':') {
+                char c = authority.charAt(hostEnd);
+                if (c == '%') {
+                    if (hostEnd + 2 >= n || !isHexDigit(authority.charAt(hostEnd + 1))
+                            || !isHexDigit(authority.charAt(hostEnd + 2))) {
+                        return false;
+                    }
+                    hostEnd += 2;
+                } else if (!isRegNameChar(c)) {
+                    return false;
+                }
+                hostEnd++;
+            }
+            if (hostEnd == 0) {
+                return false;
+            }
+        }
+        if (hostEnd == n) {
+            return true;
+        }
+        if (authority.charAt(hostEnd) != ':' || n - hostEnd - 1 < 1 || n - hostEnd - 1 > 5) {
+            return false;
+        }
+        int port = 0;
+        for (int i = hostEnd + 1; i < n; i++) {
+            char c = authority.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port <= 65535;
+    }
+
+    /** unreserved and sub-delims of RFC 3986. */
+    private static boolean isRegNameChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "-._~!$&'()*+,;=".indexOf(c) >= 0;
+    }
+
+    private static boolean isHexDigit(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    /**
      * Makes the request's {@code Host} the one it is forwarded with: for an absolute-form target, the target's
      * authority. Call after {@link RequestChecks} accepted the head.
      */

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -80,5 +82,57 @@ class HttpRequestHostTest {
             assertThat(r.header("X-Forwarded-Host")).isEqualTo(r.header("Host"));
         }
         assertThat(seen.requests.get(0).target()).isEqualTo("http://public.example/x");
+    }
+
+    /** Issue 15 item 17d: invalid Host values were forwarded to the server as they came. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            a space                   | GET / HTTP/1.1\\r\\nHost: a b\\r\\n\\r\\n
+            a tab                     | GET / HTTP/1.1\\r\\nHost: a\\tb\\r\\n\\r\\n
+            a control character       | GET / HTTP/1.1\\r\\nHost: a\\u0001b\\r\\n\\r\\n
+            user info                 | GET / HTTP/1.1\\r\\nHost: user@a.example\\r\\n\\r\\n
+            a slash                   | GET / HTTP/1.1\\r\\nHost: a.example/x\\r\\n\\r\\n
+            a backslash               | GET / HTTP/1.1\\r\\nHost: a.example\\\\x\\r\\n\\r\\n
+            a port that is no number  | GET / HTTP/1.1\\r\\nHost: a.example:http\\r\\n\\r\\n
+            a port over 65535         | GET / HTTP/1.1\\r\\nHost: a.example:65536\\r\\n\\r\\n
+            an empty port             | GET / HTTP/1.1\\r\\nHost: a.example:\\r\\n\\r\\n
+            two ports                 | GET / HTTP/1.1\\r\\nHost: a.example:80:80\\r\\n\\r\\n
+            an unclosed IPv6 address  | GET / HTTP/1.1\\r\\nHost: [::1\\r\\n\\r\\n
+            a bad %-escape            | GET / HTTP/1.1\\r\\nHost: a%zz\\r\\n\\r\\n
+            two Host fields           | GET / HTTP/1.1\\r\\nHost: a.example\\r\\nHost: a.example\\r\\n\\r\\n
+            two Host fields on 1.0    | GET / HTTP/1.0\\r\\nHost: a.example\\r\\nHost: b.example\\r\\n\\r\\n
+            user info in the target   | GET http://user@a.example/ HTTP/1.1\\r\\nHost: a.example\\r\\n\\r\\n
+            an empty target host      | GET http:///x HTTP/1.1\\r\\nHost: a.example\\r\\n\\r\\n
+            a bad target port         | GET http://a.example:99999/ HTTP/1.1\\r\\nHost: a.example\\r\\n\\r\\n
+            """)
+    void anInvalidHostIs400AndNeverForwarded(String what, String wire) throws Exception {
+        start("{ backend: pool }");
+        try (Raw c = raw()) {
+            c.send(wire.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
+                    .replace("\\u0001", "\u0001").replace("\\\\", "\\"));
+            Raw.Response r = c.read();
+            assertThat(r.status()).as(what).isEqualTo(400);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        assertThat(seen.requests).as(what).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            a name and port    | a.example:8080
+            an IPv4 address    | 192.0.2.1
+            an IPv6 address    | [2001:db8::1]:443
+            sub-delims, escape | a_b~c!$&'()*+,;=%41
+            """)
+    void validHostsPass(String what, String host) throws Exception {
+        start("{ backend: pool }");
+        try (Raw c = raw()) {
+            c.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+            Raw.Response r = c.read();
+            assertThat(r.status()).as(what).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("host " + host);
+            c.send("GET / HTTP/1.1\r\nHost:\r\n\r\n");
+            assertThat(c.read().status()).as("an empty Host (RFC 9112 3.2)").isEqualTo(200);
+        }
     }
 }
