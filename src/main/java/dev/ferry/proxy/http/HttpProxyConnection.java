@@ -378,7 +378,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             closeWith(HttpResponseStatus.BAD_REQUEST, problem);
             return;
         }
-        RequestHost.settle(head);
+        RequestHost.settle(head, destination);
         if (head.method() == HttpMethod.CONNECT) {
             local(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported here");
             return;

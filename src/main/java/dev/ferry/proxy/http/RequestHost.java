@@ -1,9 +1,14 @@
 package dev.ferry.proxy.http;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
 /**
  * The host a request is for and the {@code Host} field it goes to the server with (RFC 9112 3.2 and 3.2.2): for an
  * absolute-form target ({@code GET http://a.example/x}) the target's authority, which replaces whatever
- * {@code Host} the client sent, so the server sees the host Ferry routed on (as nginx does).
+ * {@code Host} the client sent, so the server sees the host Ferry routed on (as nginx does); for an HTTP/1.0 request
+ * without {@code Host}, the frontend's address the client connected to.
  *
  * <p>Threading: stateless.
  */
@@ -111,13 +116,35 @@ final class RequestHost {
 
     /**
      * Makes the request's {@code Host} the one it is forwarded with: for an absolute-form target, the target's
-     * authority. Call after {@link RequestChecks} accepted the head.
+     * authority; for a request without one (HTTP/1.0 allows that, HTTP/1.1, which Ferry speaks to servers, does
+     * not), the address the client connected to, {@code local}, as RFC 9112 3.3 reconstructs the target of such a
+     * request when no name is configured. Call after {@link RequestChecks} accepted the head, before routing.
+     *
+     * @param local the frontend address the client reached (or the one a PROXY header stated); null when unknown
      */
-    static void settle(RequestHead head) {
+    static void settle(RequestHead head, InetSocketAddress local) {
         String authority = absoluteAuthority(head.uri());
         HeadFields fields = head.fields();
-        if (authority != null && !fields.contains("host", authority)) {
-            fields.set("host", authority);
+        if (authority != null) {
+            if (!fields.contains("host", authority)) {
+                fields.set("host", authority);
+            }
+        } else if (local != null && !fields.contains("host")) {
+            fields.add("host", of(local));
         }
+    }
+
+    /** {@code 192.0.2.1:80} or {@code [2001:db8::1]:80} (without an IPv6 zone, which a Host cannot carry). */
+    static String of(InetSocketAddress address) {
+        InetAddress ip = address.getAddress();
+        if (ip == null) {
+            return address.getHostString() + ":" + address.getPort();
+        }
+        String host = ip.getHostAddress();
+        if (ip instanceof Inet6Address) {
+            int zone = host.indexOf('%');
+            host = "[" + (zone < 0 ? host : host.substring(0, zone)) + "]";
+        }
+        return host + ":" + address.getPort();
     }
 }

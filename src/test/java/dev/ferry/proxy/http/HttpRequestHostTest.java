@@ -135,4 +135,25 @@ class HttpRequestHostTest {
             assertThat(c.read().status()).as("an empty Host (RFC 9112 3.2)").isEqualTo(200);
         }
     }
+
+    /**
+     * Issue 15 item 17b: an HTTP/1.0 request without Host went to the server as HTTP/1.1 without Host, which an
+     * HTTP/1.1 server must refuse. It now names the frontend address the client connected to.
+     */
+    @Test
+    void anHttp10RequestWithoutHostIsForwardedWithTheFrontendsAddressAsHost() throws Exception {
+        start("{ backend: pool }");
+        String frontend = "127.0.0.1:" + front.getPort();
+        try (Raw c = raw()) {
+            c.send("GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            Raw.Response r = c.read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("host " + frontend);
+            c.send("GET /named HTTP/1.0\r\nHost: a.example\r\n\r\n");
+            assertThat(c.read().body()).isEqualTo("host a.example");
+        }
+        assertThat(seen.requests).extracting(Origin.Request::version).containsOnly("HTTP/1.1");
+        assertThat(seen.requests.get(0).all("Host")).containsExactly(frontend);
+        assertThat(seen.requests.get(0).header("X-Forwarded-Host")).isEqualTo(frontend);
+    }
 }
