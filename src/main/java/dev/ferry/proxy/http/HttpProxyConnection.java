@@ -84,6 +84,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     private ForwardingHeaders.Client clientAddress;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
     private ChannelHandlerContext ctx;
+    /** The client's decoder, which holds what follows a request asking for an upgrade until told to go on. */
+    private RequestDecoder decoder;
     private State state = State.HEAD;
 
     // The current exchange.
@@ -170,6 +172,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.decoder = ctx.pipeline().get(RequestDecoder.class);
     }
 
     @Override
@@ -280,6 +283,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
                 case HEAD -> {
                     Object msg = pending.poll();
                     if (msg == null) {
+                        // Every request so far is done; one that asked for an upgrade did not get it (or there
+                        // would be a tunnel now): what the client sent behind it is the next request.
+                        if (decoder != null) {
+                            decoder.resume();
+                        }
                         return;
                     }
                     if (msg instanceof RequestHead head) {

@@ -21,8 +21,10 @@ import io.netty.handler.codec.http.LastHttpContent;
  * <p>Body parts are slices of the buffers the socket filled, never copies; chunked bodies are de-chunked (and
  * re-chunked on the way out by {@link BodyWriter}). A head split over several reads is kept until it is whole.
  *
- * <p>When the decoder is removed from the pipeline (a protocol upgrade), the bytes it has not decoded are passed on
- * as they are.
+ * <p>After a message that may switch protocols (a 101 response; a request asking for an upgrade) the decoder holds
+ * what follows, byte for byte, instead of reading it as HTTP: when the decoder is then removed from the pipeline
+ * (the switch happened) those bytes are passed on as they are; when the upgrade did not happen, {@link #resume()}
+ * decodes them as the next messages.
  *
  * <p>Threading: one channel, its event loop.
  */
@@ -41,6 +43,11 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
     private State state = State.HEAD;
     private long remaining;
     private boolean removed;
+    private ChannelHandlerContext ctx;
+    /** Whether the message being decoded is followed by a hold (see {@link #holdsWhatFollows}). */
+    private boolean holdNext;
+    /** Inside {@link #channelRead}: a {@link #resume()} then simply lets the decoding go on. */
+    private boolean decoding;
 
     /**
      * Reads the next head from {@code in} and passes it on; returns the framing of its body, or null when the head
@@ -60,6 +67,45 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
         return false;
     }
 
+    /**
+     * Whether what follows the message whose head was just decoded is held rather than decoded, until the decoder
+     * leaves the pipeline or {@link #resume()} is called: a 101, or a request asking to switch protocols.
+     */
+    boolean holdsWhatFollows() {
+        return switchedProtocols();
+    }
+
+    /**
+     * Decodes what was held after a message that could have switched protocols and did not (the upgrade was
+     * declined or answered by Ferry): it is the next message. Nothing happens when nothing is held. The held bytes are
+     * decoded in a task of their own (never inside the caller), or by the read in progress when called from it.
+     */
+    void resume() {
+        if (state != State.HOLD) {
+            return;
+        }
+        state = State.HEAD;
+        holdNext = false;
+        if (!decoding && cumulation != null && ctx != null) {
+            ctx.executor().execute(this::decodeHeld);
+        }
+    }
+
+    private void decodeHeld() {
+        ByteBuf held = cumulation;
+        if (held == null || removed || state != State.HEAD) {
+            return;
+        }
+        cumulation = null;
+        process(ctx, held);
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf bytes)) {
@@ -74,6 +120,12 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
         ByteBuf in = cumulation == null ? bytes
                 : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, bytes);
         cumulation = null;
+        process(ctx, in);
+    }
+
+    /** Decodes {@code in} (owned) as far as it goes; keeps the rest for the next read. */
+    private void process(ChannelHandlerContext ctx, ByteBuf in) {
+        decoding = true;
         try {
             decode(ctx, in);
         } catch (HeadParser.BadMessage e) {
@@ -81,6 +133,7 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
             in.skipBytes(in.readableBytes());
             ctx.fireChannelRead(e.failure());
         } finally {
+            decoding = false;
             if (removed && in.isReadable()) {
                 // Removed while decoding (the switch to a tunnel happens inside the last read): pass the rest on.
                 ctx.fireChannelRead(in);
@@ -101,17 +154,15 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
                     if (framing == null) {
                         return;
                     }
+                    holdNext = holdsWhatFollows();
                     startBody(ctx, framing);
-                    if (switchedProtocols()) {
-                        state = State.HOLD;
-                    }
                 }
                 case LENGTH -> {
                     int n = (int) Math.min(remaining, in.readableBytes());
                     ByteBuf part = in.readRetainedSlice(n);
                     remaining -= n;
                     if (remaining == 0) {
-                        state = State.HEAD;
+                        state = afterMessage();
                         ctx.fireChannelRead(new DefaultLastHttpContent(part, EmptyHttpHeaders.INSTANCE));
                     } else {
                         ctx.fireChannelRead(new DefaultHttpContent(part));
@@ -145,7 +196,7 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
                     if (trailers == null) {
                         return;
                     }
-                    state = State.HEAD;
+                    state = afterMessage();
                     ctx.fireChannelRead(lastWith(trailers));
                 }
                 case UNTIL_CLOSE -> ctx.fireChannelRead(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
@@ -156,9 +207,20 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The state once a message is complete, set before its end is passed on (whoever handles the end may already
+     * {@link #resume()}).
+     */
+    private State afterMessage() {
+        return holdNext ? State.HOLD : State.HEAD;
+    }
+
     private void startBody(ChannelHandlerContext ctx, ResponseHead.Framing framing) {
         switch (framing) {
-            case NONE -> ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+            case NONE -> {
+                state = afterMessage();
+                ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
             case LENGTH -> {
                 remaining = contentLength();
                 state = State.LENGTH;

@@ -7,6 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
  * The client side's decoder: request heads ({@link RequestHead}) and their bodies, within the frontend's limits
  * ({@code 414} beyond the request line limit, {@code 431} beyond the header size or field count limit). Every read is reported first
  * ({@link Arrivals}: byte counts and the connection's clocks), so no other handler needs to sit in front of it.
+ * What follows a request asking to switch protocols is held ({@link #holdsWhatFollows}) until the decoder leaves
+ * (the switch) or {@link #resume()} is called (no switch).
  *
  * <p>Threading: one client channel, its event loop.
  */
@@ -21,6 +23,7 @@ final class RequestDecoder extends MessageDecoder {
     private final int maxHeaderCount;
     private final Arrivals arrivals;
     private long contentLength;
+    private boolean upgradeAsked;
 
     RequestDecoder(int maxRequestLine, int maxHeaderSize, int maxHeaderCount, Arrivals arrivals) {
         this.maxRequestLine = maxRequestLine;
@@ -41,6 +44,7 @@ final class RequestDecoder extends MessageDecoder {
             return null;
         }
         contentLength = head.contentLength();
+        upgradeAsked = head.asksUpgrade();
         ctx.fireChannelRead(head);
         if (head.isChunked()) {
             return ResponseHead.Framing.CHUNKED;
@@ -51,5 +55,14 @@ final class RequestDecoder extends MessageDecoder {
     @Override
     long contentLength() {
         return contentLength;
+    }
+
+    /**
+     * After a request asking to switch protocols, what the client sent behind it may be the new protocol's bytes
+     * (to be relayed as they are, if the server switches) or the next request (if it does not): held until then.
+     */
+    @Override
+    boolean holdsWhatFollows() {
+        return upgradeAsked;
     }
 }

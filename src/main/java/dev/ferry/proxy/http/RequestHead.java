@@ -71,6 +71,11 @@ final class RequestHead {
         return chunked || contentLength > 0;
     }
 
+    /** Whether the request asks to switch protocols ({@code Upgrade} with {@code Connection: upgrade}, e.g. WebSocket). */
+    boolean asksUpgrade() {
+        return fields.contains("upgrade") && fields.listHas("connection", "upgrade");
+    }
+
     /** Whether the client keeps the connection after this request (RFC 9112 9.3). */
     boolean isKeepAlive() {
         return fields.keepAlive(version);

@@ -101,4 +101,30 @@ class MessageDecoderTest {
         assertThat(raw.toString(StandardCharsets.ISO_8859_1)).isEqualTo("\u0081\u0002hi");
         raw.release();
     }
+
+    @Test
+    void whatFollowsAnUpgradeRequestIsHeldThenPassedOnRawOrDecodedWhenResumed() {
+        String upgrade = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
+                + "Content-Length: 2\r\n\r\nok";
+        String behind = "GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
+        for (int step : new int[] {1, 9, 1000}) {
+            RequestDecoder decoder = new RequestDecoder(8192, 8192, 100, bytes -> { });
+            EmbeddedChannel ch = new EmbeddedChannel(decoder);
+            assertThat(describe(feed(ch, upgrade + behind, step))).as("step %d", step)
+                    .isEqualTo("<RequestHead>ok|end;");
+            decoder.resume();
+            ch.runPendingTasks();
+            assertThat(describe(feed(ch, "", 1))).as("step %d", step).isEqualTo("<RequestHead>|end;");
+            assertThat(ch.finish()).isFalse();
+
+            decoder = new RequestDecoder(8192, 8192, 100, bytes -> { });
+            ch = new EmbeddedChannel(decoder);
+            assertThat(describe(feed(ch, upgrade + behind, step))).isEqualTo("<RequestHead>ok|end;");
+            ch.pipeline().remove(decoder);
+            ByteBuf raw = ch.readInbound();
+            assertThat(raw.toString(StandardCharsets.ISO_8859_1)).as("step %d", step).isEqualTo(behind);
+            raw.release();
+            ch.finishAndReleaseAll();
+        }
+    }
 }

@@ -91,6 +91,71 @@ class WebSocketTest {
         }
     }
 
+    private static final String UPGRADE = "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+    private static Balancer ferryTo(TestServer origin) throws Exception {
+        Balancer balancer = new Balancer(ConfigLoader.parse("""
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, mode: http, routes: [ { match: { path_prefix: /ws }, backend: pool } ] }
+                backends:
+                  - { name: pool, servers: [ { name: ws, address: %s } ] }
+                """.formatted(origin.address()), Path.of("test.yaml")), 1);
+        balancer.start();
+        return balancer;
+    }
+
+    /**
+     * Issue 15 item 17c: bytes sent in the same packet as the upgrade request, behind its head, were read as the
+     * next request, and lost when they held a line feed. They reach the server as they were sent.
+     */
+    @Test
+    void bytesSentRightBehindAnUpgradeRequestReachTheServerByteForByte() throws Exception {
+        byte[] early = "early\r\nbytes\nGET /not-a-request HTTP/1.1\r\n\r\n\u0000\u00ff\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        try (TestServer origin = TestServer.start("ws", s -> {
+            Origin.read(s.getInputStream(), s, s.getOutputStream());
+            OutputStream out = s.getOutputStream();
+            out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(s.getInputStream().readNBytes(early.length));
+            out.flush();
+        })) {
+            Balancer balancer = ferryTo(origin);
+            try (Raw c = new Raw(balancer.address("web"))) {
+                c.send("GET /ws HTTP/1.1\r\n" + UPGRADE + new String(early, StandardCharsets.ISO_8859_1));
+                assertThat(c.read().status()).isEqualTo(101);
+                assertThat(c.in.readNBytes(early.length)).isEqualTo(early);
+            } finally {
+                balancer.close();
+            }
+        }
+    }
+
+    /** What follows a declined upgrade (the server answers 200, or Ferry answers itself) is the next request. */
+    @Test
+    void requestsBehindADeclinedUpgradeAreServedInOrder() throws Exception {
+        Origin seen = new Origin();
+        try (TestServer origin = Origin.start("o", (r, out, s) -> {
+            Origin.text(out, 200, "plain " + r.target());
+            return true;
+        }, seen)) {
+            Balancer balancer = ferryTo(origin);
+            try (Raw c = new Raw(balancer.address("web"))) {
+                c.send("GET /ws/declined HTTP/1.1\r\n" + UPGRADE + "GET /ws/next HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(c.read().body()).isEqualTo("plain /ws/declined");
+                assertThat(c.read().body()).isEqualTo("plain /ws/next");
+                c.send("GET /unrouted HTTP/1.1\r\n" + UPGRADE + "GET /ws/after-404 HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(c.read().status()).isEqualTo(404);
+                assertThat(c.read().body()).isEqualTo("plain /ws/after-404");
+            } finally {
+                balancer.close();
+            }
+        }
+        assertThat(seen.requests).extracting(Origin.Request::target)
+                .containsExactly("/ws/declined", "/ws/next", "/ws/after-404");
+    }
+
     private static String accept(String key) {
         try {
             byte[] sha = MessageDigest.getInstance("SHA-1").digest(
