@@ -67,8 +67,11 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, SchedulerHousekeeping> housekeeping = new java.util.concurrent.ConcurrentHashMap<>();
     /** Health counters per backend name: they outlive the checks a reload restarts, so counts only ever grow. */
     private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
-    private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-health", true));
+    /**
+     * The control thread: health checks, ejections, slow start, feedback and DNS discovery decide and rebuild
+     * backends here, off the I/O loops.
+     */
+    private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-control", true));
     /** Failed TLS handshakes per frontend name: they outlive a reload that reloads the certificates. */
     private final Map<String, TlsHandshakeFailures> tlsFailures = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
@@ -189,7 +192,7 @@ public final class Balancer implements AutoCloseable {
     /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
     private void watch(Backend b) {
         if (b.config().hasDiscovery()) {
-            DnsDiscovery d = new DnsDiscovery(b, transport);
+            DnsDiscovery d = new DnsDiscovery(b, transport, control);
             discoveries.put(b.name(), d);
             d.start(b.config().resolver().timeout().multipliedBy(2));
         }
