@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -383,9 +384,12 @@ public final class Balancer implements AutoCloseable {
             Backend b = backends.get(bc.name());
             if (now.backends().containsKey(bc.name())) {
                 // Checks restart with the new settings; servers keep their current health until the checks say otherwise.
+                List<String> changed = ConfigChanges.of(b.config(), bc);
                 unwatch(bc.name());
                 b.reconfigure(bc);
-                report.add("backend " + bc.name() + ": updated (" + b.servers().size() + " servers)");
+                if (!changed.isEmpty()) {
+                    report.add("backend " + bc.name() + ": updated (" + String.join(", ", changed) + ")");
+                }
             } else {
                 report.add("backend " + bc.name() + ": added");
             }
@@ -414,6 +418,12 @@ public final class Balancer implements AutoCloseable {
                 }
             } else {
                 Frontend kept = current.get(fc.name());
+                FrontendConfig was = now.config().frontends().stream().filter(f -> f.name().equals(fc.name()))
+                        .findFirst().orElseThrow();
+                List<String> changed = ConfigChanges.of(was, fc);
+                if (!changed.isEmpty()) {
+                    report.add("frontend " + fc.name() + ": updated (" + String.join(", ", changed) + ")");
+                }
                 kept.reconfigure(fc, backends);
                 frontends.add(kept);
                 bound.put(fc.name(), now.bound().get(fc.name()));
@@ -426,6 +436,10 @@ public final class Balancer implements AutoCloseable {
             }
         }
         if (dnsInPlace) {
+            List<String> changed = ConfigChanges.of(now.config().dns().orElseThrow(), nextDns.get(), Set.of("listen"));
+            if (!changed.isEmpty()) {
+                report.add("dns: updated (" + String.join(", ", changed) + ")");
+            }
             dns.reconfigure(nextDns.get(), backends);
         } else if (freshDns != null || dns != null) {
             stopDns();
