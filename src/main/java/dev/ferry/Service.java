@@ -1,15 +1,11 @@
 package dev.ferry;
 
 import dev.ferry.admin.AdminServer;
-import dev.ferry.backend.Backend;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
-import dev.ferry.config.FrontendConfig;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.runtime.DescriptorBudget;
 import dev.ferry.runtime.Reloader;
-import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,28 +92,8 @@ final class Service {
     }
 
     private void printStarted(Balancer balancer, AdminServer admin) {
-        StringBuilder s = new StringBuilder();
-        s.append("ferry ").append(Version.current()).append(" started (").append(balancer.transport().name())
-                .append(", ").append(threads).append(" event loop").append(threads == 1 ? "" : "s").append(")\n");
-        for (FrontendConfig fc : config.frontends()) {
-            Backend backend = balancer.backends().get(fc.backend().orElse(""));
-            s.append(String.format("  frontend %-12s %-4s %-22s -> backend %s", fc.name(), fc.mode().key(),
-                    Addresses.format(balancer.address(fc.name())), fc.backend().orElse("-")));
-            if (backend != null) {
-                s.append(String.format(" (%s, %d server%s)", backend.config().scheduler().name(),
-                        backend.servers().size(), backend.servers().size() == 1 ? "" : "s"));
-            }
-            s.append('\n');
-        }
-        balancer.dnsAddress().ifPresent(address -> s.append(String.format("  dns      %-12s %-4s %-22s -> zones %s%n",
-                "", "udp+tcp", Addresses.format(address),
-                String.join(", ", config.dns().orElseThrow().zones().stream().map(z -> z.origin()).toList()))));
-        if (admin != null) {
-            String at = "http://" + Addresses.format(admin.address());
-            s.append(String.format("  admin    %s/  (dashboard; API %s/api/v1/status; metrics %s/metrics)%n", at, at, at));
-        }
-        s.append("  ").append(DescriptorBudget.of(config).describe()).append('\n');
-        System.out.print(s);
+        System.out.print(StartBanner.text(config, balancer, threads,
+                admin == null ? java.util.Optional.empty() : java.util.Optional.of(admin.address())));
         System.out.flush();
     }
 

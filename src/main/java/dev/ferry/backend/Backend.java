@@ -10,7 +10,9 @@ import dev.ferry.schedule.hash.HashKeys;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -28,7 +30,8 @@ import java.util.function.Consumer;
  *
  * <p>Threading: {@link #pick(PickContext)} and {@link #snapshot()} are lock-free and called from any event loop.
  * Changes (weights, states, health, membership) are {@code synchronized} on this backend and may come from any
- * thread (admin API, health checks, reload); they never run on the pick path.
+ * thread off the I/O loops (admin API, reload, and the balancer's control thread for health checks, feedback and DNS
+ * discovery); they never run on the pick path, and no name is resolved while the lock is held.
  */
 public final class Backend {
     private final String name;
@@ -75,7 +78,19 @@ public final class Backend {
      * scheduler is replaced only when its configuration changed. Resolves new server addresses (blocking): call off
      * the event loops.
      */
-    public synchronized void reconfigure(BackendConfig next) {
+    public void reconfigure(BackendConfig next) {
+        // Names are resolved before the lock is taken: a slow DNS server must not hold up the changes (health,
+        // discovery, admin) that wait on this backend's lock.
+        Map<String, InetSocketAddress> addresses = new HashMap<>();
+        for (ServerConfig sc : next.servers()) {
+            if (sc.discovery().isEmpty()) {
+                addresses.put(sc.name(), sc.address().resolve());
+            }
+        }
+        reconfigure(next, addresses);
+    }
+
+    private synchronized void reconfigure(BackendConfig next, Map<String, InetSocketAddress> addresses) {
         if (!next.name().equals(name)) {
             throw new IllegalArgumentException("backend " + name + " cannot become " + next.name());
         }
@@ -91,7 +106,7 @@ public final class Backend {
                 continue;
             }
             Server current = server(sc.name()).orElse(null);
-            InetSocketAddress address = sc.address().resolve();
+            InetSocketAddress address = addresses.get(sc.name());
             if (current != null && current.address().equals(address) && current.sendProxy().equals(sc.sendProxy())) {
                 current.setConfiguredWeight(sc.weight());
                 current.setThresholds(sc.maxConnections(), current.lowerThreshold());
@@ -119,14 +134,18 @@ public final class Backend {
      * {@code __ip_vs_update_dest}). A server removed while it still had connections and added again with the same
      * name, address and PROXY setting comes back as the same server, with its live counts, taking the new weight
      * and limit (the kernel's trash, {@link ServerTrash}). Resolves the address (blocking): call off the event loops.
+     * The name is resolved before this backend's lock is taken, so a slow DNS server holds up only the caller.
      *
      * @throws IllegalArgumentException when a server of that name exists
      */
-    public synchronized Server addServer(ServerConfig sc) {
+    public Server addServer(ServerConfig sc) {
+        return addServer(sc, sc.address().resolve());
+    }
+
+    private synchronized Server addServer(ServerConfig sc, InetSocketAddress address) {
         if (server(sc.name()).isPresent()) {
             throw new IllegalArgumentException("backend '" + name + "' already has a server named '" + sc.name() + "'");
         }
-        InetSocketAddress address = sc.address().resolve();
         Server added = trash.take(sc.name(), address, sc.sendProxy()).orElse(null);
         if (added == null) {
             added = newServer(sc.name(), address, sc);

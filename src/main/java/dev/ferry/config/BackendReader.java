@@ -33,7 +33,7 @@ final class BackendReader {
     private final CrossChecks crossChecks;
     private final SchedulerReader schedulerReader;
 
-    BackendReader(CrossChecks crossChecks, Function<SchedulerConfig, List<String>> schedulerProblems) {
+    BackendReader(CrossChecks crossChecks, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems) {
         this.crossChecks = crossChecks;
         this.schedulerReader = new SchedulerReader(schedulerProblems);
     }

@@ -27,7 +27,7 @@ import java.util.function.Function;
  * ({@code backends[0].servers[1].weight}) and what was wrong and what is allowed.
  *
  * <p>Reading rules beyond {@code product.md}: durations are {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 1m},
- * {@code 1h} or {@code 0} ({@link Durations}); relative file names (certificates, {@code token_file}) are taken
+ * {@code 1h}, {@code 1d} or {@code 0}, the same in every key ({@link Durations}); relative file names (certificates, {@code token_file}) are taken
  * relative to the configuration file's directory; YAML merge keys ({@code <<: *anchor}) are honoured; a frontend
  * without {@code mode} is tcp; a {@code health_check} without {@code type} is tcp; {@code feedback} with
  * {@code enabled: false} reads as no feedback.
@@ -48,11 +48,11 @@ public final class ConfigLoader {
      * @throws ConfigException with every problem found, including "cannot read FILE: no such file"
      */
     public static FerryConfig load(Path file) throws ConfigException {
-        return load(file, Schedulers::problems);
+        return load(file, Schedulers::placedProblems);
     }
 
     /** {@link #load(Path)} with the scheduler registry's check replaced, for tests. */
-    static FerryConfig load(Path file, Function<SchedulerConfig, List<String>> schedulerProblems)
+    static FerryConfig load(Path file, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems)
             throws ConfigException {
         Problems problems = new Problems(file.toString());
         Optional<String> text = read(file, problems);
@@ -67,11 +67,11 @@ public final class ConfigLoader {
      * @throws ConfigException with every problem found
      */
     public static FerryConfig parse(String yaml, Path source) throws ConfigException {
-        return parse(yaml, source, Schedulers::problems);
+        return parse(yaml, source, Schedulers::placedProblems);
     }
 
     /** {@link #parse(String, Path)} with the scheduler registry's check replaced, for tests. */
-    static FerryConfig parse(String yaml, Path source, Function<SchedulerConfig, List<String>> schedulerProblems)
+    static FerryConfig parse(String yaml, Path source, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems)
             throws ConfigException {
         Problems problems = new Problems(source.toString());
         Optional<FerryConfig> config;
@@ -88,7 +88,7 @@ public final class ConfigLoader {
     }
 
     private static Optional<FerryConfig> read(String yaml, Path source, Problems problems,
-                                              Function<SchedulerConfig, List<String>> schedulerProblems) {
+                                              Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems) {
         Optional<Node> root = YamlDocument.compose(yaml, problems);
         if (root.isEmpty()) {
             if (problems.isEmpty()) {

@@ -26,7 +26,7 @@ final class ConfigReader {
     private final BackendReader backendReader;
     private final DnsReader dnsReader;
 
-    ConfigReader(Path source, Problems problems, Function<SchedulerConfig, List<String>> schedulerProblems) {
+    ConfigReader(Path source, Problems problems, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems) {
         this.source = source;
         this.problems = problems;
         this.paths = new Paths(source);

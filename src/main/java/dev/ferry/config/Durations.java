@@ -6,16 +6,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses durations as the configuration writes them: a number and a unit, {@code 250ms}, {@code 2s}, {@code 1m},
- * {@code 1h}. The number may have a fraction ({@code 1.5s}) as long as the result is a whole number of milliseconds;
- * {@code 0} needs no unit. Compound forms ({@code 1m30s}: the message offers {@code 90s}), negative values and other
+ * Parses durations as the configuration writes them, the one grammar of every duration key (timeouts, intervals,
+ * scheduler options): a number and a unit, {@code 250ms}, {@code 2s}, {@code 1m}, {@code 1h}, {@code 1d}. The number
+ * may have a fraction ({@code 1.5s}) as long as the result is a whole number of milliseconds; {@code 0} needs no unit. Compound forms ({@code 1m30s}: the message offers {@code 90s}), negative values and other
  * units are refused, so a typo never turns into a surprising value. Stateless and thread-safe.
  */
 public final class Durations {
-    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
-    private static final Pattern COMPOUND = Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h)){2,}");
-    private static final Pattern PART = Pattern.compile("\\d+(?:\\.\\d+)?(?:ms|s|m|h)");
-    private static final String ALLOWED = "write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m";
+    private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
+    private static final Pattern COMPOUND = Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d)){2,}");
+    private static final Pattern PART = Pattern.compile("\\d+(?:\\.\\d+)?(?:ms|s|m|h|d)");
+    /** What a duration may look like, in words fit for a message. */
+    public static final String ALLOWED = "write a number and a unit (ms, s, m, h or d), e.g. 250ms, 2s, 1.5s, 1m, 1d";
 
     private Durations() {
     }
@@ -92,6 +93,7 @@ public final class Durations {
             case "s" -> 1_000;
             case "m" -> 60_000;
             case "h" -> 3_600_000;
+            case "d" -> 86_400_000;
             default -> throw new IllegalStateException("unit not in the pattern: " + unit);
         };
     }

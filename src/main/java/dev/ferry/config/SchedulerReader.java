@@ -12,13 +12,13 @@ import java.util.function.Function;
 /**
  * Reads {@code scheduler:}, written either as a name ({@code scheduler: wlc}) or as a mapping with {@code name} and
  * the algorithm's options ({@code {name: mh, fallback: true, table_size: 65521}}), and has the scheduler registry
- * judge it.
+ * judge it. A problem with an option is placed at that option ({@code backends[0].scheduler.expiration}, on its line).
  */
 final class SchedulerReader {
-    private final Function<SchedulerConfig, List<String>> registryProblems;
+    private final Function<SchedulerConfig, List<SchedulerProblem>> registryProblems;
 
-    /** @param registryProblems the registry's check, normally {@code Schedulers::problems} */
-    SchedulerReader(Function<SchedulerConfig, List<String>> registryProblems) {
+    /** @param registryProblems the registry's check, normally {@code Schedulers::placedProblems} */
+    SchedulerReader(Function<SchedulerConfig, List<SchedulerProblem>> registryProblems) {
         this.registryProblems = registryProblems;
     }
 
@@ -27,11 +27,28 @@ final class SchedulerReader {
         if (value.isEmpty()) {
             return SchedulerConfig.DEFAULT;
         }
-        Optional<SchedulerConfig> config = value.get() instanceof MappingNode
-                ? backend.map("scheduler", null).flatMap(SchedulerReader::fromMap)
-                : backend.text("scheduler", "a scheduler name such as wlc").map(SchedulerConfig::of);
-        config.ifPresent(c -> registryProblems.apply(c).forEach(p -> backend.problem("scheduler", p)));
+        if (value.get() instanceof MappingNode) {
+            Optional<YamlMap> written = backend.map("scheduler", null);
+            Optional<SchedulerConfig> config = written.flatMap(SchedulerReader::fromMap);
+            config.ifPresent(c -> registryProblems.apply(c).forEach(p -> place(backend, written.get(), p)));
+            return config.orElse(SchedulerConfig.DEFAULT);
+        }
+        Optional<SchedulerConfig> config = backend.text("scheduler", "a scheduler name such as wlc")
+                .map(SchedulerConfig::of);
+        config.ifPresent(c -> registryProblems.apply(c).forEach(p -> backend.problem("scheduler", p.message())));
         return config.orElse(SchedulerConfig.DEFAULT);
+    }
+
+    /** At the option's value (at its key when the scheduler has no such option), else at {@code scheduler}. */
+    private static void place(YamlMap backend, YamlMap scheduler, SchedulerProblem p) {
+        Optional<String> option = p.option().filter(scheduler::has);
+        if (option.isEmpty()) {
+            backend.problem("scheduler", p.message());
+        } else if (p.unknown()) {
+            scheduler.problemAtKey(option.get(), p.message());
+        } else {
+            scheduler.problem(option.get(), p.message());
+        }
     }
 
     private static Optional<SchedulerConfig> fromMap(YamlMap m) {

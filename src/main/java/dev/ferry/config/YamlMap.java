@@ -152,6 +152,11 @@ final class YamlMap {
         problems.add(value(key).orElse(node), keyPath(key), message);
     }
 
+    /** Records a problem at {@code key} itself (e.g. a key that is not allowed there). */
+    void problemAtKey(String key, String message) {
+        problems.add(keyNode(key), keyPath(key), message);
+    }
+
     /** Records that a required {@code key} is absent; placed at the start of this mapping. */
     void missing(String key, String why) {
         problems.add(node, keyPath(key), "missing; " + why);

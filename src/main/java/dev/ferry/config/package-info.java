@@ -12,7 +12,7 @@
  * ferry.yaml:7:18: frontends[0].backend: no backend named 'wbe'; did you mean 'web'? backends defined: web, api
  * </pre>
  * The value parsers {@link dev.ferry.config.Durations} ({@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 1m},
- * {@code 1h}), {@link dev.ferry.config.Sizes} ({@code 4096}, {@code 16KiB}, {@code 1MiB}) and
+ * {@code 1h}, {@code 1d}), {@link dev.ferry.config.Sizes} ({@code 4096}, {@code 8k}, {@code 16KiB}, {@code 1MiB}) and
  * {@link dev.ferry.config.Addresses} ({@code HOST:PORT}, {@code [::1]:80}) are public so the CLI and the admin API
  * parse the same forms with the same messages.
  *

@@ -14,6 +14,7 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.resolver.dns.NoopDnsCache;
 import io.netty.resolver.dns.SingletonDnsServerAddressStreamProvider;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -28,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -47,8 +49,11 @@ import java.util.concurrent.atomic.LongAdder;
  * health checks), in which case the next priority is added as well, and so on; this is re-decided at each lookup.
  * An SRV weight of 0 becomes 1, since Ferry's weight 0 means "no new connections" where RFC 2782 means "rarely".
  *
- * <p>Threading: lookups and their results run on one event loop, through Netty's non-blocking
- * {@link DnsNameResolver}; {@link #start(Duration)} and {@link #close()} are called off the event loops.
+ * <p>Threading: the lookups run on one event loop, through Netty's non-blocking {@link DnsNameResolver}; their
+ * answers are applied to the backend on the balancer's control thread (never on an I/O loop: changing a backend takes
+ * its lock, which an admin call or a reload may hold), and the per-entry state (servers found, next lookup) lives on
+ * that thread only. {@link #start(Duration)} and {@link #close()} are called off the event loops and off the control
+ * thread.
  */
 public final class DnsDiscovery implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DnsDiscovery.class);
@@ -75,6 +80,7 @@ public final class DnsDiscovery implements AutoCloseable {
     private final Backend backend;
     private final ResolverConfig settings;
     private final EventLoop loop;
+    private final EventExecutor control;
     private final DnsNameResolver resolver;
     private final DnsLookups lookups;
     private final List<Entry> entries = new ArrayList<>();
@@ -82,9 +88,14 @@ public final class DnsDiscovery implements AutoCloseable {
     private final LongAdder lookupsFailed = new LongAdder();
     private volatile boolean closed;
 
-    /** For a backend whose configuration has entries found by DNS ({@code BackendConfig.hasDiscovery()}). */
-    public DnsDiscovery(Backend backend, Transport transport) {
+    /**
+     * For a backend whose configuration has entries found by DNS ({@code BackendConfig.hasDiscovery()}).
+     *
+     * @param control the thread that applies the answers to the backend (the balancer's control thread)
+     */
+    public DnsDiscovery(Backend backend, Transport transport, EventExecutor control) {
         this.backend = backend;
+        this.control = control;
         this.settings = backend.config().resolver();
         this.loop = transport.workers().next();
         this.resolver = new DnsNameResolverBuilder(loop)
@@ -120,8 +131,8 @@ public final class DnsDiscovery implements AutoCloseable {
     public void start(Duration wait) {
         List<Future<?>> first = new ArrayList<>();
         for (Entry e : entries) {
-            Promise<Void> done = loop.newPromise();
-            loop.execute(() -> refresh(e, done));
+            Promise<Void> done = control.newPromise();
+            control.execute(() -> refresh(e, done));
             first.add(done);
         }
         long deadline = System.nanoTime() + wait.toNanos();
@@ -140,6 +151,7 @@ public final class DnsDiscovery implements AutoCloseable {
         return lookupsFailed.sum();
     }
 
+    /** On the control thread: asks the entry's name on the resolver's loop; the answer comes back here. */
     private void refresh(Entry e, Promise<Void> done) {
         if (closed) {
             done.trySuccess(null);
@@ -147,37 +159,54 @@ public final class DnsDiscovery implements AutoCloseable {
         }
         ServerDiscovery d = e.discovery;
         if (d.kind() == ServerDiscovery.Kind.ADDRESS) {
-            lookups.addresses(d.name()).addListener((Future<List<DnsLookups.Address>> f) -> {
-                if (f.isSuccess()) {
-                    List<Wanted> wanted = new ArrayList<>();
-                    long ttl = Long.MAX_VALUE;
-                    for (DnsLookups.Address a : f.getNow()) {
-                        InetSocketAddress address = new InetSocketAddress(a.address(), d.port());
-                        wanted.add(new Wanted(nameOf(e, address), address, e.config.weight()));
-                        ttl = Math.min(ttl, a.ttl());
-                    }
-                    answered(e, wanted, ttl);
-                } else {
-                    failed(e, f.cause());
-                }
-                done.trySuccess(null);
-            });
-        } else {
-            lookups.srv(d.name()).addListener((Future<List<DnsLookups.Srv>> f) -> {
-                if (f.isSuccess()) {
-                    long ttl = Long.MAX_VALUE;
-                    for (DnsLookups.Srv s : f.getNow()) {
-                        ttl = Math.min(ttl, s.ttl());
-                        for (DnsLookups.Address a : s.addresses()) {
-                            ttl = Math.min(ttl, a.ttl());
+            loop.execute(() -> lookups.addresses(d.name()).addListener((Future<List<DnsLookups.Address>> f) ->
+                    onControl(done, () -> {
+                        if (f.isSuccess()) {
+                            List<Wanted> wanted = new ArrayList<>();
+                            long ttl = Long.MAX_VALUE;
+                            for (DnsLookups.Address a : f.getNow()) {
+                                InetSocketAddress address = new InetSocketAddress(a.address(), d.port());
+                                wanted.add(new Wanted(nameOf(e, address), address, e.config.weight()));
+                                ttl = Math.min(ttl, a.ttl());
+                            }
+                            answered(e, wanted, ttl);
+                        } else {
+                            failed(e, f.cause());
                         }
+                    })));
+        } else {
+            loop.execute(() -> lookups.srv(d.name()).addListener((Future<List<DnsLookups.Srv>> f) ->
+                    onControl(done, () -> {
+                        if (f.isSuccess()) {
+                            long ttl = Long.MAX_VALUE;
+                            for (DnsLookups.Srv s : f.getNow()) {
+                                ttl = Math.min(ttl, s.ttl());
+                                for (DnsLookups.Address a : s.addresses()) {
+                                    ttl = Math.min(ttl, a.ttl());
+                                }
+                            }
+                            answered(e, usablePriorities(e, f.getNow()), ttl);
+                        } else {
+                            failed(e, f.cause());
+                        }
+                    })));
+        }
+    }
+
+    /** Runs {@code apply} on the control thread, then completes {@code done}; a stopped control thread applies nothing. */
+    private void onControl(Promise<Void> done, Runnable apply) {
+        try {
+            control.execute(() -> {
+                try {
+                    if (!closed) {
+                        apply.run();
                     }
-                    answered(e, usablePriorities(e, f.getNow()), ttl);
-                } else {
-                    failed(e, f.cause());
+                } finally {
+                    done.trySuccess(null);
                 }
-                done.trySuccess(null);
             });
+        } catch (RejectedExecutionException stopping) {
+            done.trySuccess(null);
         }
     }
 
@@ -228,7 +257,7 @@ public final class DnsDiscovery implements AutoCloseable {
                 continue;
             }
             try {
-                // An address literal: Backend resolves it without asking DNS, so nothing blocks this loop.
+                // An address literal: resolving it asks no DNS server.
                 HostPort literal = new HostPort(w.address().getAddress().getHostAddress(), w.address().getPort());
                 Server s = backend.addServer(new ServerConfig(w.name(), literal, w.weight(),
                         e.config.maxConnections(), e.config.sendProxy()));
@@ -253,7 +282,7 @@ public final class DnsDiscovery implements AutoCloseable {
 
     private void schedule(Entry e, Duration delay) {
         if (!closed) {
-            e.next = loop.schedule(() -> refresh(e, loop.newPromise()), delay.toMillis(), TimeUnit.MILLISECONDS);
+            e.next = control.schedule(() -> refresh(e, control.newPromise()), delay.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -265,17 +294,23 @@ public final class DnsDiscovery implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (!control.isShuttingDown()) {
+            try {
+                control.submit(() -> {
+                    for (Entry e : entries) {
+                        if (e.next != null) {
+                            e.next.cancel(false);
+                        }
+                    }
+                }).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // The control thread is gone, and with it every scheduled lookup.
+            }
+        }
         if (loop.isShuttingDown()) {
             resolver.close();
             return;
         }
-        loop.submit(() -> {
-            for (Entry e : entries) {
-                if (e.next != null) {
-                    e.next.cancel(false);
-                }
-            }
-            resolver.close();
-        }).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        loop.submit(resolver::close).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,8 +68,11 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, SchedulerHousekeeping> housekeeping = new java.util.concurrent.ConcurrentHashMap<>();
     /** Health counters per backend name: they outlive the checks a reload restarts, so counts only ever grow. */
     private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Health checks, ejections, slow start and feedback decide and rebuild backends here, off the I/O loops. */
-    private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-health", true));
+    /**
+     * The control thread: health checks, ejections, slow start, feedback and DNS discovery decide and rebuild
+     * backends here, off the I/O loops.
+     */
+    private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-control", true));
     /** Failed TLS handshakes per frontend name: they outlive a reload that reloads the certificates. */
     private final Map<String, TlsHandshakeFailures> tlsFailures = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
@@ -189,7 +193,7 @@ public final class Balancer implements AutoCloseable {
     /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
     private void watch(Backend b) {
         if (b.config().hasDiscovery()) {
-            DnsDiscovery d = new DnsDiscovery(b, transport);
+            DnsDiscovery d = new DnsDiscovery(b, transport, control);
             discoveries.put(b.name(), d);
             d.start(b.config().resolver().timeout().multipliedBy(2));
         }
@@ -380,9 +384,12 @@ public final class Balancer implements AutoCloseable {
             Backend b = backends.get(bc.name());
             if (now.backends().containsKey(bc.name())) {
                 // Checks restart with the new settings; servers keep their current health until the checks say otherwise.
+                List<String> changed = ConfigChanges.of(b.config(), bc);
                 unwatch(bc.name());
                 b.reconfigure(bc);
-                report.add("backend " + bc.name() + ": updated (" + b.servers().size() + " servers)");
+                if (!changed.isEmpty()) {
+                    report.add("backend " + bc.name() + ": updated (" + String.join(", ", changed) + ")");
+                }
             } else {
                 report.add("backend " + bc.name() + ": added");
             }
@@ -411,6 +418,12 @@ public final class Balancer implements AutoCloseable {
                 }
             } else {
                 Frontend kept = current.get(fc.name());
+                FrontendConfig was = now.config().frontends().stream().filter(f -> f.name().equals(fc.name()))
+                        .findFirst().orElseThrow();
+                List<String> changed = ConfigChanges.of(was, fc);
+                if (!changed.isEmpty()) {
+                    report.add("frontend " + fc.name() + ": updated (" + String.join(", ", changed) + ")");
+                }
                 kept.reconfigure(fc, backends);
                 frontends.add(kept);
                 bound.put(fc.name(), now.bound().get(fc.name()));
@@ -423,6 +436,10 @@ public final class Balancer implements AutoCloseable {
             }
         }
         if (dnsInPlace) {
+            List<String> changed = ConfigChanges.of(now.config().dns().orElseThrow(), nextDns.get(), Set.of("listen"));
+            if (!changed.isEmpty()) {
+                report.add("dns: updated (" + String.join(", ", changed) + ")");
+            }
             dns.reconfigure(nextDns.get(), backends);
         } else if (freshDns != null || dns != null) {
             stopDns();

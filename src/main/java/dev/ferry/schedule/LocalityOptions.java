@@ -16,6 +16,15 @@ import java.time.Duration;
 public record LocalityOptions(Duration expiration, boolean ipvsQuirks) {
     public static final LocalityOptions DEFAULT = new LocalityOptions(Duration.ofHours(24), true);
 
+    /**
+     * The options of {@code config} (lblc or lblcr), defaults filled in.
+     *
+     * @throws IllegalArgumentException naming the first problem, when there is any
+     */
+    public static LocalityOptions of(dev.ferry.config.SchedulerConfig config) {
+        return SchedulerOptions.readValid(config, LocalityOptions::read);
+    }
+
     static LocalityOptions read(SchedulerOptions o) {
         return new LocalityOptions(o.duration("expiration", DEFAULT.expiration()), o.flag("ipvs_quirks", true));
     }

@@ -1,6 +1,8 @@
 package dev.ferry.schedule;
 
+import dev.ferry.config.Durations;
 import dev.ferry.config.SchedulerConfig;
+import dev.ferry.config.SchedulerProblem;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,8 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads one scheduler's options (their YAML scalar text) into typed values, collecting a sentence per problem
@@ -23,12 +23,10 @@ import java.util.regex.Pattern;
  * and {@link Schedulers} calls it both to validate and to build. Not thread-safe; one instance per read.
  */
 public final class SchedulerOptions {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
-
     private final String scheduler;
     private final Map<String, String> options;
     private final Set<String> known = new LinkedHashSet<>();
-    private final List<String> problems = new ArrayList<>();
+    private final List<SchedulerProblem> problems = new ArrayList<>();
 
     public SchedulerOptions(SchedulerConfig config) {
         this.scheduler = config.name();
@@ -36,10 +34,10 @@ public final class SchedulerOptions {
     }
 
     /** Reads {@code options} with {@code reader} and returns every problem, unknown options included. */
-    public static List<String> check(SchedulerConfig config, Function<SchedulerOptions, ?> reader) {
+    public static List<SchedulerProblem> check(SchedulerConfig config, Function<SchedulerOptions, ?> reader) {
         SchedulerOptions o = new SchedulerOptions(config);
         reader.apply(o);
-        return o.problems();
+        return o.placedProblems();
     }
 
     /**
@@ -134,40 +132,45 @@ public final class SchedulerOptions {
         return problem(key, text, "must be one of " + String.join(", ", allowed), fallback);
     }
 
-    /** A positive duration written like {@code 250ms}, {@code 30s}, {@code 6m}, {@code 24h} or {@code 1d}. */
+    /**
+     * A positive duration, in the grammar of every duration key ({@link Durations}): {@code 250ms}, {@code 1.5s},
+     * {@code 6m}, {@code 24h}, {@code 1d}.
+     */
     public Duration duration(String key, Duration fallback) {
         String text = text(key);
         if (text == null) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(text);
-        if (m.matches() && Long.parseLong(m.group(1)) > 0) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+        try {
+            Duration d = Durations.parse(text);
+            if (d.isPositive()) {
+                return d;
+            }
+        } catch (IllegalArgumentException ignored) {
+            // reported below, with the grammar
         }
-        return problem(key, text, "must be a positive duration such as 500ms, 30s, 6m, 24h or 1d", fallback);
+        return problem(key, text, "must be a positive duration; " + Durations.ALLOWED, fallback);
     }
 
     /** Records a problem that involves several options (e.g. two that exclude each other). */
     public void reject(String sentence) {
-        problems.add(scheduler + " " + sentence);
+        problems.add(SchedulerProblem.whole(scheduler + " " + sentence));
     }
 
-    /** The problems found so far, then one for every option that no read asked for. */
+    /** The problems found so far, then one for every option that no read asked for, as sentences. */
     public List<String> problems() {
-        List<String> all = new ArrayList<>(problems);
+        return placedProblems().stream().map(SchedulerProblem::message).toList();
+    }
+
+    /** {@link #problems()} with the option each is about. */
+    public List<SchedulerProblem> placedProblems() {
+        List<SchedulerProblem> all = new ArrayList<>(problems);
         for (String key : new TreeSet<>(options.keySet())) {
             if (!known.contains(key)) {
-                all.add(known.isEmpty()
+                all.add(SchedulerProblem.unknownOption(key, known.isEmpty()
                         ? "scheduler " + scheduler + " takes no options, but '" + key + "' is set"
                         : "scheduler " + scheduler + " has no option '" + key + "'; its options are: "
-                                + String.join(", ", known));
+                                + String.join(", ", known)));
             }
         }
         return all;
@@ -186,7 +189,7 @@ public final class SchedulerOptions {
     }
 
     private <T> T problem(String key, String text, String rule, T fallback) {
-        problems.add(scheduler + " " + key + " " + rule + " (got '" + text + "')");
+        problems.add(SchedulerProblem.at(key, scheduler + " " + key + " " + rule + " (got '" + text + "')"));
         return fallback;
     }
 }

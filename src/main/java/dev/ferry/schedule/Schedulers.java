@@ -1,6 +1,7 @@
 package dev.ferry.schedule;
 
 import dev.ferry.config.SchedulerConfig;
+import dev.ferry.config.SchedulerProblem;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.function.Supplier;
 public final class Schedulers {
     private static final Map<String, Function<SchedulerConfig, Scheduler>> FACTORIES = new TreeMap<>();
     /** Option checks of the schedulers that take options; the others accept none ({@link #problems}). */
-    private static final Map<String, Function<SchedulerConfig, List<String>>> OPTION_CHECKS = new TreeMap<>();
+    private static final Map<String, Function<SchedulerConfig, List<SchedulerProblem>>> OPTION_CHECKS =
+            new TreeMap<>();
 
     static {
         // Filled in by the scheduler classes' registrations below (one line per algorithm).
@@ -54,9 +56,15 @@ public final class Schedulers {
      * it is valid.
      */
     public static List<String> problems(SchedulerConfig config) {
-        List<String> problems = new ArrayList<>();
+        return placedProblems(config).stream().map(SchedulerProblem::message).toList();
+    }
+
+    /** {@link #problems} with the option each is about, so the configuration can place it at that option's line. */
+    public static List<SchedulerProblem> placedProblems(SchedulerConfig config) {
+        List<SchedulerProblem> problems = new ArrayList<>();
         if (!FACTORIES.containsKey(config.name())) {
-            problems.add("unknown scheduler '" + config.name() + "'; valid ones are: " + String.join(", ", names()));
+            problems.add(SchedulerProblem.whole("unknown scheduler '" + config.name() + "'; valid ones are: "
+                    + String.join(", ", names())));
         } else if (OPTION_CHECKS.containsKey(config.name())) {
             problems.addAll(OPTION_CHECKS.get(config.name()).apply(config));
         }

@@ -240,7 +240,8 @@ class AdminApiTest {
                 .replace("listen: 127.0.0.1:0, mode", "listen: 127.0.0.1:" + port + ", mode"));
         HttpResponse<String> ok = call("POST", "/api/v1/reload", null);
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-        assertThat(json(ok).get("changes").toString()).contains("backend pool: updated (1 servers)");
+        assertThat(json(ok).get("changes").toString()).contains("backend pool: updated (server b added at "
+                + b.address() + ", server a removed (its connections drain))");
         assertThat(Clients.readAll(balancer.address("front"))).isEqualTo("B");
 
         Files.writeString(file, "frontends: [ { name: front, listen: nowhere } ]\n");

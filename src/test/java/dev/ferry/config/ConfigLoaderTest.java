@@ -20,9 +20,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Reading valid files: every key of product.md lands in the records, and every default is filled in. */
 class ConfigLoaderTest {
     /** Stands in for the scheduler registry, which other work fills: these names are valid, others are not. */
-    static List<String> knownSchedulers(SchedulerConfig config) {
+    static List<SchedulerProblem> knownSchedulers(SchedulerConfig config) {
         return Set.of("wlc", "rr", "mh").contains(config.name()) ? List.of()
-                : List.of("unknown scheduler '" + config.name() + "'");
+                : List.of(SchedulerProblem.whole("unknown scheduler '" + config.name() + "'"));
     }
 
     static FerryConfig parse(String yaml) throws ConfigException {

@@ -121,9 +121,9 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(
                 at(yaml, 6, "5x", "backends[0].health_check.interval",
-                        "'5x' is not a duration; write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m"),
+                        "'5x' is not a duration; write a number and a unit (ms, s, m, h or d), e.g. 250ms, 2s, 1.5s, 1m, 1d"),
                 at(yaml, 7, "30", "backends[0].health_check.timeout",
-                        "'30' has no unit; write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m"));
+                        "'30' has no unit; write a number and a unit (ms, s, m, h or d), e.g. 250ms, 2s, 1.5s, 1m, 1d"));
     }
 
     @Test
@@ -450,7 +450,7 @@ class ConfigValidationTest {
     }
 
     @Test
-    void schedulerOptionProblemsFromTheRegistryArePlacedAtTheScheduler() {
+    void schedulerOptionProblemsFromTheRegistryArePlacedAtTheOption() {
         String yaml = """
                 frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
                 backends:
@@ -463,7 +463,8 @@ class ConfigValidationTest {
         assertThat(registrySays).isNotEmpty();
         assertThatThrownBy(() -> ConfigLoader.parse(yaml, Path.of(FILE)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyElementsOf(
-                        registrySays.stream().map(m -> at(yaml, 4, "{", "backends[0].scheduler", m)).toList()));
+                        registrySays.stream().map(m -> at(yaml, 4, "12", "backends[0].scheduler.table_size", m))
+                                .toList()));
     }
 
     @Test

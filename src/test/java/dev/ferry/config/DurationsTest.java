@@ -13,23 +13,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DurationsTest {
     @ParameterizedTest
     @CsvSource({"250ms,250", "2s,2000", "1m,60000", "1h,3600000", "1.5s,1500", "0.25s,250", "0,0", "0ms,0",
-            "90s,90000", "' 3s ',3000", "0.001s,1"})
+            "90s,90000", "' 3s ',3000", "0.001s,1", "1d,86400000", "1.5d,129600000"})
     void parsesNumberAndUnit(String text, long millis) {
         assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "s", "2 s", "2S", "--1s", "1m 30s", "2d", "1us", "1.s", ".5s", "abc"})
+    @ValueSource(strings = {"", "s", "2 s", "2S", "--1s", "1m 30s", "2D", "1w", "1us", "1.s", ".5s", "abc"})
     void refusesOtherForms(String text) {
         assertThatThrownBy(() -> Durations.parse(text)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("'" + text + "' is not a duration; write a number and a unit (ms, s, m or h), "
-                        + "e.g. 250ms, 2s, 1.5s, 1m");
+                .hasMessage("'" + text + "' is not a duration; write a number and a unit (ms, s, m, h or d), "
+                        + "e.g. 250ms, 2s, 1.5s, 1m, 1d");
     }
 
     @Test
     void aBareNumberOtherThanZeroNeedsAUnit() {
         assertThatThrownBy(() -> Durations.parse("30")).hasMessage(
-                "'30' has no unit; write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m");
+                "'30' has no unit; write a number and a unit (ms, s, m, h or d), e.g. 250ms, 2s, 1.5s, 1m, 1d");
     }
 
     @Test
@@ -48,7 +48,7 @@ class DurationsTest {
     @Test
     void refusesFractionsOfAMillisecond() {
         assertThatThrownBy(() -> Durations.parse("1.5ms")).hasMessage(
-                "'1.5ms' is finer than a millisecond; write a number and a unit (ms, s, m or h), e.g. 250ms, 2s, 1.5s, 1m");
+                "'1.5ms' is finer than a millisecond; write a number and a unit (ms, s, m, h or d), e.g. 250ms, 2s, 1.5s, 1m, 1d");
     }
 
     @Test

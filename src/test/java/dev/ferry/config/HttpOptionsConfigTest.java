@@ -28,6 +28,20 @@ class HttpOptionsConfigTest {
         assertThat(HttpOptions.DEFAULTS.forwardingHeaders()).containsExactlyInAnyOrder(ForwardingHeader.values());
     }
 
+    /** Issue 15 item 34(b): nginx's {@code 8k} means 8192 bytes, and so it does here. */
+    @Test
+    void nginxStyleUnitsAreBinary() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      http: { max_request_line: 8k, max_header_size: 64KB } }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      http: { max_request_line: 1m, max_header_size: 16kb } }
+                """ + POOL, Path.of("t.yaml"));
+        assertThat(config.frontends().get(0).http()).isEqualTo(new HttpOptions(8192, 65536));
+        assertThat(config.frontends().get(1).http()).isEqualTo(new HttpOptions(1048576, 16384));
+    }
+
     @Test
     void maxHeaderCountDefaultsTo100AndIsAWholeNumberInRange() throws Exception {
         FerryConfig config = ConfigLoader.parse("""

@@ -154,6 +154,23 @@ class DnsDiscoveryTest {
         assertThat(weights(apis)).isEqualTo(Map.of("api@127.0.0.21:8080", 5, "api@127.0.0.22:8080", 5));
     }
 
+    /**
+     * Issue 15 item 19: an answer is applied to the backend on the balancer's control thread, not on the I/O loop
+     * that asked (changing a backend takes its lock, which an admin call may hold).
+     */
+    @Test
+    void answersAreAppliedOnTheControlThreadNotOnAnIoLoop() {
+        Backend apis = consumer.backends().get("apis");
+        java.util.List<String> joinedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        apis.addJoinListener(s -> joinedOn.add(s.name() + " on " + Thread.currentThread().getName()));
+
+        Backend names = source.backends().get("names");
+        names.addServer(new ServerConfig("n3", new HostPort("127.0.0.23", 80), 1, 0, java.util.Optional.empty()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !joinedOn.isEmpty());
+        assertThat(joinedOn).singleElement().asString()
+                .startsWith("api@127.0.0.23:8080 on ferry-control");
+    }
+
     /** Reads the consumer's discovery counters. */
     private record DnsDiscoveryProbe(Balancer balancer) {
         long failures() {

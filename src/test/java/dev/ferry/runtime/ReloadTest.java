@@ -127,8 +127,7 @@ class ReloadTest {
             int before = ok.get();
             await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() >= before + 20);
             ReloadReport report = balancer.reload(step);
-            assertThat(report.changes()).contains("backend pool: updated (" + step.backends().get(0).servers().size()
-                    + " servers)");
+            assertThat(report.changes()).singleElement().asString().startsWith("backend pool: updated (scheduler ");
         }
         int before = ok.get();
         await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() >= before + 20);

@@ -251,7 +251,7 @@ class LocalitySchedulersTest {
         assertThat(Schedulers.problems(new SchedulerConfig("lblc", Map.of("expiration", "6h",
                 "ipvs_quirks", "false")))).isEmpty();
         assertThat(Schedulers.problems(new SchedulerConfig("lblcr", Map.of("expiration", "soon"))))
-                .containsExactly("lblcr expiration must be a positive duration such as 500ms, 30s, 6m, 24h or 1d"
-                        + " (got 'soon')");
+                .containsExactly("lblcr expiration must be a positive duration; write a number and a unit"
+                        + " (ms, s, m, h or d), e.g. 250ms, 2s, 1.5s, 1m, 1d (got 'soon')");
     }
 }

@@ -4,6 +4,7 @@ import dev.ferry.transport.Reasons;
 import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
 import dev.ferry.transport.LoopFlusher;
@@ -16,6 +17,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -58,6 +60,7 @@ import java.util.concurrent.TimeUnit;
 final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         implements UpstreamListener, RequestDecoder.Arrivals {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
+    private static final RateLimitedLog INTERNAL_ERRORS = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
     /** Bodies up to this size leave in the same buffer as their response head. */
     private static final int SMALL_BODY = 1024;
 
@@ -244,10 +247,38 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             log.debug("{}: client {} failed: {}", frontend.name(), client.remoteAddress(), cause.getMessage());
-        } else {
+        } else if (clientInput(cause)) {
             log.debug("{}: closing client {}: {}", frontend.name(), client.remoteAddress(), cause.toString());
+        } else {
+            internalError(ctx, cause);
+            return;
         }
         ctx.close();
+    }
+
+    /**
+     * Not the client's doing: a bug of ours. Said at WARN (rate-limited), with the trace at debug; the request ends as
+     * an internal error (a 500 while no byte of the response has gone out), not as client_closed.
+     */
+    private void internalError(ChannelHandlerContext ctx, Throwable cause) {
+        INTERNAL_ERRORS.warn("{}: internal error on the connection from {}: {}; closing it", frontend.name(),
+                client.remoteAddress(), cause.toString());
+        log.debug("{}: internal error", frontend.name(), cause);
+        boolean open = state != State.CLOSED && state != State.TUNNEL;
+        if (open && !responseStarted && (request != null || headBytes || !pending.isEmpty())) {
+            closeWith(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+            return;
+        }
+        if (open && request != null) {
+            logAccess("internal_error");
+        }
+        ctx.close();
+    }
+
+    /** Decoders say what was wrong with the bytes in their own exception types; a bare one wraps a decoder's bug. */
+    private static boolean clientInput(Throwable cause) {
+        return cause instanceof DecoderException && (cause.getClass() != DecoderException.class
+                || cause.getCause() == null || cause.getCause() instanceof IOException);
     }
 
     /** The PROXY header ({@code proxy_protocol: true}) names the original client; it comes before any request. */
@@ -874,6 +905,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             case 504 -> "response_timeout";
             case 408 -> "header_timeout";
             case 400, 414, 431 -> "bad_request";
+            case 500 -> "internal_error";
             default -> "refused";
         };
     }

@@ -1,0 +1,72 @@
+package dev.ferry.config;
+
+import dev.ferry.schedule.LocalityOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Issue 15 item 35: one duration grammar for every key. Timeouts and scheduler options both take decimals and the
+ * units ms, s, m, h and d; a bad scheduler option is reported at that option's own line and key path.
+ */
+class DurationGrammarTest {
+    private static final String FILE = "conf/ferry.yaml";
+
+    private static FerryConfig parse(String serverIdle, String expiration) throws ConfigException {
+        return ConfigLoader.parse("""
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    scheduler:
+                      name: lblc
+                      expiration: %s
+                    timeouts: { server_idle: %s }
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """.formatted(expiration, serverIdle), Path.of(FILE));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1.5s,1500", "1d,86400000", "0.5d,43200000", "250ms,250", "6m,360000", "24h,86400000"})
+    void timeoutsAndSchedulerOptionsTakeTheSameForms(String written, long millis) throws ConfigException {
+        FerryConfig config = parse(written, written);
+        BackendConfig pool = config.backends().getFirst();
+
+        assertThat(pool.timeouts().serverIdle()).as("a timeout").isEqualTo(Duration.ofMillis(millis));
+        assertThat(LocalityOptions.of(pool.scheduler()).expiration()).as("a scheduler option")
+                .isEqualTo(Duration.ofMillis(millis));
+    }
+
+    @Test
+    void aBadSchedulerDurationIsReportedAtItsOwnKeyAndLine() {
+        assertThatThrownBy(() -> parse("30s", "1.5x")).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).containsExactly(new ConfigProblem(FILE, 6, 19,
+                        "backends[0].scheduler.expiration",
+                        "lblc expiration must be a positive duration; write a number and a unit (ms, s, m, h or d),"
+                                + " e.g. 250ms, 2s, 1.5s, 1m, 1d (got '1.5x')")));
+    }
+
+    @Test
+    void anUnknownSchedulerOptionIsReportedAtThatKey() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: pool } ]
+                backends:
+                  - name: pool
+                    scheduler:
+                      name: lblc
+                      expiry: 6h
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                """;
+        assertThatThrownBy(() -> ConfigLoader.parse(yaml, Path.of(FILE))).isInstanceOfSatisfying(
+                ConfigException.class, e -> assertThat(e.problems()).singleElement().satisfies(p -> {
+                    assertThat(p.line()).isEqualTo(6);
+                    assertThat(p.column()).isEqualTo(7);
+                    assertThat(p.key()).isEqualTo("backends[0].scheduler.expiry");
+                }));
+    }
+}
