@@ -1,0 +1,30 @@
+package dev.ferry.director;
+
+import java.util.Locale;
+
+/** Why the director dropped a packet (the {@code reason} label of {@code ferry_director_drops_total}). */
+public enum DropReason {
+    /** Shorter than its headers say, or headers that cannot be. */
+    MALFORMED,
+    /** Not IPv4 (the director forwards IPv4 only). */
+    NOT_IPV4,
+    BAD_CHECKSUM,
+    /** A fragment other than the first: it carries no ports to find its connection by. */
+    FRAGMENT,
+    /** A TCP packet other than a SYN for a virtual service, matching no tracked connection (as IPVS). */
+    NO_ENTRY,
+    /** A new connection while the table holds {@code max_connections} entries. */
+    TABLE_FULL,
+    /** The TTL ran out (answered with ICMP time exceeded). */
+    TTL,
+    /** No server could take a new connection (answered with ICMP port unreachable). */
+    NO_SERVER,
+    /** Addressed to a virtual address on a port or protocol no service has. */
+    NO_SERVICE,
+    /** The device refused the write. */
+    WRITE_FAILED;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

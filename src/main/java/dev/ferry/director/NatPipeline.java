@@ -1,0 +1,308 @@
+package dev.ferry.director;
+
+import dev.ferry.backend.ConnectionLease;
+import dev.ferry.backend.Server;
+import dev.ferry.director.packet.IcmpMessages;
+import dev.ferry.director.packet.Ipv4;
+import dev.ferry.director.packet.NatRewrite;
+import dev.ferry.director.table.ConnectionTable;
+import dev.ferry.director.table.TcpStateTable.Direction;
+import dev.ferry.director.table.TrackedConnection;
+import dev.ferry.schedule.PickContext;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/**
+ * What the director does with one packet, VS/NAT: a client's packet to a virtual service gets a real server's
+ * address and port (a new connection is scheduled on its first packet, a TCP SYN or any UDP datagram), a real
+ * server's reply gets the virtual address and port back, and ICMP errors about a tracked connection are forwarded
+ * with the quoted header rewritten ({@code ip_vs_in_icmp}, {@code ip_vs_out_icmp}). Every forwarded packet's TTL is
+ * decremented; one that runs out is answered with ICMP time exceeded. Packets of no virtual service are written
+ * back unchanged but for the TTL, for the kernel to route (health checks, the servers' own traffic); packets to a
+ * virtual address on a port no service has are dropped, so they cannot loop through the device.
+ *
+ * <p>Threading: confined to the worker thread that owns the table; nothing on the way allocates except
+ * scheduling a new connection.
+ */
+public final class NatPipeline {
+    /** What to write after {@link #process}. */
+    public enum Verdict {
+        /** Write the packet (rewritten in place), {@link #length()} bytes. */
+        FORWARD,
+        /** Write the reply buffer (an ICMP error), {@link #length()} bytes. */
+        REPLY,
+        /** Write nothing. */
+        DROP
+    }
+
+    private final ConnectionTable table;
+    private final DirectorStats stats;
+    private volatile VirtualService[] services;
+    private int length;
+
+    public NatPipeline(List<VirtualService> services, ConnectionTable table, DirectorStats stats) {
+        this.services = services.toArray(VirtualService[]::new);
+        this.table = table;
+        this.stats = stats;
+    }
+
+    /** New services (a reload): tracked connections keep their servers and live on until they end. */
+    public void setServices(List<VirtualService> next) {
+        this.services = next.toArray(VirtualService[]::new);
+    }
+
+    public List<VirtualService> services() {
+        return List.of(services);
+    }
+
+    public ConnectionTable table() {
+        return table;
+    }
+
+    /** The length of what {@link #process} asked to write. */
+    public int length() {
+        return length;
+    }
+
+    /**
+     * Handles the {@code received} bytes at the start of {@code p}, rewriting them in place; an ICMP error the
+     * director answers with is built in {@code reply} (at least 576 bytes).
+     */
+    public Verdict process(MemorySegment p, int received, MemorySegment reply, long nowMillis) {
+        if (received < Ipv4.MIN_HEADER) {
+            return drop(DropReason.MALFORMED);
+        }
+        if (Ipv4.version(p, 0) != 4) {
+            return drop(DropReason.NOT_IPV4);
+        }
+        int ihl = Ipv4.headerLength(p, 0);
+        int total = Ipv4.totalLength(p, 0);
+        if (ihl < Ipv4.MIN_HEADER || total < ihl || total > received) {
+            return drop(DropReason.MALFORMED);
+        }
+        if (!Ipv4.headerChecksumValid(p, 0)) {
+            return drop(DropReason.BAD_CHECKSUM);
+        }
+        if (ihl > Ipv4.MIN_HEADER) {
+            stats.ipOptions();
+        }
+        int protocol = Ipv4.protocol(p, 0);
+        if (protocol == Ipv4.TCP || protocol == Ipv4.UDP) {
+            return transport(p, total, ihl, protocol, reply, nowMillis);
+        }
+        if (protocol == Ipv4.ICMP) {
+            return icmp(p, total, ihl, reply);
+        }
+        return pass(p, total, reply);
+    }
+
+    private Verdict transport(MemorySegment p, int total, int ihl, int protocol, MemorySegment reply, long now) {
+        if (Ipv4.isFragment(p, 0)) {
+            if (Ipv4.isLaterFragment(p, 0)) {
+                return isVirtualAddress(Ipv4.destination(p, 0)) || isRealServer(Ipv4.source(p, 0))
+                        ? drop(DropReason.FRAGMENT) : pass(p, total, reply);
+            }
+            stats.firstFragment();
+        }
+        if (total < ihl + Ipv4.minimumTransportHeader(protocol)) {
+            return drop(DropReason.MALFORMED);
+        }
+        int src = Ipv4.source(p, 0);
+        int dst = Ipv4.destination(p, 0);
+        int sport = Ipv4.sourcePort(p, ihl);
+        int dport = Ipv4.destinationPort(p, ihl);
+        int flags = protocol == Ipv4.TCP ? Ipv4.tcpFlags(p, ihl) : 0;
+
+        TrackedConnection in = table.findInbound(protocol, src, sport, dst, dport);
+        if (in != null) {
+            if (!NatRewrite.decrementTtl(p)) {
+                return timeExceeded(p, total, dst, reply);
+            }
+            NatRewrite.rewriteDestination(p, ihl, protocol, in.realAddress(), in.realPort());
+            table.seen(in, Direction.INPUT, flags, now);
+            stats.inbound(total);
+            return forward(total);
+        }
+        TrackedConnection out = table.findOutbound(protocol, src, sport, dst, dport);
+        if (out != null) {
+            if (!NatRewrite.decrementTtl(p)) {
+                return timeExceeded(p, total, out.virtualAddress(), reply);
+            }
+            NatRewrite.rewriteSource(p, ihl, protocol, out.virtualAddress(), out.virtualPort());
+            table.seen(out, Direction.OUTPUT, flags, now);
+            stats.outbound(total);
+            return forward(total);
+        }
+        VirtualService service = service(protocol, dst, dport);
+        if (service == null) {
+            return isVirtualAddress(dst) ? drop(DropReason.NO_SERVICE) : pass(p, total, reply);
+        }
+        if (protocol == Ipv4.TCP && (flags & Ipv4.TCP_SYN) == 0) {
+            return drop(DropReason.NO_ENTRY);
+        }
+        if (Ipv4.ttl(p, 0) <= 1) {
+            return timeExceeded(p, total, dst, reply);
+        }
+        if (table.isFull()) {
+            return drop(DropReason.TABLE_FULL);
+        }
+        Server server = schedule(service, src, sport, dst, dport);
+        if (server == null) {
+            stats.dropped(DropReason.NO_SERVER);
+            return reply(p, total, IcmpMessages.DEST_UNREACHABLE, IcmpMessages.PORT_UNREACHABLE, dst, reply);
+        }
+        ConnectionLease lease = server.open();
+        InetSocketAddress real = server.address();
+        int realAddress = Ipv4.parse(real.getAddress().getHostAddress());
+        TrackedConnection e = table.add(protocol, src, sport, dst, dport, realAddress, real.getPort(),
+                service.index(), lease, true, now);
+        NatRewrite.decrementTtl(p);
+        NatRewrite.rewriteDestination(p, ihl, protocol, realAddress, real.getPort());
+        table.seen(e, Direction.INPUT, flags, now);
+        stats.inbound(total);
+        return forward(total);
+    }
+
+    private Server schedule(VirtualService service, int src, int sport, int dst, int dport) {
+        InetSocketAddress client = socketAddress(src, sport);
+        InetSocketAddress destination = socketAddress(dst, dport);
+        long key = service.backend().hashKey().keyOf(client, null);
+        return service.backend().pick(new PickContext(client, destination, key, List.of(), 0));
+    }
+
+    /**
+     * An ICMP error quoting a packet of a tracked connection: from the server side (the quoted packet went client
+     * to server) it reaches the client from the virtual address; from the client side it reaches the server.
+     */
+    private Verdict icmp(MemorySegment p, int total, int ihl, MemorySegment reply) {
+        if (Ipv4.isLaterFragment(p, 0) || total < ihl + 8) {
+            return isVirtualAddress(Ipv4.destination(p, 0)) ? drop(DropReason.MALFORMED) : pass(p, total, reply);
+        }
+        int type = p.get(ValueLayout.JAVA_BYTE, ihl) & 0xFF;
+        int inner = ihl + 8;
+        if (!IcmpMessages.isError(type) || total < inner + Ipv4.MIN_HEADER) {
+            return isVirtualAddress(Ipv4.destination(p, 0)) ? drop(DropReason.NO_SERVICE) : pass(p, total, reply);
+        }
+        int innerIhl = Ipv4.headerLength(p, inner);
+        int innerProtocol = Ipv4.protocol(p, inner);
+        int innerL4 = inner + innerIhl;
+        if (innerIhl < Ipv4.MIN_HEADER || (innerProtocol != Ipv4.TCP && innerProtocol != Ipv4.UDP)
+                || total < innerL4 + 4) {
+            return isVirtualAddress(Ipv4.destination(p, 0)) ? drop(DropReason.NO_SERVICE) : pass(p, total, reply);
+        }
+        int qsrc = Ipv4.source(p, inner);
+        int qdst = Ipv4.destination(p, inner);
+        int qsport = Ipv4.sourcePort(p, innerL4);
+        int qdport = Ipv4.destinationPort(p, innerL4);
+        TrackedConnection toClient = table.findOutbound(innerProtocol, qdst, qdport, qsrc, qsport);
+        if (toClient != null && qsrc == toClient.clientAddress()) {
+            if (!NatRewrite.decrementTtl(p)) {
+                return drop(DropReason.TTL);
+            }
+            NatRewrite.rewriteAddress(p, 0, true, toClient.virtualAddress());
+            NatRewrite.rewriteQuoted(p, total, inner, innerProtocol, false, toClient.virtualAddress(),
+                    toClient.virtualPort());
+            IcmpMessages.recomputeChecksum(p, ihl, total);
+            stats.countIcmpForwarded();
+            stats.outbound(total);
+            return forward(total);
+        }
+        TrackedConnection toServer = table.findInbound(innerProtocol, qdst, qdport, qsrc, qsport);
+        if (toServer != null) {
+            if (!NatRewrite.decrementTtl(p)) {
+                return drop(DropReason.TTL);
+            }
+            NatRewrite.rewriteAddress(p, 0, false, toServer.realAddress());
+            NatRewrite.rewriteQuoted(p, total, inner, innerProtocol, true, toServer.realAddress(),
+                    toServer.realPort());
+            IcmpMessages.recomputeChecksum(p, ihl, total);
+            stats.countIcmpForwarded();
+            stats.inbound(total);
+            return forward(total);
+        }
+        return isVirtualAddress(Ipv4.destination(p, 0)) ? drop(DropReason.NO_ENTRY) : pass(p, total, reply);
+    }
+
+    private Verdict pass(MemorySegment p, int total, MemorySegment reply) {
+        if (!NatRewrite.decrementTtl(p)) {
+            return timeExceeded(p, total, Ipv4.destination(p, 0), reply);
+        }
+        stats.passed();
+        return forward(total);
+    }
+
+    private Verdict timeExceeded(MemorySegment p, int total, int from, MemorySegment reply) {
+        stats.dropped(DropReason.TTL);
+        return reply(p, total, IcmpMessages.TIME_EXCEEDED, 0, from, reply);
+    }
+
+    private Verdict reply(MemorySegment p, int total, int type, int code, int from, MemorySegment reply) {
+        if (Ipv4.protocol(p, 0) == Ipv4.ICMP) {
+            return Verdict.DROP; // never an ICMP error about an ICMP error (RFC 1122 3.2.2)
+        }
+        length = IcmpMessages.error(p, total, type, code, from, reply);
+        stats.countIcmpSent();
+        return Verdict.REPLY;
+    }
+
+    private Verdict forward(int total) {
+        length = total;
+        return Verdict.FORWARD;
+    }
+
+    private Verdict drop(DropReason reason) {
+        stats.dropped(reason);
+        length = 0;
+        return Verdict.DROP;
+    }
+
+    private VirtualService service(int protocol, int address, int port) {
+        for (VirtualService s : services) {
+            if (s.matches(protocol, address, port)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private boolean isVirtualAddress(int address) {
+        for (VirtualService s : services) {
+            if (s.address() == address) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code address} is a real server of a service: a later fragment from one may be part of a reply,
+     * which cannot be matched to its connection without ports, so it is dropped rather than leak the server's
+     * address. Only fragments ask, so the scan over the servers costs nothing on the common path.
+     */
+    private boolean isRealServer(int address) {
+        for (VirtualService s : services) {
+            for (Server server : s.backend().servers()) {
+                InetSocketAddress a = server.address();
+                if (a != null && a.getAddress() != null && a.getAddress().getAddress().length == 4
+                        && Ipv4.parse(a.getAddress().getHostAddress()) == address) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static InetSocketAddress socketAddress(int address, int port) {
+        byte[] b = {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(b), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // four bytes are always an address
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package dev.ferry.director.table;
+
+import dev.ferry.backend.ConnectionLease;
+import dev.ferry.director.packet.Ipv4;
+import dev.ferry.director.table.TcpStateTable.Direction;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The director's connection table, as IPVS's: entries keyed by (protocol, client address and port, virtual
+ * address and port), also found from the reply direction (real server address and port, client address and port)
+ * for NAT; each bound to one real server through a {@link ConnectionLease}, so the server's active and inactive
+ * counts are IPVS's: a connection is active in ESTABLISHED and inactive in every other state (UDP entries are
+ * always inactive, as the kernel counts them), moved on every transition. Expiry runs on a {@link TimingWheel}; the
+ * table never holds more than its limit.
+ *
+ * <p>Threading: confined to one thread (the director worker that owns it); other threads reach it through tasks
+ * that worker runs. Lookups allocate nothing.
+ */
+public final class ConnectionTable {
+    private static final int MIN_BUCKETS = 1024;
+
+    private final int limit;
+    private final TimingWheel wheel;
+    private final int[] byState = new int[TcpState.values().length];
+    private DirectorTimeouts timeouts;
+    private TrackedConnection[] inbound = new TrackedConnection[MIN_BUCKETS];
+    private TrackedConnection[] outbound = new TrackedConnection[MIN_BUCKETS];
+    private int size;
+    private int udp;
+    private long expired;
+
+    public ConnectionTable(int limit, DirectorTimeouts timeouts, long nowMillis) {
+        this.limit = limit;
+        this.timeouts = timeouts;
+        this.wheel = new TimingWheel(100, 8192, nowMillis);
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int limit() {
+        return limit;
+    }
+
+    public boolean isFull() {
+        return size >= limit;
+    }
+
+    /** Entries per TCP state (UDP entries are counted by {@link #udpEntries()}). */
+    public int inState(TcpState state) {
+        return byState[state.ordinal()];
+    }
+
+    public int udpEntries() {
+        return udp;
+    }
+
+    /** Entries removed because they timed out, since start. */
+    public long expiredTotal() {
+        return expired;
+    }
+
+    public DirectorTimeouts timeouts() {
+        return timeouts;
+    }
+
+    /** New timeouts apply from each entry's next packet, as a changed {@code ipvsadm --set} does. */
+    public void setTimeouts(DirectorTimeouts timeouts) {
+        this.timeouts = timeouts;
+    }
+
+    /** The entry of a client-to-virtual-service packet, or null. */
+    public TrackedConnection findInbound(int protocol, int clientAddress, int clientPort, int virtualAddress,
+                                         int virtualPort) {
+        int h = hash(protocol, clientAddress, clientPort, virtualAddress, virtualPort);
+        for (TrackedConnection e = inbound[h & (inbound.length - 1)]; e != null; e = e.inboundNext) {
+            if (e.clientAddress == clientAddress && e.clientPort == clientPort && e.virtualAddress == virtualAddress
+                    && e.virtualPort == virtualPort && e.protocol == protocol) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The entry of a reply (real server to client) packet, or null. */
+    public TrackedConnection findOutbound(int protocol, int realAddress, int realPort, int clientAddress,
+                                          int clientPort) {
+        int h = hash(protocol, realAddress, realPort, clientAddress, clientPort);
+        for (TrackedConnection e = outbound[h & (outbound.length - 1)]; e != null; e = e.outboundNext) {
+            if (e.realAddress == realAddress && e.realPort == realPort && e.clientAddress == clientAddress
+                    && e.clientPort == clientPort && e.protocol == protocol) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Tracks a new connection bound to {@code lease}'s server, in state NONE (TCP) with NONE's timeout until its
+     * first packet's transition. {@code withReplies} is false when replies bypass the director (tunnel, direct).
+     *
+     * @return the entry, or null when the table is full (the caller closes the lease)
+     */
+    public TrackedConnection add(int protocol, int clientAddress, int clientPort, int virtualAddress,
+                                 int virtualPort, int realAddress, int realPort, int service,
+                                 ConnectionLease lease, boolean withReplies, long nowMillis) {
+        if (size >= limit) {
+            return null;
+        }
+        TrackedConnection e = new TrackedConnection(protocol, clientAddress, clientPort, virtualAddress,
+                virtualPort, realAddress, realPort, service, lease, !withReplies);
+        if (size + 1 > inbound.length - (inbound.length >> 2)) {
+            resize(inbound.length << 1);
+        }
+        int hi = hash(protocol, clientAddress, clientPort, virtualAddress, virtualPort) & (inbound.length - 1);
+        e.inboundNext = inbound[hi];
+        inbound[hi] = e;
+        if (withReplies) {
+            int ho = hash(protocol, realAddress, realPort, clientAddress, clientPort) & (outbound.length - 1);
+            e.outboundNext = outbound[ho];
+            outbound[ho] = e;
+        }
+        size++;
+        if (e.state != null) {
+            byState[e.state.ordinal()]++;
+            e.expiresAt = nowMillis + timeouts.tcpMillis(e.state);
+        } else {
+            udp++;
+            e.expiresAt = nowMillis + timeouts.udpMillis();
+        }
+        wheel.schedule(e);
+        return e;
+    }
+
+    /**
+     * A packet of {@code e} travelled {@code direction} with TCP {@code flags} (ignored for UDP): moves the entry
+     * to its next state (IPVS {@code set_tcp_state}, the server's counters following) and restarts its timeout.
+     */
+    public void seen(TrackedConnection e, Direction direction, int flags, long nowMillis) {
+        if (e.state == null) {
+            e.expiresAt = nowMillis + timeouts.udpMillis();
+            wheel.rescheduled(e);
+            return;
+        }
+        Direction d = direction;
+        if (e.noOutput) {
+            if (direction == Direction.OUTPUT) {
+                e.noOutput = false;
+            } else {
+                d = Direction.INPUT_ONLY;
+            }
+        }
+        TcpState next = TcpStateTable.next(e.state, d, flags);
+        if (next != e.state) {
+            byState[e.state.ordinal()]--;
+            byState[next.ordinal()]++;
+            if (next == TcpState.ESTABLISHED) {
+                e.lease.activate();
+            } else {
+                e.lease.deactivate();
+            }
+            e.state = next;
+        }
+        e.expiresAt = nowMillis + timeouts.tcpMillis(next);
+        wheel.rescheduled(e);
+    }
+
+    /** Removes every entry whose timeout has passed, closing its lease. */
+    public void expire(long nowMillis) {
+        wheel.advance(nowMillis, this::expired);
+    }
+
+    private void expired(TrackedConnection e) {
+        unlink(e);
+        expired++;
+    }
+
+    /** Removes {@code e} now (its server's counters let go of it). */
+    public void remove(TrackedConnection e) {
+        wheel.remove(e);
+        unlink(e);
+    }
+
+    private void unlink(TrackedConnection e) {
+        int hi = hash(e.protocol, e.clientAddress, e.clientPort, e.virtualAddress, e.virtualPort)
+                & (inbound.length - 1);
+        inbound[hi] = without(inbound[hi], e, true);
+        if (e.replies) {
+            int ho = hash(e.protocol, e.realAddress, e.realPort, e.clientAddress, e.clientPort)
+                    & (outbound.length - 1);
+            outbound[ho] = without(outbound[ho], e, false);
+        }
+        size--;
+        if (e.state != null) {
+            byState[e.state.ordinal()]--;
+        } else {
+            udp--;
+        }
+        e.lease.close();
+    }
+
+    private static TrackedConnection without(TrackedConnection head, TrackedConnection e, boolean inboundChain) {
+        if (head == e) {
+            TrackedConnection next = inboundChain ? e.inboundNext : e.outboundNext;
+            clearLink(e, inboundChain);
+            return next;
+        }
+        for (TrackedConnection c = head; c != null; ) {
+            TrackedConnection next = inboundChain ? c.inboundNext : c.outboundNext;
+            if (next == e) {
+                if (inboundChain) {
+                    c.inboundNext = e.inboundNext;
+                } else {
+                    c.outboundNext = e.outboundNext;
+                }
+                clearLink(e, inboundChain);
+                break;
+            }
+            c = next;
+        }
+        return head;
+    }
+
+    private static void clearLink(TrackedConnection e, boolean inboundChain) {
+        if (inboundChain) {
+            e.inboundNext = null;
+        } else {
+            e.outboundNext = null;
+        }
+    }
+
+    /** Up to {@code max} entries, for the connections API (like {@code ipvsadm -Lnc}). */
+    public List<TrackedConnection> entries(int max) {
+        List<TrackedConnection> out = new ArrayList<>(Math.min(max, size));
+        for (TrackedConnection head : inbound) {
+            for (TrackedConnection e = head; e != null && out.size() < max; e = e.inboundNext) {
+                out.add(e);
+            }
+            if (out.size() >= max) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** Visits every entry. */
+    public void forEach(Consumer<TrackedConnection> visitor) {
+        for (TrackedConnection head : inbound) {
+            for (TrackedConnection e = head; e != null; e = e.inboundNext) {
+                visitor.accept(e);
+            }
+        }
+    }
+
+    private void resize(int buckets) {
+        TrackedConnection[] in = new TrackedConnection[buckets];
+        TrackedConnection[] out = new TrackedConnection[buckets];
+        for (TrackedConnection head : inbound) {
+            for (TrackedConnection e = head; e != null; ) {
+                TrackedConnection next = e.inboundNext;
+                int hi = hash(e.protocol, e.clientAddress, e.clientPort, e.virtualAddress, e.virtualPort)
+                        & (buckets - 1);
+                e.inboundNext = in[hi];
+                in[hi] = e;
+                e = next;
+            }
+        }
+        for (TrackedConnection head : outbound) {
+            for (TrackedConnection e = head; e != null; ) {
+                TrackedConnection next = e.outboundNext;
+                int ho = hash(e.protocol, e.realAddress, e.realPort, e.clientAddress, e.clientPort)
+                        & (buckets - 1);
+                e.outboundNext = out[ho];
+                out[ho] = e;
+                e = next;
+            }
+        }
+        inbound = in;
+        outbound = out;
+    }
+
+    /** A 32-bit mix of a flow's five fields (the murmur3 finaliser over two packed words). */
+    static int hash(int protocol, int addressA, int portA, int addressB, int portB) {
+        long k = ((long) addressA << 32) ^ (addressB & 0xFFFFFFFFL);
+        k ^= ((long) protocol << 48) ^ ((long) portA << 16) ^ portB ^ ((long) portB << 36);
+        k ^= k >>> 33;
+        k *= 0xff51afd7ed558ccdL;
+        k ^= k >>> 33;
+        k *= 0xc4ceb9fe1a85ec53L;
+        k ^= k >>> 33;
+        return (int) k;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ferry.director.table;
+
+import dev.ferry.backend.ConnectionLease;
+import dev.ferry.director.packet.Ipv4;
+
+/**
+ * One entry of the director's connection table (IPVS {@code ip_vs_conn}): a client's flow to a virtual service,
+ * bound to one real server for its life. The entry carries its own links in the table's two hash chains and in the
+ * timing wheel, so tracking a connection costs one object (and its lease) and looking one up allocates nothing.
+ *
+ * <p>Threading: owned by the {@link ConnectionTable}'s thread.
+ */
+public final class TrackedConnection {
+    final int protocol;
+    final int clientAddress;
+    final int clientPort;
+    final int virtualAddress;
+    final int virtualPort;
+    final int realAddress;
+    final int realPort;
+    final int service;
+    final ConnectionLease lease;
+    /** Whether replies pass the director (NAT): the entry is then also found from the reply direction. */
+    final boolean replies;
+    /** The TCP state; null for UDP. */
+    TcpState state;
+    /** No reply seen yet on a connection whose replies bypass the director (IPVS {@code IP_VS_CONN_F_NOOUTPUT}). */
+    boolean noOutput;
+    long expiresAt;
+
+    TrackedConnection inboundNext;
+    TrackedConnection outboundNext;
+    TrackedConnection wheelPrev;
+    TrackedConnection wheelNext;
+    long wheelTick;
+
+    TrackedConnection(int protocol, int clientAddress, int clientPort, int virtualAddress, int virtualPort,
+                      int realAddress, int realPort, int service, ConnectionLease lease, boolean noOutput) {
+        this.protocol = protocol;
+        this.clientAddress = clientAddress;
+        this.clientPort = clientPort;
+        this.virtualAddress = virtualAddress;
+        this.virtualPort = virtualPort;
+        this.realAddress = realAddress;
+        this.realPort = realPort;
+        this.service = service;
+        this.lease = lease;
+        this.replies = !noOutput;
+        this.noOutput = noOutput;
+        this.state = protocol == Ipv4.TCP ? TcpState.NONE : null;
+    }
+
+    public int protocol() {
+        return protocol;
+    }
+
+    public int clientAddress() {
+        return clientAddress;
+    }
+
+    public int clientPort() {
+        return clientPort;
+    }
+
+    public int virtualAddress() {
+        return virtualAddress;
+    }
+
+    public int virtualPort() {
+        return virtualPort;
+    }
+
+    public int realAddress() {
+        return realAddress;
+    }
+
+    public int realPort() {
+        return realPort;
+    }
+
+    /** The index of the virtual service this connection belongs to. */
+    public int service() {
+        return service;
+    }
+
+    public ConnectionLease lease() {
+        return lease;
+    }
+
+    /** The TCP state, or null for UDP. */
+    public TcpState state() {
+        return state;
+    }
+
+    /** What {@code ipvsadm -Lnc} prints as the state: the TCP state's name, or {@code UDP}. */
+    public String stateName() {
+        return state == null ? "UDP" : state.name();
+    }
+
+    public boolean noOutput() {
+        return noOutput;
+    }
+
+    public long expiresAt() {
+        return expiresAt;
+    }
+
+    @Override
+    public String toString() {
+        return (protocol == Ipv4.TCP ? "TCP " : "UDP ") + stateName() + " " + Ipv4.format(clientAddress) + ":"
+                + clientPort + " -> " + Ipv4.format(virtualAddress) + ":" + virtualPort + " -> "
+                + Ipv4.format(realAddress) + ":" + realPort;
+    }
+}
