@@ -193,7 +193,8 @@ public final class MetricsExporter implements AutoCloseable {
         for (String state : StatusReport.STATES) {
             m.add(Gauge.builder("ferry.backend.server.state", s, x -> state.equals(StatusReport.state(x)) ? 1 : 0)
                     .tags("backend", backend, "server", s.name(), "state", state).strongReference(true)
-                    .description("1 for the server's state (up, down: failing its health check, drain, maint), "
+                    .description("1 for the server's state (up, down: failing its health check, ejected: "
+                            + "taken out by outlier detection, drain, maint), "
                             + "0 for the others").register(registry));
         }
         for (String codeClass : RequestStats.CLASSES) {
