@@ -142,7 +142,7 @@ public final class MetricsExporter implements AutoCloseable {
         m.add(FunctionCounter.builder("ferry.udp.sessions.expired", u, UdpStats::sessionsExpired)
                 .tag("frontend", name).description("sessions ended by the idle timeout").register(registry));
         m.add(FunctionCounter.builder("ferry.udp.server.unreachable", u, UdpStats::serverUnreachable)
-                .tag("frontend", name).description("sessions ended by ICMP port unreachable from their server")
+                .tag("frontend", name).description("ICMP port unreachable answers from servers (session mode: the session ended)")
                 .register(registry));
         return m;
     }
