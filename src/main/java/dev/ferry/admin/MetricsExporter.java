@@ -142,7 +142,7 @@ public final class MetricsExporter implements AutoCloseable {
         m.add(FunctionCounter.builder("ferry.udp.sessions.expired", u, UdpStats::sessionsExpired)
                 .tag("frontend", name).description("sessions ended by the idle timeout").register(registry));
         m.add(FunctionCounter.builder("ferry.udp.server.unreachable", u, UdpStats::serverUnreachable)
-                .tag("frontend", name).description("sessions ended by ICMP port unreachable from their server")
+                .tag("frontend", name).description("ICMP port unreachable answers from servers (session mode: the session ended)")
                 .register(registry));
         return m;
     }
@@ -193,7 +193,8 @@ public final class MetricsExporter implements AutoCloseable {
         for (String state : StatusReport.STATES) {
             m.add(Gauge.builder("ferry.backend.server.state", s, x -> state.equals(StatusReport.state(x)) ? 1 : 0)
                     .tags("backend", backend, "server", s.name(), "state", state).strongReference(true)
-                    .description("1 for the server's state (up, down: failing its health check, drain, maint), "
+                    .description("1 for the server's state (up, down: failing its health check, ejected: "
+                            + "taken out by outlier detection, drain, maint), "
                             + "0 for the others").register(registry));
         }
         for (String codeClass : RequestStats.CLASSES) {

@@ -20,6 +20,7 @@ import dev.ferry.transport.Addresses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The state of every frontend, backend and server as {@code GET /api/v1/status} shows it (JSON, snake_case keys).
@@ -84,10 +85,12 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     }
 
     /**
-     * One server. {@code state} is {@code up}, {@code down} (failing its health check), {@code drain} or
-     * {@code maint}; {@code effective_weight} is what the scheduler uses now.
+     * One server. {@code state} is {@code up}, {@code down} (failing its health check), {@code ejected} (taken out by
+     * passive health, {@code outlier}, for {@code ejection_remaining_ms} more; null in other states), {@code drain}
+     * or {@code maint}; {@code effective_weight} is what the scheduler uses now.
      */
-    public record ServerStatus(String name, String address, String state, int configuredWeight, int effectiveWeight,
+    public record ServerStatus(String name, String address, String state, Long ejectionRemainingMs,
+                               int configuredWeight, int effectiveWeight,
                                int active, int inactive, boolean overloaded, int maxConnections,
                                long connectionsTotal, long failures, long bytesIn, long bytesOut,
                                Double latencyMs, HealthDetail health, RequestsStatus requests) {
@@ -132,7 +135,15 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     static ServerStatus server(Server s, Balancer balancer) {
         Double latencyMs = s.latency().isKnown()
                 ? Math.round(s.latency().nanos(System.nanoTime()) / 1e4) / 100.0 : null;
-        return new ServerStatus(s.name(), Addresses.format(s.address()), state(s), s.configuredWeight(), s.weight(),
+        String state = state(s);
+        Long ejectionRemainingMs = null;
+        if (state.equals("ejected") && s.backend() != null) {
+            BackendHealth h = balancer.health().get(s.backend().name());
+            OptionalLong remaining = h == null ? OptionalLong.empty() : h.ejectionRemainingMillis(s);
+            ejectionRemainingMs = remaining.isPresent() ? remaining.getAsLong() : null;
+        }
+        return new ServerStatus(s.name(), Addresses.format(s.address()), state, ejectionRemainingMs,
+                s.configuredWeight(), s.weight(),
                 s.active(), s.inactive(), s.isOverloaded(), s.upperThreshold(), s.totalConnections(), s.failures(),
                 s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer), RequestsStatus.of(s.requests()));
     }
@@ -158,9 +169,12 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     }
 
     /** Every state word {@link #state(Server)} can give, for {@code ferry_backend_server_state{state}}. */
-    public static final List<String> STATES = List.of("up", "down", "drain", "maint");
+    public static final List<String> STATES = List.of("up", "down", "ejected", "drain", "maint");
 
-    /** The state word operators see. */
+    /**
+     * The state word operators see: what the operator asked for (maint, drain) first, then the active check's verdict
+     * (down), then passive health (ejected).
+     */
     public static String state(Server s) {
         if (s.state() == ServerState.MAINT) {
             return "maint";
@@ -168,6 +182,9 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
         if (s.state() == ServerState.DRAIN) {
             return "drain";
         }
-        return s.healthy() ? "up" : "down";
+        if (!s.healthy()) {
+            return "down";
+        }
+        return s.ejected() ? "ejected" : "up";
     }
 }

@@ -10,6 +10,7 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -132,6 +133,17 @@ public final class BackendHealth {
 
     public Backend backend() {
         return backend;
+    }
+
+    /**
+     * How long passive health still keeps {@code server} out, in milliseconds (rounded up: 0 only once its end has
+     * come and the return is about to run); empty when it is not ejected or the backend has no
+     * {@code outlier} detection. Callable from any thread.
+     */
+    public OptionalLong ejectionRemainingMillis(Server server) {
+        OutlierDetector o = outliers;
+        long nanos = o == null ? -1 : o.ejectionRemainingNanos(server);
+        return nanos < 0 ? OptionalLong.empty() : OptionalLong.of((nanos + 999_999) / 1_000_000);
     }
 
     /** Per-server check counts, verdicts and ejections. */

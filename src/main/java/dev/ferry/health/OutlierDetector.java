@@ -107,6 +107,18 @@ public final class OutlierDetector implements ServerOutcomes {
         return r != null && r.ejected;
     }
 
+    /**
+     * How long the server's ejection still lasts, in nanoseconds on the timeline's clock; -1 when this detector has not
+     * ejected it. An ejection whose end has come but whose return is still to run reports 0. Callable from any thread.
+     */
+    public synchronized long ejectionRemainingNanos(Server server) {
+        Record r = records.get(server);
+        if (r == null || !r.ejected) {
+            return -1;
+        }
+        return Math.max(0, r.ejectedUntil - timeline.nanoTime());
+    }
+
     private void eject(Server server, Record r, int streak) {
         long now = timeline.nanoTime();
         long duration;

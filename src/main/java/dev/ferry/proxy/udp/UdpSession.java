@@ -5,43 +5,38 @@ import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
 import dev.ferry.schedule.PickContext;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.net.PortUnreachableException;
-import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * One client address and port: its own socket towards the server(s) and, unless per-datagram, the server it is
- * bound to and that server's lease (inactive for the session's life, as IPVS counts UDP).
+ * One client address and port: its {@link SessionSocket}s towards the server(s) and, unless per-datagram, the server
+ * it is bound to and that server's lease (inactive for the session's life, as IPVS counts UDP).
  *
- * <p>In session mode the socket is connected to the server, so the kernel delivers only that server's datagrams
- * (and reports ICMP port unreachable, which ends the session). In per-datagram mode the socket is unconnected: each
- * datagram is sent to the server picked for it, and a datagram from any server goes back to the client.
+ * <p>Every socket is connected to its server, so the kernel delivers only that server's datagrams and reports its
+ * ICMP port unreachable, which counts a failure of the server (and so reaches outlier detection). In session mode
+ * there is one socket and an unreachable server ends the session. In per-datagram mode each datagram goes to the
+ * server picked for it, through a socket to that server opened at its first datagram; the replies of every server go
+ * back to the client, and an unreachable server closes only its own socket.
  *
  * <p>Threading: every method runs on the event loop of the frontend socket that opened the session.
  */
-final class UdpSession {
+final class UdpSession implements SessionSocket.Owner {
     private static final Logger log = LoggerFactory.getLogger(UdpSession.class);
-    /** Datagrams held while the session's socket is being set up; it is normally ready at once. */
-    private static final int MAX_PENDING = 16;
 
     private final UdpRelay relay;
     private final InetSocketAddress client;
     private final PickContext pick;
-    private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
     private Server server;
     private ConnectionLease lease;
-    private Channel upstream;
-    private boolean ready;
+    /** Session mode: the socket to the bound server. */
+    private SessionSocket bound;
+    /** Per-datagram mode: a socket per server the session's datagrams went to; null in session mode. */
+    private Map<Server, SessionSocket> perServer;
     private boolean unflushed;
     private boolean closed;
 
@@ -73,36 +68,17 @@ final class UdpSession {
     }
 
     void start() {
-        UdpFrontend frontend = relay.frontend();
-        var bootstrap = frontend.sessionBootstrap(relay.listener().eventLoop()).handler(new Replies());
-        ChannelFuture f = server != null ? bootstrap.connect(server.address())
-                : bootstrap.bind(new InetSocketAddress(0));
-        upstream = f.channel();
-        if (f.isDone()) {
-            started(f);
+        if (server != null) {
+            bound = open(server);
         } else {
-            f.addListener(done -> started(f));
+            perServer = new HashMap<>(4);
         }
     }
 
-    private void started(ChannelFuture f) {
-        if (closed) {
-            return;
-        }
-        if (!f.isSuccess()) {
-            log.debug("{}: cannot open a socket for {} towards {}: {}", relay.frontend().name(), client,
-                    server == null ? "servers" : server.address(), f.cause().toString());
-            if (server != null) {
-                server.recordFailure();
-            }
-            relay.failed(this);
-            return;
-        }
-        ready = true;
-        for (Object msg; (msg = pending.poll()) != null; ) {
-            upstream.write(msg, upstream.voidPromise());
-        }
-        upstream.flush();
+    private SessionSocket open(Server to) {
+        SessionSocket socket = new SessionSocket(to, this);
+        socket.open(relay.frontend().sessionBootstrap(relay.listener().eventLoop()));
+        return socket;
     }
 
     /** A client datagram's payload, owned from here on. */
@@ -112,11 +88,11 @@ final class UdpSession {
             return;
         }
         UdpFrontend frontend = relay.frontend();
-        Object msg;
         int bytes = content.readableBytes();
+        SessionSocket socket;
         if (server != null) {
             server.addBytesOut(bytes);
-            msg = content;
+            socket = bound;
         } else {
             Server chosen = frontend.backend().pick(pick);
             if (chosen == null) {
@@ -127,23 +103,19 @@ final class UdpSession {
             // One-packet scheduling: the datagram is the whole "connection".
             chosen.open().close();
             chosen.addBytesOut(bytes);
-            msg = new DatagramPacket(content, chosen.address());
-        }
-        if (!ready) {
-            if (pending.size() < MAX_PENDING) {
-                pending.add(msg);
-            } else {
-                frontend.udpStats().countDroppedBusy();
-                ReferenceCountUtil.release(msg);
+            socket = perServer.get(chosen);
+            if (socket == null) {
+                socket = open(chosen);
+                if (closed || socket.isClosed()) {
+                    content.release(); // opening failed at once (and was handled)
+                    return;
+                }
+                perServer.put(chosen, socket);
             }
-            return;
         }
-        if (!upstream.isWritable()) {
+        if (!socket.send(content)) {
             frontend.udpStats().countDroppedBusy();
-            ReferenceCountUtil.release(msg);
-            return;
         }
-        upstream.write(msg, upstream.voidPromise());
     }
 
     /** Marks the session as written to in this read batch; true the first time, so it is flushed once. */
@@ -157,22 +129,30 @@ final class UdpSession {
 
     void flush() {
         unflushed = false;
-        if (ready && !closed) {
-            upstream.flush();
+        if (closed) {
+            return;
+        }
+        if (bound != null) {
+            bound.flush();
+        } else {
+            for (SessionSocket s : perServer.values()) {
+                s.flush();
+            }
         }
     }
 
-    /** Ends the session: closes its socket, releases its lease and anything still held. Idempotent. */
+    /** Ends the session: closes its sockets, releases its lease and anything still held. Idempotent. */
     void close() {
         if (closed) {
             return;
         }
         closed = true;
-        for (Object msg; (msg = pending.poll()) != null; ) {
-            ReferenceCountUtil.release(msg);
+        if (bound != null) {
+            bound.close();
         }
-        if (upstream != null) {
-            upstream.close();
+        if (perServer != null) {
+            perServer.values().forEach(SessionSocket::close);
+            perServer.clear();
         }
         if (lease != null) {
             lease.close();
@@ -180,38 +160,43 @@ final class UdpSession {
         relay.frontend().stats().closed();
     }
 
-    /** Datagrams from the server(s) on the session's own socket. */
-    private final class Replies extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ByteBuf content = msg instanceof DatagramPacket p ? p.content() : (ByteBuf) msg;
-            if (closed) {
-                content.release();
-                return;
-            }
-            if (server != null) {
-                server.addBytesIn(content.readableBytes());
-            }
-            relay.toClient(UdpSession.this, UdpFrontend.compact(ctx.alloc(), content));
+    @Override
+    public void reply(SessionSocket socket, ByteBuf content) {
+        if (closed) {
+            content.release();
+            return;
         }
+        relay.toClient(this, content);
+    }
 
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            relay.flushReplies();
-        }
+    @Override
+    public void replyBatchEnded() {
+        relay.flushReplies();
+    }
 
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof PortUnreachableException) {
-                relay.frontend().udpStats().countServerUnreachable();
-                log.debug("{}: server {} unreachable for {}", relay.frontend().name(), server, client);
-            } else {
-                log.debug("{}: session socket for {} failed: {}", relay.frontend().name(), client, cause.toString());
-            }
-            if (server != null) {
-                server.recordFailure();
-            }
-            relay.failed(UdpSession.this);
+    @Override
+    public void unreachable(SessionSocket socket) {
+        relay.frontend().udpStats().countServerUnreachable();
+        log.debug("{}: server {} ({}) unreachable for {}", relay.frontend().name(), socket.server().name(),
+                socket.server().address(), client);
+        lost(socket);
+    }
+
+    @Override
+    public void failed(SessionSocket socket, Throwable cause) {
+        log.debug("{}: socket for {} towards {} failed: {}", relay.frontend().name(), client,
+                socket.server().address(), cause.toString());
+        lost(socket);
+    }
+
+    /** A socket that is of no more use: its server failed; session mode ends the session, per-datagram the socket. */
+    private void lost(SessionSocket socket) {
+        socket.server().recordFailure();
+        socket.close();
+        if (perServer == null) {
+            relay.failed(this);
+        } else if (perServer.get(socket.server()) == socket) {
+            perServer.remove(socket.server());
         }
     }
 }

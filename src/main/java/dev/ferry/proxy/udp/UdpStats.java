@@ -66,7 +66,10 @@ public final class UdpStats {
         return droppedBusy.sum();
     }
 
-    /** Sessions ended because the server answered with ICMP port unreachable. */
+    /**
+     * ICMP port unreachable answers from servers (each counts a failure of its server): in session mode the session
+     * ends; per datagram, the session's socket to that server closes.
+     */
     public long serverUnreachable() {
         return serverUnreachable.sum();
     }

@@ -568,8 +568,11 @@
       c.state.className = `badge state state-${s.state}`;
       c.state.dataset.state = s.state;
       c.overloaded.hidden = !s.overloaded;
-      // Why a server is down: the health check's last reason (the API has it under health.last_reason).
-      const reason = s.state === 'down' && s.health && s.health.last_reason ? s.health.last_reason : null;
+      // Why a server is down: the health check's last reason (the API has it under health.last_reason); an ejected
+      // server (passive health) says when it comes back.
+      const reason = s.state === 'down' && s.health && s.health.last_reason ? s.health.last_reason
+        : s.state === 'ejected' && s.ejection_remaining_ms != null
+          ? `outlier detection: back in ${Math.ceil(s.ejection_remaining_ms / 1000)} s` : null;
       c.reason.hidden = reason === null;
       setText(c.reason, reason ?? '');
       c.state.title = reason ?? '';
@@ -598,7 +601,7 @@
         setText(c.latency, fmt.ms(s.latency_ms));
         c.latency.title = 'connect time, peak-EWMA (a slow connect shows at once, then decays over about 10 s)';
       }
-      const current = s.state === 'up' || s.state === 'down' ? 'ready' : s.state;
+      const current = s.state === 'up' || s.state === 'down' || s.state === 'ejected' ? 'ready' : s.state;
       const busy = row.tr.classList.contains('busy');
       for (const b of row.stateButtons) {
         const active = b.dataset.action === current;

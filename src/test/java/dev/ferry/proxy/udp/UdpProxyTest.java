@@ -3,6 +3,7 @@ package dev.ferry.proxy.udp;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.config.OutlierConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.Configs;
 import dev.ferry.testing.LeakWatch;
@@ -228,5 +229,44 @@ class UdpProxyTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> frontend().udpStats().serverUnreachable() == 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> frontend().sessions() == 0);
         assertThat(backend().server("dead").orElseThrow().failures()).isEqualTo(1);
+    }
+
+    /**
+     * Issue 15 item 16b: per datagram, ICMP port unreachable from a dead server counts a failure of that server (its
+     * datagrams go through a socket connected to it), so outlier detection ejects it and the rest go elsewhere.
+     */
+    @Test
+    void perDatagramModeHearsPortUnreachableAndOutlierDetectionEjectsTheDeadServer() throws Exception {
+        UdpTestServer a = server(UdpTestServer.naming("A"));
+        DatagramSocket gone = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        int closedPort = gone.getLocalPort();
+        gone.close();
+        InetSocketAddress front = start(Configs.udp("rr", true).server(a, 1)
+                .server("dead", "127.0.0.1:" + closedPort, 1)
+                .outlier(new OutlierConfig(2, Duration.ofMinutes(10), 50)).build());
+        Server dead = backend().server("dead").orElseThrow();
+        DatagramSocket client = client();
+
+        // Every datagram either reaches A or draws a port unreachable from the dead server's port.
+        for (int i = 0; i < 20 && !dead.ejected(); i++) {
+            client.send(new DatagramPacket(new byte[]{(byte) i}, 1, front));
+            int sent = i + 1;
+            await().atMost(Duration.ofSeconds(5)).until(() ->
+                    a.received() + frontend().udpStats().serverUnreachable() == sent);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(dead::ejected);
+        assertThat(frontend().udpStats().serverUnreachable()).isGreaterThanOrEqualTo(2);
+        assertThat(dead.failures()).isEqualTo(frontend().udpStats().serverUnreachable());
+        assertThat(frontend().sessions()).as("the session goes on with the other server").isEqualTo(1);
+
+        for (int i = 0, answered = a.received(); i < answered; i++) {
+            DatagramPacket reply = new DatagramPacket(new byte[100], 100);
+            client.receive(reply); // A's replies to the datagrams above
+            assertThat(new String(reply.getData(), 0, reply.getLength(), StandardCharsets.ISO_8859_1)).startsWith("A:");
+        }
+        for (int i = 0; i < 6; i++) {
+            assertThat(exchange(client, front, "after" + i)).isEqualTo("A:after" + i);
+        }
+        assertThat(backend().snapshot().servers()).extracting(Server::name).containsExactly("A");
     }
 }
