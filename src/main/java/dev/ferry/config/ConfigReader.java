@@ -5,18 +5,20 @@ import org.yaml.snakeyaml.nodes.Node;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
 /** Reads the top level of a composed YAML document into a {@link FerryConfig}, delegating each section. */
 final class ConfigReader {
     static final List<String> KEYS = List.of("admin", "frontends", "backends", "shutdown_grace", "access_log",
-            "dns");
+            "dns", "directors");
     static final List<String> ACCESS_LOG_KEYS = List.of("path", "format");
     static final List<String> ADMIN_KEYS = List.of("listen", "token_file");
     private static final String NOTHING_TO_SERVE = "a configuration needs something to serve: at least one frontend "
-            + "(where traffic enters) or a dns: responder";
+            + "(where traffic enters), a dns: responder or a director";
 
     private final Path source;
     private final Problems problems;
@@ -48,8 +50,8 @@ final class ConfigReader {
         for (YamlMap f : t.mapList("frontends", FrontendReader.KEYS)) {
             frontends.add(frontendReader.read(f));
         }
-        // Anything that serves will do: frontends, or a DNS responder on its own (DNS load balancing).
-        if (!t.has("dns")) {
+        // Anything that serves will do: frontends, a DNS responder on its own (DNS load balancing) or a director.
+        if (!t.has("dns") && !t.has("directors")) {
             if (!t.has("frontends")) {
                 t.missing("frontends", NOTHING_TO_SERVE);
             } else if (t.isEmptyList("frontends")) {
@@ -63,9 +65,16 @@ final class ConfigReader {
         Duration shutdownGrace = t.duration("shutdown_grace", FerryConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
         Optional<AccessLogConfig> accessLog = t.map("access_log", ACCESS_LOG_KEYS).map(this::accessLog);
         Optional<DnsConfig> dns = t.map("dns", DnsReader.KEYS).map(dnsReader::read);
+        Map<String, BackendConfig> backendsByName = new HashMap<>();
+        backends.forEach(b -> backendsByName.putIfAbsent(b.name(), b));
+        DirectorReader directorReader = new DirectorReader(crossChecks);
+        List<DirectorConfig> directors = new ArrayList<>();
+        for (YamlMap d : t.mapList("directors", DirectorReader.KEYS)) {
+            directors.add(directorReader.read(d, backendsByName));
+        }
         crossChecks.finish();
         return Optional.of(new FerryConfig(source, admin, frontends, backends, shutdownGrace, accessLog, dns,
-                problems.positions()));
+                directors, problems.positions()));
     }
 
     private AccessLogConfig accessLog(YamlMap a) {

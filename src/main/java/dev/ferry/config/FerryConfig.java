@@ -18,30 +18,33 @@ import java.util.Optional;
  * @param accessLog     where and how connections and requests are logged; empty = no access log (key
  *                      {@code access_log})
  * @param dns           the DNS responder, empty when the file has no {@code dns:} section
+ * @param directors     the packet-level directors (LVS), in file order
  * @param positions     where each key was written, for placing problems found after loading; not part of
  *                      {@link #equals}: two files that configure the same thing are equal however they are laid out
  */
 public record FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
                           List<BackendConfig> backends, Duration shutdownGrace, Optional<AccessLogConfig> accessLog,
-                          Optional<DnsConfig> dns, KeyPositions positions) {
+                          Optional<DnsConfig> dns, List<DirectorConfig> directors, KeyPositions positions) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     public FerryConfig {
         frontends = List.copyOf(frontends);
         backends = List.copyOf(backends);
+        directors = List.copyOf(directors);
     }
 
     /** A configuration without DNS responder. */
     public FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
                        List<BackendConfig> backends, Duration shutdownGrace, Optional<AccessLogConfig> accessLog,
                        KeyPositions positions) {
-        this(source, admin, frontends, backends, shutdownGrace, accessLog, Optional.empty(), positions);
+        this(source, admin, frontends, backends, shutdownGrace, accessLog, Optional.empty(), List.of(), positions);
     }
 
     /** A configuration built in code, with no file positions. */
     public FerryConfig(Path source, Optional<AdminConfig> admin, List<FrontendConfig> frontends,
                        List<BackendConfig> backends, Duration shutdownGrace) {
-        this(source, admin, frontends, backends, shutdownGrace, Optional.empty(), Optional.empty(), KeyPositions.NONE);
+        this(source, admin, frontends, backends, shutdownGrace, Optional.empty(), Optional.empty(), List.of(),
+                KeyPositions.NONE);
     }
 
     /**
@@ -57,12 +60,13 @@ public record FerryConfig(Path source, Optional<AdminConfig> admin, List<Fronten
     public boolean equals(Object o) {
         return o instanceof FerryConfig c && source.equals(c.source) && admin.equals(c.admin)
                 && frontends.equals(c.frontends) && backends.equals(c.backends)
-                && shutdownGrace.equals(c.shutdownGrace) && accessLog.equals(c.accessLog) && dns.equals(c.dns);
+                && shutdownGrace.equals(c.shutdownGrace) && accessLog.equals(c.accessLog) && dns.equals(c.dns)
+                && directors.equals(c.directors);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(source, admin, frontends, backends, shutdownGrace, accessLog, dns);
+        return Objects.hash(source, admin, frontends, backends, shutdownGrace, accessLog, dns, directors);
     }
 
     public Optional<BackendConfig> backend(String name) {

@@ -66,7 +66,8 @@ class ConfigValidationTest {
                 """ + POOL;
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 1, "colour", "colour",
-                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, access_log, dns"));
+                "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, access_log, dns, "
+                        + "directors"));
     }
 
     @Test
@@ -540,12 +541,12 @@ class ConfigValidationTest {
         String yaml = POOL;
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 1, "backends", "frontends",
-                "missing; a configuration needs something to serve: at least one frontend (where traffic enters) "
-                        + "or a dns: responder"));
+                "missing; a configuration needs something to serve: at least one frontend (where traffic enters)"
+                        + ", a dns: responder or a director"));
         String empty = "frontends: []\n" + POOL;
         assertThat(problems(empty)).containsExactly(at(empty, 1, "[]", "frontends",
-                "is empty; a configuration needs something to serve: at least one frontend (where traffic enters) "
-                        + "or a dns: responder"));
+                "is empty; a configuration needs something to serve: at least one frontend (where traffic enters)"
+                        + ", a dns: responder or a director"));
     }
 
     @Test

@@ -56,6 +56,9 @@ class ConfigurationReferenceTest {
         m.put("dns", DnsReader.KEYS);
         m.put("dns.zones[]", DnsReader.ZONE_KEYS);
         m.put("dns.zones[].records[]", DnsReader.RECORD_KEYS);
+        m.put("directors[]", DirectorReader.KEYS);
+        m.put("directors[].timeouts", DirectorReader.TIMEOUT_KEYS);
+        m.put("directors[].services[]", DirectorReader.SERVICE_KEYS);
         return m;
     }
 

@@ -111,6 +111,6 @@ class DnsOnlyConfigTest {
         assertThat(validate.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(validate.exitValue()).isEqualTo(1);
         await().atMost(Duration.ofSeconds(5)).until(() -> String.join("\n", stdout).concat(String.join("\n", stderr))
-                .contains("needs something to serve: at least one frontend (where traffic enters) or a dns: responder"));
+                .contains("needs something to serve: at least one frontend (where traffic enters), a dns: responder or a director"));
     }
 }

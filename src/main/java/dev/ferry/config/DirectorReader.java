@@ -1,0 +1,154 @@
+package dev.ferry.config;
+
+import dev.ferry.config.DirectorServiceConfig.Forwarding;
+import dev.ferry.config.DirectorServiceConfig.Protocol;
+import dev.ferry.schedule.hash.HashKeys;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code directors:} into {@link DirectorConfig}s, with the rules that span directors (a name, a device or a
+ * VIP used twice) and those that need the backends (a director forwards packets to IPv4 addresses, and schedules on
+ * what a packet carries, so a hash key only HTTP has is refused). Read after {@code backends:}. Used by one thread.
+ */
+final class DirectorReader {
+    static final List<String> KEYS = List.of("name", "device", "interface", "workers", "max_connections", "timeouts",
+            "services");
+    static final List<String> TIMEOUT_KEYS = List.of("tcp", "tcp_fin", "udp");
+    static final List<String> SERVICE_KEYS = List.of("vip", "protocol", "backend", "forwarding", "persistence");
+    private static final Map<String, Protocol> PROTOCOLS = YamlMap.choicesOf(Protocol.class);
+    private static final Map<String, Forwarding> FORWARDINGS = YamlMap.choicesOf(Forwarding.class);
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    private static final Duration TICK = Duration.ofMillis(100);
+
+    private final CrossChecks crossChecks;
+    private final Map<String, String> names = new HashMap<>();
+    private final Map<String, String> devices = new HashMap<>();
+    private final Map<String, String> vips = new HashMap<>();
+
+    DirectorReader(CrossChecks crossChecks) {
+        this.crossChecks = crossChecks;
+    }
+
+    /** @param backends the file's backends by name, to check what a director needs of them */
+    DirectorConfig read(YamlMap d, Map<String, BackendConfig> backends) {
+        String name = d.name("name").orElse(null);
+        if (name != null) {
+            once(names, name, d, "name", "director name '" + name + "'");
+        } else if (!d.has("name")) {
+            d.missing("name", "every director needs a unique name");
+        }
+        String device = d.text("device", "a network device name such as ferry0")
+                .filter(n -> {
+                    if (DEVICE_NAME.matcher(n).matches() && !n.equals(".") && !n.equals("..")) {
+                        return true;
+                    }
+                    d.problem("device", "'" + n + "' is not a device name; 1 to 15 letters, digits, '.', '-' or '_'");
+                    return false;
+                }).orElse(DirectorConfig.DEFAULT_DEVICE);
+        once(devices, device, d, "device", "device " + device);
+        Optional<String> netInterface = d.text("interface", "a network interface name such as eth0");
+        int workers = d.integer("workers", DirectorConfig.DEFAULT_WORKERS, 1, 64);
+        if (workers > 1) {
+            d.problem("workers", "workers: " + workers + " needs one connection table shared by several TUN queues "
+                    + "(a reply can arrive on another queue than its request), which this version does not have; "
+                    + "allowed: 1");
+        }
+        int maxConnections = d.integer("max_connections", DirectorConfig.DEFAULT_MAX_CONNECTIONS, 1,
+                DirectorConfig.MAX_MAX_CONNECTIONS);
+        DirectorConfig.Timeouts timeouts = d.map("timeouts", TIMEOUT_KEYS).map(DirectorReader::timeouts)
+                .orElse(DirectorConfig.Timeouts.DEFAULTS);
+        List<DirectorServiceConfig> services = new ArrayList<>();
+        for (YamlMap s : d.mapList("services", SERVICE_KEYS)) {
+            service(s, backends).ifPresent(services::add);
+        }
+        if (!d.has("services")) {
+            d.missing("services", "a director needs at least one virtual service, e.g. services: "
+                    + "[{ vip: 10.200.0.100:80, protocol: tcp, backend: web }]");
+        } else if (d.isEmptyList("services")) {
+            d.problem("services", "is empty; a director needs at least one virtual service");
+        }
+        if (netInterface.isPresent() && services.stream().noneMatch(s -> s.forwarding() == Forwarding.DIRECT)) {
+            d.problem("interface", "is used only by services with forwarding: direct, and this director has none");
+        }
+        return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services);
+    }
+
+    private static DirectorConfig.Timeouts timeouts(YamlMap t) {
+        DirectorConfig.Timeouts d = DirectorConfig.Timeouts.DEFAULTS;
+        return new DirectorConfig.Timeouts(t.duration("tcp", d.tcp(), TICK), t.duration("tcp_fin", d.tcpFin(), TICK),
+                t.duration("udp", d.udp(), TICK));
+    }
+
+    private Optional<DirectorServiceConfig> service(YamlMap s, Map<String, BackendConfig> backends) {
+        Optional<HostPort> vip = s.address("vip", false).filter(v -> {
+            if (IPV4.matcher(v.host()).matches()) {
+                return true;
+            }
+            s.problem("vip", "'" + v + "' is not an IPv4 address and port; a director forwards IPv4 packets, "
+                    + "e.g. vip: 10.200.0.100:80");
+            return false;
+        });
+        if (!s.has("vip")) {
+            s.missing("vip", "every service needs its virtual address and port, e.g. vip: 10.200.0.100:80");
+        }
+        Protocol protocol = s.choice("protocol", PROTOCOLS).orElse(Protocol.TCP);
+        vip.ifPresent(v -> once(vips, protocol.key() + " " + v, s, "vip", "virtual service " + protocol.key() + " " + v));
+        Forwarding forwarding = s.choice("forwarding", FORWARDINGS).orElse(Forwarding.NAT);
+        if (forwarding != Forwarding.NAT) {
+            s.problem("forwarding", "forwarding: " + forwarding.key() + " is not available in this version; "
+                    + "allowed: nat (VS/NAT: replies must route back through the director)");
+        }
+        if (s.has("persistence")) {
+            s.problemAtKey("persistence", "persistence is not available in this version; each new connection is "
+                    + "scheduled on its own (use scheduler: sh or mh for source affinity)");
+        }
+        Optional<String> backend = s.name("backend");
+        backend.ifPresent(b -> {
+            crossChecks.backendReference(b, s.value("backend").orElseThrow(), s.keyPath("backend"));
+            BackendConfig bc = backends.get(b);
+            if (bc != null) {
+                backendProblem(bc).ifPresent(p -> s.problem("backend", p));
+            }
+        });
+        if (!s.has("backend")) {
+            s.missing("backend", "every service needs the backend whose real servers take its connections");
+        }
+        if (vip.isEmpty() || backend.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new DirectorServiceConfig(vip.get(), protocol, backend.get(), forwarding));
+    }
+
+    /** Why {@code bc}'s servers cannot take a director's packets, when they cannot. */
+    private static Optional<String> backendProblem(BackendConfig bc) {
+        if (HashKeys.problem(bc.hashKey()).isEmpty() && HashKeys.parse(bc.hashKey()).needsHttp()) {
+            return Optional.of("backend '" + bc.name() + "' hashes on " + bc.hashKey() + ", which only HTTP "
+                    + "requests have; a director sees packets: use hash_key: source_ip or source_ip_port");
+        }
+        for (ServerConfig server : bc.servers()) {
+            if (server.discovery().isPresent() || server.address() == null
+                    || !IPV4.matcher(server.address().host()).matches()) {
+                return Optional.of("server '" + server.name() + "' of backend '" + bc.name() + "' must have an "
+                        + "IPv4 address (the director rewrites packets to it), not "
+                        + (server.address() == null ? "a DNS SRV name" : server.address().host())
+                        + "; e.g. address: 10.101.0.11:80");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void once(Map<String, String> seen, String value, YamlMap m, String key, String what) {
+        String earlier = seen.putIfAbsent(value, m.keyPath(key));
+        if (earlier != null) {
+            m.problem(key, what + " is already used by " + earlier + "; each can be used once");
+        }
+    }
+}
