@@ -3,6 +3,7 @@ package dev.ferry;
 import dev.ferry.admin.AdminServer;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.director.DeviceUnavailableException;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
@@ -45,7 +46,7 @@ final class Service {
         Balancer balancer = new Balancer(config, threads);
         try {
             balancer.start();
-        } catch (BindException e) {
+        } catch (BindException | DeviceUnavailableException e) {
             System.err.println("ferry: " + e.getMessage());
             return Ferry.EXIT_RUNTIME;
         } catch (ConfigException e) {

@@ -1,6 +1,8 @@
 package dev.ferry;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.config.DirectorConfig;
+import dev.ferry.config.DirectorServiceConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.RouteConfig;
@@ -34,6 +36,13 @@ final class StartBanner {
         balancer.dnsAddress().ifPresent(address -> s.append(String.format("  dns      %-12s %-4s %-22s -> zones %s%n",
                 "", "udp+tcp", Addresses.format(address),
                 String.join(", ", config.dns().orElseThrow().zones().stream().map(z -> z.origin()).toList()))));
+        for (DirectorConfig dc : config.directors()) {
+            for (DirectorServiceConfig sc : dc.services()) {
+                s.append(String.format("  director %-12s %-4s %-22s -> backend %s (%s, device %s)%n", dc.name(),
+                        sc.protocol().key(), sc.vip().host() + ":" + sc.vip().port(), sc.backend(),
+                        sc.forwarding().key(), dc.device()));
+            }
+        }
         admin.ifPresent(address -> {
             String at = "http://" + Addresses.format(address);
             s.append(String.format("  admin    %s/  (dashboard; API %s/api/v1/status; metrics %s/metrics)%n", at, at, at));

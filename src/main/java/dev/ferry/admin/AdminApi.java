@@ -10,6 +10,8 @@ import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
 import dev.ferry.config.HostPort;
 import dev.ferry.config.ServerConfig;
+import dev.ferry.director.ConnectionView;
+import dev.ferry.director.Director;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
 import dev.ferry.transport.Addresses;
@@ -18,11 +20,15 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The JSON API of product.md, independent of the transport: a method, a path and a body in, an
@@ -37,6 +43,10 @@ public final class AdminApi {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     private static final String SERVERS = "^/api/v1/backends/([^/]+)/servers$";
     private static final String SERVER = "^/api/v1/backends/([^/]+)/servers/([^/]+)$";
+    private static final String DIRECTOR_CONNECTIONS = "^/api/v1/directors/([^/]+)/connections$";
+    static final int DEFAULT_CONNECTION_LIMIT = 100;
+    static final int MAX_CONNECTION_LIMIT = 100_000;
+    private static final long DIRECTOR_WAIT_SECONDS = 5;
 
     private final Balancer balancer;
     private final Reloader reloader;
@@ -60,14 +70,21 @@ public final class AdminApi {
      * logged at INFO with {@code client}, who asked (the admin client's address).
      */
     public AdminResponse handle(String method, String path, byte[] body, String client) {
+        return handle(method, path, Map.of(), body, client);
+    }
+
+    /** {@link #handle(String, String, byte[], String)} with the query string's parameters. */
+    public AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body,
+                                String client) {
         try {
-            return route(method.toUpperCase(Locale.ROOT), path, body, client);
+            return route(method.toUpperCase(Locale.ROOT), path, query, body, client);
         } catch (AdminException e) {
             return error(e.status(), e.error(), e.getMessage());
         }
     }
 
-    private AdminResponse route(String method, String path, byte[] body, String client) throws AdminException {
+    private AdminResponse route(String method, String path, Map<String, List<String>> query, byte[] body,
+                                String client) throws AdminException {
         if (path.equals("/metrics")) {
             allow(method, "GET", path);
             return AdminResponse.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
@@ -84,6 +101,14 @@ public final class AdminApi {
                 throw new AdminException(400, "reload refused, nothing changed", String.join("\n", outcome.problems()));
             }
             return ok(Map.of("reloaded", true, "changes", outcome.changes()));
+        }
+        if (path.equals("/api/v1/directors")) {
+            allow(method, "GET", path);
+            return ok(Map.of("directors", balancer.directors().values().stream().map(DirectorReport::of).toList()));
+        }
+        if (path.matches(DIRECTOR_CONNECTIONS)) {
+            allow(method, "GET", path);
+            return directorConnections(path.replaceAll(DIRECTOR_CONNECTIONS, "$1"), query);
         }
         if (path.matches(SERVERS)) {
             allow(method, "POST", path);
@@ -112,6 +137,42 @@ public final class AdminApi {
             throw new AdminException(404, "not found", "no API at " + path + "; see GET /api/v1/status");
         }
         throw new AdminException(404, "not found", "nothing at " + path);
+    }
+
+    /** A director's tracked connections, like {@code ipvsadm -Lnc}, at most {@code ?limit=N} of them. */
+    private AdminResponse directorConnections(String name, Map<String, List<String>> query) throws AdminException {
+        Director director = balancer.directors().get(name);
+        if (director == null) {
+            throw new AdminException(404, "no such director", "no director '" + name + "'; directors: "
+                    + (balancer.directors().isEmpty() ? "none" : String.join(", ", balancer.directors().keySet())));
+        }
+        int limit = DEFAULT_CONNECTION_LIMIT;
+        List<String> asked = query.getOrDefault("limit", List.of());
+        if (!asked.isEmpty()) {
+            try {
+                limit = Integer.parseInt(asked.get(0));
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_CONNECTION_LIMIT) {
+                throw new AdminException(400, "bad limit", "limit must be a whole number in 1.."
+                        + MAX_CONNECTION_LIMIT + ", got '" + asked.get(0) + "'");
+            }
+        }
+        try {
+            List<ConnectionView> entries = director.connections(limit).get(DIRECTOR_WAIT_SECONDS, TimeUnit.SECONDS);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("director", name);
+            body.put("total", director.counts().size());
+            body.put("connections", entries);
+            return ok(body);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new AdminException(503, "director busy", "director '" + name + "' did not list its table within "
+                    + DIRECTOR_WAIT_SECONDS + "s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AdminException(503, "interrupted", "the admin API is stopping");
+        }
     }
 
     private static void allow(String method, String allowed, String path) throws AdminException {

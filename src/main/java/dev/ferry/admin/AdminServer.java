@@ -39,6 +39,7 @@ import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -174,7 +175,8 @@ public final class AdminServer implements AutoCloseable {
         return MessageDigest.isEqual(token.get(), header.substring(7).strip().getBytes(StandardCharsets.UTF_8));
     }
 
-    private AdminResponse answer(String method, String path, byte[] body, boolean authorised, String client) {
+    private AdminResponse answer(String method, String path, Map<String, List<String>> query, byte[] body,
+                                 boolean authorised, String client) {
         if (path.startsWith("/api/") && !authorised) {
             return AdminApi.error(401, "unauthorised", "send Authorization: Bearer <token> (the token in admin.token_file)");
         }
@@ -184,7 +186,7 @@ public final class AdminServer implements AutoCloseable {
                 return asset.get();
             }
         }
-        return api.handle(method, path, body, client);
+        return api.handle(method, path, query, body, client);
     }
 
     @Override
@@ -209,7 +211,9 @@ public final class AdminServer implements AutoCloseable {
                 return;
             }
             String method = request.method().name();
-            String path = new QueryStringDecoder(request.uri()).path();
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            String path = uri.path();
+            Map<String, List<String>> query = uri.parameters();
             byte[] body = ByteBufUtil.getBytes(request.content());
             boolean authorised = server.authorised(request);
             boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -219,7 +223,7 @@ public final class AdminServer implements AutoCloseable {
             server.worker.execute(() -> {
                 AdminResponse response;
                 try {
-                    response = server.answer(head ? "GET" : method, path, body, authorised, client);
+                    response = server.answer(head ? "GET" : method, path, query, body, authorised, client);
                 } catch (RuntimeException e) {
                     log.warn("admin API: {} {} failed: {}", method, path, e.toString());
                     log.debug("stack trace", e);

@@ -5,6 +5,11 @@ import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.Server;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.dns.DnsStats;
+import dev.ferry.director.Director;
+import dev.ferry.director.DirectorStats;
+import dev.ferry.director.DropReason;
+import dev.ferry.director.VirtualService;
+import dev.ferry.director.table.TcpState;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
@@ -92,6 +97,15 @@ public final class MetricsExporter implements AutoCloseable {
             live.add(dns.stats());
             meters.computeIfAbsent(dns.stats(), k -> dnsMeters(dns.stats()));
         });
+        for (Director d : balancer.directors().values()) {
+            live.add(d);
+            meters.computeIfAbsent(d, k -> directorMeters(d));
+            for (VirtualService vs : d.services()) {
+                DirectorService key = new DirectorService(d, vs.index());
+                live.add(key);
+                meters.computeIfAbsent(key, k -> directorServiceMeters(key));
+            }
+        }
         balancer.tlsHandshakeFailures().values().forEach(failures -> {
             live.add(failures);
             meters.computeIfAbsent(failures, k -> tlsMeters(failures));
@@ -103,6 +117,66 @@ public final class MetricsExporter implements AutoCloseable {
             e.getValue().forEach(registry::remove);
             return true;
         });
+    }
+
+    /** One virtual service of a director (its meters go when a reload removes the service or the director). */
+    private record DirectorService(Director director, int index) {
+    }
+
+    /** A director's packet and drop counters (README, Director). */
+    private List<Meter> directorMeters(Director d) {
+        String name = d.name();
+        DirectorStats s = d.stats();
+        List<Meter> m = new ArrayList<>();
+        m.add(FunctionCounter.builder("ferry.director.packets", s, DirectorStats::inboundPackets)
+                .tags("director", name, "direction", "in")
+                .description("packets forwarded: in = client to server, out = server to client, passed = of no "
+                        + "virtual service, routed on unchanged").register(registry));
+        m.add(FunctionCounter.builder("ferry.director.packets", s, DirectorStats::outboundPackets)
+                .tags("director", name, "direction", "out")
+                .description("packets forwarded: in = client to server, out = server to client, passed = of no "
+                        + "virtual service, routed on unchanged").register(registry));
+        m.add(FunctionCounter.builder("ferry.director.packets", s, DirectorStats::passedPackets)
+                .tags("director", name, "direction", "passed")
+                .description("packets forwarded: in = client to server, out = server to client, passed = of no "
+                        + "virtual service, routed on unchanged").register(registry));
+        m.add(FunctionCounter.builder("ferry.director.bytes", s, DirectorStats::inboundBytes)
+                .tags("director", name, "direction", "in").description("IP bytes forwarded").register(registry));
+        m.add(FunctionCounter.builder("ferry.director.bytes", s, DirectorStats::outboundBytes)
+                .tags("director", name, "direction", "out").description("IP bytes forwarded").register(registry));
+        for (DropReason r : DropReason.values()) {
+            m.add(FunctionCounter.builder("ferry.director.drops", s, x -> x.drops(r))
+                    .tags("director", name, "reason", r.label())
+                    .description("packets the director dropped, by reason").register(registry));
+        }
+        m.add(FunctionCounter.builder("ferry.director.expired", d, x -> x.counts().expired())
+                .tag("director", name).description("tracked connections removed by their state's timeout")
+                .register(registry));
+        m.add(Gauge.builder("ferry.director.table.limit", d, x -> x.counts().limit())
+                .tag("director", name).description("the connection table's size limit (max_connections)")
+                .strongReference(true).register(registry));
+        return m;
+    }
+
+    /** The entries of one virtual service per IPVS state ({@code UDP} for UDP entries). */
+    private List<Meter> directorServiceMeters(DirectorService key) {
+        Director d = key.director();
+        String service = d.label(key.index());
+        List<Meter> m = new ArrayList<>();
+        if (service.startsWith("tcp ")) {
+            for (TcpState state : TcpState.values()) {
+                m.add(Gauge.builder("ferry.director.connections", d, x -> x.counts().inState(key.index(), state))
+                        .tags("director", d.name(), "service", service, "state", state.name())
+                        .description("tracked connections by virtual service and IPVS state").strongReference(true)
+                        .register(registry));
+            }
+        } else {
+            m.add(Gauge.builder("ferry.director.connections", d, x -> x.counts().udp(key.index()))
+                    .tags("director", d.name(), "service", service, "state", "UDP")
+                    .description("tracked connections by virtual service and IPVS state").strongReference(true)
+                    .register(registry));
+        }
+        return m;
     }
 
     /** One DNS counter: the responder's queries of a zone answered with a result code. */

@@ -27,7 +27,8 @@ import java.util.OptionalLong;
  * Built fresh from the live counters on every call.
  */
 public record StatusReport(String version, long uptimeSeconds, List<FrontendStatus> frontends,
-                           List<BackendStatus> backends, List<RetiredFrontend> retiredFrontends, DnsStatus dns) {
+                           List<BackendStatus> backends, List<RetiredFrontend> retiredFrontends, DnsStatus dns,
+                           List<DirectorReport> directors) {
 
     /** The DNS responder's counters; null without {@code dns:}. */
     public record DnsStatus(String listen, Map<String, Map<String, Long>> queries, long truncated, long failOpen,
@@ -129,7 +130,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
             return new DnsStatus(balancer.dnsAddress().map(Addresses::format).orElse(null), ds.queriesByZoneAndRcode(),
                     ds.truncated(), ds.allServersDown(), ds.dropped(), ds.tcpQueries());
         }).orElse(null);
-        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends, retired, dns);
+        List<DirectorReport> directors = balancer.directors().values().stream().map(DirectorReport::of).toList();
+        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends, retired, dns, directors);
     }
 
     static ServerStatus server(Server s, Balancer balancer) {

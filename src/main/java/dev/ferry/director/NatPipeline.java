@@ -12,6 +12,7 @@ import dev.ferry.schedule.PickContext;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -152,13 +153,14 @@ public final class NatPipeline {
             return drop(DropReason.TABLE_FULL);
         }
         Server server = schedule(service, src, sport, dst, dport);
-        if (server == null) {
+        // A server added through the admin API by name may have resolved to IPv6, which VS/NAT cannot rewrite to.
+        InetSocketAddress real = server == null ? null : server.address();
+        if (real == null || !(real.getAddress() instanceof Inet4Address v4)) {
             stats.dropped(DropReason.NO_SERVER);
             return reply(p, total, IcmpMessages.DEST_UNREACHABLE, IcmpMessages.PORT_UNREACHABLE, dst, reply);
         }
         ConnectionLease lease = server.open();
-        InetSocketAddress real = server.address();
-        int realAddress = Ipv4.parse(real.getAddress().getHostAddress());
+        int realAddress = Ipv4.address(v4.getAddress());
         TrackedConnection e = table.add(protocol, src, sport, dst, dport, realAddress, real.getPort(),
                 service.index(), lease, true, now);
         NatRewrite.decrementTtl(p);
@@ -288,8 +290,7 @@ public final class NatPipeline {
         for (VirtualService s : services) {
             for (Server server : s.backend().servers()) {
                 InetSocketAddress a = server.address();
-                if (a != null && a.getAddress() != null && a.getAddress().getAddress().length == 4
-                        && Ipv4.parse(a.getAddress().getHostAddress()) == address) {
+                if (a != null && a.getAddress() instanceof Inet4Address v4 && Ipv4.address(v4.getAddress()) == address) {
                     return true;
                 }
             }

@@ -7,7 +7,9 @@ import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.DirectorConfig;
 import dev.ferry.config.DnsConfig;
+import dev.ferry.director.Director;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.dns.DnsDiscovery;
@@ -35,6 +37,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +80,8 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, TlsHandshakeFailures> tlsFailures = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile DnsResponder dns;
+    /** The running directors by name (an immutable map, replaced whole). */
+    private volatile Map<String, Director> directors = Map.of();
     private volatile InetSocketAddress dnsAddress;
     private final long startedNanos = System.nanoTime();
     private volatile State state;
@@ -122,9 +127,13 @@ public final class Balancer implements AutoCloseable {
             if (config.dns().isPresent()) {
                 startDns(config.dns().get(), backends);
             }
+            directors = openDirectors(config.directors(), backends);
+            directors.values().forEach(Director::start);
         } catch (BindException | ConfigException | RuntimeException e) {
             frontends.forEach(Frontend::stopAccepting);
             stopDns();
+            closeDirectors(directors.values());
+            directors = Map.of();
             stopWatching();
             accessLog.close();
             control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
@@ -234,6 +243,33 @@ public final class Balancer implements AutoCloseable {
         List.copyOf(discoveries.keySet()).forEach(this::unwatch);
     }
 
+    /**
+     * Opens the device of every director in {@code configs} (not started); on failure the ones opened are closed.
+     *
+     * @throws dev.ferry.director.DeviceUnavailableException when a device cannot be opened
+     */
+    private static Map<String, Director> openDirectors(List<DirectorConfig> configs, Map<String, Backend> backends) {
+        Map<String, Director> opened = new LinkedHashMap<>();
+        try {
+            for (DirectorConfig dc : configs) {
+                opened.put(dc.name(), Director.open(dc, backends));
+            }
+        } catch (RuntimeException e) {
+            closeDirectors(opened.values());
+            throw e;
+        }
+        return Collections.unmodifiableMap(opened);
+    }
+
+    private static void closeDirectors(Collection<Director> ds) {
+        ds.forEach(Director::close);
+    }
+
+    /** The running directors by name, in file order. */
+    public Map<String, Director> directors() {
+        return directors;
+    }
+
     /** Binds the DNS responder over {@code backends}; on failure nothing is left listening. */
     private void startDns(DnsConfig config, Map<String, Backend> backends) throws BindException {
         DnsResponder responder = new DnsResponder(config, backends, transport);
@@ -327,6 +363,15 @@ public final class Balancer implements AutoCloseable {
             }
         }
 
+        for (DirectorConfig dc : next.directors()) {
+            Director running = directors.get(dc.name());
+            String restart = running == null ? null : running.needsRestart(dc);
+            if (restart != null) {
+                throw new ConfigException(List.of(next.problem("directors[" + next.directors().indexOf(dc) + "]",
+                        restart + "; that needs a restart (tracked connections live in the running device)")));
+            }
+        }
+
         AccessLog nextLog = next.accessLog().equals(now.config().accessLog()) ? null : openAccessLog(next);
 
         // 1. Backends: build new ones aside; existing ones are reconfigured only after every bind below succeeded.
@@ -372,6 +417,22 @@ public final class Balancer implements AutoCloseable {
                 }
                 throw e;
             }
+        }
+
+        // New directors open their devices here too, so that a device that cannot be opened leaves everything as it was.
+        Map<String, Director> freshDirectors;
+        try {
+            freshDirectors = openDirectors(next.directors().stream().filter(dc -> !directors.containsKey(dc.name()))
+                    .toList(), backends);
+        } catch (RuntimeException e) {
+            started.values().forEach(Frontend::stopAccepting);
+            if (freshDns != null) {
+                freshDns.stop();
+            }
+            if (nextLog != null) {
+                nextLog.close();
+            }
+            throw e;
         }
 
         // 3. Commit: reconfigure what stays, swap in what is new, retire what went.
@@ -451,6 +512,28 @@ public final class Balancer implements AutoCloseable {
                 report.add("dns: stopped");
             }
         }
+        Map<String, Director> nextDirectors = new LinkedHashMap<>();
+        for (DirectorConfig dc : next.directors()) {
+            Director kept = directors.get(dc.name());
+            if (kept != null) {
+                List<String> changed = ConfigChanges.of(kept.config(), dc, Set.of());
+                if (!changed.isEmpty()) {
+                    report.add("director " + dc.name() + ": updated (" + String.join(", ", changed) + ")");
+                }
+                kept.reconfigure(dc, backends);
+                nextDirectors.put(dc.name(), kept);
+            } else {
+                Director fresh = freshDirectors.get(dc.name());
+                fresh.start();
+                nextDirectors.put(dc.name(), fresh);
+                report.add("director " + dc.name() + ": added on device " + dc.device());
+            }
+        }
+        directors.values().stream().filter(d -> !nextDirectors.containsKey(d.name())).forEach(d -> {
+            d.close();
+            report.add("director " + d.name() + ": removed (its tracked connections end with it)");
+        });
+        directors = Collections.unmodifiableMap(nextDirectors);
         state = new State(next, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
         return report;
     }
@@ -583,6 +666,7 @@ public final class Balancer implements AutoCloseable {
         List<Frontend> all = new ArrayList<>(state.frontends());
         all.addAll(retired.takeAll());
         stopDns();
+        closeDirectors(directors.values());
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
         stopWatching();

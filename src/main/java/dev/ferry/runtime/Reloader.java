@@ -4,6 +4,7 @@ import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.director.DeviceUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,7 @@ public final class Reloader {
             List<String> problems = e.problems().stream().map(ConfigProblem::toString).toList();
             log.warn("reload of {} refused, nothing changed:\n  {}", file, String.join("\n  ", problems));
             return new Outcome(false, List.of(), problems);
-        } catch (BindException e) {
+        } catch (BindException | DeviceUnavailableException e) {
             log.warn("reload of {} refused, nothing changed: {}", file, e.getMessage());
             return new Outcome(false, List.of(), List.of(e.getMessage()));
         }

@@ -135,6 +135,11 @@ public final class Ipv4 {
                 + (address & 0xFF);
     }
 
+    /** The address int of four bytes in network order. */
+    public static int address(byte[] b) {
+        return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
+    }
+
     /** The address int of {@code a.b.c.d}. */
     public static int parse(String dotted) {
         String[] parts = dotted.split("\\.", -1);

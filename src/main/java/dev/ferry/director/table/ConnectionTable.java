@@ -5,6 +5,7 @@ import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.table.TcpStateTable.Direction;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -22,9 +23,13 @@ import java.util.function.Consumer;
 public final class ConnectionTable {
     private static final int MIN_BUCKETS = 1024;
 
-    private final int limit;
+    /** Per service, the entries in each TCP state and then the UDP entries: {@code STATES + 1} slots each. */
+    private static final int SLOTS = TableCounts.SLOTS;
+
+    private int limit;
     private final TimingWheel wheel;
     private final int[] byState = new int[TcpState.values().length];
+    private int[] byService = new int[SLOTS * 4];
     private DirectorTimeouts timeouts;
     private TrackedConnection[] inbound = new TrackedConnection[MIN_BUCKETS];
     private TrackedConnection[] outbound = new TrackedConnection[MIN_BUCKETS];
@@ -48,6 +53,29 @@ public final class ConnectionTable {
 
     public boolean isFull() {
         return size >= limit;
+    }
+
+    /** A new limit (a reload): entries past a lowered one stay until they end; no new ones are taken until then. */
+    public void setLimit(int limit) {
+        this.limit = limit;
+    }
+
+    /** A copy of the counters, for other threads. */
+    public TableCounts counts() {
+        return new TableCounts(size, limit, expired, byState.clone(), udp, byService.clone());
+    }
+
+    private void count(TrackedConnection e, int delta) {
+        int i = e.service * SLOTS + (e.state != null ? e.state.ordinal() : SLOTS - 1);
+        if (i >= byService.length) {
+            byService = Arrays.copyOf(byService, Math.max(byService.length * 2, i + SLOTS));
+        }
+        byService[i] += delta;
+        if (e.state != null) {
+            byState[e.state.ordinal()] += delta;
+        } else {
+            udp += delta;
+        }
     }
 
     /** Entries per TCP state (UDP entries are counted by {@link #udpEntries()}). */
@@ -125,13 +153,8 @@ public final class ConnectionTable {
             outbound[ho] = e;
         }
         size++;
-        if (e.state != null) {
-            byState[e.state.ordinal()]++;
-            e.expiresAt = nowMillis + timeouts.tcpMillis(e.state);
-        } else {
-            udp++;
-            e.expiresAt = nowMillis + timeouts.udpMillis();
-        }
+        count(e, 1);
+        e.expiresAt = nowMillis + (e.state != null ? timeouts.tcpMillis(e.state) : timeouts.udpMillis());
         wheel.schedule(e);
         return e;
     }
@@ -156,14 +179,14 @@ public final class ConnectionTable {
         }
         TcpState next = TcpStateTable.next(e.state, d, flags);
         if (next != e.state) {
-            byState[e.state.ordinal()]--;
-            byState[next.ordinal()]++;
+            count(e, -1);
+            e.state = next;
+            count(e, 1);
             if (next == TcpState.ESTABLISHED) {
                 e.lease.activate();
             } else {
                 e.lease.deactivate();
             }
-            e.state = next;
         }
         e.expiresAt = nowMillis + timeouts.tcpMillis(next);
         wheel.rescheduled(e);
@@ -195,11 +218,7 @@ public final class ConnectionTable {
             outbound[ho] = without(outbound[ho], e, false);
         }
         size--;
-        if (e.state != null) {
-            byState[e.state.ordinal()]--;
-        } else {
-            udp--;
-        }
+        count(e, -1);
         e.lease.close();
     }
 
@@ -231,6 +250,13 @@ public final class ConnectionTable {
         } else {
             e.outboundNext = null;
         }
+    }
+
+    /** Removes every entry, closing their leases (the director stops). */
+    public void clear() {
+        List<TrackedConnection> all = new ArrayList<>(size);
+        forEach(all::add);
+        all.forEach(this::remove);
     }
 
     /** Up to {@code max} entries, for the connections API (like {@code ipvsadm -Lnc}). */

@@ -1,0 +1,75 @@
+package dev.ferry.admin;
+
+import dev.ferry.config.DirectorServiceConfig;
+import dev.ferry.director.Director;
+import dev.ferry.director.DirectorStats;
+import dev.ferry.director.DropReason;
+import dev.ferry.director.VirtualService;
+import dev.ferry.director.table.TableCounts;
+import dev.ferry.director.table.TcpState;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A director as {@code GET /api/v1/directors} and the status report show it (JSON, snake_case keys): its table
+ * (entries per IPVS state, all services and per service), its packet counters and its drops by reason. Read from
+ * the director's published counters, so building it never waits for the director's worker.
+ */
+public record DirectorReport(String name, String device, int maxConnections, int connections, long expired,
+                             Map<String, Integer> states, int udp, Traffic packets, Traffic bytes, long passed,
+                             long icmpForwarded, long icmpSent, long ipOptions, long firstFragments,
+                             Map<String, Long> drops, Map<String, String> timeouts, List<Service> services) {
+
+    /** Client to server ({@code in}) and server to client ({@code out}). */
+    public record Traffic(long in, long out) {
+    }
+
+    /** One virtual service and the entries it holds now. */
+    public record Service(String vip, String protocol, String backend, String forwarding, int connections,
+                          Map<String, Integer> states, int udp) {
+    }
+
+    static DirectorReport of(Director d) {
+        TableCounts c = d.counts();
+        DirectorStats s = d.stats();
+        Map<String, Integer> states = new LinkedHashMap<>();
+        for (TcpState state : TcpState.values()) {
+            states.put(state.name(), c.inState(state));
+        }
+        Map<String, Long> drops = new LinkedHashMap<>();
+        for (DropReason r : DropReason.values()) {
+            drops.put(r.label(), s.drops(r));
+        }
+        List<DirectorServiceConfig> configs = d.config().services();
+        List<VirtualService> services = d.services();
+        List<Service> out = new ArrayList<>();
+        for (int i = 0; i < services.size() && i < configs.size(); i++) {
+            VirtualService vs = services.get(i);
+            DirectorServiceConfig sc = configs.get(i);
+            Map<String, Integer> perState = new LinkedHashMap<>();
+            if (sc.protocol() == DirectorServiceConfig.Protocol.TCP) {
+                for (TcpState state : TcpState.values()) {
+                    perState.put(state.name(), c.inState(vs.index(), state));
+                }
+            }
+            out.add(new Service(sc.vip().host() + ":" + sc.vip().port(), sc.protocol().key(), sc.backend(),
+                    sc.forwarding().key(), c.ofService(vs.index()), perState, c.udp(vs.index())));
+        }
+        Map<String, String> timeouts = new LinkedHashMap<>();
+        timeouts.put("tcp", seconds(d.config().timeouts().tcp()));
+        timeouts.put("tcp_fin", seconds(d.config().timeouts().tcpFin()));
+        timeouts.put("udp", seconds(d.config().timeouts().udp()));
+        return new DirectorReport(d.name(), d.deviceName(), c.limit(), c.size(), c.expired(), states, c.udp(),
+                new Traffic(s.inboundPackets(), s.outboundPackets()), new Traffic(s.inboundBytes(), s.outboundBytes()),
+                s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(), drops,
+                timeouts, List.copyOf(out));
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+}
