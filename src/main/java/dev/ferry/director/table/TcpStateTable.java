@@ -15,7 +15,8 @@ import static dev.ferry.director.table.TcpState.TIME_WAIT;
  * {@code secure_tcp} one): for each direction a packet travels and the first of RST, SYN, FIN, ACK it carries, the
  * state a connection in each state moves to. {@link Direction#INPUT} is client to server, {@link Direction#OUTPUT}
  * server to client (NAT sees both), {@link Direction#INPUT_ONLY} is used while no reply has been seen on a
- * connection whose replies bypass the director (tunnel, direct).
+ * connection whose replies bypass the director (tunnel, direct). As current mainline, an ACK arriving from the
+ * client (INPUT or INPUT_ONLY) takes a connection in NONE to ESTABLISHED (older kernels took it to CLOSE).
  */
 public final class TcpStateTable {
     /** Which way a packet travels. */
@@ -34,8 +35,8 @@ public final class TcpStateTable {
                 SYN_RECV, SYN_RECV},
             {CLOSE, CLOSE_WAIT, SYN_SENT, TIME_WAIT, TIME_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN,
                 TIME_WAIT},
-            {CLOSE, ESTABLISHED, SYN_SENT, ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, CLOSE, LISTEN,
-                ESTABLISHED},
+            {ESTABLISHED, ESTABLISHED, SYN_SENT, ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, CLOSE,
+                LISTEN, ESTABLISHED},
             {CLOSE, CLOSE, CLOSE, SYN_RECV, CLOSE, CLOSE, CLOSE, CLOSE, LAST_ACK, LISTEN, SYN_RECV},
         },
         { // OUTPUT
@@ -52,8 +53,8 @@ public final class TcpStateTable {
                 SYN_RECV, SYN_RECV},
             {CLOSE, FIN_WAIT, SYN_SENT, TIME_WAIT, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN,
                 TIME_WAIT},
-            {CLOSE, ESTABLISHED, SYN_SENT, ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, CLOSE, LISTEN,
-                ESTABLISHED},
+            {ESTABLISHED, ESTABLISHED, SYN_SENT, ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, CLOSE,
+                LISTEN, ESTABLISHED},
             {CLOSE, CLOSE, CLOSE, SYN_RECV, CLOSE, CLOSE, CLOSE, CLOSE, LAST_ACK, LISTEN, CLOSE},
         },
     };
