@@ -13,9 +13,9 @@ import java.util.function.Consumer;
  * The director's connection table, as IPVS's: entries keyed by (protocol, client address and port, virtual
  * address and port), also found from the reply direction (real server address and port, client address and port)
  * for NAT; each bound to one real server through a {@link ConnectionLease}, so the server's active and inactive
- * counts are IPVS's: a connection is active in ESTABLISHED and inactive in every other state (UDP entries are
- * always inactive, as the kernel counts them), moved on every transition. Expiry runs on a {@link TimingWheel}; the
- * table never holds more than its limit.
+ * counts are IPVS's: a connection is active in ESTABLISHED and the handshake states ({@link TcpState#isActive}) and
+ * inactive in every other state (UDP entries are always inactive, as the kernel counts them), moved on every
+ * transition. Expiry runs on a {@link TimingWheel}; the table never holds more than its limit.
  *
  * <p>Threading: confined to one thread (the director worker that owns it); other threads reach it through tasks
  * that worker runs. Lookups allocate nothing.
@@ -153,6 +153,7 @@ public final class ConnectionTable {
             outbound[ho] = e;
         }
         size++;
+        e.linked = true;
         count(e, 1);
         e.expiresAt = nowMillis + (e.state != null ? timeouts.tcpMillis(e.state) : timeouts.udpMillis());
         wheel.schedule(e);
@@ -164,6 +165,9 @@ public final class ConnectionTable {
      * to its next state (IPVS {@code set_tcp_state}, the server's counters following) and restarts its timeout.
      */
     public void seen(TrackedConnection e, Direction direction, int flags, long nowMillis) {
+        if (!e.linked) {
+            return;
+        }
         if (e.state == null) {
             e.expiresAt = nowMillis + timeouts.udpMillis();
             wheel.rescheduled(e);
@@ -179,12 +183,13 @@ public final class ConnectionTable {
         }
         TcpState next = TcpStateTable.next(e.state, d, flags);
         if (next != e.state) {
+            boolean wasActive = e.state.isActive();
             count(e, -1);
             e.state = next;
             count(e, 1);
-            if (next == TcpState.ESTABLISHED) {
+            if (next.isActive() && !wasActive) {
                 e.lease.activate();
-            } else {
+            } else if (!next.isActive() && wasActive) {
                 e.lease.deactivate();
             }
         }
@@ -202,8 +207,11 @@ public final class ConnectionTable {
         expired++;
     }
 
-    /** Removes {@code e} now (its server's counters let go of it). */
+    /** Removes {@code e} now (its server's counters let go of it); nothing happens when it already left the table. */
     public void remove(TrackedConnection e) {
+        if (!e.linked) {
+            return;
+        }
         wheel.remove(e);
         unlink(e);
     }
@@ -218,6 +226,7 @@ public final class ConnectionTable {
             outbound[ho] = without(outbound[ho], e, false);
         }
         size--;
+        e.linked = false;
         count(e, -1);
         e.lease.close();
     }

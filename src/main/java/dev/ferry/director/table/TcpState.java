@@ -31,6 +31,14 @@ public enum TcpState {
         return defaultTimeout;
     }
 
+    /**
+     * Whether a connection in this state counts as active for its server ({@code tcp_state_active_table} of current
+     * kernels: the handshake states and ESTABLISHED; kernels before 4.7 counted ESTABLISHED alone).
+     */
+    public boolean isActive() {
+        return this == ESTABLISHED || this == SYN_SENT || this == SYN_RECV || this == SYNACK;
+    }
+
     static TcpState of(int ordinal) {
         return ALL[ordinal];
     }

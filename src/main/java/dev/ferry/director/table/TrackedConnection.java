@@ -27,6 +27,8 @@ public final class TrackedConnection {
     /** No reply seen yet on a connection whose replies bypass the director (IPVS {@code IP_VS_CONN_F_NOOUTPUT}). */
     boolean noOutput;
     long expiresAt;
+    /** Whether the entry is in the table (false once it expired or was removed). */
+    boolean linked;
 
     TrackedConnection inboundNext;
     TrackedConnection outboundNext;

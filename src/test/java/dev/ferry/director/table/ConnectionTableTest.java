@@ -7,7 +7,6 @@ import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.table.TcpStateTable.Direction;
 import dev.ferry.testing.Configs;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -390,9 +389,6 @@ class ConnectionTableTest {
      * counted ESTABLISHED alone.
      */
     @Test
-    @Disabled("bug: ConnectionTable.seen activates the lease only on ESTABLISHED (the old kernels' rule); current"
-            + " ip_vs_proto_tcp.c counts SYN_SENT, SYN_RECV and SYNACK active too (tcp_state_active_table), so a"
-            + " connection in SYN_RECV is inactive in Ferry and active in IPVS")
     void preEstablishedStatesCountAsActiveAsInCurrentKernels() {
         TrackedConnection e = addTcp(40_000);
         assertServer(0, 1);
@@ -457,10 +453,6 @@ class ConnectionTableTest {
     }
 
     @Test
-    @Disabled("bug: ConnectionTable.remove on an entry that already left the table (expired, or removed before)"
-            + " unlinks it again: size and the state count drop a second time, and TimingWheel.remove, seeing"
-            + " wheelPrev == null, overwrites the head of the entry's old wheel slot with null, so every other entry"
-            + " filed in that slot (due a turn of the wheel later) never expires")
     void removingAnEntryThatAlreadyExpiredChangesNothing() {
         // a: NONE's 2 s. b: UDP, due exactly one turn of the wheel (8192 ticks) later: the same wheel slot.
         table.setTimeouts(new DirectorTimeouts(Duration.ofMinutes(15), Duration.ofMinutes(2),
