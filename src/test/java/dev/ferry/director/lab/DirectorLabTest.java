@@ -18,7 +18,6 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.Socket;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,12 +135,19 @@ class DirectorLabTest {
         return new Greeted(s, in, in.readLine());
     }
 
-    /**
-     * A TCP socket of the client's namespace: a channel's, whose descriptor exists from the start (a plain
-     * {@code new Socket()} creates it only when connecting, on whatever thread, in whatever namespace that is).
-     */
+    /** A TCP socket of the client's namespace. */
     private Socket clientSocket() throws Exception {
-        return Netns.call(lab.ns("client"), () -> SocketChannel.open().socket());
+        return Netns.call(lab.ns("client"), DirectorLabTest::boundSocket);
+    }
+
+    /**
+     * A socket bound to an ephemeral port: binding makes its descriptor now, on this thread and so in this thread's
+     * namespace ({@code new Socket()} alone makes it only when connecting, on whatever thread that is).
+     */
+    private static Socket boundSocket() throws IOException {
+        Socket s = new Socket();
+        s.bind(null);
+        return s;
     }
 
     private record Greeted(Socket socket, BufferedReader in, String server) {
@@ -252,11 +258,14 @@ class DirectorLabTest {
         // The client's FIN reaches the server, whose answer still comes back on the half-closed connection.
         assertThat(g.finish("hello".getBytes(StandardCharsets.US_ASCII))).isEqualTo("bye 5");
 
+        // The server resets: its RST comes back to the client through the director.
         Greeted r = greeter();
         assertThat(r.server()).isEqualTo("rs2");
-        r.socket().setSoLinger(true, 0);
-        r.socket().close();
-        await().atMost(Duration.ofSeconds(10)).until(() -> server("rs2").resets() == 1);
+        r.socket().getOutputStream().write('R');
+        assertThatThrownBy(() -> r.in().readLine()).isInstanceOf(java.net.SocketException.class)
+                .hasMessageContaining("reset");
+        await().atMost(Duration.ofSeconds(5)).until(() -> ferry.director().path("services").path(1).path("states")
+                .path("CLOSE").asInt() == 1);
     }
 
     @Test
@@ -266,8 +275,14 @@ class DirectorLabTest {
         assertThat(held.server()).isEqualTo("rs1");
 
         server("rs2").close();
-        await().atMost(Duration.ofSeconds(20)).until(() -> ferry.get("/api/v1/status").path("backends")
-                .findValuesAsText("state").contains("down"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            for (JsonNode b : ferry.get("/api/v1/status").path("backends")) {
+                if (b.path("name").asText().equals("greeter")) {
+                    return "down".equals(b.path("servers").path(1).path("state").asText());
+                }
+            }
+            return false;
+        });
 
         List<String> picked = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -357,7 +372,7 @@ class DirectorLabTest {
         List<Socket> unconnected = Netns.call(lab.ns("client"), () -> {
             List<Socket> l = new ArrayList<>();
             for (int i = 0; i < flood; i++) {
-                l.add(SocketChannel.open().socket());
+                l.add(boundSocket());
             }
             return l;
         });

@@ -11,7 +11,6 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,20 +27,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>HTTP on 8080: {@code GET /} answers {@code NAME CLIENT:PORT}; {@code GET /bytes/N} sends N bytes of
  *   {@link #pattern}; {@code POST /upload} answers {@code LENGTH SHA-256} of the body;</li>
  *   <li>TCP on 9000: greets with {@code NAME\n}, reads until the client's FIN, answers {@code bye N\n} (N bytes
- *   read) and closes; a client's reset is counted;</li>
+ *   read) and closes; data starting with {@code R} makes it reset the connection instead;</li>
  *   <li>UDP on 5300: answers each datagram with {@code NAME } and the datagram.</li>
  * </ul>
- * Every client address seen is recorded, so a test can check the server saw the client's own address.
+ * Every client address seen is recorded, so a test can check the server saw the client's own address; the
+ * director's own health checks (from {@link #DIRECTOR}) are not counted.
  */
 final class LabServer implements AutoCloseable {
     static final int HTTP = 8080;
     static final int TCP = 9000;
     static final int UDP = 5300;
+    /** The director's address on the servers' bridge, where its health checks come from. */
+    static final String DIRECTOR = "10.101.0.1";
 
     private final String name;
     private final List<String> clients = new CopyOnWriteArrayList<>();
     private final AtomicInteger tcpConnections = new AtomicInteger();
-    private final AtomicInteger resets = new AtomicInteger();
+
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private HttpServer http;
     private ServerSocket tcp;
@@ -88,9 +90,7 @@ final class LabServer implements AutoCloseable {
         return tcpConnections.get();
     }
 
-    int resets() {
-        return resets.get();
-    }
+
 
     private void http(HttpExchange x) throws IOException {
         InetSocketAddress peer = x.getRemoteAddress();
@@ -150,8 +150,11 @@ final class LabServer implements AutoCloseable {
         while (!tcp.isClosed()) {
             try {
                 Socket s = tcp.accept();
-                tcpConnections.incrementAndGet();
-                clients.add(s.getInetAddress().getHostAddress());
+                String peer = s.getInetAddress().getHostAddress();
+                if (!peer.equals(DIRECTOR)) {
+                    tcpConnections.incrementAndGet();
+                    clients.add(peer);
+                }
                 handlers.execute(() -> serveTcp(s));
             } catch (IOException e) {
                 return; // closed
@@ -168,13 +171,13 @@ final class LabServer implements AutoCloseable {
             byte[] b = new byte[16 * 1024];
             InputStream in = s.getInputStream();
             for (int r; (r = in.read(b)) > 0; ) {
+                if (n == 0 && b[0] == 'R') {
+                    s.setSoLinger(true, 0); // asked to reset: the close sends RST
+                    return;
+                }
                 n += r;
             }
             out.write(("bye " + n + "\n").getBytes(StandardCharsets.US_ASCII));
-        } catch (SocketException e) {
-            if (String.valueOf(e.getMessage()).contains("reset")) {
-                resets.incrementAndGet();
-            }
         } catch (IOException ignored) {
             // the client went away
         }
