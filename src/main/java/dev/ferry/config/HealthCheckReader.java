@@ -3,6 +3,7 @@ package dev.ferry.config;
 import dev.ferry.config.HealthCheckConfig.StatusRange;
 
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +14,7 @@ import java.util.regex.Pattern;
 /** Reads a backend's {@code health_check:} into a {@link HealthCheckConfig}, filling the defaults. */
 final class HealthCheckReader {
     static final List<String> KEYS = List.of("type", "path", "method", "host", "expect_status", "expect_body",
-            "interval", "timeout", "rise", "fall", "check_port");
+            "interval", "timeout", "rise", "fall", "check_port", "send", "send_binary", "expect", "expect_binary");
     static final String DEFAULT_PATH = "/";
     static final String DEFAULT_METHOD = "GET";
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
@@ -21,9 +22,13 @@ final class HealthCheckReader {
     static final int DEFAULT_RISE = 2;
     static final int DEFAULT_FALL = 3;
     private static final List<String> HTTP_ONLY = List.of("path", "method", "host", "expect_status", "expect_body");
+    private static final List<String> TCP_ONLY = List.of("send", "send_binary", "expect", "expect_binary");
+    /** The longest {@code send}/{@code expect}: a probe, not a transfer (the reply is looked at up to 16 KiB). */
+    static final int MAX_CHECK_BYTES = 4096;
     private static final Map<String, HealthCheckConfig.Type> TYPES = YamlMap.choicesOf(HealthCheckConfig.Type.class);
     private static final Pattern STATUS_RANGE = Pattern.compile("([0-9]{3})(?:\\s*-\\s*([0-9]{3}))?");
     private static final Pattern METHOD = Pattern.compile("[A-Za-z]+");
+    private static final Pattern HEX = Pattern.compile("[0-9A-Fa-f]*");
     private static final Duration POSITIVE = Duration.ofMillis(1);
 
     private HealthCheckReader() {
@@ -33,13 +38,9 @@ final class HealthCheckReader {
         Optional<HealthCheckConfig.Type> chosen = h.choice("type", TYPES);
         HealthCheckConfig.Type type = chosen.orElse(HealthCheckConfig.Type.TCP);
         boolean typeKnown = chosen.isPresent() || !h.has("type");
-        if (type != HealthCheckConfig.Type.HTTP && typeKnown) {
-            for (String key : HTTP_ONLY) {
-                if (h.has(key)) {
-                    h.problem(key, key + " applies only to type http; this check is type "
-                            + type.name().toLowerCase(Locale.ROOT));
-                }
-            }
+        if (typeKnown) {
+            onlyFor(h, type, HealthCheckConfig.Type.HTTP, HTTP_ONLY);
+            onlyFor(h, type, HealthCheckConfig.Type.TCP, TCP_ONLY);
         }
         String path = h.text("path", "a path such as /healthz").orElse(DEFAULT_PATH);
         if (!path.startsWith("/")) {
@@ -58,8 +59,60 @@ final class HealthCheckReader {
         int rise = h.integer("rise", DEFAULT_RISE, 1, Integer.MAX_VALUE);
         int fall = h.integer("fall", DEFAULT_FALL, 1, Integer.MAX_VALUE);
         Optional<Integer> checkPort = h.integer("check_port", 1, 65535);
+        Optional<CheckBytes> send = bytes(h, "send", "send_binary");
+        Optional<CheckBytes> expect = bytes(h, "expect", "expect_binary");
         return new HealthCheckConfig(type, path, method.toUpperCase(Locale.ROOT), host, expectStatus, expectBody,
-                interval, timeout, rise, fall, checkPort);
+                interval, timeout, rise, fall, checkPort, send, expect);
+    }
+
+    private static void onlyFor(YamlMap h, HealthCheckConfig.Type type, HealthCheckConfig.Type owner,
+                                List<String> keys) {
+        if (type == owner) {
+            return;
+        }
+        for (String key : keys) {
+            if (h.has(key)) {
+                h.problem(key, key + " applies only to type " + owner.name().toLowerCase(Locale.ROOT)
+                        + "; this check is type " + type.name().toLowerCase(Locale.ROOT));
+            }
+        }
+    }
+
+    /** {@code textKey} (text, UTF-8; YAML's double quotes give \r\n) or {@code hexKey} (hex digits), not both. */
+    private static Optional<CheckBytes> bytes(YamlMap h, String textKey, String hexKey) {
+        if (h.has(textKey) && h.has(hexKey)) {
+            h.problem(hexKey, "give " + textKey + " (text) or " + hexKey + " (hex digits), not both");
+            return Optional.empty();
+        }
+        Optional<CheckBytes> value = h.text(textKey, "text such as \"PING\\r\\n\" (double quotes for escapes)")
+                .map(CheckBytes::ofText);
+        if (value.isEmpty()) {
+            value = h.text(hexKey, "hex digits such as 50494e470d0a").flatMap(text -> hex(h, hexKey, text));
+        }
+        String key = h.has(textKey) ? textKey : hexKey;
+        if (value.isPresent() && value.get().length() == 0) {
+            h.problem(key, key + " is empty; give at least one byte, or leave the key out");
+            return Optional.empty();
+        }
+        if (value.isPresent() && value.get().length() > MAX_CHECK_BYTES) {
+            h.problem(key, key + " is " + value.get().length() + " bytes; at most " + MAX_CHECK_BYTES
+                    + " are allowed");
+            return Optional.empty();
+        }
+        return value;
+    }
+
+    private static Optional<CheckBytes> hex(YamlMap h, String key, String text) {
+        String digits = text.replaceAll("\\s+", "");
+        if (digits.startsWith("0x") || digits.startsWith("0X")) {
+            digits = digits.substring(2);
+        }
+        if (!HEX.matcher(digits).matches() || digits.length() % 2 != 0) {
+            h.problem(key, "'" + text + "' is not hex bytes; write pairs of hex digits such as 2b504f4e47 "
+                    + "(spaces between them are allowed)");
+            return Optional.empty();
+        }
+        return Optional.of(new CheckBytes(HexFormat.of().parseHex(digits), false));
     }
 
     private static Optional<StatusRange> statusRange(YamlMap h, String text) {

@@ -3,6 +3,7 @@ package dev.ferry.health;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.config.BackendConfig;
+import dev.ferry.config.CheckBytes;
 import dev.ferry.config.FeedbackConfig;
 import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.transport.Transport;
@@ -117,9 +118,14 @@ public final class BackendHealth {
 
     static HealthProbe probe(HealthCheckConfig hc, Transport transport) {
         return switch (hc.type()) {
-            case TCP -> new TcpProbe(transport);
+            case TCP -> hc.send().isEmpty() && hc.expect().isEmpty() ? new TcpProbe(transport)
+                    : new RequestReplyProbe(transport, hc.send().map(CheckBytes::bytes).orElse(null),
+                            hc.expect().map(ExpectedBytes::new).orElse(null));
             case HTTP -> new HttpProbe(transport, hc);
             case AGENT -> new AgentProbe(transport);
+            case REDIS -> new RequestReplyProbe(transport, RedisPong.PING, new RedisPong());
+            case PGSQL -> new RequestReplyProbe(transport, PgsqlSslReply.SSL_REQUEST, new PgsqlSslReply());
+            case MYSQL -> new RequestReplyProbe(transport, null, new MysqlGreeting());
         };
     }
 

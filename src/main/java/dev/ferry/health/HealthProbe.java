@@ -6,7 +6,8 @@ import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
 /**
- * One kind of active health check ({@code health_check.type}): tcp, http or agent.
+ * One kind of active health check ({@code health_check.type}): tcp (a handshake, or send/expect), http, agent,
+ * redis, pgsql or mysql.
  *
  * <p>Threading: {@link #check} may be called from any thread and never blocks; the probe works on {@code loop} (its
  * channel is registered there) and calls {@code done} there, exactly once.

@@ -276,7 +276,7 @@ class ConfigValidationTest {
                 at(yaml, 4, "htttp", "frontends[0].mode",
                         "'htttp' is not allowed; did you mean 'http'? allowed: tcp, udp, http"),
                 at(yaml, 9, "htp", "backends[0].health_check.type",
-                        "'htp' is not allowed; did you mean 'http'? allowed: tcp, http, agent"));
+                        "'htp' is not allowed; did you mean 'http'? allowed: tcp, http, agent, redis, pgsql, mysql"));
     }
 
     @Test
@@ -389,7 +389,7 @@ class ConfigValidationTest {
                 at(yaml, 4, "header", "backends[0].hash_key",
                         "unknown hash_key 'header'; allowed: source_ip, source_ip_port, uri, header:NAME, cookie:NAME"),
                 at(yaml, 5, "v3", "backends[0].servers[0].send_proxy", "'v3' is not allowed; did you mean 'v1'? allowed: v1, v2"),
-                at(yaml, 6, "icmp", "backends[0].health_check.type", "'icmp' is not allowed; allowed: tcp, http, agent"));
+                at(yaml, 6, "icmp", "backends[0].health_check.type", "'icmp' is not allowed; allowed: tcp, http, agent, redis, pgsql, mysql"));
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.ferry.transport.Addresses;
 import dev.ferry.transport.LocalFailures;
 import dev.ferry.transport.ProxyProtocol;
 import dev.ferry.transport.Reasons;
+import dev.ferry.transport.SendQueue;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -40,7 +41,10 @@ import java.util.concurrent.TimeUnit;
  * connected, both sides read. Each side reads its next chunk only while the other side is writable, so a slow
  * reader pauses the fast writer instead of growing memory. A FIN from one side becomes a FIN (shutdown of output)
  * towards the other; when both directions have ended, both sockets close. A reset from one side becomes a reset
- * (SO_LINGER 0) towards the other. When no server can take the connection, the client is reset at once.
+ * (SO_LINGER 0) towards the other: at once towards the server; towards the client only once it has taken every byte
+ * Ferry read from the server before the reset (Ferry's queue flushed and the kernel's send queue empty, as a direct
+ * connection would have delivered them), or after the idle timeout if it stops taking them. When no server can take
+ * the connection, the client is reset at once.
  *
  * <p>Server accounting ({@link ConnectionLease}): inactive while connecting, active while both directions flow,
  * inactive again once one side half-closed, released when the server socket closes.
@@ -70,6 +74,11 @@ final class TcpProxyConnection {
     /** The client went away (closed or reset) before the server connection was up: nothing to count or retry. */
     private boolean clientGone;
     private boolean resetting;
+    /** The server reset: the client gets what Ferry read from the server, then a reset. */
+    private boolean deliveringThenReset;
+    /** The client's kernel send queue when last looked at, while delivering before a reset. */
+    private int lastSendQueue = Integer.MAX_VALUE;
+    private int deliveryPollMillis = DELIVERY_POLL_MIN_MILLIS;
     private boolean closing;
     private long lastActivity;
     private long connectStarted;
@@ -261,9 +270,9 @@ final class TcpProxyConnection {
         long timeout = settings.idleTimeoutNanos();
         if (idleFor >= timeout) {
             ended("idle_timeout");
-            log.debug("{}: {} {} after {} ms without traffic", frontend.name(), closing ? "resetting" : "closing",
+            boolean draining = closing || deliveringThenReset;
+            log.debug("{}: {} {} after {} ms without traffic", frontend.name(), draining ? "resetting" : "closing",
                     client.remoteAddress(), TimeUnit.NANOSECONDS.toMillis(idleFor));
-            boolean draining = closing;
             closing = true;
             closeOrReset(client, draining);
             if (server != null) {
@@ -310,13 +319,73 @@ final class TcpProxyConnection {
      * are closed: a side that does not drain in time is reset ({@link #checkIdle()}).
      */
     private void closeBoth() {
-        if (closing) {
-            return;
+        if (closing || deliveringThenReset) {
+            return; // a client being delivered to before its reset ends with the reset, not a close
         }
         closing = true;
         flushAndClose(client);
         if (server != null) {
             flushAndClose(server);
+        }
+    }
+
+    /**
+     * The server reset: deliver to the client what Ferry read from the server before the reset, then reset the client.
+     * The client is no longer read from (its bytes have nowhere to go).
+     */
+    private void resetClientAfterDelivering() {
+        if (deliveringThenReset) {
+            return;
+        }
+        deliveringThenReset = true;
+        if (!client.isActive()) {
+            Transport.reset(client);
+            return;
+        }
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (f.isSuccess()) {
+                resetOnceDelivered();
+            } else {
+                Transport.reset(client);
+            }
+        });
+    }
+
+    /**
+     * Resets the client once its kernel send queue is empty (the client acknowledged every byte). The kernel gives no
+     * event for that, so the queue is looked at again after {@value #DELIVERY_POLL_MIN_MILLIS} ms, the wait doubling
+     * while the queue does not shrink (up to {@value #DELIVERY_POLL_MAX_MILLIS} ms). Progress counts as activity, so
+     * the idle timeout resets a client that stops taking them.
+     */
+    private void resetOnceDelivered() {
+        if (!client.isOpen()) {
+            return;
+        }
+        int queued = SendQueue.bytes(client);
+        if (queued <= 0) {
+            // Empty, or the transport cannot tell: Netty's own queue at least is delivered to the kernel.
+            Transport.reset(client);
+            return;
+        }
+        if (queued < lastSendQueue) {
+            lastActivity = System.nanoTime();
+            deliveryPollMillis = DELIVERY_POLL_MIN_MILLIS;
+        } else {
+            deliveryPollMillis = Math.min(2 * deliveryPollMillis, DELIVERY_POLL_MAX_MILLIS);
+        }
+        lastSendQueue = queued;
+        client.eventLoop().schedule(this::resetOnceDelivered, deliveryPollMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private static final int DELIVERY_POLL_MIN_MILLIS = 5;
+    private static final int DELIVERY_POLL_MAX_MILLIS = 320;
+
+    /** The other side of {@code fromClient}'s side reset: a server at once, a client after delivering to it. */
+    private void resetPeer(boolean fromClient, Channel peer) {
+        if (fromClient) {
+            Transport.reset(peer);
+        } else {
+            resetClientAfterDelivering();
         }
     }
 
@@ -485,7 +554,7 @@ final class TcpProxyConnection {
                             Addresses.format(client.remoteAddress()));
                 }
                 if (resetting) {
-                    Transport.reset(peer);
+                    resetPeer(fromClient, peer);
                 } else {
                     closeBoth();
                 }
@@ -508,7 +577,7 @@ final class TcpProxyConnection {
                     lease.server().recordFailure();
                 }
                 if (peer != null) {
-                    Transport.reset(peer);
+                    resetPeer(fromClient, peer);
                 }
                 Transport.reset(ctx.channel());
             } else if (cause instanceof DecoderException && awaitingProxyHeader) {
