@@ -630,7 +630,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         if (requestSentAt != 0) {
             c.server().recordLatencyNanos(lastActivity - requestSentAt);
         }
-        upstreamReusable = response.isKeepAlive() && response.framing() != ResponseHead.Framing.UNTIL_CLOSE;
+        upstreamReusable = response.connectionReusable() && response.framing() != ResponseHead.Framing.UNTIL_CLOSE;
         frontend.forwarding().response(response, false);
         // The client connection ends after this response when the client asked so, or when the server answered
         // before the whole request body arrived (the rest of it would be read as a request).
@@ -693,7 +693,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     private void responseDone(UpstreamConnection c) {
         logAccess("ok");
         upstream = null;
-        if (upstreamReusable && requestDone && c.server().sendProxy().isEmpty()) {
+        if (!c.atMessageBoundary()) {
+            c.discard("the server sent more bytes than its response held");
+        } else if (upstreamReusable && requestDone && c.server().sendProxy().isEmpty()) {
             pool.release(c);
         } else {
             c.channel().close();

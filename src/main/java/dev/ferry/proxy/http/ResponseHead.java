@@ -29,9 +29,21 @@ final class ResponseHead {
     private final HeadFields fields;
     private final Framing framing;
     private final long contentLength;
+    private final boolean faultyFraming;
 
     ResponseHead(byte[] bytes, int statusLineEnd, HttpVersion version, int code, HeadFields fields, Framing framing,
                  long contentLength) {
+        this(bytes, statusLineEnd, version, code, fields, framing, contentLength, false);
+    }
+
+    /**
+     * @param faultyFraming the head said its framing in a way that must not be trusted for what follows it: both
+     *                      Transfer-Encoding and Content-Length, or Transfer-Encoding in an HTTP/1.0 response
+     *                      (RFC 9112 6.1, 6.3)
+     */
+    ResponseHead(byte[] bytes, int statusLineEnd, HttpVersion version, int code, HeadFields fields, Framing framing,
+                 long contentLength, boolean faultyFraming) {
+        this.faultyFraming = faultyFraming;
         this.bytes = bytes;
         this.statusLineEnd = statusLineEnd;
         this.version = version;
@@ -64,6 +76,15 @@ final class ResponseHead {
     /** Whether the server keeps the connection after this response (RFC 9112 9.3). */
     boolean isKeepAlive() {
         return fields.keepAlive(version);
+    }
+
+    /**
+     * Whether the server connection may carry another request after this response: the server keeps it, and the
+     * framing was stated unambiguously (after both Transfer-Encoding and Content-Length, or Transfer-Encoding from an
+     * HTTP/1.0 server, where this message ends is a guess: the connection closes, as RFC 9112 6.1 and 6.3 ask).
+     */
+    boolean connectionReusable() {
+        return !faultyFraming && isKeepAlive();
     }
 
     /**
