@@ -97,6 +97,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     private String requestId;
     private PickContext pick;
     private UpstreamConnection upstream;
+    /** The current try on a server: the only thing that records the server's outcome. */
+    private Attempt attempt;
     /** The server of the current (or last) attempt, for the access log. */
     private Server upstreamServer;
     private boolean requestDone;
@@ -458,6 +460,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             return;
         }
         upstreamServer = server;
+        attempt = new Attempt(server);
         UpstreamConnection pooled = pool.acquire(server, this);
         if (pooled != null) {
             connectNanos = 0;
@@ -483,7 +486,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         if (!connect.isSuccess()) {
             upstream = null;
             Server server = c.server();
-            server.recordFailure();
+            attempt.failed();
             String why = Reasons.of(connect.cause());
             if (pick.attempt() < route.backend().config().retries()) {
                 log.debug("{}: [{}] connect to {} failed: {}; trying another server", frontend.name(), requestId,
@@ -584,7 +587,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
                 status = HttpResponseStatus.BAD_GATEWAY.code();
             }
             logAccess("server_broken");
-            c.server().recordFailure();
+            attempt.failed();
             dropUpstream();
             if (responseStarted) {
                 client.close();
@@ -605,7 +608,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
                 frontend.forwarding().response(response, true);
                 toClient(response.encode(client.alloc(), 0));
             } else {
-                c.server().recordFailure();
+                attempt.failed();
                 dropUpstream();
                 local(HttpResponseStatus.BAD_GATEWAY, "the server switched protocols without being asked");
             }
@@ -622,14 +625,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         status = code;
         // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
         // response head is the latency ewma compares.
-        if (code >= 500) {
-            c.server().recordFailure();
-        } else {
-            c.server().recordSuccess();
-        }
-        if (requestSentAt != 0) {
-            c.server().recordLatencyNanos(lastActivity - requestSentAt);
-        }
+        attempt.responded(code, requestSentAt != 0 ? lastActivity - requestSentAt : -1);
         upstreamReusable = response.connectionReusable() && response.framing() != ResponseHead.Framing.UNTIL_CLOSE;
         frontend.forwarding().response(response, false);
         // The client connection ends after this response when the client asked so, or when the server answered
@@ -748,13 +744,13 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             log.warn("{}: [{}] {} closed the connection in the middle of the response", frontend.name(), requestId,
                     server.name());
             logAccess("server_closed");
-            server.recordFailure();
+            attempt.failed();
             writeResponseHead();
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             state = State.CLOSED;
             return;
         }
-        server.recordFailure();
+        attempt.failed();
         boolean retryable = isIdempotent(request.method()) && bodyBytes == 0 && !informational
                 && pick.attempt() < route.backend().config().retries();
         if (retryable) {
@@ -979,7 +975,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
                 log.warn("{}: [{}] {} did not respond within {} ms", frontend.name(), requestId,
                         s == null ? "the server" : s.name(), route.backend().config().timeouts().response().toMillis());
                 if (s != null) {
-                    s.recordFailure();
+                    attempt.failed();
                 }
                 local(HttpResponseStatus.GATEWAY_TIMEOUT, "the server did not respond in time");
                 return;

@@ -162,10 +162,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Not counted here: the exchange learns of it from the close that follows and records the attempt's outcome
+        // (Attempt), once.
         log.debug("connection to {} failed: {}", server.name(), cause.toString());
-        if (owner != null) {
-            server.recordFailure();
-        }
         ctx.close();
     }
 
