@@ -109,6 +109,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     private boolean clientKeepAlive;
     private boolean client10;
     private boolean upgrading;
+    /** The current request was sent again on a fresh connection after a pooled one died under it. */
+    private boolean resentFresh;
     /** The frontend is stopping: no further request on this connection. */
     private boolean draining;
     /** Bytes of the next request head have arrived (so the connection is not idle). */
@@ -414,6 +416,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         clientKeepAlive = head.isKeepAlive();
         client10 = head.version().minorVersion() == 0;
         upgrading = false;
+        resentFresh = false;
         String problem = RequestChecks.problem(head);
         if (problem != null) {
             closeWith(HttpResponseStatus.BAD_REQUEST, problem);
@@ -468,6 +471,12 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             startExchange();
             return;
         }
+        connectFresh(server);
+    }
+
+    /** Opens a new connection to {@code server} for the current request; the exchange starts once connected. */
+    private void connectFresh(Server server) {
+        Backend backend = route.backend();
         UpstreamConnection fresh = pool.newConnection(server);
         upstream = fresh;
         connectStartNanos = System.nanoTime();
@@ -476,6 +485,27 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
         backend.config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(connect.channel(), k));
         connect.addListener(f -> connected(fresh, connect));
+    }
+
+    /**
+     * A pooled connection closed (or was reset) under the request before any byte of a response: most likely the
+     * server closed it as idle while the request was on its way, so nothing was processed. An idempotent request
+     * whose body has not started to flow is sent once more, to the same server on a fresh connection, and nobody's
+     * failure is counted (nginx does the same with its cached upstream connections); a fresh connection that fails
+     * is an ordinary failure.
+     */
+    private boolean resendOnFreshConnection(UpstreamConnection c) {
+        if (c.reuses() <= 0 || resentFresh || !isIdempotent(request.method()) || bodyBytes != 0 || informational) {
+            return false;
+        }
+        resentFresh = true;
+        frontend.stats().retried();
+        log.debug("{}: [{}] the pooled connection to {} closed before responding (reused {} times); resending on a "
+                + "fresh connection", frontend.name(), requestId, c.server().name(), c.reuses());
+        state = State.CONNECTING;
+        attempt = new Attempt(c.server());
+        connectFresh(c.server());
+        return true;
     }
 
     private void connected(UpstreamConnection c, ChannelFuture connect) {
@@ -615,10 +645,13 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             return;
         }
         if (code < 200) {
-            // 1xx (100 Continue, 103 Early Hints): passed on as they come; the final response follows.
+            // 1xx (100 Continue, 103 Early Hints): passed on as they come, but never to an HTTP/1.0 client, which
+            // cannot read them (RFC 9110 15.2); the final response follows.
             informational = true;
-            frontend.forwarding().response(response, false);
-            toClient(response.encode(client.alloc(), 0));
+            if (!client10) {
+                frontend.forwarding().response(response, false);
+                toClient(response.encode(client.alloc(), 0));
+            }
             return;
         }
         responseStarted = true;
@@ -748,6 +781,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             writeResponseHead();
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             state = State.CLOSED;
+            return;
+        }
+        if (resendOnFreshConnection(c)) {
             return;
         }
         attempt.failed();
