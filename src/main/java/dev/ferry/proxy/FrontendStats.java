@@ -13,6 +13,7 @@ public final class FrontendStats {
     private final LongAdder rejectedLimit = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder localFailures = new LongAdder();
+    private final LongAdder serverConnectionsDiscarded = new LongAdder();
     private final LongAdder bytesFromClients = new LongAdder();
     private final LongAdder bytesToClients = new LongAdder();
 
@@ -46,6 +47,18 @@ public final class FrontendStats {
 
     public long localFailures() {
         return localFailures.sum();
+    }
+
+    /**
+     * An HTTP server connection closed because the server sent bytes beyond the end of its response (a body on a 204,
+     * 304 or HEAD answer, more than its Content-Length, anything while idle): it could not go back to the pool.
+     */
+    public void serverConnectionDiscarded() {
+        serverConnectionsDiscarded.increment();
+    }
+
+    public long serverConnectionsDiscarded() {
+        return serverConnectionsDiscarded.sum();
     }
 
     public void addBytesFromClient(long n) {

@@ -167,11 +167,14 @@ final class HeadParser {
             return new ResponseHead(h, lineEnd + 2, version, code, fields, ResponseHead.Framing.NONE, 0);
         }
         if (fields.indexOf("transfer-encoding", 0) >= 0) {
-            // RFC 9112 6.3: Transfer-Encoding overrides Content-Length, which must not be forwarded with it.
+            // RFC 9112 6.3: Transfer-Encoding overrides Content-Length, which must not be forwarded with it; and
+            // where the message ends is then doubtful (so is it with Transfer-Encoding from HTTP/1.0): the server
+            // connection is closed after it.
+            boolean faulty = fields.indexOf("content-length", 0) >= 0 || version == HttpVersion.HTTP_1_0;
             fields.remove("content-length");
             ResponseHead.Framing f = responseCodings(fields) ? ResponseHead.Framing.CHUNKED
                     : ResponseHead.Framing.UNTIL_CLOSE;
-            return new ResponseHead(h, lineEnd + 2, version, code, fields, f, -1);
+            return new ResponseHead(h, lineEnd + 2, version, code, fields, f, -1, faulty);
         }
         int cl = fields.indexOf("content-length", 0);
         if (cl < 0) {

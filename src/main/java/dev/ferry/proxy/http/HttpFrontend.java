@@ -101,7 +101,7 @@ public final class HttpFrontend implements Frontend {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         for (EventExecutor e : transport.workers()) {
             EventLoop loop = (EventLoop) e;
-            pools.put(loop, new UpstreamPool(loop, transport, upstream, MAX_IDLE_PER_SERVER));
+            pools.put(loop, new UpstreamPool(loop, transport, upstream, MAX_IDLE_PER_SERVER, stats));
         }
     }
 

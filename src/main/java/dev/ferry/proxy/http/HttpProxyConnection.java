@@ -97,6 +97,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     private String requestId;
     private PickContext pick;
     private UpstreamConnection upstream;
+    /** The current try on a server: the only thing that records the server's outcome. */
+    private Attempt attempt;
     /** The server of the current (or last) attempt, for the access log. */
     private Server upstreamServer;
     private boolean requestDone;
@@ -107,6 +109,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     private boolean clientKeepAlive;
     private boolean client10;
     private boolean upgrading;
+    /** The current request was sent again on a fresh connection after a pooled one died under it. */
+    private boolean resentFresh;
     /** The frontend is stopping: no further request on this connection. */
     private boolean draining;
     /** Bytes of the next request head have arrived (so the connection is not idle). */
@@ -412,6 +416,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         clientKeepAlive = head.isKeepAlive();
         client10 = head.version().minorVersion() == 0;
         upgrading = false;
+        resentFresh = false;
         String problem = RequestChecks.problem(head);
         if (problem != null) {
             closeWith(HttpResponseStatus.BAD_REQUEST, problem);
@@ -458,6 +463,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             return;
         }
         upstreamServer = server;
+        attempt = new Attempt(server);
         UpstreamConnection pooled = pool.acquire(server, this);
         if (pooled != null) {
             connectNanos = 0;
@@ -465,6 +471,12 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             startExchange();
             return;
         }
+        connectFresh(server);
+    }
+
+    /** Opens a new connection to {@code server} for the current request; the exchange starts once connected. */
+    private void connectFresh(Server server) {
+        Backend backend = route.backend();
         UpstreamConnection fresh = pool.newConnection(server);
         upstream = fresh;
         connectStartNanos = System.nanoTime();
@@ -475,6 +487,27 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         connect.addListener(f -> connected(fresh, connect));
     }
 
+    /**
+     * A pooled connection closed (or was reset) under the request before any byte of a response: most likely the
+     * server closed it as idle while the request was on its way, so nothing was processed. An idempotent request
+     * whose body has not started to flow is sent once more, to the same server on a fresh connection, and nobody's
+     * failure is counted (nginx does the same with its cached upstream connections); a fresh connection that fails
+     * is an ordinary failure.
+     */
+    private boolean resendOnFreshConnection(UpstreamConnection c) {
+        if (c.reuses() <= 0 || resentFresh || !isIdempotent(request.method()) || bodyBytes != 0 || informational) {
+            return false;
+        }
+        resentFresh = true;
+        frontend.stats().retried();
+        log.debug("{}: [{}] the pooled connection to {} closed before responding (reused {} times); resending on a "
+                + "fresh connection", frontend.name(), requestId, c.server().name(), c.reuses());
+        state = State.CONNECTING;
+        attempt = new Attempt(c.server());
+        connectFresh(c.server());
+        return true;
+    }
+
     private void connected(UpstreamConnection c, ChannelFuture connect) {
         if (upstream != c) {
             c.channel().close();
@@ -483,7 +516,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         if (!connect.isSuccess()) {
             upstream = null;
             Server server = c.server();
-            server.recordFailure();
+            attempt.failed();
             String why = Reasons.of(connect.cause());
             if (pick.attempt() < route.backend().config().retries()) {
                 log.debug("{}: [{}] connect to {} failed: {}; trying another server", frontend.name(), requestId,
@@ -584,7 +617,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
                 status = HttpResponseStatus.BAD_GATEWAY.code();
             }
             logAccess("server_broken");
-            c.server().recordFailure();
+            attempt.failed();
             dropUpstream();
             if (responseStarted) {
                 client.close();
@@ -605,32 +638,28 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
                 frontend.forwarding().response(response, true);
                 toClient(response.encode(client.alloc(), 0));
             } else {
-                c.server().recordFailure();
+                attempt.failed();
                 dropUpstream();
                 local(HttpResponseStatus.BAD_GATEWAY, "the server switched protocols without being asked");
             }
             return;
         }
         if (code < 200) {
-            // 1xx (100 Continue, 103 Early Hints): passed on as they come; the final response follows.
+            // 1xx (100 Continue, 103 Early Hints): passed on as they come, but never to an HTTP/1.0 client, which
+            // cannot read them (RFC 9110 15.2); the final response follows.
             informational = true;
-            frontend.forwarding().response(response, false);
-            toClient(response.encode(client.alloc(), 0));
+            if (!client10) {
+                frontend.forwarding().response(response, false);
+                toClient(response.encode(client.alloc(), 0));
+            }
             return;
         }
         responseStarted = true;
         status = code;
         // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
         // response head is the latency ewma compares.
-        if (code >= 500) {
-            c.server().recordFailure();
-        } else {
-            c.server().recordSuccess();
-        }
-        if (requestSentAt != 0) {
-            c.server().recordLatencyNanos(lastActivity - requestSentAt);
-        }
-        upstreamReusable = response.isKeepAlive() && response.framing() != ResponseHead.Framing.UNTIL_CLOSE;
+        attempt.responded(code, requestSentAt != 0 ? lastActivity - requestSentAt : -1);
+        upstreamReusable = response.connectionReusable() && response.framing() != ResponseHead.Framing.UNTIL_CLOSE;
         frontend.forwarding().response(response, false);
         // The client connection ends after this response when the client asked so, or when the server answered
         // before the whole request body arrived (the rest of it would be read as a request).
@@ -693,7 +722,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     private void responseDone(UpstreamConnection c) {
         logAccess("ok");
         upstream = null;
-        if (upstreamReusable && requestDone && c.server().sendProxy().isEmpty()) {
+        if (!c.atMessageBoundary()) {
+            c.discard("the server sent more bytes than its response held");
+        } else if (upstreamReusable && requestDone && c.server().sendProxy().isEmpty()) {
             pool.release(c);
         } else {
             c.channel().close();
@@ -746,13 +777,16 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             log.warn("{}: [{}] {} closed the connection in the middle of the response", frontend.name(), requestId,
                     server.name());
             logAccess("server_closed");
-            server.recordFailure();
+            attempt.failed();
             writeResponseHead();
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             state = State.CLOSED;
             return;
         }
-        server.recordFailure();
+        if (resendOnFreshConnection(c)) {
+            return;
+        }
+        attempt.failed();
         boolean retryable = isIdempotent(request.method()) && bodyBytes == 0 && !informational
                 && pick.attempt() < route.backend().config().retries();
         if (retryable) {
@@ -977,7 +1011,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
                 log.warn("{}: [{}] {} did not respond within {} ms", frontend.name(), requestId,
                         s == null ? "the server" : s.name(), route.backend().config().timeouts().response().toMillis());
                 if (s != null) {
-                    s.recordFailure();
+                    attempt.failed();
                 }
                 local(HttpResponseStatus.GATEWAY_TIMEOUT, "the server did not respond in time");
                 return;

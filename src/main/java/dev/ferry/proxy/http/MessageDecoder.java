@@ -62,6 +62,21 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
     void arrived(int bytes) {
     }
 
+    /**
+     * Called when a message is complete, before its end is passed on, with the number of bytes that followed it in
+     * the same read (the start of the next message, or bytes that belong to no message).
+     */
+    void messageEnded(int bytesBehind) {
+    }
+
+    /**
+     * Whether a head may start now. When not, the bytes are passed on as they are (a {@code ByteBuf}), never decoded:
+     * the next handler decides what they mean (for a server connection, that the server said more than it was asked).
+     */
+    boolean expectsHead() {
+        return true;
+    }
+
     /** Whether the head just decoded switched protocols (a 101): what follows it is held, not decoded. */
     boolean switchedProtocols() {
         return false;
@@ -150,19 +165,23 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
         while (in.isReadable()) {
             switch (state) {
                 case HEAD -> {
+                    if (!expectsHead()) {
+                        ctx.fireChannelRead(in.readRetainedSlice(in.readableBytes()));
+                        return;
+                    }
                     ResponseHead.Framing framing = decodeHead(ctx, in);
                     if (framing == null) {
                         return;
                     }
                     holdNext = holdsWhatFollows();
-                    startBody(ctx, framing);
+                    startBody(ctx, in, framing);
                 }
                 case LENGTH -> {
                     int n = (int) Math.min(remaining, in.readableBytes());
                     ByteBuf part = in.readRetainedSlice(n);
                     remaining -= n;
                     if (remaining == 0) {
-                        state = afterMessage();
+                        state = afterMessage(in);
                         ctx.fireChannelRead(new DefaultLastHttpContent(part, EmptyHttpHeaders.INSTANCE));
                     } else {
                         ctx.fireChannelRead(new DefaultHttpContent(part));
@@ -196,7 +215,7 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
                     if (trailers == null) {
                         return;
                     }
-                    state = afterMessage();
+                    state = afterMessage(in);
                     ctx.fireChannelRead(lastWith(trailers));
                 }
                 case UNTIL_CLOSE -> ctx.fireChannelRead(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
@@ -209,16 +228,17 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
 
     /**
      * The state once a message is complete, set before its end is passed on (whoever handles the end may already
-     * {@link #resume()}).
+     * {@link #resume()}), after telling {@link #messageEnded} what is left in {@code in}.
      */
-    private State afterMessage() {
+    private State afterMessage(ByteBuf in) {
+        messageEnded(in.readableBytes());
         return holdNext ? State.HOLD : State.HEAD;
     }
 
-    private void startBody(ChannelHandlerContext ctx, ResponseHead.Framing framing) {
+    private void startBody(ChannelHandlerContext ctx, ByteBuf in, ResponseHead.Framing framing) {
         switch (framing) {
             case NONE -> {
-                state = afterMessage();
+                state = afterMessage(in);
                 ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
             }
             case LENGTH -> {

@@ -2,6 +2,8 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
+import dev.ferry.logging.RateLimitedLog;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,13 +15,16 @@ import org.slf4j.LoggerFactory;
  * One connection to a server: its channel, its {@link ConnectionLease} and the exchange using it now (none while it
  * waits in the pool). Active in the server's counters while a request is in flight, inactive while idle or connecting.
  *
- * <p>A message that arrives while no exchange owns the connection (a server talking out of turn) closes it, so an
- * idle connection in the pool is always between two complete responses.
+ * <p>Bytes the server sends after its response ended (the decoder passes them on raw: a body on a 204, 304 or HEAD
+ * answer, bytes beyond the Content-Length, anything while idle in the pool) close the connection and are counted
+ * ({@link #discard}), so a connection in the pool is always exactly between two messages with nothing unread, and
+ * what one server said out of turn never becomes the start of another client's response.
  *
  * <p>Threading: confined to its channel's event loop.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
+    private static final RateLimitedLog DISCARDS = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
 
     private final Server server;
     private final ConnectionLease lease;
@@ -29,6 +34,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private UpstreamListener owner;
     private long idleSince;
     private int requests;
+    private boolean discarded;
 
     UpstreamConnection(Server server, UpstreamPool pool) {
         this.server = server;
@@ -64,6 +70,25 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         decoder.expectResponseTo(headRequest);
     }
 
+    /** Whether the last response ended exactly at the end of the bytes read (nothing unread behind it). */
+    boolean atMessageBoundary() {
+        return decoder.endedAtBoundary();
+    }
+
+    /**
+     * Closes the connection because the server sent more than its response: it is not at a message boundary and
+     * must never be reused. Counted once per connection ({@code FrontendStats#serverConnectionDiscarded}).
+     */
+    void discard(String why) {
+        if (!discarded) {
+            discarded = true;
+            pool.discarded();
+            DISCARDS.warn("{}: closing the connection from {}: {}", server.name(),
+                    channel == null ? "?" : channel.localAddress(), why);
+        }
+        channel.close();
+    }
+
     /** Hands the connection to an exchange for one request; counted active. */
     void claim(UpstreamListener listener) {
         owner = listener;
@@ -89,6 +114,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf extra) {
+            // Raw bytes from the decoder: the server said something after its response ended.
+            extra.release();
+            discard("the server sent bytes after the end of its response");
+            return;
+        }
         UpstreamListener o = owner;
         if (o != null) {
             o.upstreamRead(this, msg);
@@ -131,10 +162,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Not counted here: the exchange learns of it from the close that follows and records the attempt's outcome
+        // (Attempt), once.
         log.debug("connection to {} failed: {}", server.name(), cause.toString());
-        if (owner != null) {
-            server.recordFailure();
-        }
         ctx.close();
     }
 

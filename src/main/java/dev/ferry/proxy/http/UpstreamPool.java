@@ -1,6 +1,7 @@
 package dev.ferry.proxy.http;
 
 import dev.ferry.backend.Server;
+import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -33,14 +34,17 @@ final class UpstreamPool {
     private final Transport transport;
     private final Bootstrap bootstrap;
     private final int maxIdlePerServer;
+    private final FrontendStats stats;
     private final IdentityHashMap<Server, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
     private boolean sweepScheduled;
 
     /**
      * @param bootstrap a bootstrap for server channels (options set; group and handler are filled in here)
      */
-    UpstreamPool(EventLoop loop, Transport transport, Bootstrap bootstrap, int maxIdlePerServer) {
+    UpstreamPool(EventLoop loop, Transport transport, Bootstrap bootstrap, int maxIdlePerServer,
+                 FrontendStats stats) {
         this.loop = loop;
+        this.stats = stats;
         this.transport = transport;
         this.bootstrap = bootstrap.clone(loop);
         this.maxIdlePerServer = maxIdlePerServer;
@@ -110,6 +114,11 @@ final class UpstreamPool {
 
     private static long idleTimeoutNanos(UpstreamConnection c) {
         return c.server().backend().config().timeouts().serverIdle().toNanos();
+    }
+
+    /** Counts a server connection closed because the server sent bytes beyond its response. */
+    void discarded() {
+        stats.serverConnectionDiscarded();
     }
 
     /** Forgets a connection that closed (called by the connection itself). */

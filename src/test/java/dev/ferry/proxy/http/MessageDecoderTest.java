@@ -94,6 +94,7 @@ class MessageDecoderTest {
     void bytesAfterASwitchOfProtocolsArePassedOnRawWhenTheDecoderLeaves() {
         ResponseDecoder decoder = new ResponseDecoder();
         EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        decoder.expectResponseTo(false);
         List<Object> out = feed(ch, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\u0081\u0002hi", 100);
         assertThat(describe(out)).isEqualTo("<ResponseHead>|end;");
         ch.pipeline().remove(decoder);
