@@ -426,4 +426,22 @@ class DirectorLabTest {
         Function<JsonNode, String> device = j -> j.path("device").asText();
         assertThat(device.apply(ferry.director())).isEqualTo("ferry0");
     }
+
+    @Test
+    void withoutCapNetAdminFerrySaysSoInOneLineAndExits2() throws Exception {
+        Requirements.requireCommand("setpriv", "apt-get install util-linux");
+        Path config = dir.resolve("nocap.yaml");
+        Files.writeString(config, config("rr", "1,1,1", ""));
+        String java = ProcessHandle.current().info().command().orElse("java");
+
+        // In the client's namespace, so that nothing could touch the machine's own devices even with the capability.
+        NetnsLab.Result r = fromClient(60, "setpriv", "--inh-caps=-net_admin", "--bounding-set=-net_admin", java,
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.ferry.Ferry",
+                "run", "-c", config.toString());
+
+        assertThat(r.exit()).as(r.output()).isEqualTo(2);
+        assertThat(r.output().lines().filter(l -> l.startsWith("ferry:")).toList()).as(r.output()).singleElement()
+                .satisfies(l -> assertThat(l).contains("director 'lvs1'").contains("CAP_NET_ADMIN"));
+        assertThat(r.output()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
 }

@@ -222,13 +222,13 @@ class HeadParserTest {
     }
 
     @Test
-    void theStatusLineGoesOutAsReceived() throws Exception {
+    void theStatusLineGoesOutAsHttp11WithTheOriginsCodeAndReason() throws Exception {
         ResponseHead head = response("HTTP/1.0 404 Nope\r\nServer: s\r\nKeep-Alive: timeout=5\r\n\r\n", false);
         assertThat(head.code()).isEqualTo(404);
         assertThat(head.isKeepAlive()).isFalse();
         HopByHopHeaders.strip(head.fields(), false);
         ByteBuf out = head.encode(ByteBufAllocator.DEFAULT, 0);
-        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.0 404 Nope\r\nServer: s\r\n\r\n");
+        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 404 Nope\r\nServer: s\r\n\r\n");
         out.release();
     }
 }
