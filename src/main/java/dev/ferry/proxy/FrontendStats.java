@@ -13,6 +13,7 @@ public final class FrontendStats {
     private final LongAdder rejectedLimit = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder localFailures = new LongAdder();
+    private final LongAdder badProxyHeaders = new LongAdder();
     private final LongAdder bytesFromClients = new LongAdder();
     private final LongAdder bytesToClients = new LongAdder();
 
@@ -46,6 +47,15 @@ public final class FrontendStats {
 
     public long localFailures() {
         return localFailures.sum();
+    }
+
+    /** A client of a {@code proxy_protocol} frontend whose first bytes were no PROXY header: closed at once. */
+    public void badProxyHeader() {
+        badProxyHeaders.increment();
+    }
+
+    public long badProxyHeaders() {
+        return badProxyHeaders.sum();
     }
 
     public void addBytesFromClient(long n) {
