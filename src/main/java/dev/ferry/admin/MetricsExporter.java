@@ -249,7 +249,11 @@ public final class MetricsExporter implements AutoCloseable {
                         .register(registry),
                 FunctionCounter.builder("ferry.frontend.refused", f, x -> x.stats().overLimit())
                         .tag("frontend", name).tag("reason", "max_connections")
-                        .description("client connections reset past max_connections").register(registry));
+                        .description("client connections reset past max_connections").register(registry),
+                FunctionCounter.builder("ferry.frontend.refused", f, x -> x.stats().badProxyHeaders())
+                        .tag("frontend", name).tag("reason", "bad_proxy_header")
+                        .description("client connections closed because they did not start with a PROXY header")
+                        .register(registry));
     }
 
     private List<Meter> tlsMeters(TlsHandshakeFailures failures) {

@@ -14,6 +14,7 @@ public final class FrontendStats {
     private final LongAdder retries = new LongAdder();
     private final LongAdder localFailures = new LongAdder();
     private final LongAdder serverConnectionsDiscarded = new LongAdder();
+    private final LongAdder badProxyHeaders = new LongAdder();
     private final LongAdder bytesFromClients = new LongAdder();
     private final LongAdder bytesToClients = new LongAdder();
 
@@ -59,6 +60,15 @@ public final class FrontendStats {
 
     public long serverConnectionsDiscarded() {
         return serverConnectionsDiscarded.sum();
+    }
+
+    /** A client of a {@code proxy_protocol} frontend whose first bytes were no PROXY header: closed at once. */
+    public void badProxyHeader() {
+        badProxyHeaders.increment();
+    }
+
+    public long badProxyHeaders() {
+        return badProxyHeaders.sum();
     }
 
     public void addBytesFromClient(long n) {

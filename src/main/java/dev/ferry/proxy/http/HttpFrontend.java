@@ -20,6 +20,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import dev.ferry.transport.ProxyHeaderPrefix;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -245,7 +246,8 @@ public final class HttpFrontend implements Frontend {
         clients.add(client);
         HttpProxyConnection connection = new HttpProxyConnection(this, client);
         if (config.proxyProtocol()) {
-            client.pipeline().addLast("proxy-protocol", new HAProxyMessageDecoder());
+            client.pipeline().addLast("proxy-prefix", new ProxyHeaderPrefix())
+                    .addLast("proxy-protocol", new HAProxyMessageDecoder());
         }
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         client.pipeline()

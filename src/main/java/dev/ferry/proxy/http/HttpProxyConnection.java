@@ -19,6 +19,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -251,6 +252,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             log.debug("{}: client {} failed: {}", frontend.name(), client.remoteAddress(), cause.getMessage());
+        } else if (cause instanceof HAProxyProtocolException) {
+            // proxy_protocol: the first bytes are no PROXY header (refused as soon as they cannot be one).
+            log.debug("{}: bad PROXY header from {}: {}", frontend.name(), Addresses.format(client.remoteAddress()),
+                    cause.getMessage());
+            frontend.stats().badProxyHeader();
         } else if (clientInput(cause)) {
             log.debug("{}: closing client {}: {}", frontend.name(), client.remoteAddress(), cause.toString());
         } else {

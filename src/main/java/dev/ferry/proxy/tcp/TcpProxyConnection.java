@@ -582,6 +582,7 @@ final class TcpProxyConnection {
                 Transport.reset(ctx.channel());
             } else if (cause instanceof DecoderException && awaitingProxyHeader) {
                 ended("bad_proxy_header");
+                frontend.stats().badProxyHeader();
                 log.debug("{}: bad PROXY header from {}: {}", frontend.name(), Addresses.format(client.remoteAddress()),
                         Reasons.of(cause));
                 awaitingProxyHeader = false;

@@ -148,9 +148,8 @@ class TcpProxyProtocolTest {
         balancer.start();
         assertThat(balancer.config().frontends().get(0).timeouts().requestHeader()).isGreaterThan(Duration.ofSeconds(5));
 
-        long started = System.nanoTime();
         try (Socket client = Clients.connect(balancer.address("front"))) {
-            client.setSoTimeout(5_000); // well below the header timeout
+            client.setSoTimeout(5_000); // well below the header timeout: a read timeout fails the test
             client.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
             try {
                 assertThat(client.getInputStream().read()).isEqualTo(-1);
@@ -158,7 +157,6 @@ class TcpProxyProtocolTest {
                 assertThat(reset).hasMessageContaining("reset");
             }
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
         assertThat(server.accepted()).isZero();
     }
 
