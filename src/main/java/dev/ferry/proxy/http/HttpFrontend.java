@@ -4,6 +4,7 @@ import dev.ferry.accesslog.AccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.ClientByteCounter;
 import dev.ferry.proxy.Frontend;
@@ -23,6 +24,7 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import dev.ferry.transport.ProxyHeaderPrefix;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -60,6 +62,9 @@ public final class HttpFrontend implements Frontend {
     private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
     private final ClientByteCounter byteCounter = new ClientByteCounter(stats);
+    /** "cannot open a connection" lines: a limit of this machine hits every request, so they go out once per 10 s. */
+    private final RateLimitedLog localFailures = new RateLimitedLog(
+            LoggerFactory.getLogger(HttpProxyConnection.class), java.time.Duration.ofSeconds(10));
     private final RequestDurations requestDurations = new RequestDurations();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
@@ -151,6 +156,11 @@ public final class HttpFrontend implements Frontend {
     @Override
     public FrontendStats stats() {
         return stats;
+    }
+
+    /** The log for local resource failures ({@code dev.ferry.transport.LocalFailures}) of this frontend. */
+    RateLimitedLog localFailures() {
+        return localFailures;
     }
 
     /** How long this frontend's requests took, by backend. */

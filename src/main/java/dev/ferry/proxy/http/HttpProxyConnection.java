@@ -7,6 +7,7 @@ import dev.ferry.backend.Server;
 import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
+import dev.ferry.transport.LocalFailures;
 import dev.ferry.transport.LoopFlusher;
 import dev.ferry.transport.ProxyProtocol;
 import io.netty.buffer.ByteBuf;
@@ -51,7 +52,8 @@ import java.util.concurrent.TimeUnit;
  * started to flow, since bodies are streamed, not kept. At most {@code retries} more servers, never one twice.
  *
  * <p>Ferry's own answers ({@link ErrorResponses}): 400/414/431 for requests the decoder rejects, 404 with no route,
- * 408 when the head is too slow, 502 when the server failed, 503 when no server is available, 504 when the
+ * 408 when the head is too slow, 502 when the server failed, 503 when no server is available or this machine cannot
+ * open a connection to one ({@link LocalFailures}: never counted against the server, never retried), 504 when the
  * response does not start in time. Local answers to a request whose body has not been read keep the connection only
  * when the request declared no body; otherwise they close it, so an unread body is never taken for a request.
  *
@@ -490,7 +492,14 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         // A PROXY header speaks for one client, so such connections are never shared (see responseDone).
         server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
         backend.config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(connect.channel(), k));
-        connect.addListener(f -> connected(fresh, connect));
+        // A socket that could not even be created fails the connect at once, on no event loop of ours: come back.
+        connect.addListener(f -> {
+            if (client.eventLoop().inEventLoop()) {
+                connected(fresh, connect);
+            } else {
+                client.eventLoop().execute(() -> connected(fresh, connect));
+            }
+        });
     }
 
     /**
@@ -521,7 +530,19 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         }
         if (!connect.isSuccess()) {
             upstream = null;
+            c.connectFailed();
             Server server = c.server();
+            if (LocalFailures.isLocal(connect.cause())) {
+                // Ferry's own limit (file descriptors, ports, memory): not the server's failure, and no other server
+                // would fare better; the same rule as at layer 4.
+                frontend.stats().localFailure();
+                frontend.stats().rejectedNoServer();
+                frontend.localFailures().warn("{}: [{}] cannot open a connection to {}: {} (a limit of this machine, "
+                        + "not a failure of the server); answering 503", frontend.name(), requestId, server.name(),
+                        Reasons.of(connect.cause()));
+                local(HttpResponseStatus.SERVICE_UNAVAILABLE, "Ferry cannot open a connection to a server now");
+                return;
+            }
             attempt.failed();
             String why = Reasons.of(connect.cause());
             if (pick.attempt() < route.backend().config().retries()) {

@@ -89,6 +89,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         channel.close();
     }
 
+    /**
+     * The connect failed: the server's counters let go of it now (when the socket could not even be created, no close
+     * will ever come to do it).
+     */
+    void connectFailed() {
+        lease.close();
+    }
+
     /** Hands the connection to an exchange for one request; counted active. */
     void claim(UpstreamListener listener) {
         owner = listener;
