@@ -19,6 +19,8 @@ public record DirectorConfig(String name, String device, Optional<String> netInt
                              int maxConnections, Timeouts timeouts, List<DirectorServiceConfig> services) {
     public static final String DEFAULT_DEVICE = "ferry0";
     public static final int DEFAULT_WORKERS = 1;
+    /** Each worker is a thread with a queue of the device; past the cores they only add hand-overs. */
+    public static final int MAX_WORKERS = 64;
     public static final int DEFAULT_MAX_CONNECTIONS = 1_000_000;
     public static final int MAX_MAX_CONNECTIONS = 50_000_000;
 

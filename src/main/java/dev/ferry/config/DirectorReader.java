@@ -55,14 +55,13 @@ final class DirectorReader {
                 }).orElse(DirectorConfig.DEFAULT_DEVICE);
         once(devices, device, d, "device", "device " + device);
         Optional<String> netInterface = d.text("interface", "a network interface name such as eth0");
-        int workers = d.integer("workers", DirectorConfig.DEFAULT_WORKERS, 1, 64);
-        if (workers > 1) {
-            d.problem("workers", "workers: " + workers + " needs one connection table shared by several TUN queues "
-                    + "(a reply can arrive on another queue than its request), which this version does not have; "
-                    + "allowed: 1");
-        }
+        int workers = d.integer("workers", DirectorConfig.DEFAULT_WORKERS, 1, DirectorConfig.MAX_WORKERS);
         int maxConnections = d.integer("max_connections", DirectorConfig.DEFAULT_MAX_CONNECTIONS, 1,
                 DirectorConfig.MAX_MAX_CONNECTIONS);
+        if (maxConnections < workers) {
+            d.problem("max_connections", "is " + maxConnections + ", fewer than the " + workers + " workers, which "
+                    + "share it out (each tracks its own part of the connections); allowed: at least " + workers);
+        }
         DirectorConfig.Timeouts timeouts = d.map("timeouts", TIMEOUT_KEYS).map(DirectorReader::timeouts)
                 .orElse(DirectorConfig.Timeouts.DEFAULTS);
         List<DirectorServiceConfig> services = new ArrayList<>();

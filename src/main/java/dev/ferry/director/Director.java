@@ -11,84 +11,92 @@ import dev.ferry.director.table.ConnectionTable;
 import dev.ferry.director.table.DirectorTimeouts;
 import dev.ferry.director.table.TableCounts;
 import dev.ferry.director.table.TrackedConnection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 /**
- * A running director: one worker thread reads the packets routed into its device, runs each through the
- * {@link NatPipeline} and writes what the pipeline says back into the device, expires the connection table on a
- * 100 ms tick, and runs the tasks other threads hand it (a reload's new services and timeouts, a listing of the
- * table). The device, the pipeline and the table are touched by the worker only.
+ * A running director: {@code workers} threads ({@link DirectorWorker}), each on its own queue of the TUN device with
+ * its own share of the connection table, read the packets routed to the device, run each through a
+ * {@link NatPipeline} and write what it says back. A connection belongs to one worker ({@link FlowSteering}); a
+ * packet read by another is handed over. Each worker expires its table on a 100 ms tick and runs the tasks other
+ * threads hand it (a reload's new services and timeouts, a listing of the table). With one worker this is exactly
+ * one thread, one queue and one table.
  *
  * <p>Threading: {@link #start}, {@link #reconfigure}, {@link #connections} and {@link #close} may be called from any
  * thread (the balancer calls them under its lock); {@link #counts()} and {@link #stats()} are safe to read anywhere.
  */
 public final class Director implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Director.class);
-    /** How long a read waits for a packet before the worker looks at its tick and its tasks. */
-    static final int POLL_MILLIS = 100;
-    private static final long TICK_MILLIS = 100;
-    /** At least 576 bytes for an ICMP error quoting a packet (RFC 1812 4.3.2.3). */
-    private static final int REPLY_BUFFER = 1024;
-    private static final long READ_ERROR_LOG_MILLIS = 10_000;
+    /** How long a read waits for a packet before a worker looks at its tick and its tasks. */
+    static final int POLL_MILLIS = DirectorWorker.POLL_MILLIS;
 
     private final String name;
-    private final PacketDevice device;
-    private final LongSupplier clockMillis;
-    private final DirectorStats stats = new DirectorStats();
-    private final ConnectionTable table;
-    private final NatPipeline pipeline;
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final List<PacketDevice> queues;
+    private final DirectorStats stats;
+    private final DirectorWorker[] workers;
     /** Service labels by index; an index is never reused, so an entry of a removed service keeps its label. */
     private final List<String> labels = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> indexes = new HashMap<>();
     private volatile DirectorConfig config;
     private volatile List<VirtualService> services;
-    private volatile TableCounts counts;
-    private volatile boolean running;
-    private Thread worker;
-    private long lastReadErrorLog = Long.MIN_VALUE;
+    private final List<Thread> threads = new ArrayList<>();
+    private boolean running;
+    private boolean closed;
 
-    /**
-     * A director over {@code device} (open), not yet running.
-     *
-     * @param clockMillis a monotonic clock in milliseconds (the table's timeouts run on it)
-     */
+    /** A director with one worker over {@code device} (open), not yet running. */
     public Director(DirectorConfig config, Map<String, Backend> backends, PacketDevice device,
                     LongSupplier clockMillis) {
-        this.name = config.name();
-        this.device = device;
-        this.clockMillis = clockMillis;
-        this.config = config;
-        this.services = services(config, backends);
-        this.table = new ConnectionTable(config.maxConnections(), timeouts(config), clockMillis.getAsLong());
-        this.pipeline = new NatPipeline(services, table, stats);
-        this.counts = table.counts();
+        this(config, backends, List.of(device), clockMillis);
     }
 
     /**
-     * Opens (or creates) {@code config}'s TUN device and builds the director over it.
+     * A director with one worker per queue of {@code queues} (open queues of one device), not yet running.
+     *
+     * @param clockMillis a monotonic clock in milliseconds (the tables' timeouts run on it)
+     */
+    public Director(DirectorConfig config, Map<String, Backend> backends, List<PacketDevice> queues,
+                    LongSupplier clockMillis) {
+        this.name = config.name();
+        this.queues = List.copyOf(queues);
+        this.config = config;
+        this.services = services(config, backends);
+        int n = queues.size();
+        this.stats = new DirectorStats(n);
+        this.workers = new DirectorWorker[n];
+        long now = clockMillis.getAsLong();
+        for (int i = 0; i < n; i++) {
+            ConnectionTable table = new ConnectionTable(share(config.maxConnections(), i, n), timeouts(config), now);
+            NatPipeline pipeline = new NatPipeline(services, table, stats.shard(i));
+            workers[i] = new DirectorWorker(name, i, n, queues.get(i), table, pipeline, stats.shard(i), clockMillis);
+        }
+        for (DirectorWorker w : workers) {
+            w.connect(workers);
+        }
+    }
+
+    /**
+     * Worker {@code i}'s part of a limit of {@code limit} entries: the limit split evenly (IPVS has one table;
+     * here each worker has its own, so the sum of the parts is the limit).
+     */
+    static int share(int limit, int i, int workers) {
+        return limit / workers + (i < limit % workers ? 1 : 0);
+    }
+
+    /**
+     * Opens (or creates) {@code config}'s TUN device, a queue per worker, and builds the director over it.
      *
      * @throws DeviceUnavailableException without CAP_NET_ADMIN, without {@code /dev/net/tun}, or when the name is
      *                                    taken by a device of another kind
      */
     public static Director open(DirectorConfig config, Map<String, Backend> backends) {
         try {
-            TunDevice device = TunDevice.open(config.device(), config.workers() > 1);
-            return new Director(config, backends, device, Director::monotonicMillis);
+            List<PacketDevice> queues = List.copyOf(TunDevice.openQueues(config.device(), config.workers()));
+            return new Director(config, backends, queues, Director::monotonicMillis);
         } catch (ErrnoException e) {
             throw new DeviceUnavailableException("director '" + config.name() + "': " + e.getMessage(), e);
         }
@@ -98,14 +106,18 @@ public final class Director implements AutoCloseable {
         return System.nanoTime() / 1_000_000;
     }
 
-    /** Starts the worker thread. */
+    /** Starts the worker threads. */
     public synchronized void start() {
-        if (worker != null) {
+        if (!threads.isEmpty()) {
             throw new IllegalStateException("started");
         }
         running = true;
-        worker = Thread.ofPlatform().name("ferry-director-" + name).daemon(true).unstarted(this::work);
-        worker.start();
+        for (int i = 0; i < workers.length; i++) {
+            String thread = "ferry-director-" + name + (workers.length > 1 ? "-" + i : "");
+            Thread t = Thread.ofPlatform().name(thread).daemon(true).unstarted(workers[i]);
+            threads.add(t);
+            t.start();
+        }
     }
 
     public String name() {
@@ -117,7 +129,12 @@ public final class Director implements AutoCloseable {
     }
 
     public String deviceName() {
-        return device.name();
+        return queues.getFirst().name();
+    }
+
+    /** The number of workers (queues of the device). */
+    public int workers() {
+        return workers.length;
     }
 
     /** The virtual services new connections are scheduled for. */
@@ -130,9 +147,13 @@ public final class Director implements AutoCloseable {
         return service < labels.size() ? labels.get(service) : "service " + service;
     }
 
-    /** The table's counters as of the last tick (at most 100 ms old). */
+    /** The tables' counters (all workers together) as of their last tick (at most 100 ms old). */
     public TableCounts counts() {
-        return counts;
+        List<TableCounts> parts = new ArrayList<>(workers.length);
+        for (DirectorWorker w : workers) {
+            parts.add(w.counts());
+        }
+        return TableCounts.sum(parts);
     }
 
     public DirectorStats stats() {
@@ -148,12 +169,15 @@ public final class Director implements AutoCloseable {
         DirectorTimeouts timeouts = timeouts(next);
         config = next;
         services = nextServices;
-        run(() -> {
-            pipeline.setServices(nextServices);
-            table.setTimeouts(timeouts);
-            table.setLimit(next.maxConnections());
-            counts = table.counts();
-        });
+        for (int i = 0; i < workers.length; i++) {
+            DirectorWorker w = workers[i];
+            int limit = share(next.maxConnections(), i, workers.length);
+            run(w, () -> {
+                w.pipeline().setServices(nextServices);
+                w.table().setTimeouts(timeouts);
+                w.table().setLimit(limit);
+            });
+        }
     }
 
     /** Why {@code next} cannot be applied to this running director, or null when it can. */
@@ -167,113 +191,72 @@ public final class Director implements AutoCloseable {
         return null;
     }
 
-    /** Up to {@code limit} tracked connections, like {@code ipvsadm -Lnc}, read on the worker. */
+    /** Up to {@code limit} tracked connections, like {@code ipvsadm -Lnc}, each worker's read on that worker. */
     public synchronized CompletableFuture<List<ConnectionView>> connections(int limit) {
-        CompletableFuture<List<ConnectionView>> result = new CompletableFuture<>();
-        run(() -> {
-            long now = clockMillis.getAsLong();
-            List<ConnectionView> out = new ArrayList<>();
-            for (TrackedConnection e : table.entries(limit)) {
-                out.add(ConnectionView.of(e, label(e.service()), now));
+        List<CompletableFuture<List<ConnectionView>>> parts = new ArrayList<>();
+        for (DirectorWorker w : workers) {
+            CompletableFuture<List<ConnectionView>> part = new CompletableFuture<>();
+            parts.add(part);
+            run(w, () -> {
+                long now = w.clockMillis();
+                List<ConnectionView> out = new ArrayList<>();
+                for (TrackedConnection e : w.table().entries(limit)) {
+                    out.add(ConnectionView.of(e, label(e.service()), now));
+                }
+                part.complete(out);
+            });
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<ConnectionView> all = new ArrayList<>();
+            for (CompletableFuture<List<ConnectionView>> part : parts) {
+                for (ConnectionView v : part.join()) {
+                    if (all.size() < limit) {
+                        all.add(v);
+                    }
+                }
             }
-            result.complete(out);
+            return all;
         });
-        return result;
     }
 
     /**
-     * Runs {@code task} on the worker, or here when the worker is not running (then nothing else touches the table).
-     * Called with this object's lock held, which {@link #close} holds while the worker stops.
+     * Runs {@code task} on worker {@code w}, or here when the workers are not running (then nothing else touches
+     * the tables). Called with this object's lock held, which {@link #close} holds while the workers stop.
      */
-    private void run(Runnable task) {
+    private void run(DirectorWorker w, Runnable task) {
         if (running) {
-            tasks.add(task);
+            w.submit(task);
         } else {
             task.run();
         }
     }
 
-    private void work() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment packet = arena.allocate(PacketDevice.MAX_PACKET);
-            MemorySegment reply = arena.allocate(REPLY_BUFFER);
-            long nextTick = clockMillis.getAsLong() + TICK_MILLIS;
-            while (running) {
-                int n = read(packet);
-                // Tasks first: a reload handed over before a packet arrived applies to that packet.
-                runTasks();
-                long now = clockMillis.getAsLong();
-                if (n > 0) {
-                    handle(packet, n, reply, now);
-                }
-                if (now >= nextTick) {
-                    table.expire(now);
-                    counts = table.counts();
-                    nextTick = now + TICK_MILLIS;
-                }
-            }
-            runTasks();
-            table.clear();
-            counts = table.counts();
-        } catch (RuntimeException | Error e) {
-            log.error("director '{}' stopped: {}", name, e.toString(), e);
-            throw e;
-        } finally {
-            running = false;
-        }
-    }
-
-    private void runTasks() {
-        for (Runnable task; (task = tasks.poll()) != null; ) {
-            task.run();
-        }
-    }
-
-    private int read(MemorySegment packet) {
-        try {
-            return device.read(packet, POLL_MILLIS);
-        } catch (IOException e) {
-            long now = clockMillis.getAsLong();
-            if (lastReadErrorLog == Long.MIN_VALUE || now - lastReadErrorLog >= READ_ERROR_LOG_MILLIS) {
-                lastReadErrorLog = now;
-                log.warn("director '{}': {}", name, e.getMessage());
-            }
-            try {
-                Thread.sleep(POLL_MILLIS); // a broken device would otherwise spin
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                running = false;
-            }
-            return 0;
-        }
-    }
-
-    private void handle(MemorySegment packet, int n, MemorySegment reply, long now) {
-        NatPipeline.Verdict verdict = pipeline.process(packet, n, reply, now);
-        if (verdict == NatPipeline.Verdict.DROP) {
-            return;
-        }
-        try {
-            device.write(verdict == NatPipeline.Verdict.FORWARD ? packet : reply, pipeline.length());
-        } catch (IOException e) {
-            stats.dropped(DropReason.WRITE_FAILED);
-        }
-    }
-
-    /** Stops the worker (within its poll time), lets every tracked connection's server go and closes the device. */
+    /** Stops the workers (within their poll time), lets every tracked connection's server go and closes the device. */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        boolean wasRunning = running;
         running = false;
-        if (worker != null) {
+        for (DirectorWorker w : workers) {
+            w.stop();
+        }
+        for (Thread t : threads) {
             try {
-                worker.join(10L * POLL_MILLIS + 5_000);
+                t.join(10L * POLL_MILLIS + 5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        } else {
-            table.clear();
         }
-        device.close();
+        for (DirectorWorker w : workers) {
+            if (!wasRunning) {
+                w.table().clear();
+            }
+            w.release();
+        }
+        queues.forEach(PacketDevice::close);
     }
 
     private List<VirtualService> services(DirectorConfig c, Map<String, Backend> backends) {
@@ -300,6 +283,6 @@ public final class Director implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "director " + name + " on " + device.name();
+        return "director " + name + " on " + deviceName();
     }
 }

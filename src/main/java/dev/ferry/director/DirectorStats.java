@@ -3,8 +3,9 @@ package dev.ferry.director;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * A director's packet counters. Each worker writes its own (a single writer, so an increment is a plain read and
- * an ordered write, no atomic read-modify-write); readers on other threads sum them.
+ * A director's packet counters: one {@link Shard} per worker, which only that worker writes (a single writer, so an
+ * increment is a plain read and an ordered write, no atomic read-modify-write); readers on other threads sum the
+ * shards.
  */
 public final class DirectorStats {
     private static final int IN_PACKETS = 0;
@@ -16,90 +17,133 @@ public final class DirectorStats {
     private static final int FIRST_FRAGMENTS = 6;
     private static final int ICMP_FORWARDED = 7;
     private static final int ICMP_SENT = 8;
-    private static final int DROPS = 9;
+    private static final int HANDED_OVER = 9;
+    private static final int DROPS = 10;
 
-    private final AtomicLongArray counts = new AtomicLongArray(DROPS + DropReason.values().length);
+    private final Shard[] shards;
 
-    private void add(int i, long n) {
-        counts.lazySet(i, counts.get(i) + n);
+    /** The counters of a director with one worker. */
+    public DirectorStats() {
+        this(1);
     }
 
-    void inbound(int bytes) {
-        add(IN_PACKETS, 1);
-        add(IN_BYTES, bytes);
+    public DirectorStats(int workers) {
+        shards = new Shard[workers];
+        for (int i = 0; i < workers; i++) {
+            shards[i] = new Shard();
+        }
     }
 
-    void outbound(int bytes) {
-        add(OUT_PACKETS, 1);
-        add(OUT_BYTES, bytes);
+    /** The counters worker {@code worker} writes. */
+    Shard shard(int worker) {
+        return shards[worker];
     }
 
-    void passed() {
-        add(PASSED, 1);
+    private long sum(int i) {
+        long n = 0;
+        for (Shard s : shards) {
+            n += s.counts.get(i);
+        }
+        return n;
     }
 
-    void ipOptions() {
-        add(IP_OPTIONS, 1);
-    }
+    /** One worker's counters: written by that worker only. */
+    static final class Shard {
+        private final AtomicLongArray counts = new AtomicLongArray(DROPS + DropReason.values().length);
 
-    void firstFragment() {
-        add(FIRST_FRAGMENTS, 1);
-    }
+        private void add(int i, long n) {
+            counts.lazySet(i, counts.get(i) + n);
+        }
 
-    void countIcmpForwarded() {
-        add(ICMP_FORWARDED, 1);
-    }
+        void inbound(int bytes) {
+            add(IN_PACKETS, 1);
+            add(IN_BYTES, bytes);
+        }
 
-    void countIcmpSent() {
-        add(ICMP_SENT, 1);
-    }
+        void outbound(int bytes) {
+            add(OUT_PACKETS, 1);
+            add(OUT_BYTES, bytes);
+        }
 
-    void dropped(DropReason reason) {
-        add(DROPS + reason.ordinal(), 1);
+        void passed() {
+            add(PASSED, 1);
+        }
+
+        void ipOptions() {
+            add(IP_OPTIONS, 1);
+        }
+
+        void firstFragment() {
+            add(FIRST_FRAGMENTS, 1);
+        }
+
+        void countIcmpForwarded() {
+            add(ICMP_FORWARDED, 1);
+        }
+
+        void countIcmpSent() {
+            add(ICMP_SENT, 1);
+        }
+
+        void handedOver() {
+            add(HANDED_OVER, 1);
+        }
+
+        void dropped(DropReason reason) {
+            add(DROPS + reason.ordinal(), 1);
+        }
     }
 
     /** Client-to-server packets forwarded. */
     public long inboundPackets() {
-        return counts.get(IN_PACKETS);
+        return sum(IN_PACKETS);
     }
 
     public long inboundBytes() {
-        return counts.get(IN_BYTES);
+        return sum(IN_BYTES);
     }
 
     /** Server-to-client packets forwarded. */
     public long outboundPackets() {
-        return counts.get(OUT_PACKETS);
+        return sum(OUT_PACKETS);
     }
 
     public long outboundBytes() {
-        return counts.get(OUT_BYTES);
+        return sum(OUT_BYTES);
     }
 
     /** Packets of no virtual service, written back unchanged (but for the TTL) to be routed normally. */
     public long passedPackets() {
-        return counts.get(PASSED);
+        return sum(PASSED);
     }
 
     public long ipOptionPackets() {
-        return counts.get(IP_OPTIONS);
+        return sum(IP_OPTIONS);
     }
 
     public long firstFragments() {
-        return counts.get(FIRST_FRAGMENTS);
+        return sum(FIRST_FRAGMENTS);
     }
 
     /** ICMP errors about a tracked connection, forwarded with the quoted header rewritten. */
     public long icmpForwarded() {
-        return counts.get(ICMP_FORWARDED);
+        return sum(ICMP_FORWARDED);
     }
 
     /** ICMP errors the director sent itself (time exceeded, port unreachable). */
     public long icmpSent() {
-        return counts.get(ICMP_SENT);
+        return sum(ICMP_SENT);
+    }
+
+    /**
+     * Packets read by a worker whose connection another worker tracks, and handed to that one (with several
+     * workers: the first packets of a flow, before the kernel steers the flow to its worker's queue).
+     */
+    public long handedOver() {
+        return sum(HANDED_OVER);
     }
 
     public long drops(DropReason reason) {
-        return counts.get(DROPS + reason.ordinal());
+        return sum(DROPS + reason.ordinal());
     }
 }

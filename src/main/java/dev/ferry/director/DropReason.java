@@ -21,6 +21,8 @@ public enum DropReason {
     NO_SERVER,
     /** Addressed to a virtual address on a port or protocol no service has. */
     NO_SERVICE,
+    /** Another worker tracks the packet's connection and its hand-over ring was full. */
+    HANDOFF_FULL,
     /** The device refused the write. */
     WRITE_FAILED;
 

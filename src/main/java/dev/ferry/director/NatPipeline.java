@@ -42,11 +42,11 @@ public final class NatPipeline {
     }
 
     private final ConnectionTable table;
-    private final DirectorStats stats;
+    private final DirectorStats.Shard stats;
     private volatile VirtualService[] services;
     private int length;
 
-    public NatPipeline(List<VirtualService> services, ConnectionTable table, DirectorStats stats) {
+    NatPipeline(List<VirtualService> services, ConnectionTable table, DirectorStats.Shard stats) {
         this.services = services.toArray(VirtualService[]::new);
         this.table = table;
         this.stats = stats;
@@ -272,7 +272,8 @@ public final class NatPipeline {
         return null;
     }
 
-    private boolean isVirtualAddress(int address) {
+    /** Whether {@code address} is the virtual address of a service. */
+    boolean isVirtualAddress(int address) {
         for (VirtualService s : services) {
             if (s.address() == address) {
                 return true;

@@ -72,6 +72,7 @@ class DirectorConfigTest {
                 directors:
                   - name: lvs1
                     device: lvs-tun
+                    workers: 2
                     max_connections: 5000
                     timeouts: { tcp: 30s, tcp_fin: 2s, udp: 500ms }
                     services:
@@ -81,6 +82,7 @@ class DirectorConfigTest {
 
         DirectorConfig d = config.directors().get(0);
         assertThat(d.device()).isEqualTo("lvs-tun");
+        assertThat(d.workers()).isEqualTo(2);
         assertThat(d.maxConnections()).isEqualTo(5000);
         assertThat(d.timeouts()).isEqualTo(new DirectorConfig.Timeouts(Duration.ofSeconds(30),
                 Duration.ofSeconds(2), Duration.ofMillis(500)));
@@ -215,11 +217,15 @@ class DirectorConfigTest {
     }
 
     @Test
-    void severalWorkersAreRefusedUntilTheTableIsShared() {
+    void severalWorkersShareTheLimitAndNeedOneEntryEach() {
         assertThat(onlyProblem(BACKENDS + """
                 directors:
-                  - { name: lvs1, workers: 2, services: [ { vip: 10.200.0.100:80, backend: web } ] }
-                """, 6, "directors[0].workers")).contains("allowed: 1");
+                  - { name: lvs1, workers: 4, max_connections: 3, services: [ { vip: 10.200.0.100:80, backend: web } ] }
+                """, 6, "directors[0].max_connections")).contains("at least 4");
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - { name: lvs1, workers: 65, services: [ { vip: 10.200.0.100:80, backend: web } ] }
+                """, 6, "directors[0].workers")).contains("64");
     }
 
     @Test

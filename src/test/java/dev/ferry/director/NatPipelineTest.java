@@ -55,7 +55,7 @@ class NatPipelineTest {
         backend = new Backend(c.build().backends().get(0));
         table = new ConnectionTable(limit, timeouts, now);
         pipeline = new NatPipeline(List.of(new VirtualService(0, 6, TestPackets.ip(VIP), 80, backend),
-                new VirtualService(1, 17, TestPackets.ip(VIP), 53, backend)), table, stats);
+                new VirtualService(1, 17, TestPackets.ip(VIP), 53, backend)), table, stats.shard(0));
     }
 
     private void rig(String... servers) {

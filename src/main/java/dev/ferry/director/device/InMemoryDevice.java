@@ -59,6 +59,12 @@ public final class InMemoryDevice implements PacketDevice {
         }
     }
 
+    /** Queues an empty packet, which {@link #read} returns as 0 (nothing read). */
+    @Override
+    public void wakeup() {
+        toDirector.add(new byte[0]);
+    }
+
     @Override
     public void write(MemorySegment packet, int length) {
         fromDirector.add(packet.asSlice(0, length).toArray(JAVA_BYTE));
