@@ -250,6 +250,35 @@ class DirectorLabTest {
     }
 
     @Test
+    void twoWorkersOnTwoQueuesKeepWrrExactAndCarryADownloadAndKeepAliveLoadIntact() throws Exception {
+        Requirements.requireCommand("wrk", "apt-get install wrk");
+        startFerry(config("wrr", "1,2,3", "    workers: 2\n"));
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "-m", "30", "-H", "Connection: close"));
+        for (int i = 0; i < 60; i++) {
+            command.add("http://" + VIP + "/");
+        }
+
+        NetnsLab.Result r = fromClient(60, command.toArray(String[]::new));
+
+        assertThat(r.exit()).as(r.output()).isZero();
+        Map<String, Long> byServer = r.output().lines().collect(Collectors.groupingBy(l -> l.split(" ")[0],
+                TreeMap::new, Collectors.counting()));
+        // The workers schedule on the same backend: one wrr sequence, whichever worker a connection belongs to.
+        assertThat(byServer).isEqualTo(Map.of("rs1", 10L, "rs2", 20L, "rs3", 30L));
+
+        long size = 32L << 20;
+        NetnsLab.Result down = fromClient(120, "sh", "-c", "curl -sS -m 100 http://" + VIP + "/bytes/" + size
+                + " | wc -c");
+        assertThat(down.exit()).as(down.output()).isZero();
+        assertThat(down.output().trim()).isEqualTo(Long.toString(size));
+
+        NetnsLab.Result load = fromClient(60, "wrk", "-t2", "-c16", "-d2s", "http://" + VIP + "/");
+        assertThat(load.exit()).as(load.output()).isZero();
+        assertThat(load.output()).as(load.output()).doesNotContain("Socket errors").doesNotContain("Non-2xx");
+        assertThat(ferry.director().path("workers").asInt(2)).isEqualTo(2);
+    }
+
+    @Test
     void halfCloseAndResetPassEndToEnd() throws Exception {
         startFerry(config("rr", "1,1,1", ""));
 
