@@ -16,13 +16,14 @@ import java.util.Map;
 
 /**
  * A director as {@code GET /api/v1/directors} and the status report show it (JSON, snake_case keys): its table
- * (entries per IPVS state, all services and per service), its packet counters and its drops by reason. Read from
+ * (entries per IPVS state, all services and per service), its packet counters (with those one worker handed to
+ * another) and its drops by reason. Read from
  * the director's published counters, so building it never waits for the director's worker.
  */
 public record DirectorReport(String name, String device, int maxConnections, int connections, long expired,
                              Map<String, Integer> states, int udp, Traffic packets, Traffic bytes, long passed,
                              long icmpForwarded, long icmpSent, long ipOptions, long firstFragments,
-                             Map<String, Long> drops, Map<String, String> timeouts, List<Service> services) {
+                             long handedOver, Map<String, Long> drops, Map<String, String> timeouts, List<Service> services) {
 
     /** Client to server ({@code in}) and server to client ({@code out}). */
     public record Traffic(long in, long out) {
@@ -65,7 +66,8 @@ public record DirectorReport(String name, String device, int maxConnections, int
         timeouts.put("udp", seconds(d.config().timeouts().udp()));
         return new DirectorReport(d.name(), d.deviceName(), c.limit(), c.size(), c.expired(), states, c.udp(),
                 new Traffic(s.inboundPackets(), s.outboundPackets()), new Traffic(s.inboundBytes(), s.outboundBytes()),
-                s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(), drops,
+                s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(),
+                s.handedOver(), drops,
                 timeouts, List.copyOf(out));
     }
 

@@ -140,6 +140,10 @@ public final class MetricsExporter implements AutoCloseable {
                 .tags("director", name, "direction", "passed")
                 .description("packets forwarded: in = client to server, out = server to client, passed = of no "
                         + "virtual service, routed on unchanged").register(registry));
+        m.add(FunctionCounter.builder("ferry.director.handed.over", s, DirectorStats::handedOver)
+                .tags("director", name)
+                .description("packets a worker read for a connection another worker tracks, and handed to it")
+                .register(registry));
         m.add(FunctionCounter.builder("ferry.director.bytes", s, DirectorStats::inboundBytes)
                 .tags("director", name, "direction", "in").description("IP bytes forwarded").register(registry));
         m.add(FunctionCounter.builder("ferry.director.bytes", s, DirectorStats::outboundBytes)

@@ -275,7 +275,12 @@ class DirectorLabTest {
         NetnsLab.Result load = fromClient(60, "wrk", "-t2", "-c16", "-d2s", "http://" + VIP + "/");
         assertThat(load.exit()).as(load.output()).isZero();
         assertThat(load.output()).as(load.output()).doesNotContain("Socket errors").doesNotContain("Non-2xx");
-        assertThat(ferry.director().path("workers").asInt(2)).isEqualTo(2);
+        JsonNode d = ferry.director();
+        long packets = d.path("packets").path("in").asLong() + d.path("packets").path("out").asLong();
+        long handedOver = d.path("handed_over").asLong();
+        // The kernel learns which queue writes a flow and steers the flow there: hand-overs are the exception.
+        assertThat(handedOver).as(d.toString()).isPositive().isLessThan(packets / 10);
+        assertThat(d.path("drops").path("handoff_full").asLong()).isZero();
     }
 
     @Test
