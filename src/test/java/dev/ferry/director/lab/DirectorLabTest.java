@@ -300,6 +300,15 @@ class DirectorLabTest {
                 .hasMessageContaining("reset");
         await().atMost(Duration.ofSeconds(5)).until(() -> ferry.director().path("services").path(1).path("states")
                 .path("CLOSE").asInt() == 1);
+
+        // The client resets: its RST reaches the server, whose read ends in "connection reset".
+        Greeted c = greeter();
+        assertThat(c.server()).isEqualTo("rs3");
+        c.socket().setSoLinger(true, 0);
+        c.socket().close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server("rs3").resets() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> ferry.director().path("services").path(1).path("states")
+                .path("CLOSE").asInt() == 2);
     }
 
     @Test

@@ -81,6 +81,8 @@ final class LabServer implements AutoCloseable {
         return name;
     }
 
+    private final AtomicInteger resets = new AtomicInteger();
+
     /** Client addresses (without port) of every HTTP request and TCP connection, in order. */
     List<String> clients() {
         return clients;
@@ -178,9 +180,18 @@ final class LabServer implements AutoCloseable {
                 n += r;
             }
             out.write(("bye " + n + "\n").getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException ignored) {
-            // the client went away
+        } catch (IOException e) {
+            // the client went away; by a reset, when the message says so (health checks reset too: not counted)
+            if (String.valueOf(e.getMessage()).contains("reset")
+                    && !s.getInetAddress().getHostAddress().equals(DIRECTOR)) {
+                resets.incrementAndGet();
+            }
         }
+    }
+
+    /** TCP connections from clients (not the director's health checks) whose read ended in a reset. */
+    int resets() {
+        return resets.get();
     }
 
     private void serveUdp() {
