@@ -192,6 +192,11 @@ public final class Backend {
         return scheduler;
     }
 
+    /** Whether this backend's scheduler places by destination ({@link Scheduler#placesByDestination()}). */
+    public boolean placesByDestination() {
+        return scheduler.placesByDestination();
+    }
+
     /** How this backend's hashing schedulers key a connection or request ({@code hash_key}). */
     public HashKeyExtractor hashKey() {
         return hashKey;

@@ -45,6 +45,11 @@ public final class DestinationHashScheduler implements Scheduler {
     }
 
     @Override
+    public boolean placesByDestination() {
+        return true;
+    }
+
+    @Override
     public Server pick(PickContext context) {
         Server s = buckets[bucketOf(context)];
         return s != null && Availability.canTake(s, context) ? s : null;

@@ -59,6 +59,11 @@ public final class LocalityLeastConnectionScheduler implements Scheduler, Mainta
     }
 
     @Override
+    public boolean placesByDestination() {
+        return true;
+    }
+
+    @Override
     public Server pick(PickContext context) {
         long now = nanoTime.getAsLong();
         long key = keyOf(context);

@@ -61,6 +61,11 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
     }
 
     @Override
+    public boolean placesByDestination() {
+        return true;
+    }
+
+    @Override
     public Server pick(PickContext context) {
         long now = nanoTime.getAsLong();
         long key = LocalityLeastConnectionScheduler.keyOf(context);

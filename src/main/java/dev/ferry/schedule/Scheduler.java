@@ -30,6 +30,15 @@ public interface Scheduler {
      */
     Server pick(PickContext context);
 
+    /**
+     * Whether this scheduler places by the destination of what it schedules ({@link PickContext#destination()}):
+     * lblc, lblcr and dh do, as in IPVS. At layer 7 a frontend then passes the request's host as the destination,
+     * which costs an allocation it saves for every other scheduler.
+     */
+    default boolean placesByDestination() {
+        return false;
+    }
+
     /** A server's active or inactive count changed. Schedulers that index load override this; default: nothing. */
     default void loadChanged(Server server) {
     }

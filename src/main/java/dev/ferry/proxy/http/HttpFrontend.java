@@ -216,12 +216,12 @@ public final class HttpFrontend implements Frontend {
     }
 
     /**
-     * What lblc, lblcr and dh see as the destination at layer 7: the request's host as an unresolved address (port:
-     * this frontend's), so requests for one site stay on one cache server; null for other schedulers (saves the
-     * allocation) and for requests without a host.
+     * What schedulers that place by destination (lblc, lblcr, dh) see as the destination at layer 7: the request's
+     * host as an unresolved address (port: this frontend's), so requests for one site stay on one cache server;
+     * null for other schedulers (saves the allocation) and for requests without a host.
      */
     InetSocketAddress destinationFor(Route route, RequestTarget target) {
-        if (!route.keyedByHost() || target.host().isEmpty()) {
+        if (route.backend() == null || !route.backend().placesByDestination() || target.host().isEmpty()) {
             return null;
         }
         return InetSocketAddress.createUnresolved(target.host().toLowerCase(Locale.ROOT), port);
