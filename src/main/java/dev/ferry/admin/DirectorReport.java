@@ -17,11 +17,13 @@ import java.util.Map;
 /**
  * A director as {@code GET /api/v1/directors} and the status report show it (JSON, snake_case keys): its device and
  * worker threads, its table (entries per IPVS state, all services and per service, and how many of them IPVS counts
- * as active: {@link TcpState#isActive()}; UDP entries are inactive), its packet counters and its drops by reason.
+ * as active: those in {@code active_states}, {@link TcpState#isActive()}; UDP entries are inactive), its packet
+ * counters and its drops by reason.
  * Read from the director's published counters, so building it never waits for the director's worker.
  */
 public record DirectorReport(String name, String device, int workers, int maxConnections, int connections,
-                             long expired, Map<String, Integer> states, int active, int inactive, int udp,
+                             long expired, Map<String, Integer> states, List<String> activeStates, int active,
+                             int inactive, int udp,
                              Traffic packets, Traffic bytes, long passed,
                              long icmpForwarded, long icmpSent, long ipOptions, long firstFragments,
                              Map<String, Long> drops, Map<String, String> timeouts, List<Service> services) {
@@ -39,10 +41,14 @@ public record DirectorReport(String name, String device, int workers, int maxCon
         TableCounts c = d.counts();
         DirectorStats s = d.stats();
         Map<String, Integer> states = new LinkedHashMap<>();
+        List<String> activeStates = new ArrayList<>();
         int active = 0;
         for (TcpState state : TcpState.values()) {
             states.put(state.name(), c.inState(state));
-            active += state.isActive() ? c.inState(state) : 0;
+            if (state.isActive()) {
+                activeStates.add(state.name());
+                active += c.inState(state);
+            }
         }
         Map<String, Long> drops = new LinkedHashMap<>();
         for (DropReason r : DropReason.values()) {
@@ -72,7 +78,7 @@ public record DirectorReport(String name, String device, int workers, int maxCon
         timeouts.put("tcp_fin", seconds(d.config().timeouts().tcpFin()));
         timeouts.put("udp", seconds(d.config().timeouts().udp()));
         return new DirectorReport(d.name(), d.deviceName(), d.config().workers(), c.limit(), c.size(), c.expired(),
-                states, active, c.size() - active, c.udp(),
+                states, List.copyOf(activeStates), active, c.size() - active, c.udp(),
                 new Traffic(s.inboundPackets(), s.outboundPackets()), new Traffic(s.inboundBytes(), s.outboundBytes()),
                 s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(), drops,
                 timeouts, List.copyOf(out));

@@ -118,6 +118,8 @@ class DirectorAdminApiTest {
         assertThat(d.path("device").asText()).isEqualTo("test0");
         assertThat(d.path("workers").asInt()).isEqualTo(1);
         assertThat(d.path("states").path("SYN_RECV").asInt()).isEqualTo(1);
+        assertThat(d.path("active_states")).extracting(JsonNode::asText)
+                .containsExactly("ESTABLISHED", "SYN_SENT", "SYN_RECV", "SYNACK");
         assertThat(d.path("active").asInt()).isEqualTo(1);
         assertThat(d.path("inactive").asInt()).isEqualTo(1);
         JsonNode service = d.path("services").path(0);
