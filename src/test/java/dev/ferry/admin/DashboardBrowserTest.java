@@ -293,7 +293,7 @@ class DashboardBrowserTest {
         browser.manage().window().setSize(new Dimension(420, 2400));
         try {
             await().atMost(PAGE).untilAsserted(() -> assertThat(
-                    browser.findElement(By.cssSelector(".servers thead")).isDisplayed()).isFalse());
+                    browser.findElement(By.cssSelector("#backends .servers thead")).isDisplayed()).isFalse());
             screenshot("dashboard-narrow.png");
         } finally {
             browser.manage().window().setSize(new Dimension(1400, 1300));
