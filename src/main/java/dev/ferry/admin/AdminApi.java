@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
+import dev.ferry.config.DirectorAddresses;
+import dev.ferry.config.DirectorConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.config.ServerConfig;
 import dev.ferry.director.ConnectionView;
@@ -279,6 +281,7 @@ public final class AdminApi {
         if (name.isBlank() || name.contains("/") || name.contains(" ")) {
             throw new AdminException(400, "bad name", "name must be non-empty, without '/' or spaces");
         }
+        requireDirectorAddress(backend, name, hp);
         int weight = body.has("weight") ? weight(body.get("weight")) : ServerConfig.DEFAULT_WEIGHT;
         int max = body.path("max_connections").asInt(0);
         if (max < 0) {
@@ -295,6 +298,25 @@ public final class AdminApi {
             return json(201, StatusReport.server(added, balancer));
         } catch (IllegalArgumentException e) {
             throw new AdminException(400, "cannot add server", e.getMessage());
+        }
+    }
+
+    /**
+     * A server of a backend that a director uses must have an IPv4 address: the rule the config reader applies at
+     * load time ({@link DirectorAddresses}), applied to a server added at run time.
+     */
+    private void requireDirectorAddress(Backend backend, String name, HostPort address) throws AdminException {
+        List<String> directors = balancer.config().directors().stream()
+                .filter(d -> d.services().stream().anyMatch(s -> s.backend().equals(backend.name())))
+                .map(DirectorConfig::name).toList();
+        if (directors.isEmpty()) {
+            return;
+        }
+        Optional<String> problem = DirectorAddresses.serverProblem(name, backend.name(), address);
+        if (problem.isPresent()) {
+            throw new AdminException(400, "bad address", problem.get() + " (backend '" + backend.name()
+                    + "' is used by director " + String.join(", ", directors.stream().map(d -> "'" + d + "'")
+                    .toList()) + ")");
         }
     }
 

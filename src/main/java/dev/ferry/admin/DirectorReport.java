@@ -15,31 +15,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A director as {@code GET /api/v1/directors} and the status report show it (JSON, snake_case keys): its table
- * (entries per IPVS state, all services and per service), its packet counters (with those one worker handed to
- * another) and its drops by reason. Read from
- * the director's published counters, so building it never waits for the director's worker.
+ * A director as {@code GET /api/v1/directors} and the status report show it (JSON, snake_case keys): its device and
+ * worker threads, its table (entries per IPVS state, all services and per service, and how many of them IPVS counts
+ * as active: those in {@code active_states}, {@link TcpState#isActive()}; UDP entries are inactive), its packet
+ * counters (with those one worker handed to another) and its drops by reason.
+ * Read from the director's published counters, so building it never waits for the director's worker.
  */
-public record DirectorReport(String name, String device, int maxConnections, int connections, long expired,
-                             Map<String, Integer> states, int udp, Traffic packets, Traffic bytes, long passed,
+public record DirectorReport(String name, String device, int workers, int maxConnections, int connections,
+                             long expired, Map<String, Integer> states, List<String> activeStates, int active,
+                             int inactive, int udp,
+                             Traffic packets, Traffic bytes, long passed,
                              long icmpForwarded, long icmpSent, long ipOptions, long firstFragments,
-                             long handedOver, Map<String, Long> drops, Map<String, String> timeouts, List<Service> services) {
+                             long handedOver, Map<String, Long> drops, Map<String, String> timeouts,
+                             List<Service> services) {
 
     /** Client to server ({@code in}) and server to client ({@code out}). */
     public record Traffic(long in, long out) {
     }
 
-    /** One virtual service and the entries it holds now. */
+    /** One virtual service, how it forwards ({@code nat}: VS/NAT) and the entries it holds now. */
     public record Service(String vip, String protocol, String backend, String forwarding, int connections,
-                          Map<String, Integer> states, int udp) {
+                          Map<String, Integer> states, int active, int inactive, int udp) {
     }
 
     static DirectorReport of(Director d) {
         TableCounts c = d.counts();
         DirectorStats s = d.stats();
         Map<String, Integer> states = new LinkedHashMap<>();
+        List<String> activeStates = new ArrayList<>();
+        int active = 0;
         for (TcpState state : TcpState.values()) {
             states.put(state.name(), c.inState(state));
+            if (state.isActive()) {
+                activeStates.add(state.name());
+                active += c.inState(state);
+            }
         }
         Map<String, Long> drops = new LinkedHashMap<>();
         for (DropReason r : DropReason.values()) {
@@ -52,19 +62,24 @@ public record DirectorReport(String name, String device, int maxConnections, int
             VirtualService vs = services.get(i);
             DirectorServiceConfig sc = configs.get(i);
             Map<String, Integer> perState = new LinkedHashMap<>();
+            int serviceActive = 0;
             if (sc.protocol() == DirectorServiceConfig.Protocol.TCP) {
                 for (TcpState state : TcpState.values()) {
                     perState.put(state.name(), c.inState(vs.index(), state));
+                    serviceActive += state.isActive() ? c.inState(vs.index(), state) : 0;
                 }
             }
+            int entries = c.ofService(vs.index());
             out.add(new Service(sc.vip().host() + ":" + sc.vip().port(), sc.protocol().key(), sc.backend(),
-                    sc.forwarding().key(), c.ofService(vs.index()), perState, c.udp(vs.index())));
+                    sc.forwarding().key(), entries, perState, serviceActive, entries - serviceActive,
+                    c.udp(vs.index())));
         }
         Map<String, String> timeouts = new LinkedHashMap<>();
         timeouts.put("tcp", seconds(d.config().timeouts().tcp()));
         timeouts.put("tcp_fin", seconds(d.config().timeouts().tcpFin()));
         timeouts.put("udp", seconds(d.config().timeouts().udp()));
-        return new DirectorReport(d.name(), d.deviceName(), c.limit(), c.size(), c.expired(), states, c.udp(),
+        return new DirectorReport(d.name(), d.deviceName(), d.config().workers(), c.limit(), c.size(), c.expired(),
+                states, List.copyOf(activeStates), active, c.size() - active, c.udp(),
                 new Traffic(s.inboundPackets(), s.outboundPackets()), new Traffic(s.inboundBytes(), s.outboundBytes()),
                 s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(),
                 s.handedOver(), drops,

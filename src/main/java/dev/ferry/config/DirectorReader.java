@@ -24,7 +24,6 @@ final class DirectorReader {
     static final List<String> SERVICE_KEYS = List.of("vip", "protocol", "backend", "forwarding", "persistence");
     private static final Map<String, Protocol> PROTOCOLS = YamlMap.choicesOf(Protocol.class);
     private static final Map<String, Forwarding> FORWARDINGS = YamlMap.choicesOf(Forwarding.class);
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final Duration TICK = Duration.ofMillis(100);
 
@@ -88,7 +87,7 @@ final class DirectorReader {
 
     private Optional<DirectorServiceConfig> service(YamlMap s, Map<String, BackendConfig> backends) {
         Optional<HostPort> vip = s.address("vip", false).filter(v -> {
-            if (IPV4.matcher(v.host()).matches()) {
+            if (DirectorAddresses.isIpv4(v.host())) {
                 return true;
             }
             s.problem("vip", "'" + v + "' is not an IPv4 address and port; a director forwards IPv4 packets, "
@@ -133,12 +132,10 @@ final class DirectorReader {
                     + "requests have; a director sees packets: use hash_key: source_ip or source_ip_port");
         }
         for (ServerConfig server : bc.servers()) {
-            if (server.discovery().isPresent() || server.address() == null
-                    || !IPV4.matcher(server.address().host()).matches()) {
-                return Optional.of("server '" + server.name() + "' of backend '" + bc.name() + "' must have an "
-                        + "IPv4 address (the director rewrites packets to it), not "
-                        + (server.address() == null ? "a DNS SRV name" : server.address().host())
-                        + "; e.g. address: 10.101.0.11:80");
+            Optional<String> problem = DirectorAddresses.serverProblem(server.name(), bc.name(),
+                    server.discovery().isPresent() ? null : server.address());
+            if (problem.isPresent()) {
+                return problem;
             }
         }
         return Optional.empty();

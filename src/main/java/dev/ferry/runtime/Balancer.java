@@ -82,6 +82,7 @@ public final class Balancer implements AutoCloseable {
     private volatile DnsResponder dns;
     /** The running directors by name (an immutable map, replaced whole). */
     private volatile Map<String, Director> directors = Map.of();
+    private final DirectorOpener directorOpener;
     private volatile InetSocketAddress dnsAddress;
     private final long startedNanos = System.nanoTime();
     private volatile State state;
@@ -98,8 +99,14 @@ public final class Balancer implements AutoCloseable {
 
     /** @param preferEpoll false runs on Netty's NIO transport even where epoll is available (tests of both) */
     public Balancer(FerryConfig config, int threads, boolean preferEpoll) {
+        this(config, threads, preferEpoll, DirectorOpener.TUN);
+    }
+
+    /** @param directorOpener how each director's device is opened (Ferry: {@link DirectorOpener#TUN}) */
+    public Balancer(FerryConfig config, int threads, boolean preferEpoll, DirectorOpener directorOpener) {
         this.transport = new Transport(threads, preferEpoll);
         this.state = new State(config, Map.of(), List.of(), Map.of());
+        this.directorOpener = directorOpener;
     }
 
     /**
@@ -248,11 +255,11 @@ public final class Balancer implements AutoCloseable {
      *
      * @throws dev.ferry.director.DeviceUnavailableException when a device cannot be opened
      */
-    private static Map<String, Director> openDirectors(List<DirectorConfig> configs, Map<String, Backend> backends) {
+    private Map<String, Director> openDirectors(List<DirectorConfig> configs, Map<String, Backend> backends) {
         Map<String, Director> opened = new LinkedHashMap<>();
         try {
             for (DirectorConfig dc : configs) {
-                opened.put(dc.name(), Director.open(dc, backends));
+                opened.put(dc.name(), directorOpener.open(dc, backends));
             }
         } catch (RuntimeException e) {
             closeDirectors(opened.values());

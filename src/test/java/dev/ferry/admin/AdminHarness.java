@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.runtime.DirectorOpener;
 import dev.ferry.runtime.Reloader;
 
 import java.net.URI;
@@ -36,10 +37,18 @@ final class AdminHarness implements AutoCloseable {
 
     /** Starts {@code yaml} (which must have {@code admin: {listen: 127.0.0.1:0}}) from a file in {@code dir}. */
     static AdminHarness start(Path dir, String yaml) throws Exception {
+        return start(dir, yaml, DirectorOpener.TUN);
+    }
+
+    /**
+     * {@link #start(Path, String)} with the directors' devices opened by {@code directors}, e.g. over an
+     * {@link dev.ferry.director.device.InMemoryDevice} (a TUN device needs root and a namespace to route into).
+     */
+    static AdminHarness start(Path dir, String yaml, DirectorOpener directors) throws Exception {
         Path file = dir.resolve("ferry.yaml");
         Files.writeString(file, yaml);
         FerryConfig config = ConfigLoader.load(file);
-        Balancer balancer = new Balancer(config, 1);
+        Balancer balancer = new Balancer(config, 1, true, directors);
         balancer.start();
         try {
             AdminServer admin = AdminServer.start(config, balancer, new Reloader(balancer, file), "test");

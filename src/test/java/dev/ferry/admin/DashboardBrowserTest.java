@@ -10,6 +10,9 @@ import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.config.KeyPositions;
+import dev.ferry.director.Director;
+import dev.ferry.director.device.InMemoryDevice;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
 import dev.ferry.testing.Clients;
@@ -53,6 +56,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import static dev.ferry.director.TestPackets.ACK;
+import static dev.ferry.director.TestPackets.SYN;
+import static dev.ferry.director.TestPackets.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -67,6 +73,12 @@ class DashboardBrowserTest {
     /** A server name that would run script if the page ever parsed names as HTML. */
     private static final String HOSTILE_NAME = "<img src=nowhere onerror=window.ferryInjected=1>";
     private static final Duration PAGE = Duration.ofSeconds(15);
+    /** Names that would make elements if the page ever parsed them as HTML (names allow no '/' or spaces). */
+    private static final String DIRECTOR = "lvs<i>1";
+    private static final String DIRECTOR_SERVER = "rs<b>1";
+    private static final String VIP = "10.200.0.100";
+    private static final String REAL = "10.101.0.11";
+    private static final String CLIENT = "10.100.0.7";
     private static final int MAX_TRAFFIC_CONNECTIONS = 20_000;
     /**
      * Selenium warns that it has no DevTools bindings for this Chromium's version; the test uses only WebDriver
@@ -83,6 +95,12 @@ class DashboardBrowserTest {
     private static ScheduledExecutorService traffic;
     private static ChromeDriver browser;
     private static String dashboard;
+    /**
+     * The director's device: its packets exist only in this memory, none goes on a network. The traffic task keeps
+     * a connection of the director test moving through it ({@link #directorFlow}, a client port; 0 before).
+     */
+    private static volatile InMemoryDevice directorDevice;
+    private static volatile int directorFlow;
 
     private static boolean browserInstalled() {
         return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
@@ -118,12 +136,29 @@ class DashboardBrowserTest {
                       - { name: broken, address: 127.0.0.1:%d }
                 """.formatted(servers.get(3).address(), servers.get(4).address(), TestServer.closedPort()),
                 Path.of("web.yaml"));
+        // A director over an in-memory device (a TUN device would need root and a namespace to route into), with
+        // its own backend: its "real server" is an address in packets only, nothing ever connects to it.
+        FerryConfig lvs = ConfigLoader.parse("""
+                backends:
+                  - name: lvsweb
+                    servers: [ { name: "%s", address: %s:8080 } ]
+                directors:
+                  - name: "%s"
+                    device: dash0
+                    max_connections: 1000
+                    services: [ { vip: %s:80, backend: lvsweb } ]
+                """.formatted(DIRECTOR_SERVER, REAL, DIRECTOR, VIP), Path.of("lvs.yaml"));
         List<FrontendConfig> frontends = new ArrayList<>(tcp.frontends());
         frontends.addAll(web.frontends());
         List<BackendConfig> backends = new ArrayList<>(tcp.backends());
         backends.addAll(web.backends());
+        backends.addAll(lvs.backends());
         balancer = new Balancer(withAdmin(new FerryConfig(tcp.source(), Optional.empty(), frontends, backends,
-                tcp.shutdownGrace()), Optional.empty()), 1);
+                tcp.shutdownGrace(), Optional.empty(), Optional.empty(), lvs.directors(), KeyPositions.NONE),
+                Optional.empty()), 1, true, (config, b) -> {
+                    directorDevice = new InMemoryDevice(config.device());
+                    return new Director(config, b, directorDevice, () -> System.nanoTime() / 1_000_000);
+                });
         balancer.start();
         admin = AdminServer.start(balancer.config(), balancer, new Reloader(balancer, null), "test");
         dashboard = "http://127.0.0.1:" + admin.address().getPort() + "/";
@@ -155,6 +190,7 @@ class DashboardBrowserTest {
         traffic.scheduleAtFixedRate(() -> {
             if (made.incrementAndGet() <= MAX_TRAFFIC_CONNECTIONS) {
                 try {
+                    moveDirectorFlow();
                     Clients.readAll(balancer.address("front"));
                     InetSocketAddress web = balancer.address("web");
                     http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.getPort() + "/"))
@@ -168,9 +204,24 @@ class DashboardBrowserTest {
         }, 0, 20, TimeUnit.MILLISECONDS);
     }
 
+    /** A client packet on the director test's connection (once it has one); what the director writes is dropped. */
+    private static void moveDirectorFlow() {
+        InMemoryDevice device = directorDevice;
+        if (device == null) {
+            return;
+        }
+        if (directorFlow != 0) {
+            device.inject(tcp(CLIENT, directorFlow, VIP, 80, ACK, 64, "data".getBytes()));
+        }
+        while (device.poll() != null) {
+            // the rewritten packets would go to the real server: here they go nowhere
+        }
+    }
+
     private static FerryConfig withAdmin(FerryConfig base, Optional<Path> tokenFile) {
         return new FerryConfig(base.source(), Optional.of(new AdminConfig(new HostPort("127.0.0.1", 0), tokenFile)),
-                base.frontends(), base.backends(), base.shutdownGrace());
+                base.frontends(), base.backends(), base.shutdownGrace(), base.accessLog(), base.dns(),
+                base.directors(), KeyPositions.NONE);
     }
 
     private static ChromeDriver openBrowser(Path profile) {
@@ -220,7 +271,7 @@ class DashboardBrowserTest {
         open(dashboard);
 
         await().atMost(PAGE).untilAsserted(() -> assertThat(serverNames())
-                .containsExactly("alpha", "beta", "gamma", HOSTILE_NAME, "s1", "s2", "broken"));
+                .containsExactly("alpha", "beta", "gamma", HOSTILE_NAME, "s1", "s2", "broken", DIRECTOR_SERVER));
         // Rates need two samples a second apart; traffic flows all along.
         await().atMost(PAGE).untilAsserted(() -> assertThat(cell("alpha", 5).getText()).isNotIn("—", "0.0"));
         await().atMost(PAGE).untilAsserted(() -> assertThat(cell(HOSTILE_NAME, 6).getText()).isEqualTo("100%"));
@@ -229,7 +280,7 @@ class DashboardBrowserTest {
         assertThat(badge("gamma").getText()).isEqualTo("up");
         assertThat(browser.findElement(By.cssSelector("[data-frontend='front'] .card-title")).getText())
                 .isEqualTo("front");
-        assertThat(browser.findElements(By.cssSelector(".backend canvas"))).hasSize(4);
+        assertThat(browser.findElements(By.cssSelector(".backend canvas"))).hasSize(6);
         assertThat(browser.findElement(By.id("live")).getText()).startsWith("live");
 
         // The hostile name is shown as text: no element was made from it and its script never ran.
@@ -242,7 +293,7 @@ class DashboardBrowserTest {
         browser.manage().window().setSize(new Dimension(420, 2400));
         try {
             await().atMost(PAGE).untilAsserted(() -> assertThat(
-                    browser.findElement(By.cssSelector(".servers thead")).isDisplayed()).isFalse());
+                    browser.findElement(By.cssSelector("#backends .servers thead")).isDisplayed()).isFalse());
             screenshot("dashboard-narrow.png");
         } finally {
             browser.manage().window().setSize(new Dimension(1400, 1300));
@@ -282,6 +333,100 @@ class DashboardBrowserTest {
         assertThat(row("s1").findElement(By.cssSelector(".state-reason")).isDisplayed()).isFalse();
         assertThat(consoleErrors()).isEmpty();
         screenshot("dashboard-http.png");
+    }
+
+    @Test
+    void aDirectorCardShowsItsServiceTableStatesDropsRatesAndTrackedConnections() throws Exception {
+        InMemoryDevice device = directorDevice;
+        // One connection established (SYN, the server's SYN-ACK, the client's ACK), one still in its handshake, and
+        // a SYN for a port the VIP has no service on, which the director drops.
+        device.inject(tcp(CLIENT, 41_000, VIP, 80, SYN, 64, new byte[0]));
+        device.inject(tcp(REAL, 8080, CLIENT, 41_000, SYN | ACK, 64, new byte[0]));
+        device.inject(tcp(CLIENT, 41_000, VIP, 80, ACK, 64, new byte[0]));
+        device.inject(tcp(CLIENT, 41_001, VIP, 80, SYN, 64, new byte[0]));
+        device.inject(tcp(CLIENT, 41_002, VIP, 81, SYN, 64, new byte[0]));
+        directorFlow = 41_000;
+        open(dashboard);
+
+        WebElement card = await().atMost(PAGE).until(() -> browser.findElements(By.cssSelector(".director")),
+                l -> l.size() == 1).get(0);
+        assertThat(card.getDomAttribute("data-director")).isEqualTo(DIRECTOR);
+        assertThat(card.findElement(By.cssSelector(".card-title")).getText()).isEqualTo(DIRECTOR);
+        assertThat(card.findElement(By.cssSelector(".card-head")).getText()).contains("dash0", "1 worker");
+        WebElement service = card.findElements(By.cssSelector(".director-service")).stream().reduce((a, b) -> {
+            throw new AssertionError("more than one service");
+        }).orElseThrow();
+        assertThat(service.getText()).contains("tcp " + VIP + ":80", "lvsweb");
+        assertThat(service.findElement(By.cssSelector(".pill")).getText()).as("forwarding").isEqualToIgnoringCase("nat");
+        await().atMost(PAGE).untilAsserted(() -> {
+            assertThat(card.findElement(By.cssSelector(".director-table")).getText()).matches("(?s).*\\b2 / 1.?000.*");
+            assertThat(stateChip(card, "ESTABLISHED").getText()).isEqualTo("ESTABLISHED 1");
+            assertThat(stateChip(card, "SYN_RECV").getText()).isEqualTo("SYN_RECV 1");
+            assertThat(dropChip(card, "no_service").getText()).startsWith("no_service 1");
+        });
+        assertThat(stateChip(card, "ESTABLISHED").getDomAttribute("class")).contains("chip-active");
+        assertThat(stateChip(card, "TIME_WAIT").getDomAttribute("class")).doesNotContain("chip-active");
+        assertThat(stateChip(card, "LISTEN").isDisplayed()).as("a rare state at zero").isFalse();
+        assertThat(dropChip(card, "malformed").isDisplayed()).as("a reason that dropped nothing").isFalse();
+        assertThat(stat(card, "active").getText()).isEqualTo("2");
+        assertThat(stat(card, "inactive").getText()).isEqualTo("0");
+        // The flow's packets keep coming: a rate from two readings a second apart.
+        await().atMost(PAGE).untilAsserted(() -> assertThat(stat(card, "pkt/s in").getText()).isNotIn("—", "0.0"));
+        assertThat(stat(card, "bytes in/s").getText()).endsWith("/s");
+
+        // Opened, the list reads the connections endpoint: client, virtual, real server, state, time left.
+        card.findElement(By.cssSelector(".director-connections summary")).click();
+        WebElement row = await().atMost(PAGE).until(() -> card.findElements(By.cssSelector("tr.connection-row")).stream()
+                .filter(r -> r.getText().contains(CLIENT + ":41000")).findFirst().orElse(null), r -> r != null);
+        List<String> cells = row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+        assertThat(cells).hasSize(5);
+        assertThat(cells.get(0)).isEqualTo(CLIENT + ":41000");
+        assertThat(cells.get(1)).isEqualTo("tcp " + VIP + ":80");
+        assertThat(cells.get(2)).isEqualTo(REAL + ":8080 " + DIRECTOR_SERVER);
+        assertThat(cells.get(3)).isEqualTo("ESTABLISHED");
+        assertThat(cells.get(4)).matches("\\d+ s");
+        assertThat(card.findElements(By.cssSelector("tr.connection-row"))).hasSize(2);
+        assertThat(card.findElement(By.cssSelector(".director-connections summary")).getText()).contains("2");
+
+        // The names are text: no element was made from them.
+        assertThat(browser.findElements(By.cssSelector("#directors i, #directors b, #backends b"))).isEmpty();
+        assertThat(consoleErrors()).isEmpty();
+        screenshot("dashboard-director.png");
+    }
+
+    @Test
+    void withoutADirectorThereIsNoDirectorCard(@TempDir Path dir) throws Exception {
+        FerryConfig plain = ConfigLoader.parse("""
+                admin: { listen: 127.0.0.1:0 }
+                frontends: [ { name: f, listen: 127.0.0.1:0, backend: only } ]
+                backends: [ { name: only, servers: [ { name: o1, address: 127.0.0.1:9 } ] } ]
+                """, dir.resolve("plain.yaml"));
+        try (Balancer without = new Balancer(plain, 1)) {
+            without.start();
+            try (AdminServer page = AdminServer.start(plain, without, new Reloader(without, null), "test")) {
+                open("http://127.0.0.1:" + page.address().getPort() + "/");
+                await().atMost(PAGE).untilAsserted(() -> assertThat(serverNames()).containsExactly("o1"));
+                assertThat(browser.findElements(By.cssSelector(".director"))).isEmpty();
+                assertThat(browser.findElement(By.id("directors-section")).isDisplayed()).isFalse();
+                assertThat(consoleErrors()).isEmpty();
+            }
+        }
+    }
+
+    private static WebElement stateChip(WebElement card, String state) {
+        return card.findElement(By.cssSelector(".chip[data-state='" + state + "']"));
+    }
+
+    private static WebElement dropChip(WebElement card, String reason) {
+        return card.findElement(By.cssSelector(".chip[data-reason='" + reason + "']"));
+    }
+
+    /** The value of the stat labelled {@code label} in a card. */
+    private static WebElement stat(WebElement card, String label) {
+        return card.findElements(By.cssSelector(".stat")).stream()
+                .filter(s -> s.findElement(By.cssSelector(".stat-label")).getText().equalsIgnoreCase(label))
+                .findFirst().orElseThrow(() -> new AssertionError("no stat " + label))
+                .findElement(By.cssSelector(".stat-value"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 /*
  * Ferry's live dashboard. Polls GET /api/v1/status every second, computes rates from counter deltas in the
- * page, and calls PUT /api/v1/backends/{b}/servers/{s} for the buttons. Every text that comes from the API is
+ * page, reads a director's tracked connections (GET /api/v1/directors/{d}/connections) while its list is open,
+ * and calls PUT /api/v1/backends/{b}/servers/{s} for the buttons. Every text that comes from the API is
  * inserted with textContent / setAttribute (never innerHTML), so a server named "<script>" stays a name.
  */
 'use strict';
@@ -660,6 +661,260 @@
     replaceIfChanged(root, ordered);
   }
 
+  // ---------------------------------------------------------------- directors (LVS VS/NAT in user space)
+
+  // The tracked connections are listed by the director's worker, so they are read less often than the status,
+  // and only while the user has the list open.
+  const CONNECTIONS_MS = 5000;
+  const CONNECTIONS_SHOWN = 20;
+  // TCP states shown even at zero (the ones operators look for); any other state shows while it has entries.
+  const USUAL_STATES = ['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT', 'TIME_WAIT', 'CLOSE'];
+
+  const directorHistory = new History();
+
+  /** director name -> { signature, card, values, services, states, drops, connections } */
+  const directorViews = new Map();
+
+  const DIRECTOR_RATES = [
+    { key: 'packets_in', label: 'pkt/s in', title: 'packets from clients per second, last 5 s', format: (v) => fmt.perSecond(v) },
+    { key: 'packets_out', label: 'pkt/s out', title: 'packets from real servers per second, last 5 s', format: (v) => fmt.perSecond(v) },
+    { key: 'bytes_in', label: 'bytes in/s', title: 'bytes from clients per second, last 5 s', format: (v) => (v === null ? '—' : fmt.bytes(v) + '/s') },
+    { key: 'bytes_out', label: 'bytes out/s', title: 'bytes from real servers per second, last 5 s', format: (v) => (v === null ? '—' : fmt.bytes(v) + '/s') },
+    { key: 'expired', label: 'expired/s', title: 'entries removed by their timeout per second, last 5 s', format: (v) => fmt.perSecond(v) },
+  ];
+
+  const DIRECTOR_COUNTS = [
+    { key: 'active', label: 'active', title: 'entries IPVS counts as active (states marked ● below)' },
+    { key: 'inactive', label: 'inactive', title: 'every other entry: closing TCP states and UDP' },
+    { key: 'udp', label: 'udp', title: 'UDP entries' },
+    { key: 'passed', label: 'passed', title: 'packets passed on untouched since start (not for a virtual service)' },
+  ];
+
+  function directorSignature(d) {
+    return JSON.stringify([d.device, d.workers, d.services.map((s) => [s.protocol, s.vip, s.backend, s.forwarding])]);
+  }
+
+  /** The numbers the rates are computed from: packet, byte and expiry counters, and each drop reason's count. */
+  function directorCounters(d) {
+    const values = {
+      packets_in: d.packets.in, packets_out: d.packets.out, bytes_in: d.bytes.in, bytes_out: d.bytes.out,
+      expired: d.expired,
+    };
+    for (const [reason, n] of Object.entries(d.drops)) values[`drop:${reason}`] = n;
+    return values;
+  }
+
+  function buildDirectorService(s) {
+    const counts = h('span', { class: 'muted' });
+    const li = h('li', { class: 'director-service', dataset: { vip: s.vip, protocol: s.protocol } },
+      h('code', {}, `${s.protocol} ${s.vip}`), ' → ', h('strong', {}, s.backend),
+      h('span', { class: 'pill pill-quiet', title: s.forwarding === 'nat'
+        ? 'VS/NAT: the director rewrites the destination, replies route back through it' : 'forwarding method' },
+      s.forwarding),
+      counts);
+    return { li, counts };
+  }
+
+  function buildStateChips(d) {
+    const active = new Set(d.active_states || []);
+    const chips = new Map();
+    for (const name of Object.keys(d.states)) {
+      const count = h('strong', {});
+      const chip = h('span', {
+        class: `chip ${active.has(name) ? 'chip-active' : ''}`, dataset: { state: name },
+        title: active.has(name) ? 'counted as active' : 'counted as inactive',
+      }, name, ' ', count);
+      chips.set(name, { chip, count });
+    }
+    return chips;
+  }
+
+  function buildDropChips(d) {
+    const chips = new Map();
+    for (const reason of Object.keys(d.drops)) {
+      const count = h('strong', {});
+      const rate = h('span', { class: 'muted' });
+      const chip = h('span', { class: 'chip chip-bad', dataset: { reason }, hidden: true }, reason, ' ', count, rate);
+      chips.set(reason, { chip, count, rate });
+    }
+    return chips;
+  }
+
+  /** The collapsible list of tracked connections; read from the API when opened, then every few seconds. */
+  function buildConnectionsPanel(name) {
+    const panel = {
+      summary: h('summary', {}, 'Tracked connections'),
+      rows: h('tbody'),
+      note: h('p', { class: 'empty', hidden: true }),
+      timer: null,
+      loading: false,
+    };
+    const table = h('table', { class: 'servers connections' },
+      h('thead', {}, h('tr', {},
+        h('th', {}, 'Client'), h('th', {}, 'Virtual'), h('th', {}, 'Real server'), h('th', {}, 'State'),
+        h('th', { class: 'num', title: 'until the entry expires unless a packet comes' }, 'Expires in'))),
+      panel.rows);
+    panel.details = h('details', { class: 'director-connections' }, panel.summary,
+      h('div', { class: 'table-wrap' }, table), panel.note);
+    panel.details.addEventListener('toggle', () => {
+      clearInterval(panel.timer);
+      panel.timer = null;
+      if (panel.details.open) {
+        loadConnections(name, panel);
+        panel.timer = setInterval(() => loadConnections(name, panel), CONNECTIONS_MS);
+      }
+    });
+    return panel;
+  }
+
+  async function loadConnections(name, panel) {
+    if (panel.loading) return;
+    panel.loading = true;
+    try {
+      const result = await client.call('GET',
+        `/api/v1/directors/${encodeURIComponent(name)}/connections?limit=${CONNECTIONS_SHOWN}`);
+      if (result.ok && result.json) {
+        renderConnections(panel, result.json);
+      } else {
+        showConnectionsNote(panel, `The connections could not be read: ${problemText(result)}`);
+      }
+    } catch (e) {
+      showConnectionsNote(panel, `Cannot reach Ferry's admin API (${e.message}).`);
+    } finally {
+      panel.loading = false;
+    }
+  }
+
+  function showConnectionsNote(panel, text) {
+    panel.note.hidden = text === null;
+    setText(panel.note, text ?? '');
+  }
+
+  function renderConnections(panel, listing) {
+    const shown = listing.connections.length;
+    setText(panel.summary, `Tracked connections · ${shown < listing.total
+      ? `first ${fmt.number(shown)} of ${fmt.number(listing.total)}` : fmt.number(listing.total)}`);
+    panel.rows.replaceChildren(...listing.connections.map((c) => h('tr', { class: 'connection-row' },
+      h('td', { 'data-label': 'Client' }, h('code', {}, c.client)),
+      h('td', { 'data-label': 'Virtual' }, h('code', {}, `${c.protocol} ${c.virtual}`)),
+      h('td', { 'data-label': 'Real server' }, h('code', {}, c.real), ' ', h('span', { class: 'muted' }, c.server)),
+      h('td', { 'data-label': 'State' }, c.state),
+      h('td', { class: 'num', 'data-label': 'Expires in' }, `${fmt.number(c.seconds_left)} s`))));
+    showConnectionsNote(panel, shown === 0 ? 'No tracked connections.' : null);
+  }
+
+  function buildDirector(d) {
+    const values = { rateIn: h('span', { class: 'backend-rate' }), table: h('span', {}), tableBar: h('span', { class: 'bar-fill' }) };
+    const rateStats = DIRECTOR_RATES.map((st) => {
+      values[st.key] = h('span', { class: 'stat-value' });
+      return h('div', { class: 'stat', title: st.title }, h('span', { class: 'stat-label' }, st.label), values[st.key]);
+    });
+    const countStats = DIRECTOR_COUNTS.map((st) => {
+      values[st.key] = h('span', { class: 'stat-value' });
+      return h('div', { class: 'stat', title: st.title }, h('span', { class: 'stat-label' }, st.label), values[st.key]);
+    });
+    const services = d.services.map(buildDirectorService);
+    const states = buildStateChips(d);
+    const drops = buildDropChips(d);
+    const noDrops = h('span', { class: 'muted' }, 'none');
+    const connections = buildConnectionsPanel(d.name);
+    const timeouts = Object.entries(d.timeouts || {}).map(([k, v]) => `${k} ${v}`).join(' · ');
+    const card = h('section', { class: 'card director', dataset: { director: d.name } },
+      h('div', { class: 'card-head' },
+        h('h3', { class: 'card-title' }, d.name),
+        h('span', { class: 'pill', title: 'a packet-level director (LVS) on a TUN device' }, 'director'),
+        h('span', { class: 'muted' }, 'device ', h('code', {}, d.device),
+          ` · ${d.workers} worker${d.workers === 1 ? '' : 's'}`),
+        h('span', { class: 'spacer' }),
+        values.rateIn),
+      h('ul', { class: 'director-services' }, services.map((s) => s.li)),
+      h('div', { class: 'director-table', title: 'entries in the connection table, of max_connections' },
+        h('span', { class: 'stat-label' }, 'table'), values.table,
+        h('span', { class: 'bar bar-wide' }, values.tableBar)),
+      h('div', { class: 'stats director-stats' }, rateStats, countStats),
+      h('div', { class: 'chip-row' }, h('span', { class: 'stat-label' }, 'states'),
+        [...states.values()].map((c) => c.chip)),
+      h('div', { class: 'chip-row' }, h('span', { class: 'stat-label' }, 'drops'), noDrops,
+        [...drops.values()].map((c) => c.chip)),
+      timeouts ? h('div', { class: 'muted director-timeouts' }, `timeouts: ${timeouts}`) : null,
+      connections.details);
+    return { signature: directorSignature(d), card, values, services, states, drops, noDrops, connections };
+  }
+
+  function updateDirectorTable(view, d) {
+    setText(view.values.table, `${fmt.number(d.connections)} / ${fmt.number(d.max_connections)}`);
+    const fill = d.max_connections > 0 ? Math.min(1, d.connections / d.max_connections) : 0;
+    view.values.tableBar.style.width = `${(fill * 100).toFixed(1)}%`;
+    view.values.tableBar.className = `bar-fill ${fill >= 0.95 ? 'bar-bad' : fill >= 0.8 ? 'bar-warn' : ''}`;
+  }
+
+  function updateDirectorStates(view, d) {
+    for (const [name, c] of view.states) {
+      const n = d.states[name] ?? 0;
+      setText(c.count, fmt.number(n));
+      c.chip.hidden = n === 0 && !USUAL_STATES.includes(name);
+    }
+  }
+
+  /** Only the reasons that dropped something are shown, each with its count and its rate now. */
+  function updateDirectorDrops(view, d) {
+    let any = false;
+    for (const [reason, c] of view.drops) {
+      const n = d.drops[reason] ?? 0;
+      c.chip.hidden = n === 0;
+      any = any || n > 0;
+      setText(c.count, fmt.number(n));
+      const rate = directorHistory.rate(d.name, `drop:${reason}`);
+      setText(c.rate, rate ? ` · ${fmt.perSecond(rate)}/s` : '');
+    }
+    view.noDrops.hidden = any;
+  }
+
+  function updateDirector(view, d) {
+    updateDirectorTable(view, d);
+    for (const st of DIRECTOR_RATES) setText(view.values[st.key], st.format(directorHistory.rate(d.name, st.key)));
+    for (const st of DIRECTOR_COUNTS) setText(view.values[st.key], fmt.number(d[st.key]));
+    setText(view.values.rateIn, `${fmt.perSecond(directorHistory.rate(d.name, 'packets_in'))} pkt/s in`);
+    d.services.forEach((s, i) => {
+      setText(view.services[i].counts, s.protocol === 'tcp'
+        ? ` ${fmt.number(s.connections)} entries · ${fmt.number(s.active)} active, ${fmt.number(s.inactive)} inactive`
+        : ` ${fmt.number(s.connections)} entries`);
+    });
+    updateDirectorStates(view, d);
+    updateDirectorDrops(view, d);
+  }
+
+  function dropDirectorView(view) {
+    clearInterval(view.connections.timer);
+    view.connections.timer = null;
+  }
+
+  function renderDirectors(directors, now) {
+    const root = $('directors');
+    $('directors-section').hidden = directors.length === 0;
+    const values = {};
+    for (const d of directors) values[d.name] = directorCounters(d);
+    directorHistory.add(now, values);
+    const cards = directors.map((d) => {
+      let view = directorViews.get(d.name);
+      if (!view || view.signature !== directorSignature(d)) {
+        if (view) dropDirectorView(view);
+        view = buildDirector(d);
+        directorViews.set(d.name, view);
+      }
+      updateDirector(view, d);
+      return view.card;
+    });
+    const names = new Set(directors.map((d) => d.name));
+    for (const [name, view] of [...directorViews]) {
+      if (!names.has(name)) {
+        dropDirectorView(view);
+        directorViews.delete(name);
+      }
+    }
+    replaceIfChanged(root, cards);
+  }
+
   // ---------------------------------------------------------------- page chrome and polling
 
   function setLive(ok, text) {
@@ -683,6 +938,7 @@
     }
     frontendHistory.add(now, values);
     renderFrontends(report.frontends);
+    renderDirectors(report.directors || [], now);
     renderBackends(report.backends, now);
   }
 

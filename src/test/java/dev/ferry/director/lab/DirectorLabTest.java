@@ -278,6 +278,7 @@ class DirectorLabTest {
         JsonNode d = ferry.director();
         long packets = d.path("packets").path("in").asLong() + d.path("packets").path("out").asLong();
         long handedOver = d.path("handed_over").asLong();
+        assertThat(d.path("workers").asInt()).isEqualTo(2);
         // The kernel learns which queue writes a flow and steers the flow there: hand-overs are the exception.
         assertThat(handedOver).as(d.toString()).isPositive().isLessThan(packets / 10);
         assertThat(d.path("drops").path("handoff_full").asLong()).isZero();
