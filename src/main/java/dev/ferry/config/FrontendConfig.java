@@ -27,6 +27,30 @@ public record FrontendConfig(String name, HostPort listen, Mode mode, Optional<T
         routes = List.copyOf(routes);
     }
 
+    /**
+     * Whether {@code next} asks for a listening socket made as this frontend's was (mode, PROXY protocol, TLS, and
+     * for HTTP deferred accept), so that a reload can keep the socket and change the rest in place.
+     */
+    public boolean keepsListenerSettings(FrontendConfig next) {
+        if (next.mode != mode) {
+            return false;
+        }
+        if (mode == Mode.UDP) {
+            return true;
+        }
+        return next.proxyProtocol == proxyProtocol && next.tls.equals(tls)
+                && (mode != Mode.HTTP || next.http.deferAccept() == http.deferAccept());
+    }
+
+    /**
+     * Whether {@code address} is where this frontend listens: its {@code listen} as written, or the same host and
+     * the port its socket was bound to ({@code boundPort}; 0 when unknown), for a file that says port 0.
+     */
+    public boolean listensOn(HostPort address, int boundPort) {
+        return address.equals(listen) || (boundPort != 0 && address.host().equals(listen.host())
+                && address.port() == boundPort);
+    }
+
     /** A frontend with the default {@code http:} options. */
     public FrontendConfig(String name, HostPort listen, Mode mode, Optional<TlsConfig> tls, boolean proxyProtocol,
                           List<RouteConfig> routes, Optional<String> backend, int maxConnections,

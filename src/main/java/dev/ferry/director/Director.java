@@ -182,6 +182,12 @@ public final class Director implements AutoCloseable {
 
     /** Why {@code next} cannot be applied to this running director, or null when it can. */
     public String needsRestart(DirectorConfig next) {
+        return needsRestart(config, next);
+    }
+
+    /** Why a director running {@code config} could not take {@code next} in place, or null when it could. */
+    public static String needsRestart(DirectorConfig config, DirectorConfig next) {
+        String name = config.name();
         if (!next.device().equals(config.device())) {
             return "director '" + name + "' moves from device " + config.device() + " to " + next.device();
         }

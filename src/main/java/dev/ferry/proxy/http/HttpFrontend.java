@@ -122,15 +122,12 @@ public final class HttpFrontend implements Frontend {
 
     @Override
     public boolean canReconfigure(FrontendConfig next) {
-        return next.name().equals(config.name()) && next.mode() == config.mode() && listensOn(next.listen())
-                && next.proxyProtocol() == config.proxyProtocol() && next.tls().equals(config.tls())
-                && next.http().deferAccept() == config.http().deferAccept();
+        return next.name().equals(config.name()) && config.keepsListenerSettings(next) && listensOn(next.listen());
     }
 
     @Override
     public boolean listensOn(HostPort address) {
-        return address.equals(config.listen())
-                || (address.host().equals(config.listen().host()) && address.port() == port && port != 0);
+        return config.listensOn(address, port);
     }
 
     /**

@@ -124,16 +124,13 @@ public final class TcpFrontend implements Frontend {
     @Override
     public boolean canReconfigure(FrontendConfig next) {
         FrontendConfig now = settings.config();
-        return next.name().equals(name) && next.mode() == now.mode() && listensOn(next.listen())
-                && next.proxyProtocol() == now.proxyProtocol() && next.tls().equals(now.tls());
+        return next.name().equals(name) && now.keepsListenerSettings(next) && listensOn(next.listen());
     }
 
     @Override
     public boolean listensOn(HostPort address) {
         Channel l = listener;
-        FrontendConfig now = settings.config();
-        return address.equals(now.listen()) || (l != null && address.host().equals(now.listen().host())
-                && address.port() == ((InetSocketAddress) l.localAddress()).getPort());
+        return settings.config().listensOn(address, l == null ? 0 : ((InetSocketAddress) l.localAddress()).getPort());
     }
 
     @Override

@@ -94,15 +94,13 @@ public final class UdpFrontend implements Frontend {
      */
     @Override
     public boolean canReconfigure(FrontendConfig next) {
-        return next.name().equals(name) && next.mode() == settings.config().mode() && listensOn(next.listen());
+        return next.name().equals(name) && settings.config().keepsListenerSettings(next) && listensOn(next.listen());
     }
 
     @Override
     public boolean listensOn(HostPort address) {
-        FrontendConfig now = settings.config();
         InetSocketAddress bound = listeners.isEmpty() ? null : (InetSocketAddress) listeners.getFirst().localAddress();
-        return address.equals(now.listen()) || (bound != null && address.host().equals(now.listen().host())
-                && address.port() == bound.getPort());
+        return settings.config().listensOn(address, bound == null ? 0 : bound.getPort());
     }
 
     @Override
