@@ -3,11 +3,15 @@ package dev.ferry.proxy.http;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.LeakWatch;
+import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +23,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,6 +44,8 @@ class HttpLingeringCloseTest {
     private static final int CHUNK = 64 * 1024;
     private static final int RESPONSE_BODY = 2 * 1024 * 1024;
 
+    @TempDir
+    Path certs;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;
     private InetSocketAddress front;
@@ -363,5 +374,80 @@ class HttpLingeringCloseTest {
         for (LingeringStats.Ended e : LingeringStats.Ended.values()) {
             assertThat(lingering().count(e)).isZero();
         }
+    }
+
+    /**
+     * Over TLS the lingering close says close_notify before the FIN and then drops the raw bytes: Ferry's own answer
+     * to an unread upload arrives whole and the connection ends when the client closes it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void overTlsTheAnswerToAnUnreadUploadArrivesWhole(String protocol) throws Exception {
+        selfSigned();
+        balancer = new Balancer(ConfigLoader.parse("""
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    tls: { certificates: [ { cert: %s, key: %s } ] }
+                    routes: [ { match: { path_prefix: /api }, backend: pool } ]
+                backends:
+                  - { name: pool, servers: [ { name: s, address: 127.0.0.1:%d } ] }
+                """.formatted(certs.resolve("a.pem"), certs.resolve("a.key"), TestServer.closedPort()),
+                Path.of("test.yaml")), 1);
+        balancer.start();
+        front = balancer.address("web");
+        SSLSocket s = tlsClient(protocol);
+        s.getOutputStream().write(("POST /elsewhere HTTP/1.1\r\nHost: a.test\r\nContent-Length: " + UPLOAD
+                + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        AtomicReference<Throwable> uploadFailure = new AtomicReference<>();
+        uploader(s, UPLOAD, uploadFailure).join(30_000);
+        assertThat(uploadFailure.get()).as("the upload was not cut off by a reset").isNull();
+        InputStream in = s.getInputStream();
+        assertThat(readHead(in)).startsWith("HTTP/1.1 404");
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).contains("no route");
+        s.close();
+        awaitEnded(LingeringStats.Ended.CLIENT_CLOSED);
+        awaitNoClientConnection();
+    }
+
+    /** Writes {@code a.pem} and {@code a.key} for a.test into the temporary directory, with openssl. */
+    private void selfSigned() throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=a.test", "-addext", "subjectAltName=DNS:a.test",
+                    "-keyout", certs.resolve("a.key").toString(), "-out", certs.resolve("a.pem").toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Requirements.require(false, "openssl (apt-get install openssl)");
+            return;
+        }
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+    }
+
+    /** A TLS client that trusts exactly the test's certificate {@code a.pem}. */
+    private SSLSocket tlsClient(String protocol) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream pem = java.nio.file.Files.newInputStream(certs.resolve("a.pem"))) {
+            trust.setCertificateEntry("a", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(pem));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(front.getAddress(), front.getPort());
+        resources.add(s);
+        s.setSoTimeout(15_000);
+        SSLParameters params = s.getSSLParameters();
+        params.setServerNames(List.of(new SNIHostName("a.test")));
+        params.setProtocols(new String[]{protocol});
+        s.setSSLParameters(params);
+        s.startHandshake();
+        return s;
     }
 }
