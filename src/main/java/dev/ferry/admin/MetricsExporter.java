@@ -11,6 +11,8 @@ import dev.ferry.director.DropReason;
 import dev.ferry.director.VirtualService;
 import dev.ferry.director.table.TcpState;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.http.HttpFrontend;
+import dev.ferry.proxy.http.LingeringStats;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
@@ -235,6 +237,21 @@ public final class MetricsExporter implements AutoCloseable {
         List<Meter> m = new ArrayList<>(commonFrontendMeters(f));
         if (f instanceof UdpFrontend udp) {
             m.addAll(udpMeters(f.name(), udp.udpStats()));
+        }
+        if (f instanceof HttpFrontend http) {
+            m.addAll(lingeringMeters(f.name(), http.lingeringStats()));
+        }
+        return m;
+    }
+
+    /** An http frontend's lingering closes (README, http.lingering_close), by how they ended. */
+    private List<Meter> lingeringMeters(String name, LingeringStats stats) {
+        List<Meter> m = new ArrayList<>();
+        for (LingeringStats.Ended how : LingeringStats.Ended.values()) {
+            m.add(FunctionCounter.builder("ferry.http.lingering.closes", stats, s -> s.count(how))
+                    .tags("frontend", name, "ended", how.label())
+                    .description("client connections closed after lingering (reading and dropping what the client "
+                            + "still sent), by how the lingering ended").register(registry));
         }
         return m;
     }

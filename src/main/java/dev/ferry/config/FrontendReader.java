@@ -20,8 +20,11 @@ final class FrontendReader {
     static final List<String> CERTIFICATE_KEYS = List.of("cert", "key", "key_password_file");
     static final List<String> UDP_KEYS = List.of("per_datagram");
     static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size", "max_header_count",
-            "forwarding_headers", "defer_accept");
+            "forwarding_headers", "defer_accept", "lingering_close", "lingering_time", "lingering_timeout",
+            "lingering_bytes");
     private static final Map<String, Mode> MODES = YamlMap.choicesOf(Mode.class);
+    private static final Map<String, LingeringOptions.Mode> LINGERING_MODES =
+            YamlMap.choicesOf(LingeringOptions.Mode.class);
     private static final Duration POSITIVE = Duration.ofMillis(1);
 
     private final CrossChecks crossChecks;
@@ -107,7 +110,22 @@ final class FrontendReader {
                 limit(h, "max_header_size", d.maxHeaderSize()),
                 h.integer("max_header_count", d.maxHeaderCount(), 1, HttpOptions.MAX_HEADER_COUNT),
                 forwardingHeaders(h, d.forwardingHeaders()),
-                h.bool("defer_accept", d.deferAccept()));
+                h.bool("defer_accept", d.deferAccept()),
+                lingering(h, d.lingering()));
+    }
+
+    private static LingeringOptions lingering(YamlMap h, LingeringOptions d) {
+        long maxBytes = h.parsed("lingering_bytes", "a size such as 64MiB", Sizes::parse).map(bytes -> {
+            if (bytes < 1) {
+                h.problem("lingering_bytes", "must be more than 0");
+                return d.maxBytes();
+            }
+            return bytes;
+        }).orElse(d.maxBytes());
+        return new LingeringOptions(h.choice("lingering_close", LINGERING_MODES).orElse(d.mode()),
+                h.duration("lingering_time", d.time(), POSITIVE),
+                h.duration("lingering_timeout", d.timeout(), POSITIVE),
+                maxBytes);
     }
 
     private static Set<ForwardingHeader> forwardingHeaders(YamlMap h, Set<ForwardingHeader> fallback) {

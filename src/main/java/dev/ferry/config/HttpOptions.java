@@ -21,11 +21,13 @@ import java.util.Set;
  *                          true; Linux's TCP_DEFER_ACCEPT, as nginx's {@code listen ... deferred} and HAProxy's
  *                          {@code defer-accept}; HTTP clients speak first, and the event loop then wakes once per
  *                          new client instead of twice)
+ * @param lingering         how a connection closes while the client may still send (keys {@code lingering_close},
+ *                          {@code lingering_time}, {@code lingering_timeout}, {@code lingering_bytes})
  */
 public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCount,
-                          Set<ForwardingHeader> forwardingHeaders, boolean deferAccept) {
-    public static final HttpOptions DEFAULTS =
-            new HttpOptions(8 * 1024, 32 * 1024, 100, EnumSet.allOf(ForwardingHeader.class), true);
+                          Set<ForwardingHeader> forwardingHeaders, boolean deferAccept, LingeringOptions lingering) {
+    public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024, 100,
+            EnumSet.allOf(ForwardingHeader.class), true, LingeringOptions.DEFAULTS);
     /** Smallest limit accepted: a request line or head below this could not carry an ordinary request. */
     public static final int MIN_LIMIT = 256;
     /** Largest limit accepted: Ferry holds up to this much of one head in memory per connection. */
@@ -38,9 +40,9 @@ public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCo
                 ? EnumSet.noneOf(ForwardingHeader.class) : EnumSet.copyOf(forwardingHeaders));
     }
 
-    /** With the default field count, headers and accept. */
+    /** With the default field count, headers, accept and lingering. */
     public HttpOptions(int maxRequestLine, int maxHeaderSize) {
         this(maxRequestLine, maxHeaderSize, DEFAULTS.maxHeaderCount(), DEFAULTS.forwardingHeaders(),
-                DEFAULTS.deferAccept());
+                DEFAULTS.deferAccept(), DEFAULTS.lingering());
     }
 }

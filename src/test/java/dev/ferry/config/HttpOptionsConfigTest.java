@@ -129,4 +129,50 @@ class HttpOptionsConfigTest {
                 .contains("2097152 bytes is out of range")
                 .contains("http: options apply only to http frontends");
     }
+
+    /** Issue 15 item 8: nginx's lingering_close, lingering_time and lingering_timeout, and a byte cap of Ferry's. */
+    @Test
+    void lingeringKeysHaveNginxDefaultsAndTakeNginxValues() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      http: { lingering_close: always, lingering_time: 90s, lingering_timeout: 250ms,
+                              lingering_bytes: 1MiB } }
+                  - { name: c, listen: 127.0.0.1:0, mode: http, backend: pool, http: { lingering_close: off } }
+                  - { name: d, listen: 127.0.0.1:0, mode: http, backend: pool, http: { lingering_close: on } }
+                """ + POOL, Path.of("t.yaml"));
+        LingeringOptions d = LingeringOptions.DEFAULTS;
+        assertThat(d).isEqualTo(new LingeringOptions(LingeringOptions.Mode.ON, java.time.Duration.ofSeconds(30),
+                java.time.Duration.ofSeconds(5), 64L * 1024 * 1024));
+        assertThat(config.frontends().get(0).http().lingering()).isEqualTo(d);
+        assertThat(config.frontends().get(1).http().lingering()).isEqualTo(new LingeringOptions(
+                LingeringOptions.Mode.ALWAYS, java.time.Duration.ofSeconds(90), java.time.Duration.ofMillis(250),
+                1024 * 1024));
+        assertThat(config.frontends().get(2).http().lingering().mode()).isEqualTo(LingeringOptions.Mode.OFF);
+        assertThat(config.frontends().get(2).http().lingering().time()).isEqualTo(d.time());
+        assertThat(config.frontends().get(3).http().lingering().mode()).isEqualTo(LingeringOptions.Mode.ON);
+    }
+
+    @Test
+    void badLingeringValuesAreReportedWithWhatIsAllowed() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      http: { lingering_close: sometimes, lingering_time: 0s, lingering_timeout: soon,
+                              lingering_bytes: 0 } }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      http: { lingering_close: true, lingering_bytes: lots } }
+                """ + POOL, Path.of("t.yaml")));
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsOnly(
+                "frontends[0].http.lingering_close", "frontends[0].http.lingering_time",
+                "frontends[0].http.lingering_timeout", "frontends[0].http.lingering_bytes",
+                "frontends[1].http.lingering_close", "frontends[1].http.lingering_bytes");
+        assertThat(e.problems()).allSatisfy(p -> assertThat(p.line()).isPositive());
+        assertThat(e.getMessage())
+                .contains("'sometimes' is not allowed; allowed: off, on, always")
+                .contains("'true' is not allowed")
+                .contains("must be more than 0")
+                .contains("'lots' is not a size");
+    }
 }

@@ -4,6 +4,7 @@ import dev.ferry.accesslog.AccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.config.LingeringOptions;
 import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.ClientByteCounter;
@@ -61,6 +62,7 @@ public final class HttpFrontend implements Frontend {
     private final Optional<TlsTerminator> tls;
     private final AccessLog accessLog;
     private final FrontendStats stats = new FrontendStats();
+    private final LingeringStats lingeringStats = new LingeringStats();
     private final ClientByteCounter byteCounter = new ClientByteCounter(stats);
     /** "cannot open a connection" lines: a limit of this machine hits every request, so they go out once per 10 s. */
     private final RateLimitedLog localFailures = new RateLimitedLog(
@@ -132,7 +134,7 @@ public final class HttpFrontend implements Frontend {
 
     /**
      * New routes, backends, timeouts, limits and forwarding headers apply to the next requests; requests in flight
-     * finish as they began.
+     * finish as they began. New lingering options apply to connections accepted from now on.
      */
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
@@ -153,6 +155,16 @@ public final class HttpFrontend implements Frontend {
     @Override
     public FrontendStats stats() {
         return stats;
+    }
+
+    /** How this frontend's lingering closes ended ({@code http.lingering_close}). */
+    public LingeringStats lingeringStats() {
+        return lingeringStats;
+    }
+
+    /** The lingering options a new connection takes (those of the configuration in force when it was accepted). */
+    LingeringOptions lingering() {
+        return config.http().lingering();
     }
 
     /** The log for local resource failures ({@code dev.ferry.transport.LocalFailures}) of this frontend. */

@@ -4,6 +4,7 @@ import dev.ferry.transport.Reasons;
 import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.config.LingeringOptions;
 import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
@@ -57,6 +58,10 @@ import java.util.concurrent.TimeUnit;
  * response does not start in time. Local answers to a request whose body has not been read keep the connection only
  * when the request declared no body; otherwise they close it, so an unread body is never taken for a request.
  *
+ * <p>Closing after a response while the client may still be sending (an early answer to an upload, a pipelined
+ * request behind a closing one) is a lingering close ({@link LingeringClose}, {@code http.lingering_close}), so the
+ * response is not destroyed by the reset an abrupt close with unread bytes causes.
+ *
  * <p>Threading: every method runs on the client channel's event loop, which is also the loop of its server
  * connections; no field needs synchronisation.
  */
@@ -83,6 +88,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
 
     private final HttpFrontend frontend;
     private final Channel client;
+    /** How this connection closes while the client may still send: the frontend's options when it was accepted. */
+    private final LingeringOptions lingering;
     private final UpstreamPool pool;
     /** The client and the address it connected to; a PROXY header from a trusted proxy replaces both. */
     private InetSocketAddress source;
@@ -151,6 +158,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         this.frontend = frontend;
         this.client = client;
         this.pool = frontend.pool(client.eventLoop());
+        this.lingering = frontend.lingering();
         this.source = (InetSocketAddress) client.remoteAddress();
         this.destination = (InetSocketAddress) client.localAddress();
         this.clientAddress = ForwardingHeaders.Client.of(source);
@@ -355,7 +363,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
                     ReferenceCountUtil.release(msg);
                     if (last) {
                         requestDone = true;
-                        sendLocalResponse();
+                        sendLocalResponse(false);
                     }
                 }
                 case EXCHANGE -> {
@@ -748,6 +756,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
 
     private void responseDone(UpstreamConnection c) {
         logAccess("ok");
+        boolean maySend = clientMaySend();
         upstream = null;
         if (!c.atMessageBoundary()) {
             c.discard("the server sent more bytes than its response held");
@@ -761,7 +770,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         if (closeAfter || !client.isActive()) {
             state = State.CLOSED;
             releasePending();
-            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            closeAfterResponse(Unpooled.EMPTY_BUFFER, maySend);
             return;
         }
         state = State.HEAD;
@@ -882,10 +891,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         localResponse = ErrorResponses.of(client.alloc(), status, detail, close, requestId, isHeadRequest());
         localResponseCloses = close;
         if (close) {
+            boolean maySend = clientMaySend();
             requestDone = true;
-            sendLocalResponse();
+            sendLocalResponse(maySend);
         } else if (requestDone) {
-            sendLocalResponse();
+            sendLocalResponse(false);
         } else {
             state = State.DISCARD;
             drive();
@@ -893,7 +903,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void sendLocalResponse() {
+    /** @param clientMaySend the client may still be sending (see {@link #clientMaySend()}), should it close */
+    private void sendLocalResponse(boolean clientMaySend) {
         ByteBuf r = localResponse;
         localResponse = null;
         boolean close = localResponseCloses;
@@ -903,7 +914,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             state = State.CLOSED;
             releasePending();
             frontend.stats().addBytesToClient(r.readableBytes());
-            client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            closeAfterResponse(r, clientMaySend);
             return;
         }
         toClient(r);
@@ -926,14 +937,54 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         }
         logAccess(termination(status));
         dropUpstream();
+        // A client too slow to send its head is not waited for any longer.
+        boolean lingerable = status != HttpResponseStatus.REQUEST_TIMEOUT;
+        boolean maySend = clientMaySend();
         state = State.CLOSED;
         releasePending();
         releaseLocalResponse();
         if (client.isActive()) {
             ByteBuf r = ErrorResponses.of(client.alloc(), status, detail, true, requestId, isHeadRequest());
             frontend.stats().addBytesToClient(r.readableBytes());
-            client.writeAndFlush(r)
-                    .addListener(ChannelFutureListener.CLOSE);
+            if (lingerable) {
+                closeAfterResponse(r, maySend);
+            } else {
+                client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    /**
+     * Whether the client may still be sending when Ferry closes: the current request's body has not been read to its
+     * end, or bytes of a further request have arrived (decoded or not). What {@code lingering_close: on} lingers for.
+     */
+    private boolean clientMaySend() {
+        if (headBytes || (request != null && !requestDone && request.declaresBody())) {
+            return true;
+        }
+        for (Object msg : pending) {
+            // The empty end of a request without a body is no more to come.
+            if (!(msg instanceof LastHttpContent last) || last.content().isReadable()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Writes {@code last} (owned from here; may be empty) behind the response already queued and closes the client
+     * connection: with a lingering close ({@link LingeringClose}) when {@code http.lingering_close} says so, for
+     * {@code on} only when {@code clientMaySend}; else at once once written, as before lingering existed.
+     */
+    private void closeAfterResponse(ByteBuf last, boolean clientMaySend) {
+        LingeringOptions.Mode mode = lingering.mode();
+        boolean linger = mode == LingeringOptions.Mode.ALWAYS || (mode == LingeringOptions.Mode.ON && clientMaySend);
+        if (linger && client.isActive()) {
+            cancelTimer();
+            LingeringClose.begin(client, last, lingering, frontend.lingeringStats(), frontend.stats(),
+                    System::nanoTime);
+        } else {
+            client.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
