@@ -356,82 +356,44 @@ public final class Balancer implements AutoCloseable {
             throw new IllegalStateException("stopped");
         }
         State now = state;
-        ReloadReport report = new ReloadReport();
+        Map<String, Integer> boundPorts = new LinkedHashMap<>();
+        now.bound().forEach((name, address) -> boundPorts.put(name, address == null ? 0 : address.getPort()));
+        InetSocketAddress dnsBound = dnsAddress;
+        ReloadPlan plan = ReloadPlan.of(now.config(), boundPorts, dnsBound == null ? 0 : dnsBound.getPort(), next);
+        if (!plan.refusals().isEmpty()) {
+            throw new ConfigException(plan.refusals());
+        }
         Map<String, Frontend> current = new LinkedHashMap<>();
         now.frontends().forEach(f -> current.put(f.name(), f));
-        Map<String, FrontendConfig> wanted = new LinkedHashMap<>();
-        next.frontends().forEach(f -> wanted.put(f.name(), f));
-        for (FrontendConfig fc : next.frontends()) {
-            Frontend old = current.get(fc.name());
-            if (old != null && !old.canReconfigure(fc) && old.listensOn(fc.listen())) {
-                throw new ConfigException(List.of(next.problem("frontends[" + next.frontends().indexOf(fc) + "]",
-                        "frontend '" + fc.name() + "' changes its mode or accept settings on the same address "
-                                + fc.listen() + "; that needs a restart (or move it to another address)")));
-            }
-        }
 
-        for (DirectorConfig dc : next.directors()) {
-            Director running = directors.get(dc.name());
-            String restart = running == null ? null : running.needsRestart(dc);
-            if (restart != null) {
-                throw new ConfigException(List.of(next.problem("directors[" + next.directors().indexOf(dc) + "]",
-                        restart + "; that needs a restart (tracked connections live in the running device)")));
-            }
-        }
-
-        AccessLog nextLog = next.accessLog().equals(now.config().accessLog()) ? null : openAccessLog(next);
-
-        // 1. Backends: build new ones aside; existing ones are reconfigured only after every bind below succeeded.
+        // 1. Backends: new ones are built aside; existing ones are reconfigured only after every bind below succeeded.
         Map<String, Backend> backends = new LinkedHashMap<>();
-        for (BackendConfig bc : next.backends()) {
-            Backend existing = now.backends().get(bc.name());
-            backends.put(bc.name(), existing != null ? existing : new Backend(bc));
+        for (ReloadPlan.BackendStep step : plan.backends()) {
+            Backend existing = now.backends().get(step.config().name());
+            backends.put(step.config().name(), existing != null ? existing : new Backend(step.config()));
         }
 
-        // 2. New listeners first, so that a failure leaves everything as it was.
+        // 2. What binds or opens comes first, so that a failure leaves everything as it was: the access log, new
+        // listeners, a new or moved DNS responder, new directors' devices.
+        AccessLog nextLog = plan.accessLogChanged() ? openAccessLog(next) : null;
         Map<String, Frontend> started = new LinkedHashMap<>();
         Map<String, InetSocketAddress> startedAt = new LinkedHashMap<>();
-        for (FrontendConfig fc : next.frontends()) {
-            Frontend old = current.get(fc.name());
-            if (old == null || !old.canReconfigure(fc)) {
-                try {
-                    Frontend fresh = create(fc, backends, next);
-                    startedAt.put(fc.name(), fresh.start());
-                    started.put(fc.name(), fresh);
-                } catch (BindException | ConfigException | RuntimeException e) {
-                    started.values().forEach(Frontend::stopAccepting);
-                    if (nextLog != null) {
-                        nextLog.close();
-                    }
-                    throw e;
-                }
-            }
-        }
-
-        // The DNS responder: answers from the new zones and backends in place when its address stays; a new or moved
-        // one is bound here, with the listeners, so that a failure leaves everything as it was.
-        Optional<DnsConfig> nextDns = next.dns();
-        boolean dnsInPlace = dns != null && nextDns.isPresent() && dns.listensOn(nextDns.get().listen());
         DnsResponder freshDns = null;
-        if (nextDns.isPresent() && !dnsInPlace) {
-            try {
-                freshDns = new DnsResponder(nextDns.get(), backends, transport);
-                freshDns.start();
-            } catch (BindException | RuntimeException e) {
-                started.values().forEach(Frontend::stopAccepting);
-                if (nextLog != null) {
-                    nextLog.close();
-                }
-                throw e;
-            }
-        }
-
-        // New directors open their devices here too, so that a device that cannot be opened leaves everything as it was.
         Map<String, Director> freshDirectors;
         try {
-            freshDirectors = openDirectors(next.directors().stream().filter(dc -> !directors.containsKey(dc.name()))
+            for (ReloadPlan.FrontendStep step : plan.listenersToStart()) {
+                Frontend fresh = create(step.config(), backends, next);
+                startedAt.put(step.config().name(), fresh.start());
+                started.put(step.config().name(), fresh);
+            }
+            if (plan.dns().action() == ReloadPlan.DnsAction.START) {
+                freshDns = new DnsResponder(next.dns().orElseThrow(), backends, transport);
+                freshDns.start();
+            }
+            freshDirectors = openDirectors(plan.directors().stream()
+                    .filter(d -> d.action() == ReloadPlan.Action.START).map(ReloadPlan.DirectorStep::config)
                     .toList(), backends);
-        } catch (RuntimeException e) {
+        } catch (BindException | ConfigException | RuntimeException e) {
             started.values().forEach(Frontend::stopAccepting);
             if (freshDns != null) {
                 freshDns.stop();
@@ -442,90 +404,99 @@ public final class Balancer implements AutoCloseable {
             throw e;
         }
 
-        // 3. Commit: reconfigure what stays, swap in what is new, retire what went.
+        // 3. Commit: reconfigure what changed, swap in what is new, retire what went.
+        ReloadReport report = new ReloadReport();
         if (nextLog != null) {
             accessLog.switchTo(nextLog);
             report.add("access log: " + next.accessLog().map(a -> a.path().map(Object::toString).orElse("stdout"))
                     .orElse("off"));
         }
-        for (BackendConfig bc : next.backends()) {
+        for (ReloadPlan.BackendStep step : plan.backends()) {
+            BackendConfig bc = step.config();
             Backend b = backends.get(bc.name());
-            if (now.backends().containsKey(bc.name())) {
-                // Checks restart with the new settings; servers keep their current health until the checks say otherwise.
-                List<String> changed = ConfigChanges.of(b.config(), bc);
-                unwatch(bc.name());
-                b.reconfigure(bc);
-                if (!changed.isEmpty()) {
-                    report.add("backend " + bc.name() + ": updated (" + String.join(", ", changed) + ")");
+            switch (step.action()) {
+                case ADD -> {
+                    report.add("backend " + bc.name() + ": added");
+                    watch(b);
                 }
-            } else {
-                report.add("backend " + bc.name() + ": added");
+                case UPDATE -> {
+                    // Checks restart with the new settings; servers keep their health until the checks say otherwise.
+                    unwatch(bc.name());
+                    b.reconfigure(bc);
+                    report.add("backend " + bc.name() + ": updated" + (step.changes().isEmpty() ? ""
+                            : " (" + String.join(", ", step.changes()) + ")"));
+                    watch(b);
+                }
+                case KEEP -> {
+                    // The file did not change it: its checks, discovery, slow start and feedback carry on where they
+                    // are. The file is still applied, so servers and weights changed through the admin API go back
+                    // to what it says, as on any reload; a server that comes back joins the running checks.
+                    b.reconfigure(bc);
+                }
             }
-            watch(b);
         }
-        now.backends().keySet().stream().filter(n -> !backends.containsKey(n)).forEach(n -> {
-            unwatch(n);
-            healthStats.remove(n);
-            report.add("backend " + n + ": removed (its connections drain)");
-        });
+        for (String name : plan.removedBackends()) {
+            unwatch(name);
+            healthStats.remove(name);
+            report.add("backend " + name + ": removed (its connections drain)");
+        }
         List<Frontend> frontends = new ArrayList<>();
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
-        for (FrontendConfig fc : next.frontends()) {
-            Frontend fresh = started.get(fc.name());
-            if (fresh != null) {
-                // Built before the backends took their new settings (timeouts, keepalive): take them now.
-                fresh.reconfigure(fc, backends);
-                frontends.add(fresh);
-                bound.put(fc.name(), startedAt.get(fc.name()));
-                Frontend old = current.get(fc.name());
-                if (old != null) {
-                    retire(old);
-                    report.add("frontend " + fc.name() + ": moved to " + fc.listen());
-                } else {
-                    report.add("frontend " + fc.name() + ": added on " + fc.listen());
-                }
-            } else {
+        for (ReloadPlan.FrontendStep step : plan.frontends()) {
+            FrontendConfig fc = step.config();
+            if (step.action() == ReloadPlan.Action.KEEP) {
                 Frontend kept = current.get(fc.name());
-                FrontendConfig was = now.config().frontends().stream().filter(f -> f.name().equals(fc.name()))
-                        .findFirst().orElseThrow();
-                List<String> changed = ConfigChanges.of(was, fc);
-                if (!changed.isEmpty()) {
-                    report.add("frontend " + fc.name() + ": updated (" + String.join(", ", changed) + ")");
+                if (!step.changes().isEmpty()) {
+                    report.add("frontend " + fc.name() + ": updated (" + String.join(", ", step.changes()) + ")");
                 }
                 kept.reconfigure(fc, backends);
                 frontends.add(kept);
                 bound.put(fc.name(), now.bound().get(fc.name()));
+                continue;
+            }
+            Frontend fresh = started.get(fc.name());
+            // Built before the backends took their new settings (timeouts, keepalive): take them now.
+            fresh.reconfigure(fc, backends);
+            frontends.add(fresh);
+            bound.put(fc.name(), startedAt.get(fc.name()));
+            if (step.action() == ReloadPlan.Action.MOVE) {
+                retire(current.get(fc.name()));
+                report.add("frontend " + fc.name() + ": moved to " + fc.listen());
+            } else {
+                report.add("frontend " + fc.name() + ": added on " + fc.listen());
             }
         }
-        for (Frontend old : now.frontends()) {
-            if (!wanted.containsKey(old.name())) {
-                retire(old);
-                report.add("frontend " + old.name() + ": removed (its connections drain)");
-            }
+        for (String name : plan.removedFrontends()) {
+            retire(current.get(name));
+            report.add("frontend " + name + ": removed (its connections drain)");
         }
-        if (dnsInPlace) {
-            List<String> changed = ConfigChanges.of(now.config().dns().orElseThrow(), nextDns.get(), Set.of("listen"));
-            if (!changed.isEmpty()) {
-                report.add("dns: updated (" + String.join(", ", changed) + ")");
+        switch (plan.dns().action()) {
+            case KEEP -> {
+                if (!plan.dns().changes().isEmpty()) {
+                    report.add("dns: updated (" + String.join(", ", plan.dns().changes()) + ")");
+                }
+                dns.reconfigure(next.dns().orElseThrow(), backends);
             }
-            dns.reconfigure(nextDns.get(), backends);
-        } else if (freshDns != null || dns != null) {
-            stopDns();
-            if (freshDns != null) {
+            case START -> {
+                stopDns();
                 dns = freshDns;
                 dnsAddress = freshDns.address();
-                report.add("dns: listening on " + nextDns.get().listen());
-            } else {
+                report.add("dns: listening on " + next.dns().orElseThrow().listen());
+            }
+            case STOP -> {
+                stopDns();
                 report.add("dns: stopped");
+            }
+            case NONE -> {
             }
         }
         Map<String, Director> nextDirectors = new LinkedHashMap<>();
-        for (DirectorConfig dc : next.directors()) {
-            Director kept = directors.get(dc.name());
-            if (kept != null) {
-                List<String> changed = ConfigChanges.of(kept.config(), dc, Set.of());
-                if (!changed.isEmpty()) {
-                    report.add("director " + dc.name() + ": updated (" + String.join(", ", changed) + ")");
+        for (ReloadPlan.DirectorStep step : plan.directors()) {
+            DirectorConfig dc = step.config();
+            if (step.action() == ReloadPlan.Action.KEEP) {
+                Director kept = directors.get(dc.name());
+                if (!step.changes().isEmpty()) {
+                    report.add("director " + dc.name() + ": updated (" + String.join(", ", step.changes()) + ")");
                 }
                 kept.reconfigure(dc, backends);
                 nextDirectors.put(dc.name(), kept);
@@ -536,10 +507,10 @@ public final class Balancer implements AutoCloseable {
                 report.add("director " + dc.name() + ": added on device " + dc.device());
             }
         }
-        directors.values().stream().filter(d -> !nextDirectors.containsKey(d.name())).forEach(d -> {
-            d.close();
-            report.add("director " + d.name() + ": removed (its tracked connections end with it)");
-        });
+        for (String name : plan.removedDirectors()) {
+            directors.get(name).close();
+            report.add("director " + name + ": removed (its tracked connections end with it)");
+        }
         directors = Collections.unmodifiableMap(nextDirectors);
         state = new State(next, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
         return report;
