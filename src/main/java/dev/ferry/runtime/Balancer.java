@@ -8,7 +8,6 @@ import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.DirectorConfig;
-import dev.ferry.config.DnsConfig;
 import dev.ferry.director.Director;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
@@ -43,7 +42,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,17 +56,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Balancer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Balancer.class);
 
-    /** Everything a reload replaces at once. */
-    private record State(FerryConfig config, Map<String, Backend> backends, List<Frontend> frontends,
-                         Map<String, InetSocketAddress> bound) {
+    /**
+     * Everything a reload replaces, published whole, so that a reader on any thread sees the parts of one
+     * configuration together.
+     *
+     * @param watches    each backend's discovery, health checking, housekeeping and feedback, by backend name
+     * @param dns        the DNS responder, or null when the file has no {@code dns:}
+     * @param dnsAddress where {@code dns} answers, or null
+     * @param directors  the running directors by name, in file order
+     */
+    private record Snapshot(FerryConfig config, Map<String, Backend> backends, Map<String, BackendWatch> watches,
+                            List<Frontend> frontends, Map<String, InetSocketAddress> bound, DnsResponder dns,
+                            InetSocketAddress dnsAddress, Map<String, Director> directors) {
+
+        static Snapshot empty(FerryConfig config) {
+            return new Snapshot(config, Map.of(), Map.of(), List.of(), Map.of(), null, null, Map.of());
+        }
     }
 
     private final Transport transport;
     private final SwitchableAccessLog accessLog = new SwitchableAccessLog();
-    /** Health checking and dynamic feedback per backend name; replaced on reload, read from any thread. */
-    private final Map<String, BackendHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, FeedbackController> feedback = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, SchedulerHousekeeping> housekeeping = new java.util.concurrent.ConcurrentHashMap<>();
     /** Health counters per backend name: they outlive the checks a reload restarts, so counts only ever grow. */
     private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
     /**
@@ -78,14 +85,9 @@ public final class Balancer implements AutoCloseable {
     private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-control", true));
     /** Failed TLS handshakes per frontend name: they outlive a reload that reloads the certificates. */
     private final Map<String, TlsHandshakeFailures> tlsFailures = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, DnsDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile DnsResponder dns;
-    /** The running directors by name (an immutable map, replaced whole). */
-    private volatile Map<String, Director> directors = Map.of();
     private final DirectorOpener directorOpener;
-    private volatile InetSocketAddress dnsAddress;
     private final long startedNanos = System.nanoTime();
-    private volatile State state;
+    private volatile Snapshot state;
     /** Frontends taken out by a reload: no longer listening, their connections still draining; dropped once drained. */
     private final RetiredFrontends retired = new RetiredFrontends();
     /** How often retired frontends are looked at (on the control thread) while any is draining. */
@@ -105,7 +107,7 @@ public final class Balancer implements AutoCloseable {
     /** @param directorOpener how each director's device is opened (Ferry: {@link DirectorOpener#TUN}) */
     public Balancer(FerryConfig config, int threads, boolean preferEpoll, DirectorOpener directorOpener) {
         this.transport = new Transport(threads, preferEpoll);
-        this.state = new State(config, Map.of(), List.of(), Map.of());
+        this.state = Snapshot.empty(config);
         this.directorOpener = directorOpener;
     }
 
@@ -118,37 +120,43 @@ public final class Balancer implements AutoCloseable {
     public synchronized void start() throws BindException, ConfigException {
         FerryConfig config = state.config();
         Map<String, Backend> backends = new LinkedHashMap<>();
+        Map<String, BackendWatch> watches = new LinkedHashMap<>();
         List<Frontend> frontends = new ArrayList<>();
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+        DnsResponder dns = null;
+        Map<String, Director> directors = Map.of();
         try {
             accessLog.switchTo(openAccessLog(config));
             for (BackendConfig bc : config.backends()) {
                 backends.put(bc.name(), new Backend(bc));
             }
-            backends.values().forEach(this::watch);
+            backends.values().forEach(b -> watches.put(b.name(), watch(b)));
             for (FrontendConfig fc : config.frontends()) {
                 Frontend frontend = create(fc, backends, config);
                 frontends.add(frontend);
                 bound.put(fc.name(), frontend.start());
             }
             if (config.dns().isPresent()) {
-                startDns(config.dns().get(), backends);
+                dns = new DnsResponder(config.dns().get(), backends, transport);
+                dns.start();
             }
             directors = openDirectors(config.directors(), backends);
             directors.values().forEach(Director::start);
         } catch (BindException | ConfigException | RuntimeException e) {
             frontends.forEach(Frontend::stopAccepting);
-            stopDns();
+            if (dns != null) {
+                dns.stop();
+            }
             closeDirectors(directors.values());
-            directors = Map.of();
-            stopWatching();
+            watches.values().forEach(BackendWatch::stop);
             accessLog.close();
             control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             transport.close();
             stopped = true;
             throw e;
         }
-        state = new State(config, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
+        state = new Snapshot(config, Map.copyOf(backends), Collections.unmodifiableMap(watches), List.copyOf(frontends),
+                Collections.unmodifiableMap(bound), dns, dns == null ? null : dns.address(), directors);
         DescriptorBudget budget = DescriptorBudget.of(config);
         if (budget.enough()) {
             log.info(budget.describe());
@@ -206,48 +214,9 @@ public final class Balancer implements AutoCloseable {
         return now;
     }
 
-    /** Starts the active health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
-    private void watch(Backend b) {
-        if (b.config().hasDiscovery()) {
-            DnsDiscovery d = new DnsDiscovery(b, transport, control);
-            discoveries.put(b.name(), d);
-            d.start(b.config().resolver().timeout().multipliedBy(2));
-        }
-        health.put(b.name(), BackendHealth.start(b, transport, control,
-                healthStats.computeIfAbsent(b.name(), n -> new HealthStats())));
-        SchedulerHousekeeping k = new SchedulerHousekeeping(b, new dev.ferry.health.EventLoopTimeline(control));
-        housekeeping.put(b.name(), k);
-        k.start();
-        b.config().feedback().ifPresent(fc -> {
-            FeedbackController controller = FeedbackController.overTcp(b, fc, transport, control);
-            feedback.put(b.name(), controller);
-            controller.start();
-        });
-    }
-
-    private void unwatch(String backend) {
-        DnsDiscovery d = discoveries.remove(backend);
-        if (d != null) {
-            d.close();
-        }
-        BackendHealth h = health.remove(backend);
-        if (h != null) {
-            h.stop();
-        }
-        SchedulerHousekeeping k = housekeeping.remove(backend);
-        if (k != null) {
-            k.stop();
-        }
-        FeedbackController f = feedback.remove(backend);
-        if (f != null) {
-            f.stop();
-        }
-    }
-
-    private void stopWatching() {
-        List.copyOf(health.keySet()).forEach(this::unwatch);
-        List.copyOf(feedback.keySet()).forEach(this::unwatch);
-        List.copyOf(discoveries.keySet()).forEach(this::unwatch);
+    /** Starts the discovery, health checks, outlier ejection, slow start and dynamic feedback a backend asks for. */
+    private BackendWatch watch(Backend b) {
+        return BackendWatch.start(b, transport, control, healthStats.computeIfAbsent(b.name(), n -> new HealthStats()));
     }
 
     /**
@@ -274,48 +243,38 @@ public final class Balancer implements AutoCloseable {
 
     /** The running directors by name, in file order. */
     public Map<String, Director> directors() {
-        return directors;
-    }
-
-    /** Binds the DNS responder over {@code backends}; on failure nothing is left listening. */
-    private void startDns(DnsConfig config, Map<String, Backend> backends) throws BindException {
-        DnsResponder responder = new DnsResponder(config, backends, transport);
-        dnsAddress = responder.start();
-        dns = responder;
-    }
-
-    private void stopDns() {
-        DnsResponder d = dns;
-        if (d != null) {
-            d.stop();
-            dns = null;
-            dnsAddress = null;
-        }
+        return state.directors();
     }
 
     /** The service discovery of each backend whose servers are found by DNS, by backend name. */
     public Map<String, DnsDiscovery> discoveries() {
-        return Map.copyOf(discoveries);
+        Map<String, DnsDiscovery> out = new LinkedHashMap<>();
+        state.watches().forEach((name, w) -> w.discovery().ifPresent(d -> out.put(name, d)));
+        return out;
     }
 
     /** The DNS responder, when the configuration has a {@code dns:} section. */
     public Optional<DnsResponder> dns() {
-        return Optional.ofNullable(dns);
+        return Optional.ofNullable(state.dns());
     }
 
     /** The address the DNS responder answers on (UDP and TCP), when there is one. */
     public Optional<InetSocketAddress> dnsAddress() {
-        return Optional.ofNullable(dnsAddress);
+        return Optional.ofNullable(state.dnsAddress());
     }
 
     /** The health checking of each backend (active checks, outlier ejection, slow start), by backend name. */
     public Map<String, BackendHealth> health() {
-        return Map.copyOf(health);
+        Map<String, BackendHealth> out = new LinkedHashMap<>();
+        state.watches().forEach((name, w) -> out.put(name, w.health()));
+        return out;
     }
 
     /** The dynamic feedback of each backend that has it, by backend name. */
     public Map<String, FeedbackController> feedback() {
-        return Map.copyOf(feedback);
+        Map<String, FeedbackController> out = new LinkedHashMap<>();
+        state.watches().forEach((name, w) -> w.feedback().ifPresent(f -> out.put(name, f)));
+        return out;
     }
 
     private static AccessLog openAccessLog(FerryConfig config) throws ConfigException {
@@ -355,11 +314,11 @@ public final class Balancer implements AutoCloseable {
         if (stopped) {
             throw new IllegalStateException("stopped");
         }
-        State now = state;
+        Snapshot now = state;
         Map<String, Integer> boundPorts = new LinkedHashMap<>();
         now.bound().forEach((name, address) -> boundPorts.put(name, address == null ? 0 : address.getPort()));
-        InetSocketAddress dnsBound = dnsAddress;
-        ReloadPlan plan = ReloadPlan.of(now.config(), boundPorts, dnsBound == null ? 0 : dnsBound.getPort(), next);
+        ReloadPlan plan = ReloadPlan.of(now.config(), boundPorts,
+                now.dnsAddress() == null ? 0 : now.dnsAddress().getPort(), next);
         if (!plan.refusals().isEmpty()) {
             throw new ConfigException(plan.refusals());
         }
@@ -406,6 +365,7 @@ public final class Balancer implements AutoCloseable {
 
         // 3. Commit: reconfigure what changed, swap in what is new, retire what went.
         ReloadReport report = new ReloadReport();
+        Map<String, BackendWatch> watches = new LinkedHashMap<>();
         if (nextLog != null) {
             accessLog.switchTo(nextLog);
             report.add("access log: " + next.accessLog().map(a -> a.path().map(Object::toString).orElse("stdout"))
@@ -417,26 +377,27 @@ public final class Balancer implements AutoCloseable {
             switch (step.action()) {
                 case ADD -> {
                     report.add("backend " + bc.name() + ": added");
-                    watch(b);
+                    watches.put(bc.name(), watch(b));
                 }
                 case UPDATE -> {
                     // Checks restart with the new settings; servers keep their health until the checks say otherwise.
-                    unwatch(bc.name());
+                    now.watches().get(bc.name()).stop();
                     b.reconfigure(bc);
                     report.add("backend " + bc.name() + ": updated" + (step.changes().isEmpty() ? ""
                             : " (" + String.join(", ", step.changes()) + ")"));
-                    watch(b);
+                    watches.put(bc.name(), watch(b));
                 }
                 case KEEP -> {
                     // The file did not change it: its checks, discovery, slow start and feedback carry on where they
                     // are. The file is still applied, so servers and weights changed through the admin API go back
                     // to what it says, as on any reload; a server that comes back joins the running checks.
                     b.reconfigure(bc);
+                    watches.put(bc.name(), now.watches().get(bc.name()));
                 }
             }
         }
         for (String name : plan.removedBackends()) {
-            unwatch(name);
+            now.watches().get(name).stop();
             healthStats.remove(name);
             report.add("backend " + name + ": removed (its connections drain)");
         }
@@ -470,6 +431,7 @@ public final class Balancer implements AutoCloseable {
             retire(current.get(name));
             report.add("frontend " + name + ": removed (its connections drain)");
         }
+        DnsResponder dns = now.dns();
         switch (plan.dns().action()) {
             case KEEP -> {
                 if (!plan.dns().changes().isEmpty()) {
@@ -478,13 +440,15 @@ public final class Balancer implements AutoCloseable {
                 dns.reconfigure(next.dns().orElseThrow(), backends);
             }
             case START -> {
-                stopDns();
+                if (dns != null) {
+                    dns.stop();
+                }
                 dns = freshDns;
-                dnsAddress = freshDns.address();
                 report.add("dns: listening on " + next.dns().orElseThrow().listen());
             }
             case STOP -> {
-                stopDns();
+                dns.stop();
+                dns = null;
                 report.add("dns: stopped");
             }
             case NONE -> {
@@ -494,7 +458,7 @@ public final class Balancer implements AutoCloseable {
         for (ReloadPlan.DirectorStep step : plan.directors()) {
             DirectorConfig dc = step.config();
             if (step.action() == ReloadPlan.Action.KEEP) {
-                Director kept = directors.get(dc.name());
+                Director kept = now.directors().get(dc.name());
                 if (!step.changes().isEmpty()) {
                     report.add("director " + dc.name() + ": updated (" + String.join(", ", step.changes()) + ")");
                 }
@@ -508,11 +472,12 @@ public final class Balancer implements AutoCloseable {
             }
         }
         for (String name : plan.removedDirectors()) {
-            directors.get(name).close();
+            now.directors().get(name).close();
             report.add("director " + name + ": removed (its tracked connections end with it)");
         }
-        directors = Collections.unmodifiableMap(nextDirectors);
-        state = new State(next, Map.copyOf(backends), List.copyOf(frontends), Collections.unmodifiableMap(bound));
+        state = new Snapshot(next, Map.copyOf(backends), Collections.unmodifiableMap(watches), List.copyOf(frontends),
+                Collections.unmodifiableMap(bound), dns, dns == null ? null : dns.address(),
+                Collections.unmodifiableMap(nextDirectors));
         return report;
     }
 
@@ -575,7 +540,7 @@ public final class Balancer implements AutoCloseable {
     /** The current backends by name, in configuration order. */
     public Map<String, Backend> backends() {
         Map<String, Backend> ordered = new LinkedHashMap<>();
-        State s = state;
+        Snapshot s = state;
         s.config().backends().forEach(bc -> ordered.put(bc.name(), s.backends().get(bc.name())));
         return ordered;
     }
@@ -641,13 +606,16 @@ public final class Balancer implements AutoCloseable {
             return;
         }
         stopped = true;
-        List<Frontend> all = new ArrayList<>(state.frontends());
+        Snapshot last = state;
+        List<Frontend> all = new ArrayList<>(last.frontends());
         all.addAll(retired.takeAll());
-        stopDns();
-        closeDirectors(directors.values());
+        if (last.dns() != null) {
+            last.dns().stop();
+        }
+        closeDirectors(last.directors().values());
         all.forEach(Frontend::stopAccepting);
         all.forEach(Frontend::closeAll);
-        stopWatching();
+        last.watches().values().forEach(BackendWatch::stop);
         control.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         transport.close();
         accessLog.close();
