@@ -167,6 +167,8 @@ public final class AdminApi {
             body.put("director", name);
             body.put("total", director.counts().size());
             body.put("connections", entries);
+            body.put("templates_total", director.templateCount());
+            body.put("templates", director.templates(limit));
             return ok(body);
         } catch (TimeoutException | ExecutionException e) {
             throw new AdminException(503, "director busy", "director '" + name + "' did not list its table within "

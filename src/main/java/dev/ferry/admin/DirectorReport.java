@@ -5,6 +5,7 @@ import dev.ferry.director.Director;
 import dev.ferry.director.DirectorStats;
 import dev.ferry.director.DropReason;
 import dev.ferry.director.VirtualService;
+import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.table.TableCounts;
 import dev.ferry.director.table.TcpState;
 
@@ -27,15 +28,22 @@ public record DirectorReport(String name, String device, int workers, int maxCon
                              Traffic packets, Traffic bytes, long passed,
                              long icmpForwarded, long icmpSent, long ipOptions, long firstFragments,
                              long handedOver, Map<String, Long> drops, Map<String, String> timeouts,
-                             List<Service> services) {
+                             List<Service> services, int persistenceTemplates) {
 
     /** Client to server ({@code in}) and server to client ({@code out}). */
     public record Traffic(long in, long out) {
     }
 
-    /** One virtual service, how it forwards ({@code nat}: VS/NAT) and the entries it holds now. */
+    /**
+     * One virtual service, how it forwards ({@code nat}: VS/NAT), its persistence (null without) and the entries it
+     * holds now.
+     */
     public record Service(String vip, String protocol, String backend, String forwarding, int connections,
-                          Map<String, Integer> states, int active, int inactive, int udp) {
+                          Map<String, Integer> states, int active, int inactive, int udp, Persistence persistence) {
+    }
+
+    /** A service's persistence: the template timeout and the client netmask, as {@code ipvsadm -p -M}. */
+    public record Persistence(String timeout, String netmask) {
     }
 
     static DirectorReport of(Director d) {
@@ -72,7 +80,8 @@ public record DirectorReport(String name, String device, int workers, int maxCon
             int entries = c.ofService(vs.index());
             out.add(new Service(sc.vip().host() + ":" + sc.vip().port(), sc.protocol().key(), sc.backend(),
                     sc.forwarding().key(), entries, perState, serviceActive, entries - serviceActive,
-                    c.udp(vs.index())));
+                    c.udp(vs.index()), sc.persistence().map(p -> new Persistence(seconds(p.timeout()),
+                    Ipv4.format(p.netmask()))).orElse(null)));
         }
         Map<String, String> timeouts = new LinkedHashMap<>();
         timeouts.put("tcp", seconds(d.config().timeouts().tcp()));
@@ -83,7 +92,7 @@ public record DirectorReport(String name, String device, int workers, int maxCon
                 new Traffic(s.inboundPackets(), s.outboundPackets()), new Traffic(s.inboundBytes(), s.outboundBytes()),
                 s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(),
                 s.handedOver(), drops,
-                timeouts, List.copyOf(out));
+                timeouts, List.copyOf(out), d.templateCount());
     }
 
     private static String seconds(Duration d) {

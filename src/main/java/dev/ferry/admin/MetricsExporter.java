@@ -158,6 +158,9 @@ public final class MetricsExporter implements AutoCloseable {
         m.add(FunctionCounter.builder("ferry.director.expired", d, x -> x.counts().expired())
                 .tag("director", name).description("tracked connections removed by their state's timeout")
                 .register(registry));
+        m.add(Gauge.builder("ferry.director.persistence.templates", d, Director::templateCount)
+                .tag("director", name).description("persistence templates alive (ipvsadm -Lnc's entries with "
+                        + "client port 0)").register(registry));
         m.add(Gauge.builder("ferry.director.table.limit", d, x -> x.counts().limit())
                 .tag("director", name).description("the connection table's size limit (max_connections)")
                 .strongReference(true).register(registry));

@@ -163,6 +163,15 @@ public final class Server {
         return index;
     }
 
+    /**
+     * Whether a director's persistence template may still send new connections here: a member of its backend's
+     * snapshot (in the backend, healthy, not ejected, not in maintenance). A drained server keeps its persistent
+     * clients, as a quiesced IPVS server (weight 0) does.
+     */
+    public boolean takesPersistentClients() {
+        return index >= 0 && isMember();
+    }
+
     void setIndex(int index) {
         this.index = index;
     }

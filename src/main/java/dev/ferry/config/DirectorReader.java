@@ -1,6 +1,7 @@
 package dev.ferry.config;
 
 import dev.ferry.config.DirectorServiceConfig.Forwarding;
+import dev.ferry.config.DirectorServiceConfig.Persistence;
 import dev.ferry.config.DirectorServiceConfig.Protocol;
 import dev.ferry.schedule.hash.HashKeys;
 
@@ -22,6 +23,7 @@ final class DirectorReader {
             "services");
     static final List<String> TIMEOUT_KEYS = List.of("tcp", "tcp_fin", "udp");
     static final List<String> SERVICE_KEYS = List.of("vip", "protocol", "backend", "forwarding", "persistence");
+    static final List<String> PERSISTENCE_KEYS = List.of("timeout", "netmask");
     private static final Map<String, Protocol> PROTOCOLS = YamlMap.choicesOf(Protocol.class);
     private static final Map<String, Forwarding> FORWARDINGS = YamlMap.choicesOf(Forwarding.class);
     private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
@@ -79,6 +81,32 @@ final class DirectorReader {
         return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services);
     }
 
+    private static Persistence persistence(YamlMap p) {
+        Duration timeout = p.duration("timeout", Persistence.DEFAULT_TIMEOUT, Duration.ofSeconds(1));
+        int netmask = p.text("netmask", "a netmask such as 255.255.255.0").flatMap(text -> {
+            Optional<Integer> mask = netmask(text);
+            if (mask.isEmpty()) {
+                p.problem("netmask", "'" + text + "' is not an IPv4 netmask; allowed: a contiguous mask written as "
+                        + "an address, from 0.0.0.0 to 255.255.255.255 (e.g. 255.255.255.0 groups a /24's clients)");
+            }
+            return mask;
+        }).orElse(Persistence.DEFAULT_NETMASK);
+        return new Persistence(timeout, netmask);
+    }
+
+    /** A dotted-quad netmask whose one bits come first, as an int. */
+    static Optional<Integer> netmask(String text) {
+        if (!DirectorAddresses.isIpv4(text)) {
+            return Optional.empty();
+        }
+        int mask = 0;
+        for (String part : text.split("\\.")) {
+            mask = (mask << 8) | Integer.parseInt(part);
+        }
+        int inverted = ~mask;
+        return (inverted & (inverted + 1)) == 0 ? Optional.of(mask) : Optional.empty();
+    }
+
     private static DirectorConfig.Timeouts timeouts(YamlMap t) {
         DirectorConfig.Timeouts d = DirectorConfig.Timeouts.DEFAULTS;
         return new DirectorConfig.Timeouts(t.duration("tcp", d.tcp(), TICK), t.duration("tcp_fin", d.tcpFin(), TICK),
@@ -86,7 +114,8 @@ final class DirectorReader {
     }
 
     private Optional<DirectorServiceConfig> service(YamlMap s, Map<String, BackendConfig> backends) {
-        Optional<HostPort> vip = s.address("vip", false).filter(v -> {
+        // Port 0 is every port of the address (IPVS's port-zero service), as a listen address may say 0.
+        Optional<HostPort> vip = s.address("vip", true).filter(v -> {
             if (DirectorAddresses.isIpv4(v.host())) {
                 return true;
             }
@@ -104,9 +133,10 @@ final class DirectorReader {
             s.problem("forwarding", "forwarding: " + forwarding.key() + " is not available in this version; "
                     + "allowed: nat (VS/NAT: replies must route back through the director)");
         }
-        if (s.has("persistence")) {
-            s.problemAtKey("persistence", "persistence is not available in this version; each new connection is "
-                    + "scheduled on its own (use scheduler: sh or mh for source affinity)");
+        Optional<Persistence> persistence = s.map("persistence", PERSISTENCE_KEYS).map(DirectorReader::persistence);
+        if (vip.isPresent() && vip.get().port() == 0 && !s.has("persistence")) {
+            s.problem("vip", "port 0 (every port of " + vip.get().host() + ") needs persistence, as in IPVS, so that "
+                    + "a client's connections to its ports stay on one server; add persistence: { timeout: 300s }");
         }
         Optional<String> backend = s.name("backend");
         backend.ifPresent(b -> {
@@ -122,7 +152,7 @@ final class DirectorReader {
         if (vip.isEmpty() || backend.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new DirectorServiceConfig(vip.get(), protocol, backend.get(), forwarding));
+        return Optional.of(new DirectorServiceConfig(vip.get(), protocol, backend.get(), forwarding, persistence));
     }
 
     /** Why {@code bc}'s servers cannot take a director's packets, when they cannot. */

@@ -9,6 +9,8 @@ import dev.ferry.director.device.TunDevice;
 import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.table.ConnectionTable;
 import dev.ferry.director.table.DirectorTimeouts;
+import dev.ferry.director.table.PersistenceTemplate;
+import dev.ferry.director.table.PersistenceTemplates;
 import dev.ferry.director.table.TableCounts;
 import dev.ferry.director.table.TrackedConnection;
 
@@ -39,6 +41,9 @@ public final class Director implements AutoCloseable {
     private final List<PacketDevice> queues;
     private final DirectorStats stats;
     private final DirectorWorker[] workers;
+    /** Persistence templates, shared by the workers (a client's connections may belong to different ones). */
+    private final PersistenceTemplates templates = new PersistenceTemplates();
+    private final LongSupplier clockMillis;
     /** Service labels by index; an index is never reused, so an entry of a removed service keeps its label. */
     private final List<String> labels = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> indexes = new HashMap<>();
@@ -64,6 +69,7 @@ public final class Director implements AutoCloseable {
         this.name = config.name();
         this.queues = List.copyOf(queues);
         this.config = config;
+        this.clockMillis = clockMillis;
         this.services = services(config, backends);
         int n = queues.size();
         this.stats = new DirectorStats(n);
@@ -71,8 +77,10 @@ public final class Director implements AutoCloseable {
         long now = clockMillis.getAsLong();
         for (int i = 0; i < n; i++) {
             ConnectionTable table = new ConnectionTable(share(config.maxConnections(), i, n), timeouts(config), now);
-            NatPipeline pipeline = new NatPipeline(services, table, stats.shard(i));
-            workers[i] = new DirectorWorker(name, i, n, queues.get(i), table, pipeline, stats.shard(i), clockMillis);
+            NatPipeline pipeline = new NatPipeline(services, table, templates, stats.shard(i));
+            // The first worker also expires the shared templates.
+            workers[i] = new DirectorWorker(name, i, n, queues.get(i), table, pipeline, stats.shard(i), clockMillis,
+                    i == 0 ? templates : null);
         }
         for (DirectorWorker w : workers) {
             w.connect(workers);
@@ -158,6 +166,21 @@ public final class Director implements AutoCloseable {
 
     public DirectorStats stats() {
         return stats;
+    }
+
+    /** The persistence templates alive now. */
+    public int templateCount() {
+        return templates.size();
+    }
+
+    /** Up to {@code limit} persistence templates, like the entries {@code ipvsadm -Lnc} shows with client port 0. */
+    public List<TemplateView> templates(int limit) {
+        long now = clockMillis.getAsLong();
+        List<TemplateView> out = new ArrayList<>();
+        for (PersistenceTemplate t : templates.list(limit)) {
+            out.add(TemplateView.of(t, label(t.service()), now));
+        }
+        return out;
     }
 
     /**
@@ -262,6 +285,7 @@ public final class Director implements AutoCloseable {
             }
             w.release();
         }
+        templates.clear();
         queues.forEach(PacketDevice::close);
     }
 
@@ -278,7 +302,10 @@ public final class Director implements AutoCloseable {
             if (backend == null) {
                 throw new IllegalArgumentException("director '" + c.name() + "': no backend '" + s.backend() + "'");
             }
-            out.add(new VirtualService(index, protocol, Ipv4.parse(s.vip().host()), s.vip().port(), backend));
+            long persistence = s.persistence().map(p -> p.timeout().toMillis()).orElse(0L);
+            int netmask = s.persistence().map(DirectorServiceConfig.Persistence::netmask).orElse(-1);
+            out.add(new VirtualService(index, protocol, Ipv4.parse(s.vip().host()), s.vip().port(), backend,
+                    persistence, netmask));
         }
         return List.copyOf(out);
     }

@@ -2,6 +2,7 @@ package dev.ferry.director;
 
 import dev.ferry.director.device.PacketDevice;
 import dev.ferry.director.table.ConnectionTable;
+import dev.ferry.director.table.PersistenceTemplates;
 import dev.ferry.director.table.TableCounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,8 @@ final class DirectorWorker implements Runnable {
     /** How long a read waits for a packet before the worker looks at its tick and its tasks. */
     static final int POLL_MILLIS = 100;
     private static final long TICK_MILLIS = 100;
+    /** How often the worker that holds them expires the director's persistence templates. */
+    private static final long TEMPLATE_SWEEP_MILLIS = 1000;
     /** At least 576 bytes for an ICMP error quoting a packet (RFC 1812 4.3.2.3). */
     private static final int REPLY_BUFFER = 1024;
     private static final long READ_ERROR_LOG_MILLIS = 10_000;
@@ -41,6 +44,8 @@ final class DirectorWorker implements Runnable {
     private final NatPipeline pipeline;
     private final DirectorStats.Shard stats;
     private final LongSupplier clockMillis;
+    /** The director's persistence templates, which this worker expires; null for the other workers. */
+    private final PersistenceTemplates templates;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Where other workers hand this one packets; null with one worker. */
     private final HandoffRing inbox;
@@ -51,7 +56,8 @@ final class DirectorWorker implements Runnable {
     private long lastReadErrorLog = Long.MIN_VALUE;
 
     DirectorWorker(String director, int index, int workers, PacketDevice device, ConnectionTable table,
-                   NatPipeline pipeline, DirectorStats.Shard stats, LongSupplier clockMillis) {
+                   NatPipeline pipeline, DirectorStats.Shard stats, LongSupplier clockMillis,
+                   PersistenceTemplates templates) {
         this.director = director;
         this.index = index;
         this.device = device;
@@ -59,6 +65,7 @@ final class DirectorWorker implements Runnable {
         this.pipeline = pipeline;
         this.stats = stats;
         this.clockMillis = clockMillis;
+        this.templates = templates;
         this.counts = table.counts();
         this.inbox = workers > 1 ? new HandoffRing(rings, INBOX_BYTES) : null;
     }
@@ -116,6 +123,7 @@ final class DirectorWorker implements Runnable {
             MemorySegment packet = arena.allocate(PacketDevice.MAX_PACKET);
             MemorySegment reply = arena.allocate(REPLY_BUFFER);
             long nextTick = clockMillis.getAsLong() + TICK_MILLIS;
+            long nextSweep = clockMillis.getAsLong() + TEMPLATE_SWEEP_MILLIS;
             while (running) {
                 int n = read(packet);
                 // Tasks first: a reload handed over before a packet arrived applies to that packet.
@@ -130,6 +138,10 @@ final class DirectorWorker implements Runnable {
                     table.expire(now);
                     counts = table.counts();
                     nextTick = now + TICK_MILLIS;
+                }
+                if (templates != null && now >= nextSweep) {
+                    templates.expire(now);
+                    nextSweep = now + TEMPLATE_SWEEP_MILLIS;
                 }
             }
             runTasks();

@@ -6,6 +6,8 @@ import dev.ferry.director.packet.IcmpMessages;
 import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.packet.NatRewrite;
 import dev.ferry.director.table.ConnectionTable;
+import dev.ferry.director.table.PersistenceTemplate;
+import dev.ferry.director.table.PersistenceTemplates;
 import dev.ferry.director.table.TcpStateTable.Direction;
 import dev.ferry.director.table.TrackedConnection;
 import dev.ferry.schedule.PickContext;
@@ -27,6 +29,11 @@ import java.util.List;
  * back unchanged but for the TTL, for the kernel to route (health checks, the servers' own traffic); packets to a
  * virtual address on a port no service has are dropped, so they cannot loop through the device.
  *
+ * <p>A persistent service ({@code ipvsadm -p}) places a client's new connections through the director's shared
+ * {@link PersistenceTemplates}; a service of port 0 takes the connections to every port of its address that no
+ * service of their own port takes (IPVS looks up the exact service first, then the port-zero one), and they keep
+ * their destination port on the real server.
+ *
  * <p>Threading: confined to the worker thread that owns the table; nothing on the way allocates except
  * scheduling a new connection.
  */
@@ -42,13 +49,21 @@ public final class NatPipeline {
     }
 
     private final ConnectionTable table;
+    private final PersistenceTemplates templates;
     private final DirectorStats.Shard stats;
     private volatile VirtualService[] services;
     private int length;
 
     NatPipeline(List<VirtualService> services, ConnectionTable table, DirectorStats.Shard stats) {
+        this(services, table, new PersistenceTemplates(), stats);
+    }
+
+    /** @param templates the director's persistence templates, shared with its other workers' pipelines */
+    NatPipeline(List<VirtualService> services, ConnectionTable table, PersistenceTemplates templates,
+                DirectorStats.Shard stats) {
         this.services = services.toArray(VirtualService[]::new);
         this.table = table;
+        this.templates = templates;
         this.stats = stats;
     }
 
@@ -152,19 +167,32 @@ public final class NatPipeline {
         if (table.isFull()) {
             return drop(DropReason.TABLE_FULL);
         }
-        Server server = schedule(service, src, sport, dst, dport);
+        PersistenceTemplate template = null;
+        Server server;
+        if (service.persistent()) {
+            template = templates.acquire(service.index(), protocol, src & service.netmask(), dst, service.port(),
+                    service.persistenceMillis(), now, () -> schedule(service, src, sport, dst, dport));
+            server = template == null ? null : template.server();
+        } else {
+            server = schedule(service, src, sport, dst, dport);
+        }
         // A server added through the admin API by name may have resolved to IPv6, which VS/NAT cannot rewrite to.
         InetSocketAddress real = server == null ? null : server.address();
         if (real == null || !(real.getAddress() instanceof Inet4Address v4)) {
+            if (template != null) {
+                templates.release(template, now);
+            }
             stats.dropped(DropReason.NO_SERVER);
             return reply(p, total, IcmpMessages.DEST_UNREACHABLE, IcmpMessages.PORT_UNREACHABLE, dst, reply);
         }
         ConnectionLease lease = server.open();
         int realAddress = Ipv4.address(v4.getAddress());
-        TrackedConnection e = table.add(protocol, src, sport, dst, dport, realAddress, real.getPort(),
-                service.index(), lease, true, now);
+        // A service of every port sends each connection to the same port on the real server.
+        int realPort = service.port() == 0 ? dport : real.getPort();
+        TrackedConnection e = table.add(protocol, src, sport, dst, dport, realAddress, realPort,
+                service.index(), lease, true, template, now);
         NatRewrite.decrementTtl(p);
-        NatRewrite.rewriteDestination(p, ihl, protocol, realAddress, real.getPort());
+        NatRewrite.rewriteDestination(p, ihl, protocol, realAddress, realPort);
         table.seen(e, Direction.INPUT, flags, now);
         stats.inbound(total);
         return forward(total);
@@ -264,12 +292,16 @@ public final class NatPipeline {
     }
 
     private VirtualService service(int protocol, int address, int port) {
+        VirtualService everyPort = null;
         for (VirtualService s : services) {
             if (s.matches(protocol, address, port)) {
                 return s;
             }
+            if (everyPort == null && s.catchesAllPorts(protocol, address)) {
+                everyPort = s;
+            }
         }
-        return null;
+        return everyPort;
     }
 
     /** Whether {@code address} is the virtual address of a service. */

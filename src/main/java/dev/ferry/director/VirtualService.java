@@ -6,14 +6,33 @@ import dev.ferry.director.packet.Ipv4;
 /**
  * A virtual service (LVS: VIP, port and protocol) and the backend whose real servers take its connections.
  *
- * @param index    the service's position in its director (tracked connections name it by this)
- * @param protocol {@link Ipv4#TCP} or {@link Ipv4#UDP}
- * @param address  the virtual address, as an int
- * @param port     the virtual port
+ * @param index             the service's position in its director (tracked connections name it by this)
+ * @param protocol          {@link Ipv4#TCP} or {@link Ipv4#UDP}
+ * @param address           the virtual address, as an int
+ * @param port              the virtual port; 0 for every port of the address (a connection keeps its port)
+ * @param persistenceMillis how long a persistence template outlives its last connection; 0 without persistence
+ * @param netmask           the client addresses that share a template agree under this mask
  */
-public record VirtualService(int index, int protocol, int address, int port, Backend backend) {
+public record VirtualService(int index, int protocol, int address, int port, Backend backend, long persistenceMillis,
+                             int netmask) {
+
+    /** A service without persistence. */
+    public VirtualService(int index, int protocol, int address, int port, Backend backend) {
+        this(index, protocol, address, port, backend, 0, -1);
+    }
+
+    /** Whether this service is for exactly that protocol, address and port. */
     public boolean matches(int protocol, int address, int port) {
         return this.port == port && this.address == address && this.protocol == protocol;
+    }
+
+    /** Whether this is a service of every port of its address ({@code vip: A.B.C.D:0}) for {@code protocol}. */
+    boolean catchesAllPorts(int protocol, int address) {
+        return port == 0 && this.address == address && this.protocol == protocol;
+    }
+
+    public boolean persistent() {
+        return persistenceMillis > 0;
     }
 
     /** {@code tcp 10.200.0.100:80}. */

@@ -21,6 +21,14 @@ public final class TestPackets {
                 | Integer.parseInt(p[3]);
     }
 
+    /** A packet's destination address and port (TCP or UDP), {@code 10.101.0.11:8080}. */
+    public static String destination(byte[] packet) {
+        int ihl = (packet[0] & 0x0F) * 4;
+        int port = ((packet[ihl + 2] & 0xFF) << 8) | (packet[ihl + 3] & 0xFF);
+        return (packet[16] & 0xFF) + "." + (packet[17] & 0xFF) + "." + (packet[18] & 0xFF) + "." + (packet[19] & 0xFF)
+                + ":" + port;
+    }
+
     public static byte[] tcp(String src, int sport, String dst, int dport, int flags, int ttl, byte[] payload) {
         byte[] l4 = new byte[20 + payload.length];
         ByteBuffer b = ByteBuffer.wrap(l4);

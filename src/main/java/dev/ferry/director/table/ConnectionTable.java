@@ -36,6 +36,8 @@ public final class ConnectionTable {
     private int size;
     private int udp;
     private long expired;
+    /** The time of the latest add, packet or expiry: when a template's connection left, for its idle timeout. */
+    private long nowMillis;
 
     public ConnectionTable(int limit, DirectorTimeouts timeouts, long nowMillis) {
         this.limit = limit;
@@ -136,11 +138,25 @@ public final class ConnectionTable {
     public TrackedConnection add(int protocol, int clientAddress, int clientPort, int virtualAddress,
                                  int virtualPort, int realAddress, int realPort, int service,
                                  ConnectionLease lease, boolean withReplies, long nowMillis) {
+        return add(protocol, clientAddress, clientPort, virtualAddress, virtualPort, realAddress, realPort, service,
+                lease, withReplies, null, nowMillis);
+    }
+
+    /**
+     * As {@link #add(int, int, int, int, int, int, int, int, ConnectionLease, boolean, long)}, for a connection a
+     * persistence template placed (already counted by {@link PersistenceTemplate}; released when the entry leaves).
+     */
+    public TrackedConnection add(int protocol, int clientAddress, int clientPort, int virtualAddress,
+                                 int virtualPort, int realAddress, int realPort, int service,
+                                 ConnectionLease lease, boolean withReplies, PersistenceTemplate template,
+                                 long nowMillis) {
+        this.nowMillis = nowMillis;
         if (size >= limit) {
             return null;
         }
         TrackedConnection e = new TrackedConnection(protocol, clientAddress, clientPort, virtualAddress,
                 virtualPort, realAddress, realPort, service, lease, !withReplies);
+        e.template = template;
         if (size + 1 > inbound.length - (inbound.length >> 2)) {
             resize(inbound.length << 1);
         }
@@ -165,6 +181,7 @@ public final class ConnectionTable {
      * to its next state (IPVS {@code set_tcp_state}, the server's counters following) and restarts its timeout.
      */
     public void seen(TrackedConnection e, Direction direction, int flags, long nowMillis) {
+        this.nowMillis = nowMillis;
         if (!e.linked) {
             return;
         }
@@ -199,6 +216,7 @@ public final class ConnectionTable {
 
     /** Removes every entry whose timeout has passed, closing its lease. */
     public void expire(long nowMillis) {
+        this.nowMillis = nowMillis;
         wheel.advance(nowMillis, this::expired);
     }
 
@@ -229,6 +247,9 @@ public final class ConnectionTable {
         e.linked = false;
         count(e, -1);
         e.lease.close();
+        if (e.template != null) {
+            e.template.release(nowMillis);
+        }
     }
 
     private static TrackedConnection without(TrackedConnection head, TrackedConnection e, boolean inboundChain) {

@@ -29,6 +29,8 @@ public final class TrackedConnection {
     long expiresAt;
     /** Whether the entry is in the table (false once it expired or was removed). */
     boolean linked;
+    /** The persistence template that placed it, which counts it while it is tracked; null without persistence. */
+    PersistenceTemplate template;
 
     TrackedConnection inboundNext;
     TrackedConnection outboundNext;
@@ -105,6 +107,11 @@ public final class TrackedConnection {
 
     public long expiresAt() {
         return expiresAt;
+    }
+
+    /** The persistence template that placed this connection, or null. */
+    public PersistenceTemplate template() {
+        return template;
     }
 
     @Override
