@@ -59,6 +59,7 @@ class ConfigurationReferenceTest {
         m.put("directors[]", DirectorReader.KEYS);
         m.put("directors[].timeouts", DirectorReader.TIMEOUT_KEYS);
         m.put("directors[].services[]", DirectorReader.SERVICE_KEYS);
+        m.put("directors[].services[].persistence", DirectorReader.PERSISTENCE_KEYS);
         return m;
     }
 

@@ -200,12 +200,52 @@ class DirectorConfigTest {
                 directors:
                   - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: dsr } ] }
                 """, 6, "directors[0].services[0].forwarding")).contains("nat").contains("tunnel").contains("direct");
+    }
+
+    @Test
+    void persistenceTakesATimeoutAndANetmaskAndPortZeroNeedsIt() throws Exception {
+        FerryConfig config = parse(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.200.0.100:80, backend: web, persistence: { timeout: 360s, netmask: 255.255.255.0 } }
+                      - { vip: 10.200.0.100:443, backend: web, persistence: {} }
+                      - { vip: 10.200.0.101:0, backend: web, persistence: { timeout: 30m } }
+                      - { vip: 10.200.0.102:80, backend: web }
+                """);
+        List<DirectorServiceConfig> services = config.directors().get(0).services();
+        assertThat(services.get(0).persistence()).contains(
+                new DirectorServiceConfig.Persistence(Duration.ofSeconds(360), 0xFFFF_FF00));
+        assertThat(services.get(1).persistence()).contains(new DirectorServiceConfig.Persistence(
+                DirectorServiceConfig.Persistence.DEFAULT_TIMEOUT, 0xFFFF_FFFF));
+        assertThat(services.get(2).vip().port()).isZero();
+        assertThat(services.get(3).persistence()).isEmpty();
+
         assertThat(onlyProblem(BACKENDS + """
                 directors:
                   - name: lvs1
                     services:
-                      - { vip: 10.200.0.100:80, backend: web, persistence: { timeout: 360s } }
-                """, 8, "directors[0].services[0].persistence")).contains("not available in this version");
+                      - { vip: 10.200.0.100:0, backend: web }
+                """, 8, "directors[0].services[0].vip")).contains("port 0").contains("needs persistence");
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.200.0.100:80, backend: web, persistence: { netmask: 255.0.255.0 } }
+                """, 8, "directors[0].services[0].persistence.netmask")).contains("not an IPv4 netmask")
+                .contains("contiguous");
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.200.0.100:80, backend: web, persistence: { timeout: 0s } }
+                """, 8, "directors[0].services[0].persistence.timeout")).contains("1s");
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.200.0.100:80, backend: web, persistence: { time: 10s } }
+                """, 8, "directors[0].services[0].persistence.time")).contains("timeout");
     }
 
     @Test
