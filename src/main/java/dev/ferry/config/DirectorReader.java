@@ -2,7 +2,6 @@ package dev.ferry.config;
 
 import dev.ferry.config.DirectorServiceConfig.Forwarding;
 import dev.ferry.config.DirectorServiceConfig.Protocol;
-import dev.ferry.schedule.hash.HashKeys;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,7 +126,7 @@ final class DirectorReader {
 
     /** Why {@code bc}'s servers cannot take a director's packets, when they cannot. */
     private static Optional<String> backendProblem(BackendConfig bc) {
-        if (HashKeys.problem(bc.hashKey()).isEmpty() && HashKeys.parse(bc.hashKey()).needsHttp()) {
+        if (HashKey.problem(bc.hashKey()).isEmpty() && HashKey.parse(bc.hashKey()).needsHttp()) {
             return Optional.of("backend '" + bc.name() + "' hashes on " + bc.hashKey() + ", which only HTTP "
                     + "requests have; a director sees packets: use hash_key: source_ip or source_ip_port");
         }
