@@ -86,7 +86,7 @@ final class DirectorReader {
 
     private Optional<DirectorServiceConfig> service(YamlMap s, Map<String, BackendConfig> backends) {
         Optional<HostPort> vip = s.address("vip", false).filter(v -> {
-            if (DirectorAddresses.isIpv4(v.host())) {
+            if (Addresses.isIpv4(v.host())) {
                 return true;
             }
             s.problem("vip", "'" + v + "' is not an IPv4 address and port; a director forwards IPv4 packets, "
@@ -131,7 +131,7 @@ final class DirectorReader {
                     + "requests have; a director sees packets: use hash_key: source_ip or source_ip_port");
         }
         for (ServerConfig server : bc.servers()) {
-            Optional<String> problem = DirectorAddresses.serverProblem(server.name(), bc.name(),
+            Optional<String> problem = Addresses.directorServerProblem(server.name(), bc.name(),
                     server.discovery().isPresent() ? null : server.address());
             if (problem.isPresent()) {
                 return problem;
