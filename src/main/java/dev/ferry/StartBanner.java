@@ -1,6 +1,7 @@
 package dev.ferry;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.config.Addresses;
 import dev.ferry.config.DirectorConfig;
 import dev.ferry.config.DirectorServiceConfig;
 import dev.ferry.config.FerryConfig;
@@ -8,7 +9,6 @@ import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.RouteConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.DescriptorBudget;
-import dev.ferry.transport.Addresses;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
-import dev.ferry.config.DirectorAddresses;
+import dev.ferry.config.Addresses;
 import dev.ferry.config.DirectorConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.config.ServerConfig;
@@ -16,7 +16,6 @@ import dev.ferry.director.ConnectionView;
 import dev.ferry.director.Director;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
-import dev.ferry.transport.Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -305,7 +304,7 @@ public final class AdminApi {
 
     /**
      * A server of a backend that a director uses must have an IPv4 address: the rule the config reader applies at
-     * load time ({@link DirectorAddresses}), applied to a server added at run time.
+     * load time ({@link Addresses#directorServerProblem}), applied to a server added at run time.
      */
     private void requireDirectorAddress(Backend backend, String name, HostPort address) throws AdminException {
         List<String> directors = balancer.config().directors().stream()
@@ -314,7 +313,7 @@ public final class AdminApi {
         if (directors.isEmpty()) {
             return;
         }
-        Optional<String> problem = DirectorAddresses.serverProblem(name, backend.name(), address);
+        Optional<String> problem = Addresses.directorServerProblem(name, backend.name(), address);
         if (problem.isPresent()) {
             throw new AdminException(400, "bad address", problem.get() + " (backend '" + backend.name()
                     + "' is used by director " + String.join(", ", directors.stream().map(d -> "'" + d + "'")

@@ -219,7 +219,7 @@ public final class AdminServer implements AutoCloseable {
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             boolean head = request.method().equals(HttpMethod.HEAD);
             String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                    ? dev.ferry.transport.Addresses.format(a) : String.valueOf(ctx.channel().remoteAddress());
+                    ? dev.ferry.config.Addresses.format(a) : String.valueOf(ctx.channel().remoteAddress());
             server.worker.execute(() -> {
                 AdminResponse response;
                 try {

@@ -1,10 +1,11 @@
 package dev.ferry.admin;
 
 import dev.ferry.backend.Backend;
-import dev.ferry.backend.Server;
 import dev.ferry.backend.DurationHistogram;
 import dev.ferry.backend.RequestStats;
+import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
+import dev.ferry.config.Addresses;
 import dev.ferry.config.Mode;
 import dev.ferry.dns.DnsStats;
 import dev.ferry.health.BackendHealth;
@@ -15,7 +16,6 @@ import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.transport.Addresses;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -218,7 +218,8 @@ public final class Backend {
 
     /** Chooses a server, or null when none can take the connection. Lock-free. */
     public Server pick(PickContext context) {
-        return scheduler.pick(context);
+        // The scheduler only ever sees this backend's snapshots, whose members are all Servers.
+        return (Server) scheduler.pick(context);
     }
 
     public synchronized void setWeight(Server server, int weight) {

@@ -1,5 +1,7 @@
 package dev.ferry.backend;
 
+import dev.ferry.schedule.Snapshot;
+
 import java.util.List;
 
 /**
@@ -10,7 +12,7 @@ import java.util.List;
  * @param servers the members: healthy servers that are not in maintenance (draining ones are members with weight 0)
  * @param version increases with every new snapshot of the same backend
  */
-public record BackendSnapshot(List<Server> servers, long version) {
+public record BackendSnapshot(List<Server> servers, long version) implements Snapshot {
     public static final BackendSnapshot EMPTY = new BackendSnapshot(List.of(), 0);
 
     public BackendSnapshot {
@@ -25,10 +27,12 @@ public record BackendSnapshot(List<Server> servers, long version) {
         return new BackendSnapshot(servers, 1);
     }
 
+    @Override
     public int size() {
         return servers.size();
     }
 
+    @Override
     public Server get(int i) {
         return servers.get(i);
     }

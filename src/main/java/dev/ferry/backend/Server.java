@@ -1,6 +1,8 @@
 package dev.ferry.backend;
 
 import dev.ferry.config.ProxyProtocolVersion;
+import dev.ferry.schedule.Member;
+import dev.ferry.schedule.PeakEwma;
 
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -20,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * weight the schedulers see; it is written only by the owning {@link Backend}, which then publishes a new snapshot.
  * Connections are accounted through {@link ConnectionLease}s, which keep the transitions exact.
  */
-public final class Server {
+public final class Server implements Member {
     private final Backend backend;
     private final String name;
     private final InetSocketAddress address;
@@ -75,10 +77,12 @@ public final class Server {
         return backend;
     }
 
+    @Override
     public String name() {
         return name;
     }
 
+    @Override
     public InetSocketAddress address() {
         return address;
     }
@@ -91,6 +95,7 @@ public final class Server {
      * The effective weight the schedulers use now: configured weight x slow-start share x feedback factor (see
      * {@link Backend}), 0 while draining.
      */
+    @Override
     public int weight() {
         return weight;
     }
@@ -159,6 +164,7 @@ public final class Server {
         return healthy && !ejected && state != ServerState.MAINT;
     }
 
+    @Override
     public int index() {
         return index;
     }
@@ -200,19 +206,23 @@ public final class Server {
         }
     }
 
+    @Override
     public boolean isOverloaded() {
         return overloaded;
     }
 
+    @Override
     public int active() {
         return active.get();
     }
 
+    @Override
     public int inactive() {
         return inactive.get();
     }
 
     /** IPVS {@code ip_vs_dest_conn_overhead}: {@code active*256 + inactive}. */
+    @Override
     public long overhead() {
         return ((long) active.get() << 8) + inactive.get();
     }
@@ -252,6 +262,7 @@ public final class Server {
     }
 
     /** The peak-EWMA of the recorded latencies, on the {@link System#nanoTime()} clock. */
+    @Override
     public PeakEwma latency() {
         return latency;
     }

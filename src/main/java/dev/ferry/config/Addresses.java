@@ -1,13 +1,19 @@
 package dev.ferry.config;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Parses {@code HOST:PORT} addresses as the configuration writes them: {@code 10.0.0.11:80},
- * {@code backend.local:8080}, {@code [::1]:80} (IPv6 literals go in brackets). The host must be an IPv4 literal, a
- * bracketed IPv6 literal or a DNS name; nothing is resolved here. Stateless and thread-safe.
+ * {@code HOST:PORT} addresses as the configuration writes them: {@code 10.0.0.11:80}, {@code backend.local:8080},
+ * {@code [::1]:80} (IPv6 literals go in brackets). The one place that parses them (the file, the CLI, the admin
+ * API), formats them (logs, the status API, metrics labels) and holds the director's rule that a real server be an
+ * IPv4 literal. When parsing, the host must be an IPv4 literal, a bracketed IPv6 literal or a DNS name; nothing is
+ * resolved here. Stateless and thread-safe.
  */
 public final class Addresses {
     private static final String LABEL = "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?";
@@ -17,6 +23,44 @@ public final class Addresses {
             "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
 
     private Addresses() {
+    }
+
+    /** {@code address} as the configuration writes it, e.g. {@code 127.0.0.1:80} or {@code [::1]:80}. */
+    public static String format(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress isa)) {
+            return String.valueOf(address);
+        }
+        String host = isa.getAddress() != null ? isa.getAddress().getHostAddress() : isa.getHostString();
+        boolean v6 = isa.getAddress() instanceof Inet6Address || host.indexOf(':') >= 0;
+        return (v6 ? "[" + host + "]" : host) + ":" + isa.getPort();
+    }
+
+    /** {@code host} and {@code port} as {@code HOST:PORT}, an IPv6 literal (any host with a ':') in brackets. */
+    public static String format(String host, int port) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    /** Whether {@code host} is a dotted-quad IPv4 literal such as {@code 10.101.0.11}. */
+    public static boolean isIpv4(String host) {
+        return host != null && IPV4.matcher(host).matches();
+    }
+
+    /**
+     * What a director needs of a real server's address: an IPv4 literal. A director rewrites IPv4 packets to its
+     * real servers' addresses and resolves no names, so a server of a backend that a director uses must be written
+     * as an IPv4 address. The one rule for the config reader (load time) and the admin API (servers added at run
+     * time): why server {@code server} of backend {@code backend} at {@code address} cannot take a director's
+     * packets, when it cannot.
+     *
+     * @param address null for a server found by DNS SRV discovery
+     */
+    public static Optional<String> directorServerProblem(String server, String backend, HostPort address) {
+        if (address != null && isIpv4(address.host())) {
+            return Optional.empty();
+        }
+        return Optional.of("server '" + server + "' of backend '" + backend + "' must have an IPv4 address (the "
+                + "director rewrites packets to it), not " + (address == null ? "a DNS SRV name" : address.host())
+                + "; e.g. address: 10.101.0.11:80");
     }
 
     /**

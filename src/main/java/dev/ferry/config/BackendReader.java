@@ -1,7 +1,5 @@
 package dev.ferry.config;
 
-import dev.ferry.schedule.hash.HashKeys;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,7 +45,7 @@ final class BackendReader {
         }
         SchedulerConfig scheduler = schedulerReader.read(b);
         String hashKey = b.text("hash_key", "a hash key such as source_ip").orElse(BackendConfig.DEFAULT_HASH_KEY);
-        HashKeys.problem(hashKey).ifPresent(p -> b.problem("hash_key", p));
+        HashKey.problem(hashKey).ifPresent(p -> b.problem("hash_key", p));
         List<ServerConfig> servers = servers(b);
         Optional<HealthCheckConfig> healthCheck = b.map("health_check", HealthCheckReader.KEYS)
                 .map(HealthCheckReader::read);

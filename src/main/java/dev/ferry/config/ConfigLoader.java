@@ -1,6 +1,5 @@
 package dev.ferry.config;
 
-import dev.ferry.schedule.Schedulers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.nodes.Node;
@@ -16,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.function.Function;
 
 /**
@@ -40,6 +40,21 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /** The scheduler registry's check, looked up on first use (see {@link SchedulerCheck}). */
+    private static final class Registry {
+        static final SchedulerCheck CHECK = ServiceLoader
+                .load(SchedulerCheck.class, ConfigLoader.class.getClassLoader()).findFirst().orElseThrow(() -> new IllegalStateException("no scheduler registry on the class path ("
+                        + "META-INF/services/" + SchedulerCheck.class.getName() + " is missing)"));
+    }
+
+    /**
+     * The installed registry's problems with {@code config}. A missing registry is a packaging mistake; it fails the
+     * read, which {@link #parse(String, Path)} turns into an internal-error sentence like any bug of ours.
+     */
+    private static List<SchedulerProblem> registryProblems(SchedulerConfig config) {
+        return Registry.CHECK.problems(config);
+    }
+
     /**
      * Reads and validates {@code file}.
      *
@@ -48,7 +63,7 @@ public final class ConfigLoader {
      * @throws ConfigException with every problem found, including "cannot read FILE: no such file"
      */
     public static FerryConfig load(Path file) throws ConfigException {
-        return load(file, Schedulers::placedProblems);
+        return load(file, ConfigLoader::registryProblems);
     }
 
     /** {@link #load(Path)} with the scheduler registry's check replaced, for tests. */
@@ -67,7 +82,7 @@ public final class ConfigLoader {
      * @throws ConfigException with every problem found
      */
     public static FerryConfig parse(String yaml, Path source) throws ConfigException {
-        return parse(yaml, source, Schedulers::placedProblems);
+        return parse(yaml, source, ConfigLoader::registryProblems);
     }
 
     /** {@link #parse(String, Path)} with the scheduler registry's check replaced, for tests. */

@@ -3,7 +3,6 @@ package dev.ferry.config;
 import dev.ferry.config.DirectorServiceConfig.Forwarding;
 import dev.ferry.config.DirectorServiceConfig.Persistence;
 import dev.ferry.config.DirectorServiceConfig.Protocol;
-import dev.ferry.schedule.hash.HashKeys;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,7 +95,7 @@ final class DirectorReader {
 
     /** A dotted-quad netmask whose one bits come first, as an int. */
     static Optional<Integer> netmask(String text) {
-        if (!DirectorAddresses.isIpv4(text)) {
+        if (!Addresses.isIpv4(text)) {
             return Optional.empty();
         }
         int mask = 0;
@@ -116,7 +115,7 @@ final class DirectorReader {
     private Optional<DirectorServiceConfig> service(YamlMap s, Map<String, BackendConfig> backends) {
         // Port 0 is every port of the address (IPVS's port-zero service), as a listen address may say 0.
         Optional<HostPort> vip = s.address("vip", true).filter(v -> {
-            if (DirectorAddresses.isIpv4(v.host())) {
+            if (Addresses.isIpv4(v.host())) {
                 return true;
             }
             s.problem("vip", "'" + v + "' is not an IPv4 address and port; a director forwards IPv4 packets, "
@@ -157,12 +156,12 @@ final class DirectorReader {
 
     /** Why {@code bc}'s servers cannot take a director's packets, when they cannot. */
     private static Optional<String> backendProblem(BackendConfig bc) {
-        if (HashKeys.problem(bc.hashKey()).isEmpty() && HashKeys.parse(bc.hashKey()).needsHttp()) {
+        if (HashKey.problem(bc.hashKey()).isEmpty() && HashKey.parse(bc.hashKey()).needsHttp()) {
             return Optional.of("backend '" + bc.name() + "' hashes on " + bc.hashKey() + ", which only HTTP "
                     + "requests have; a director sees packets: use hash_key: source_ip or source_ip_port");
         }
         for (ServerConfig server : bc.servers()) {
-            Optional<String> problem = DirectorAddresses.serverProblem(server.name(), bc.name(),
+            Optional<String> problem = Addresses.directorServerProblem(server.name(), bc.name(),
                     server.discovery().isPresent() ? null : server.address());
             if (problem.isPresent()) {
                 return problem;

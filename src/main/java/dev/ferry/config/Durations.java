@@ -22,6 +22,35 @@ public final class Durations {
     }
 
     /**
+     * Parses {@code text} and checks it is at least {@code min}: the one rule of every duration key, timeouts and
+     * scheduler options alike.
+     *
+     * @throws IllegalArgumentException as {@link #parse(String)} does, or with "must be more than 0" (for a
+     *                                  {@code min} of 1ms) or "must be at least MIN" when it is shorter
+     */
+    public static Duration parse(String text, Duration min) {
+        Duration d = parse(text);
+        if (d.compareTo(min) < 0) {
+            throw new IllegalArgumentException(min.equals(Duration.ofMillis(1)) ? "must be more than 0"
+                    : "must be at least " + format(min));
+        }
+        return d;
+    }
+
+    /**
+     * Whether {@code text} is nothing like a duration (not a number, a unit and nothing else, in any arrangement
+     * the grammar knows): what {@link #parse(String)} refuses with "is not a duration".
+     */
+    public static boolean isNoDurationForm(String text) {
+        try {
+            parse(text);
+            return false;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage().equals(notADuration(text));
+        }
+    }
+
+    /**
      * Parses {@code text}.
      *
      * @param text the duration as written, not null
@@ -46,7 +75,7 @@ public final class Durations {
                 throw new IllegalArgumentException("'" + text + "' combines units; write it with one unit, as "
                         + format(sumOfParts(trimmed)));
             }
-            throw new IllegalArgumentException("'" + text + "' is not a duration; " + ALLOWED);
+            throw new IllegalArgumentException(notADuration(text));
         }
         BigDecimal millis = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(millisPer(m.group(2))));
         try {
@@ -76,6 +105,10 @@ public final class Durations {
             return millis / 1_000 + "s";
         }
         return millis + "ms";
+    }
+
+    private static String notADuration(String text) {
+        return "'" + text + "' is not a duration; " + ALLOWED;
     }
 
     private static Duration sumOfParts(String compound) {

@@ -18,6 +18,6 @@ public record HostPort(String host, int port) {
 
     @Override
     public String toString() {
-        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+        return Addresses.format(host, port);
     }
 }

@@ -17,7 +17,7 @@ import java.util.function.Function;
 final class SchedulerReader {
     private final Function<SchedulerConfig, List<SchedulerProblem>> registryProblems;
 
-    /** @param registryProblems the registry's check, normally {@code Schedulers::placedProblems} */
+    /** @param registryProblems the registry's check, normally the installed {@link SchedulerCheck} */
     SchedulerReader(Function<SchedulerConfig, List<SchedulerProblem>> registryProblems) {
         this.registryProblems = registryProblems;
     }

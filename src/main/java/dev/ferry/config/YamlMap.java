@@ -252,14 +252,7 @@ final class YamlMap {
 
     /** A duration of at least {@code min}. */
     Optional<Duration> duration(String key, Duration min) {
-        return parsed(key, "a duration such as 2s", Durations::parse).flatMap(d -> {
-            if (d.compareTo(min) < 0) {
-                problem(key, min.equals(Duration.ofMillis(1)) ? "must be more than 0"
-                        : "must be at least " + Durations.format(min));
-                return Optional.empty();
-            }
-            return Optional.of(d);
-        });
+        return parsed(key, "a duration such as 2s", text -> Durations.parse(text, min));
     }
 
     Duration duration(String key, Duration fallback, Duration min) {

@@ -21,5 +21,9 @@
  * {@code RouteReader}, {@code BackendReader}, {@code SchedulerReader}, {@code HealthCheckReader}) walk it through
  * {@code YamlMap}, which checks keys and types and records problems instead of throwing, so one pass finds them all;
  * {@code CrossChecks} then handles what spans sections (unique names, backend references, listen collisions).
+ *
+ * <p>This package depends on nothing of the runtime: the {@code hash_key} grammar is {@link dev.ferry.config.HashKey}
+ * here, and the scheduler registry's judgement of {@code scheduler:} comes in through
+ * {@link dev.ferry.config.SchedulerCheck}, found with {@link java.util.ServiceLoader}.
  */
 package dev.ferry.config;

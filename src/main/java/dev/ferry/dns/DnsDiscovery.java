@@ -2,11 +2,11 @@ package dev.ferry.dns;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.config.Addresses;
 import dev.ferry.config.HostPort;
 import dev.ferry.config.ResolverConfig;
 import dev.ferry.config.ServerConfig;
 import dev.ferry.config.ServerDiscovery;
-import dev.ferry.transport.Addresses;
 import dev.ferry.transport.Transport;
 import io.netty.channel.EventLoop;
 import io.netty.resolver.dns.DnsNameResolver;

@@ -1,9 +1,10 @@
 package dev.ferry.dns;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.config.Addresses;
 import dev.ferry.config.DnsConfig;
 import dev.ferry.config.HostPort;
-import dev.ferry.transport.Addresses;
+import dev.ferry.transport.Reasons;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -32,7 +33,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -195,10 +195,8 @@ public final class DnsResponder {
         if (!future.isSuccess()) {
             stop();
             Throwable cause = future.cause();
-            String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            int colon = message.lastIndexOf(": ");
             BindException e = new BindException("cannot listen on " + config.listen() + " (" + protocol
-                    + ") for dns: " + (colon >= 0 ? message.substring(colon + 2) : message).toLowerCase(Locale.ROOT));
+                    + ") for dns: " + Reasons.ofBind(cause));
             e.initCause(cause);
             throw e;
         }

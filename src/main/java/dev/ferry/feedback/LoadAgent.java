@@ -1,6 +1,7 @@
 package dev.ferry.feedback;
 
 import dev.ferry.health.LoadReport;
+import dev.ferry.transport.Reasons;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -69,10 +69,8 @@ public final class LoadAgent implements AutoCloseable {
                 .childHandler(new Answer())
                 .bind(listen).awaitUninterruptibly();
         if (!bound.isSuccess()) {
-            String why = bound.cause() == null || bound.cause().getMessage() == null ? "cannot bind"
-                    : bound.cause().getMessage().replaceFirst("^.*?: ", "").toLowerCase(Locale.ROOT);
             BindException e = new BindException("cannot listen on " + listen.getHostString() + ":" + listen.getPort()
-                    + ": " + why);
+                    + ": " + Reasons.ofBind(bound.cause()));
             e.initCause(bound.cause());
             throw e;
         }

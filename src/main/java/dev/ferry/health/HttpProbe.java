@@ -1,6 +1,8 @@
 package dev.ferry.health;
 
+import dev.ferry.config.Addresses;
 import dev.ferry.config.HealthCheckConfig;
+import dev.ferry.transport.Reasons;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -71,8 +73,7 @@ public final class HttpProbe implements HealthProbe {
     }
 
     private static String hostHeader(InetSocketAddress target) {
-        String host = target.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + target.getPort();
+        return Addresses.format(target.getHostString(), target.getPort());
     }
 
     /** Reads the response, deciding as early as it can. */

@@ -1,5 +1,6 @@
 package dev.ferry.health;
 
+import dev.ferry.transport.Reasons;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

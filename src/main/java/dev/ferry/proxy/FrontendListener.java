@@ -61,7 +61,7 @@ public final class FrontendListener {
         ChannelFuture bound = b.bind(config.listen().resolve()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             BindException e = new BindException("cannot listen on " + config.listen() + " for frontend '"
-                    + config.name() + "': " + Reasons.of(bound.cause()).replaceFirst("^bind\\(\\.\\.\\) failed: ", ""));
+                    + config.name() + "': " + Reasons.ofBind(bound.cause()));
             e.initCause(bound.cause());
             throw e;
         }

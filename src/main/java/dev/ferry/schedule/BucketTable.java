@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 import java.util.List;
 
 /**
@@ -12,8 +10,8 @@ final class BucketTable {
     }
 
     /** dh (spec §2.12): bucket {@code b} holds server {@code b mod n} in list order; weights are ignored. */
-    static Server[] roundRobin(List<Server> servers, int size) {
-        Server[] buckets = new Server[size];
+    static Member[] roundRobin(List<? extends Member> servers, int size) {
+        Member[] buckets = new Member[size];
         if (!servers.isEmpty()) {
             for (int b = 0; b < size; b++) {
                 buckets[b] = servers.get(b % servers.size());
@@ -26,15 +24,15 @@ final class BucketTable {
      * sh (spec §2.13): walking the list cyclically, each server takes {@code max(weight, 1)} consecutive buckets, so a
      * weight-0 server still holds one bucket per cycle.
      */
-    static Server[] weightedRuns(List<Server> servers, int size) {
-        Server[] buckets = new Server[size];
+    static Member[] weightedRuns(List<? extends Member> servers, int size) {
+        Member[] buckets = new Member[size];
         if (servers.isEmpty()) {
             return buckets;
         }
         int server = 0;
         int taken = 0;
         for (int b = 0; b < size; b++) {
-            Server s = servers.get(server);
+            Member s = servers.get(server);
             buckets[b] = s;
             if (++taken >= s.weight()) {
                 server = (server + 1) % servers.size();

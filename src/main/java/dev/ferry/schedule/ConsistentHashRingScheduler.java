@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
 import dev.ferry.schedule.hash.Hash64;
 
 import java.util.ArrayList;
@@ -34,7 +32,7 @@ public final class ConsistentHashRingScheduler implements Scheduler {
     private static final int WALK = 64;
 
     private final Options options;
-    private volatile Ring ring = new Ring(List.of(), new long[0], new Server[0]);
+    private volatile Ring ring = new Ring(List.of(), new long[0], new Member[0]);
 
     /**
      * @param vnodes        virtual nodes per server on average (weights scale it); 1..1000
@@ -56,26 +54,26 @@ public final class ConsistentHashRingScheduler implements Scheduler {
     /** The nodes of one snapshot, with the live load total of its servers. */
     private static final class Ring {
         final long[] hashes;
-        final Server[] owners;
-        final Server[] servers;
+        final Member[] owners;
+        final Member[] servers;
         final long totalWeight;
         /** Connections of each server as last reported, by snapshot position; their sum is {@link #load}. */
         final AtomicLongArray reported;
         final LongAdder load = new LongAdder();
 
-        Ring(List<Server> servers, long[] hashes, Server[] owners) {
-            this.servers = servers.toArray(new Server[0]);
+        Ring(List<? extends Member> servers, long[] hashes, Member[] owners) {
+            this.servers = servers.toArray(new Member[0]);
             this.hashes = hashes;
             this.owners = owners;
             this.reported = new AtomicLongArray(this.servers.length);
             long w = 0;
-            for (Server s : this.servers) {
+            for (Member s : this.servers) {
                 w += Math.max(0, s.weight());
             }
             this.totalWeight = w;
         }
 
-        void report(Server s) {
+        void report(Member s) {
             int i = s.index();
             if (i >= 0 && i < servers.length && servers[i] == s) {
                 long now = (long) s.active() + s.inactive();
@@ -89,11 +87,11 @@ public final class ConsistentHashRingScheduler implements Scheduler {
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
-        List<Server> servers = snapshot.servers();
+    public void update(Snapshot snapshot) {
+        List<? extends Member> servers = snapshot.servers();
         long totalWeight = 0;
         int weighted = 0;
-        for (Server s : servers) {
+        for (Member s : servers) {
             if (s.weight() > 0) {
                 totalWeight += s.weight();
                 weighted++;
@@ -102,7 +100,7 @@ public final class ConsistentHashRingScheduler implements Scheduler {
         long target = (long) options.vnodes() * weighted;
         List<long[]> nodes = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
-            Server s = servers.get(i);
+            Member s = servers.get(i);
             if (s.weight() <= 0) {
                 continue;
             }
@@ -114,28 +112,28 @@ public final class ConsistentHashRingScheduler implements Scheduler {
         }
         nodes.sort((x, y) -> Long.compare(x[0], y[0]));
         long[] hashes = new long[nodes.size()];
-        Server[] owners = new Server[nodes.size()];
+        Member[] owners = new Member[nodes.size()];
         for (int i = 0; i < hashes.length; i++) {
             hashes[i] = nodes.get(i)[0];
             owners[i] = servers.get((int) nodes.get(i)[1]);
         }
         Ring next = new Ring(servers, hashes, owners);
-        for (Server s : servers) {
+        for (Member s : servers) {
             next.report(s);
         }
         ring = next;
-        for (Server s : servers) {
+        for (Member s : servers) {
             next.report(s); // changes reported to the old ring while this one was built
         }
     }
 
     @Override
-    public void loadChanged(Server server) {
+    public void loadChanged(Member server) {
         ring.report(server);
     }
 
     @Override
-    public Server pick(PickContext context) {
+    public Member pick(PickContext context) {
         Ring r = ring;
         int v = r.hashes.length;
         if (v == 0) {
@@ -144,18 +142,18 @@ public final class ConsistentHashRingScheduler implements Scheduler {
         long total = Math.max(0, r.load.sum());
         int start = firstAtOrAfter(r.hashes, Hash64.mix(context.hashKey()));
         for (int k = 0; k < Math.min(v, WALK); k++) {
-            Server s = r.owners[(start + k) % v];
+            Member s = r.owners[(start + k) % v];
             if (Availability.canTake(s, context) && belowCap(s, total, r.totalWeight)) {
                 return s;
             }
         }
         // Most nodes are unavailable or full: take servers in list order from the start node's owner, first one
         // below its cap, else the first that can take the connection at all (the cap is a balance goal, not a limit).
-        Server[] servers = r.servers;
+        Member[] servers = r.servers;
         int from = Math.max(0, r.owners[start].index());
-        Server anyAvailable = null;
+        Member anyAvailable = null;
         for (int k = 0; k < servers.length; k++) {
-            Server s = servers[(from + k) % servers.length];
+            Member s = servers[(from + k) % servers.length];
             if (Availability.canTake(s, context)) {
                 if (belowCap(s, total, r.totalWeight)) {
                     return s;
@@ -169,7 +167,7 @@ public final class ConsistentHashRingScheduler implements Scheduler {
     }
 
     /** HAProxy's {@code chash_server_is_eligible}, with our connection counts. */
-    private boolean belowCap(Server s, long total, long totalWeight) {
+    private boolean belowCap(Member s, long total, long totalWeight) {
         int factor = options.balanceFactor();
         if (factor == 0) {
             return true;

@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
 import dev.ferry.schedule.hash.AddressKeys;
 
 /**
@@ -22,7 +20,7 @@ import dev.ferry.schedule.hash.AddressKeys;
 public final class DestinationHashScheduler implements Scheduler {
     private final Options options;
     private final int mask;
-    private volatile Server[] buckets;
+    private volatile Member[] buckets;
 
     /** @param tableBits log2 of the bucket count; {@code hash} chooses the bucket function */
     public record Options(HashMode hash, int tableBits) {
@@ -36,11 +34,11 @@ public final class DestinationHashScheduler implements Scheduler {
     public DestinationHashScheduler(Options options) {
         this.options = options;
         this.mask = (1 << options.tableBits()) - 1;
-        this.buckets = new Server[mask + 1];
+        this.buckets = new Member[mask + 1];
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
+    public void update(Snapshot snapshot) {
         buckets = BucketTable.roundRobin(snapshot.servers(), mask + 1);
     }
 
@@ -50,8 +48,8 @@ public final class DestinationHashScheduler implements Scheduler {
     }
 
     @Override
-    public Server pick(PickContext context) {
-        Server s = buckets[bucketOf(context)];
+    public Member pick(PickContext context) {
+        Member s = buckets[bucketOf(context)];
         return s != null && Availability.canTake(s, context) ? s : null;
     }
 

@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -20,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class EligibleWeightIndex {
     private static final long WEIGHT_MASK = 0xFFFF_FFFFL;
 
-    private final Server[] servers;
+    private final Member[] servers;
     private final AtomicLongArray counted;
     /**
      * Fenwick cells, 1-based: cell j holds the sum over positions (j - lowbit(j), j]. Sized to a power of two, the
@@ -29,8 +27,8 @@ final class EligibleWeightIndex {
     private final AtomicLongArray cells;
     private final int span;
 
-    EligibleWeightIndex(List<Server> servers) {
-        this.servers = servers.toArray(new Server[0]);
+    EligibleWeightIndex(List<? extends Member> servers) {
+        this.servers = servers.toArray(new Member[0]);
         int n = this.servers.length;
         this.counted = new AtomicLongArray(n);
         this.span = n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
@@ -50,7 +48,7 @@ final class EligibleWeightIndex {
         }
     }
 
-    private static int countable(Server s) {
+    private static int countable(Member s) {
         int w = s.weight();
         return w > 0 && !s.isOverloaded() ? w : 0;
     }
@@ -59,12 +57,12 @@ final class EligibleWeightIndex {
         return servers.length;
     }
 
-    Server server(int position) {
+    Member server(int position) {
         return servers[position];
     }
 
     /** The position of {@code server} in this index, or -1 when it is not one of its servers. */
-    int positionOf(Server server) {
+    int positionOf(Member server) {
         int i = server.index();
         return i >= 0 && i < servers.length && servers[i] == server ? i : -1;
     }

@@ -1,8 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -25,34 +22,34 @@ public abstract class IndexedLeastLoadScheduler implements Scheduler, LoadOrder 
      * Reads the server's live state; called from any thread, many times per load change.
      */
     @Override
-    public abstract boolean eligible(Server server);
+    public abstract boolean eligible(Member server);
 
     /**
      * Is {@code candidate} strictly better than {@code best}, both eligible? Ties answer false, so the earlier
      * server in list order keeps them. Exact integer arithmetic only; called from any thread.
      */
     @Override
-    public abstract boolean better(Server candidate, Server best);
+    public abstract boolean better(Member candidate, Member best);
 
     @Override
-    public final void update(BackendSnapshot snapshot) {
+    public final void update(Snapshot snapshot) {
         LoadIndexTree next = new LoadIndexTree(snapshot.servers(), this);
         tree = next;
         next.refreshAll();
     }
 
     @Override
-    public final Server pick(PickContext context) {
+    public final Member pick(PickContext context) {
         LoadIndexTree t = tree;
-        Server best = t.best();
-        List<Server> avoid = context.avoid();
+        Member best = t.best();
+        List<? extends Member> avoid = context.avoid();
         if (best == null || avoid.isEmpty() || !context.avoids(best)) {
             // The first of the best among all servers is also the first of the best among any subset holding it.
             return best;
         }
         int[] positions = new int[avoid.size()];
         int count = 0;
-        for (Server s : avoid) {
+        for (Member s : avoid) {
             int i = t.positionOf(s);
             if (i >= 0) {
                 positions[count++] = i;
@@ -63,7 +60,7 @@ public abstract class IndexedLeastLoadScheduler implements Scheduler, LoadOrder 
     }
 
     @Override
-    public final void loadChanged(Server server) {
+    public final void loadChanged(Member server) {
         LoadIndexTree t = tree;
         int i = t.positionOf(server);
         if (i >= 0) {

@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 /**
  * IPVS {@code lc}: the eligible server (weight above 0, not overloaded) with the smallest overhead
  * {@code active*256 + inactive}; the weight's size is ignored and ties go to the first in list order (spec §2.3).
@@ -10,12 +8,12 @@ import dev.ferry.backend.Server;
 public final class LeastConnectionScheduler extends IndexedLeastLoadScheduler {
 
     @Override
-    public boolean eligible(Server server) {
+    public boolean eligible(Member server) {
         return server.weight() > 0 && !server.isOverloaded();
     }
 
     @Override
-    public boolean better(Server candidate, Server best) {
+    public boolean better(Member candidate, Member best) {
         return candidate.overhead() < best.overhead();
     }
 }

@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -38,13 +36,13 @@ final class LoadIndexTree {
     /** No servers: no match is ever played, so it needs no order. */
     static final LoadIndexTree EMPTY = new LoadIndexTree(List.of(), null);
 
-    private final Server[] servers;
+    private final Member[] servers;
     private final LoadOrder order;
     private final int leaves;
     private final AtomicLongArray nodes;
 
-    LoadIndexTree(List<Server> servers, LoadOrder order) {
-        this.servers = servers.toArray(new Server[0]);
+    LoadIndexTree(List<? extends Member> servers, LoadOrder order) {
+        this.servers = servers.toArray(new Member[0]);
         this.order = order;
         this.leaves = Math.max(2, Integer.highestOneBit(Math.max(1, this.servers.length - 1)) << 1);
         this.nodes = new AtomicLongArray(leaves);
@@ -58,19 +56,19 @@ final class LoadIndexTree {
     }
 
     /** The position of {@code server} in this tree, or -1 when it is not one of its servers. */
-    int positionOf(Server server) {
+    int positionOf(Member server) {
         int i = server.index();
         return i >= 0 && i < servers.length && servers[i] == server ? i : -1;
     }
 
     /** The server IPVS's scan would choose now, or null when none is eligible. */
-    Server best() {
+    Member best() {
         int w = winnerOf(1);
         return w < 0 ? null : servers[w];
     }
 
     /** As {@link #best()}, but never one of {@code avoided}: positions in this tree, sorted ascending. */
-    Server bestAvoiding(int[] avoided, int count) {
+    Member bestAvoiding(int[] avoided, int count) {
         int w = winnerAvoiding(1, 0, leaves, avoided, 0, count);
         return w < 0 ? null : servers[w];
     }

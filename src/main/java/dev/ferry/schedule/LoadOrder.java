@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 /**
  * The rule of one least-load scheduler, as IPVS's linear scan applies it: which servers may be chosen, and when a
  * later server strictly improves on the best one so far. Both methods read the server's live counters.
@@ -13,10 +11,10 @@ import dev.ferry.backend.Server;
 interface LoadOrder {
 
     /** May {@code server} take a new connection at all (not overloaded, weight above 0, ...)? */
-    boolean eligible(Server server);
+    boolean eligible(Member server);
 
     /** Is {@code candidate} strictly better than {@code best}? Both are eligible; ties answer false. */
-    boolean better(Server candidate, Server best);
+    boolean better(Member candidate, Member best);
 
     /**
      * {@code n1/d1 < n2/d2} without dividing, for non-negative numerators and positive denominators. Exact in

@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
 import dev.ferry.schedule.hash.AddressKeys;
 
 import java.util.function.LongSupplier;
@@ -27,12 +25,12 @@ public final class LocalityLeastConnectionScheduler implements Scheduler, Mainta
     private final WeightedLeastConnectionScheduler wlc = new WeightedLeastConnectionScheduler();
     private final LocalityOverload overload = new LocalityOverload();
     private final LocalityTable<CachedServer> cache;
-    private volatile BackendSnapshot snapshot = BackendSnapshot.EMPTY;
+    private volatile Snapshot snapshot = Snapshot.EMPTY;
 
     private static final class CachedServer extends LocalityTable.Entry {
-        volatile Server server;
+        volatile Member server;
 
-        CachedServer(Server server, long now) {
+        CachedServer(Member server, long now) {
             super(now);
             this.server = server;
         }
@@ -46,14 +44,14 @@ public final class LocalityLeastConnectionScheduler implements Scheduler, Mainta
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
+    public void update(Snapshot snapshot) {
         this.snapshot = snapshot;
         wlc.update(snapshot);
         overload.update(snapshot);
     }
 
     @Override
-    public void loadChanged(Server server) {
+    public void loadChanged(Member server) {
         wlc.loadChanged(server);
         overload.loadChanged(server);
     }
@@ -64,19 +62,19 @@ public final class LocalityLeastConnectionScheduler implements Scheduler, Mainta
     }
 
     @Override
-    public Server pick(PickContext context) {
+    public Member pick(PickContext context) {
         long now = nanoTime.getAsLong();
         long key = keyOf(context);
         CachedServer entry = cache.get(key, now);
         if (entry != null) {
             entry.lastUse = now;
-            Server s = entry.server;
+            Member s = entry.server;
             if (Availability.isMember(s, snapshot) && s.weight() > 0 && !overload.isOverloaded(s)
                     && !context.avoids(s) && (options.ipvsQuirks() || !s.isOverloaded())) {
                 return s;
             }
         }
-        Server chosen = wlc.pick(context);
+        Member chosen = wlc.pick(context);
         if (chosen == null) {
             return null;
         }
@@ -95,7 +93,7 @@ public final class LocalityLeastConnectionScheduler implements Scheduler, Mainta
     }
 
     /** The cached server for a key, or null; for tests. */
-    Server cached(long key) {
+    Member cached(long key) {
         CachedServer entry = cache.get(key);
         return entry == null ? null : entry.server;
     }

@@ -1,8 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 import java.util.List;
 
 /**
@@ -16,25 +13,25 @@ import java.util.List;
 final class LocalityOverload {
     private static final LoadOrder HALF_LOADED = new LoadOrder() {
         @Override
-        public boolean eligible(Server server) {
+        public boolean eligible(Member server) {
             return (long) server.active() * 2 < server.weight();
         }
 
         @Override
-        public boolean better(Server candidate, Server best) {
+        public boolean better(Member candidate, Member best) {
             return false; // any half-loaded server will do: keep the first
         }
     };
 
     private volatile LoadIndexTree halfLoaded = new LoadIndexTree(List.of(), HALF_LOADED);
 
-    void update(BackendSnapshot snapshot) {
+    void update(Snapshot snapshot) {
         LoadIndexTree next = new LoadIndexTree(snapshot.servers(), HALF_LOADED);
         halfLoaded = next;
         next.refreshAll(); // catches load changes reported to the old tree meanwhile
     }
 
-    void loadChanged(Server server) {
+    void loadChanged(Member server) {
         LoadIndexTree t = halfLoaded;
         int i = t.positionOf(server);
         if (i >= 0) {
@@ -42,7 +39,7 @@ final class LocalityOverload {
         }
     }
 
-    boolean isOverloaded(Server server) {
+    boolean isOverloaded(Member server) {
         return server.active() > server.weight() && halfLoaded.best() != null;
     }
 }

@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
 import dev.ferry.schedule.hash.AddressKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +38,8 @@ public final class MaglevScheduler implements Scheduler {
     private final Options options;
     private final int tabBits;
     /** Last non-zero weight of every member, kept across updates (IPVS {@code last_weight}). */
-    private Map<Server, Integer> lastWeights = new IdentityHashMap<>();
-    private volatile Server[] slots;
+    private Map<Member, Integer> lastWeights = new IdentityHashMap<>();
+    private volatile Member[] slots;
 
     /**
      * @param tableSize one of {@link #TABLE_SIZES}
@@ -65,22 +63,22 @@ public final class MaglevScheduler implements Scheduler {
         }
         this.options = options;
         this.tabBits = (index + 8) / 2; // IPVS: TAB_BITS = CONFIG_IP_VS_MH_TAB_INDEX / 2
-        this.slots = new Server[options.tableSize()];
+        this.slots = new Member[options.tableSize()];
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
-        List<Server> servers = snapshot.servers();
+    public void update(Snapshot snapshot) {
+        List<? extends Member> servers = snapshot.servers();
         int m = options.tableSize();
         if (servers.size() > m) {
             LOG.warn("mh table_size {} is smaller than the {} servers: the table stays as it was (as the kernel's)",
                     m, servers.size());
             return;
         }
-        Map<Server, Integer> kept = new IdentityHashMap<>();
+        Map<Member, Integer> kept = new IdentityHashMap<>();
         int[] weights = new int[servers.size()];
         for (int i = 0; i < weights.length; i++) {
-            Server s = servers.get(i);
+            Member s = servers.get(i);
             int w = s.weight() > 0 ? s.weight() : lastWeights.getOrDefault(s, 0);
             kept.put(s, w);
             weights[i] = w;
@@ -90,11 +88,11 @@ public final class MaglevScheduler implements Scheduler {
     }
 
     @Override
-    public Server pick(PickContext context) {
-        Server[] table = slots;
+    public Member pick(PickContext context) {
+        Member[] table = slots;
         int key = keyOf(context);
         int first = slotOf(key, 0);
-        Server s = table[first];
+        Member s = table[first];
         if (s == null || Availability.canTake(s, context)) {
             return s;
         }
@@ -116,7 +114,7 @@ public final class MaglevScheduler implements Scheduler {
     }
 
     /** The table as of the last update, for tests. */
-    Server[] slots() {
+    Member[] slots() {
         return slots.clone();
     }
 

@@ -1,6 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
 import dev.ferry.schedule.hash.AddressKeys;
 import dev.ferry.schedule.hash.HalfSipHash;
 
@@ -27,17 +26,17 @@ final class MaglevTable {
     }
 
     /** The first slot of {@code server}'s preference list. */
-    static int offset(Server server, int m) {
+    static int offset(Member server, int m) {
         return (int) (HalfSipHash.of(value(server), HASH1, HASH1) % m);
     }
 
     /** The step of {@code server}'s preference list, in {@code [1, m-1]}. */
-    static int skip(Server server, int m) {
+    static int skip(Member server, int m) {
         return (int) (HalfSipHash.of(value(server), HASH2, HASH2) % (m - 1)) + 1;
     }
 
     /** The kernel's {@code offset 0 + port + addr} of a server. */
-    static int value(Server server) {
+    static int value(Member server) {
         return server.address().getPort() + AddressKeys.ipvsValue(server.address());
     }
 
@@ -74,8 +73,8 @@ final class MaglevTable {
     }
 
     /** The table: slot to server; all null when no server has turns. */
-    static Server[] populate(List<Server> servers, int[] turns, int m) {
-        Server[] slots = new Server[m];
+    static Member[] populate(List<? extends Member> servers, int[] turns, int m) {
+        Member[] slots = new Member[m];
         int n = servers.size();
         int[] next = new int[n];
         int[] skip = new int[n];

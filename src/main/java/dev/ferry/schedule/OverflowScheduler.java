@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 /**
  * IPVS {@code ovf}: the highest-weight server among those that are not overloaded, have a weight above 0 and have
  * no more active connections than their weight; the first of equal weights wins (spec §2.8). A server is still
@@ -11,13 +9,13 @@ import dev.ferry.backend.Server;
 public final class OverflowScheduler extends IndexedLeastLoadScheduler {
 
     @Override
-    public boolean eligible(Server server) {
+    public boolean eligible(Member server) {
         int weight = server.weight();
         return weight > 0 && !server.isOverloaded() && server.active() <= weight;
     }
 
     @Override
-    public boolean better(Server candidate, Server best) {
+    public boolean better(Member candidate, Member best) {
         return candidate.weight() > best.weight();
     }
 }

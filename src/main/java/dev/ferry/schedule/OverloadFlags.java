@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -14,12 +12,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * server's flag. Lock-free; any thread.
  */
 final class OverloadFlags {
-    static final OverloadFlags EMPTY = new OverloadFlags(new Server[0]);
+    static final OverloadFlags EMPTY = new OverloadFlags(new Member[0]);
 
-    private final Server[] servers;
+    private final Member[] servers;
     private final AtomicLongArray words;
 
-    OverloadFlags(Server[] servers) {
+    OverloadFlags(Member[] servers) {
         this.servers = servers;
         this.words = new AtomicLongArray(servers.length);
         for (int i = 0; i < servers.length; i++) {
@@ -32,7 +30,7 @@ final class OverloadFlags {
     }
 
     /** The position of {@code server} here, or -1 when it is not one of these servers. */
-    int positionOf(Server server) {
+    int positionOf(Member server) {
         int i = server.index();
         return i >= 0 && i < servers.length && servers[i] == server ? i : -1;
     }

@@ -1,16 +1,13 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
  * {@code ewma}: least response time, as Finagle's and Linkerd's "P2C + peak EWMA" balancers do. Two different
  * servers are drawn by weight (as {@code p2c} does); the one with the lower expected cost
- * {@code latency * (active + 1) / weight} wins, where latency is the server's {@link dev.ferry.backend.PeakEwma}
- * (fed by {@link Server#recordLatencyNanos(long)}). Until both have a latency sample, the less loaded per unit of
+ * {@code latency * (active + 1) / weight} wins, where latency is the server's {@link PeakEwma}
+ * (fed by the backend as its server answers). Until both have a latency sample, the less loaded per unit of
  * weight wins ({@code overhead/weight}, exact), so new servers are tried and measured. Ties go to the first drawn.
  *
  * <p>Comparing two random candidates instead of scanning all keeps a pick at O(log n), and avoids the herd effect
@@ -37,17 +34,17 @@ public final class PeakEwmaScheduler implements Scheduler {
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
+    public void update(Snapshot snapshot) {
         sampler = new WeightedSampler(snapshot.servers());
     }
 
     @Override
-    public Server pick(PickContext context) {
+    public Member pick(PickContext context) {
         return sampler.betterOfTwo(random, context, cheaper);
     }
 
     /** Whether {@code b} costs strictly less than {@code a}. */
-    private boolean cheaper(Server b, Server a) {
+    private boolean cheaper(Member b, Member a) {
         if (a.latency().isKnown() && b.latency().isKnown()) {
             long now = nanoTime.getAsLong();
             double costA = a.latency().nanos(now) * (a.active() + 1.0) * b.weight();

@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -15,7 +13,7 @@ import java.util.List;
  * @param avoid       servers already tried for this connection: never returned
  * @param attempt     0 for the first try, 1 for the first retry, ...
  */
-public record PickContext(InetSocketAddress client, InetSocketAddress destination, long hashKey, List<Server> avoid,
+public record PickContext(InetSocketAddress client, InetSocketAddress destination, long hashKey, List<Member> avoid,
                           int attempt) {
     public static final PickContext EMPTY = new PickContext(null, null, 0, List.of(), 0);
 
@@ -23,7 +21,7 @@ public record PickContext(InetSocketAddress client, InetSocketAddress destinatio
         avoid = List.copyOf(avoid);
     }
 
-    public boolean avoids(Server server) {
+    public boolean avoids(Member server) {
         // Retries are few (the backend's `retries`), so a list beats a set here.
         for (int i = 0, n = avoid.size(); i < n; i++) {
             if (avoid.get(i) == server) {
@@ -34,8 +32,8 @@ public record PickContext(InetSocketAddress client, InetSocketAddress destinatio
     }
 
     /** The same request, one attempt later, with {@code tried} added to the servers to avoid. */
-    public PickContext retryAvoiding(Server tried) {
-        Server[] next = avoid.toArray(new Server[avoid.size() + 1]);
+    public PickContext retryAvoiding(Member tried) {
+        Member[] next = avoid.toArray(new Member[avoid.size() + 1]);
         next[avoid.size()] = tried;
         return new PickContext(client, destination, hashKey, List.of(next), attempt + 1);
     }

@@ -1,8 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -54,7 +51,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
+    public void update(Snapshot snapshot) {
         EligibleWeightIndex next = new EligibleWeightIndex(snapshot.servers());
         index = next;
         // A load change that read the old index did so before the line above, so this recount sees it.
@@ -62,7 +59,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     }
 
     @Override
-    public void loadChanged(Server server) {
+    public void loadChanged(Member server) {
         EligibleWeightIndex idx = index;
         int i = idx.positionOf(server);
         if (i >= 0) {
@@ -71,7 +68,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     }
 
     @Override
-    public Server pick(PickContext context) {
+    public Member pick(PickContext context) {
         EligibleWeightIndex idx = index;
         int[] avoided = avoidedPositions(idx, context.avoid());
         long total = idx.total();
@@ -92,13 +89,13 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     }
 
     /** Positions of the servers to avoid that belong to {@code idx}, sorted, without duplicates. */
-    private static int[] avoidedPositions(EligibleWeightIndex idx, List<Server> avoid) {
+    private static int[] avoidedPositions(EligibleWeightIndex idx, List<Member> avoid) {
         if (avoid.isEmpty()) {
             return NONE;
         }
         int[] positions = new int[avoid.size()];
         int count = 0;
-        for (Server s : avoid) {
+        for (Member s : avoid) {
             int p = idx.positionOf(s);
             if (p >= 0) {
                 positions[count++] = p;
@@ -115,17 +112,17 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     }
 
     /** The second choice only when strictly less loaded per unit of weight. */
-    private static Server better(Server choice1, Server choice2) {
+    private static Member better(Member choice1, Member choice2) {
         long w1 = choice1.weight();
         long w2 = choice2.weight();
         return w2 * choice1.overhead() > w1 * choice2.overhead() ? choice2 : choice1;
     }
 
     /** IPVS's walk with fresh draws, for when the index's sums were caught mid-change. */
-    private Server walk(EligibleWeightIndex idx, PickContext context) {
+    private Member walk(EligibleWeightIndex idx, PickContext context) {
         long total = 0;
         for (int i = 0; i < idx.size(); i++) {
-            Server s = idx.server(i);
+            Member s = idx.server(i);
             if (eligible(s, context)) {
                 total += s.weight();
             }
@@ -134,11 +131,11 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
     }
 
     /** IPVS's walk: each draw lands where the running sum of eligible weights reaches it. */
-    private static Server walk(EligibleWeightIndex idx, PickContext context, long r1, long r2) {
-        Server choice1 = null;
-        Server choice2 = null;
+    private static Member walk(EligibleWeightIndex idx, PickContext context, long r1, long r2) {
+        Member choice1 = null;
+        Member choice2 = null;
         for (int i = 0; i < idx.size() && (choice1 == null || choice2 == null); i++) {
-            Server s = idx.server(i);
+            Member s = idx.server(i);
             if (!eligible(s, context)) {
                 continue;
             }
@@ -158,7 +155,7 @@ public final class PowerOfTwoChoicesScheduler implements Scheduler {
         return better(choice1, choice2);
     }
 
-    private static boolean eligible(Server s, PickContext context) {
+    private static boolean eligible(Member s, PickContext context) {
         return s.weight() > 0 && !s.isOverloaded() && !context.avoids(s);
     }
 }

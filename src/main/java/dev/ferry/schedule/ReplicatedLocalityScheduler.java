@@ -1,8 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -25,14 +22,14 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
     private final WeightedLeastConnectionScheduler wlc = new WeightedLeastConnectionScheduler();
     private final LocalityOverload overload = new LocalityOverload();
     private final LocalityTable<ServerSet> cache;
-    private volatile BackendSnapshot snapshot = BackendSnapshot.EMPTY;
+    private volatile Snapshot snapshot = Snapshot.EMPTY;
 
     /** A destination's servers, most recently added first. Guarded by its own monitor. */
     private static final class ServerSet extends LocalityTable.Entry {
-        final List<Server> members = new ArrayList<>(2);
+        final List<Member> members = new ArrayList<>(2);
         long lastMod;
 
-        ServerSet(Server first, long now) {
+        ServerSet(Member first, long now) {
             super(now);
             members.add(first);
             lastMod = now;
@@ -48,14 +45,14 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
+    public void update(Snapshot snapshot) {
         this.snapshot = snapshot;
         wlc.update(snapshot);
         overload.update(snapshot);
     }
 
     @Override
-    public void loadChanged(Server server) {
+    public void loadChanged(Member server) {
         wlc.loadChanged(server);
         overload.loadChanged(server);
     }
@@ -66,12 +63,12 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
     }
 
     @Override
-    public Server pick(PickContext context) {
+    public Member pick(PickContext context) {
         long now = nanoTime.getAsLong();
         long key = LocalityLeastConnectionScheduler.keyOf(context);
         ServerSet set = cache.get(key, now);
         if (set == null) {
-            Server chosen = wlc.pick(context);
+            Member chosen = wlc.pick(context);
             if (chosen == null) {
                 return null;
             }
@@ -85,12 +82,12 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
             }
             return chosen;
         }
-        BackendSnapshot current = snapshot;
+        Snapshot current = snapshot;
         synchronized (set) {
             set.lastUse = now;
-            Server candidate = leastLoaded(set.members, current, context);
+            Member candidate = leastLoaded(set.members, current, context);
             if (set.members.size() > 1 && now - set.lastMod > expiration) {
-                Server most = mostLoaded(set.members, current);
+                Member most = mostLoaded(set.members, current);
                 if (most != null) {
                     set.members.remove(most);
                     set.lastMod = now;
@@ -100,7 +97,7 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
                 return candidate;
             }
         }
-        Server chosen = wlc.pick(context);
+        Member chosen = wlc.pick(context);
         if (chosen == null) {
             return null;
         }
@@ -110,7 +107,7 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
         return chosen;
     }
 
-    private static void join(ServerSet set, Server server, long now) {
+    private static void join(ServerSet set, Member server, long now) {
         if (!set.members.contains(server)) {
             set.members.add(0, server);
             set.lastMod = now;
@@ -121,9 +118,9 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
      * IPVS {@code ip_vs_dest_set_min}: the first member that is not flagged, has weight above 0 and is still a
      * member seeds; a later unflagged member replaces it on a strictly lower {@code overhead/weight}.
      */
-    private static Server leastLoaded(List<Server> members, BackendSnapshot snapshot, PickContext context) {
-        Server least = null;
-        for (Server m : members) {
+    private static Member leastLoaded(List<? extends Member> members, Snapshot snapshot, PickContext context) {
+        Member least = null;
+        for (Member m : members) {
             if (m.isOverloaded() || !Availability.isMember(m, snapshot) || context.avoids(m)) {
                 continue;
             }
@@ -143,9 +140,9 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
      * replaces it on a strictly higher {@code overhead/weight}. The flag and membership are ignored (an IPVS quirk);
      * with {@code ipvs_quirks: false} a member that has left the backend goes first.
      */
-    private Server mostLoaded(List<Server> members, BackendSnapshot snapshot) {
-        Server most = null;
-        for (Server m : members) {
+    private Member mostLoaded(List<? extends Member> members, Snapshot snapshot) {
+        Member most = null;
+        for (Member m : members) {
             if (!options.ipvsQuirks() && !Availability.isMember(m, snapshot)) {
                 return m;
             }
@@ -165,7 +162,7 @@ public final class ReplicatedLocalityScheduler implements Scheduler, Maintained 
     }
 
     /** A copy of the set cached for a key (front first), or an empty list; for tests. */
-    List<Server> cached(long key) {
+    List<Member> cached(long key) {
         ServerSet set = cache.get(key);
         if (set == null) {
             return List.of();

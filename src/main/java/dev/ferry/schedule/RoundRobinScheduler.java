@@ -1,8 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,14 +21,14 @@ public final class RoundRobinScheduler implements Scheduler {
     /** Before the first server. */
     private static final int START = -1;
 
-    private List<Server> servers = List.of();
+    private List<? extends Member> servers = List.of();
     private int cursor = START;
 
     @Override
-    public void update(BackendSnapshot snapshot) {
-        List<Server> next = snapshot.servers();
+    public void update(Snapshot snapshot) {
+        List<? extends Member> next = snapshot.servers();
         // Built outside the lock so that picks wait only for the cursor move.
-        Map<Server, Integer> positions = new IdentityHashMap<>(next.size() * 2);
+        Map<Member, Integer> positions = new IdentityHashMap<>(next.size() * 2);
         for (int i = 0; i < next.size(); i++) {
             positions.put(next.get(i), i);
         }
@@ -42,7 +39,7 @@ public final class RoundRobinScheduler implements Scheduler {
     }
 
     /** The cursor's position in the new snapshot: its server's, else its nearest surviving predecessor's. */
-    private int cursorIn(Map<Server, Integer> positions) {
+    private int cursorIn(Map<Member, Integer> positions) {
         for (int i = cursor; i >= 0; i--) {
             Integer at = positions.get(servers.get(i));
             if (at != null) {
@@ -53,14 +50,14 @@ public final class RoundRobinScheduler implements Scheduler {
     }
 
     @Override
-    public synchronized Server pick(PickContext context) {
+    public synchronized Member pick(PickContext context) {
         int n = servers.size();
         for (int step = 1; step <= n; step++) {
             int i = cursor + step;
             if (i >= n) {
                 i -= n;
             }
-            Server s = servers.get(i);
+            Member s = servers.get(i);
             if (s.weight() > 0 && !s.isOverloaded() && !context.avoids(s)) {
                 cursor = i;
                 return s;

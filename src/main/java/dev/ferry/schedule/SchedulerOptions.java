@@ -23,6 +23,9 @@ import java.util.function.Function;
  * and {@link Schedulers} calls it both to validate and to build. Not thread-safe; one instance per read.
  */
 public final class SchedulerOptions {
+    /** Durations of scheduler options are more than 0, as most timeouts are. */
+    private static final Duration POSITIVE = Duration.ofMillis(1);
+
     private final String scheduler;
     private final Map<String, String> options;
     private final Set<String> known = new LinkedHashSet<>();
@@ -133,8 +136,10 @@ public final class SchedulerOptions {
     }
 
     /**
-     * A positive duration, in the grammar of every duration key ({@link Durations}): {@code 250ms}, {@code 1.5s},
-     * {@code 6m}, {@code 24h}, {@code 1d}.
+     * A positive duration, read by the rule of every duration key ({@link Durations#parse(String, Duration)}, as a
+     * timeout is): {@code 250ms}, {@code 1.5s}, {@code 6m}, {@code 24h}, {@code 1d}. A value refused is reported
+     * with the timeout's own sentence after the option's name ({@code lblc expiration: '1m30s' combines units;
+     * write it with one unit, as 90s}); text that is no duration at all gets the grammar.
      */
     public Duration duration(String key, Duration fallback) {
         String text = text(key);
@@ -142,14 +147,14 @@ public final class SchedulerOptions {
             return fallback;
         }
         try {
-            Duration d = Durations.parse(text);
-            if (d.isPositive()) {
-                return d;
+            return Durations.parse(text, POSITIVE);
+        } catch (IllegalArgumentException e) {
+            if (Durations.isNoDurationForm(text)) {
+                return problem(key, text, "must be a positive duration; " + Durations.ALLOWED, fallback);
             }
-        } catch (IllegalArgumentException ignored) {
-            // reported below, with the grammar
+            problems.add(SchedulerProblem.at(key, scheduler + " " + key + ": " + e.getMessage()));
+            return fallback;
         }
-        return problem(key, text, "must be a positive duration; " + Durations.ALLOWED, fallback);
     }
 
     /** Records a problem that involves several options (e.g. two that exclude each other). */

@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 /**
  * IPVS {@code sed}: the eligible server (weight above 0, not overloaded) with the smallest expected delay
  * {@code (active + 1)/weight}; inactive connections are ignored, and ties go to the first in list order (spec §2.5).
@@ -11,12 +9,12 @@ import dev.ferry.backend.Server;
 public final class ShortestExpectedDelayScheduler extends IndexedLeastLoadScheduler {
 
     @Override
-    public boolean eligible(Server server) {
+    public boolean eligible(Member server) {
         return server.weight() > 0 && !server.isOverloaded();
     }
 
     @Override
-    public boolean better(Server candidate, Server best) {
+    public boolean better(Member candidate, Member best) {
         return LoadOrder.lessRatio(candidate.active() + 1L, candidate.weight(), best.active() + 1L, best.weight());
     }
 }

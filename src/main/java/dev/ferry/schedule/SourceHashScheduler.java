@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
 import dev.ferry.schedule.hash.AddressKeys;
 
 /**
@@ -28,7 +26,7 @@ import dev.ferry.schedule.hash.AddressKeys;
 public final class SourceHashScheduler implements Scheduler {
     private final Options options;
     private final int mask;
-    private volatile Server[] buckets;
+    private volatile Member[] buckets;
 
     /**
      * @param hash      bucket function
@@ -48,20 +46,20 @@ public final class SourceHashScheduler implements Scheduler {
     public SourceHashScheduler(Options options) {
         this.options = options;
         this.mask = (1 << options.tableBits()) - 1;
-        this.buckets = new Server[mask + 1];
+        this.buckets = new Member[mask + 1];
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
+    public void update(Snapshot snapshot) {
         buckets = BucketTable.weightedRuns(snapshot.servers(), mask + 1);
     }
 
     @Override
-    public Server pick(PickContext context) {
-        Server[] table = buckets;
+    public Member pick(PickContext context) {
+        Member[] table = buckets;
         int base = baseOf(context);
         int first = base & mask;
-        Server s = table[first];
+        Member s = table[first];
         if (s == null || Availability.canTake(s, context)) {
             return s;
         }

@@ -1,8 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
@@ -29,17 +26,17 @@ public final class TwoRandomChoicesScheduler implements Scheduler {
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
+    public void update(Snapshot snapshot) {
         sampler = new WeightedSampler(snapshot.servers());
     }
 
     @Override
-    public Server pick(PickContext context) {
+    public Member pick(PickContext context) {
         return sampler.betterOfTwo(random, context, TwoRandomChoicesScheduler::lessLoaded);
     }
 
     /** Strictly less loaded per unit of weight, by exact cross-multiplication. */
-    private static boolean lessLoaded(Server b, Server a) {
+    private static boolean lessLoaded(Member b, Member a) {
         return b.overhead() * a.weight() < a.overhead() * b.weight();
     }
 }

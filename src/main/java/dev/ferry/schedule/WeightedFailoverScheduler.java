@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 /**
  * IPVS {@code fo}: the server with the highest weight among those that are not overloaded; weight 0 never wins,
  * connection counts are ignored, and the first of equal top weights wins (spec §2.7). Picks are lock-free, see
@@ -10,12 +8,12 @@ import dev.ferry.backend.Server;
 public final class WeightedFailoverScheduler extends IndexedLeastLoadScheduler {
 
     @Override
-    public boolean eligible(Server server) {
+    public boolean eligible(Member server) {
         return server.weight() > 0 && !server.isOverloaded();
     }
 
     @Override
-    public boolean better(Server candidate, Server best) {
+    public boolean better(Member candidate, Member best) {
         return candidate.weight() > best.weight();
     }
 }

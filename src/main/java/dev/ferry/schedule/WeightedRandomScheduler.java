@@ -1,8 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
@@ -27,12 +24,12 @@ public final class WeightedRandomScheduler implements Scheduler {
     }
 
     @Override
-    public void update(BackendSnapshot snapshot) {
+    public void update(Snapshot snapshot) {
         sampler = new WeightedSampler(snapshot.servers());
     }
 
     @Override
-    public Server pick(PickContext context) {
+    public Member pick(PickContext context) {
         WeightedSampler s = sampler;
         int i = s.draw(random, context);
         return i < 0 ? null : s.server(i);

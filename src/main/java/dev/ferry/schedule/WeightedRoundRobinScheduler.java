@@ -1,8 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.Server;
-
 
 /**
  * IPVS {@code wrr}: interleaved weighted round robin stepped by the gcd of the weights (spec §2.2). Weights 4, 3, 2
@@ -28,7 +25,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
     /** Before the first server. */
     private static final int START = -1;
 
-    private Server[] servers = new Server[0];
+    private Member[] servers = new Member[0];
     /**
      * The servers' weights as of the last update. Effective weights change only through updates, and a flat array
      * keeps the scan over servers below {@code cw} from touching each server's object (cache misses at scale).
@@ -42,8 +39,8 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
     private int cw;
 
     @Override
-    public void update(BackendSnapshot snapshot) {
-        Server[] next = snapshot.servers().toArray(new Server[0]);
+    public void update(Snapshot snapshot) {
+        Member[] next = snapshot.servers().toArray(new Member[0]);
         int[] nextWeights = new int[next.length];
         int gcd = 0;
         int max = 0;
@@ -76,7 +73,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
     }
 
     @Override
-    public void loadChanged(Server server) {
+    public void loadChanged(Member server) {
         OverloadFlags f = flags;
         int i = f.positionOf(server);
         if (i >= 0) {
@@ -94,7 +91,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
     }
 
     @Override
-    public synchronized Server pick(PickContext context) {
+    public synchronized Member pick(PickContext context) {
         if (mw == 0) {
             return null;
         }
@@ -109,7 +106,7 @@ public final class WeightedRoundRobinScheduler implements Scheduler {
         while (true) {
             for (int i = at + 1; i < n; i++) {
                 if (weights[i] >= cw && !overloaded.overloaded(i)) {
-                    Server s = servers[i];
+                    Member s = servers[i];
                     if (!context.avoids(s)) {
                         cursor = i;
                         return s;

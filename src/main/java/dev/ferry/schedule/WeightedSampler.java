@@ -1,7 +1,5 @@
 package dev.ferry.schedule;
 
-import dev.ferry.backend.Server;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -25,18 +23,18 @@ final class WeightedSampler {
     static final RandomGenerator PER_THREAD = () -> java.util.concurrent.ThreadLocalRandom.current().nextLong();
     private static final int DRAWS = 8;
 
-    private final Server[] servers;
+    private final Member[] servers;
     /** {@code cumulative[i]} = sum of the weights of servers 0..i. */
     private final long[] cumulative;
 
-    WeightedSampler(List<Server> snapshotServers) {
-        List<Server> weighted = new ArrayList<>(snapshotServers.size());
-        for (Server s : snapshotServers) {
+    WeightedSampler(List<? extends Member> snapshotServers) {
+        List<Member> weighted = new ArrayList<>(snapshotServers.size());
+        for (Member s : snapshotServers) {
             if (s.weight() > 0) {
                 weighted.add(s);
             }
         }
-        servers = weighted.toArray(new Server[0]);
+        servers = weighted.toArray(new Member[0]);
         cumulative = new long[servers.length];
         long sum = 0;
         for (int i = 0; i < servers.length; i++) {
@@ -49,7 +47,7 @@ final class WeightedSampler {
         return servers.length;
     }
 
-    Server server(int i) {
+    Member server(int i) {
         return servers[i];
     }
 
@@ -57,24 +55,24 @@ final class WeightedSampler {
     /** Decides between two candidates: true when {@code second} should win over {@code first}. */
     @FunctionalInterface
     interface Preference {
-        boolean prefers(Server second, Server first);
+        boolean prefers(Member second, Member first);
     }
 
     /**
      * Power of two choices: two different weighted draws, the second kept only when {@code preference} says it
      * beats the first; with a single eligible server, that one; null when none is eligible.
      */
-    Server betterOfTwo(RandomGenerator random, PickContext context, Preference preference) {
+    Member betterOfTwo(RandomGenerator random, PickContext context, Preference preference) {
         int first = draw(random, context);
         if (first < 0) {
             return null;
         }
         int second = draw(random, context, first);
-        Server a = server(first);
+        Member a = server(first);
         if (second < 0) {
             return a;
         }
-        Server b = server(second);
+        Member b = server(second);
         return preference.prefers(b, a) ? b : a;
     }
 

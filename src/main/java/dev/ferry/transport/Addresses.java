@@ -1,20 +1,18 @@
 package dev.ferry.transport;
 
-import java.net.Inet6Address;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-/** Formats socket addresses the way the configuration writes them: {@code 127.0.0.1:80}, {@code [::1]:80}. */
+/**
+ * Only a forwarding name for {@link dev.ferry.config.Addresses#format(SocketAddress)}, the one place that parses
+ * and formats {@code HOST:PORT}. Kept for {@code proxy/http/HttpProxyConnection}, which imports it and is being
+ * split (issue 17 item 1); delete this class once that file imports {@code dev.ferry.config.Addresses}.
+ */
 public final class Addresses {
     private Addresses() {
     }
 
+    /** See {@link dev.ferry.config.Addresses#format(SocketAddress)}. */
     public static String format(SocketAddress address) {
-        if (!(address instanceof InetSocketAddress isa)) {
-            return String.valueOf(address);
-        }
-        String host = isa.getAddress() != null ? isa.getAddress().getHostAddress() : isa.getHostString();
-        boolean v6 = isa.getAddress() instanceof Inet6Address || host.indexOf(':') >= 0;
-        return (v6 ? "[" + host + "]" : host) + ":" + isa.getPort();
+        return dev.ferry.config.Addresses.format(address);
     }
 }

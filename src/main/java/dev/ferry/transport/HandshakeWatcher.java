@@ -21,7 +21,7 @@ final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             if (!done.isSuccess()) {
-                failures.record(done.cause(), Addresses.format(ctx.channel().remoteAddress()));
+                failures.record(done.cause(), dev.ferry.config.Addresses.format(ctx.channel().remoteAddress()));
             }
             ctx.pipeline().remove(this);
         }

@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.net.InetSocketAddress;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -53,5 +55,36 @@ class AddressesTest {
     void listenWithoutHostSuggestsTheWildcard() {
         assertThatThrownBy(() -> Addresses.parseListen(":8080")).hasMessage(
                 "':8080' has no host; write HOST:PORT, e.g. 0.0.0.0:8080 or [::1]:80 (0.0.0.0 listens on every IPv4 address)");
+    }
+
+    /** Issue 17 item 6: formatting lives here too, and parses back to the same address. */
+    @Test
+    void formatsAsTheConfigurationWritesAndParsesBack() {
+        assertThat(Addresses.format(new InetSocketAddress("127.0.0.1", 80))).isEqualTo("127.0.0.1:80");
+        assertThat(Addresses.format(new InetSocketAddress("::1", 80))).isEqualTo("[0:0:0:0:0:0:0:1]:80");
+        assertThat(Addresses.format(InetSocketAddress.createUnresolved("backend.local", 8080)))
+                .isEqualTo("backend.local:8080");
+        assertThat(Addresses.format(null)).isEqualTo("null");
+        assertThat(Addresses.format("::1", 80)).isEqualTo("[::1]:80");
+        assertThat(new HostPort("fd00::1", 443)).hasToString("[fd00::1]:443");
+        for (String text : new String[] {"10.0.0.11:80", "[::1]:80", "backend.local:8080"}) {
+            HostPort parsed = Addresses.parseRemote(text);
+            assertThat(Addresses.format(parsed.host(), parsed.port())).isEqualTo(text);
+        }
+    }
+
+    /** The director's rule (formerly DirectorAddresses): a real server must be an IPv4 literal. */
+    @Test
+    void aDirectorsRealServerMustBeAnIpv4Literal() {
+        assertThat(Addresses.isIpv4("10.101.0.11")).isTrue();
+        assertThat(Addresses.isIpv4("256.1.1.1")).isFalse();
+        assertThat(Addresses.isIpv4("web.local")).isFalse();
+        assertThat(Addresses.isIpv4(null)).isFalse();
+        assertThat(Addresses.directorServerProblem("a", "web", new HostPort("10.0.0.1", 80))).isEmpty();
+        assertThat(Addresses.directorServerProblem("a", "web", new HostPort("web.local", 80))).contains(
+                "server 'a' of backend 'web' must have an IPv4 address (the director rewrites packets to it), not"
+                        + " web.local; e.g. address: 10.101.0.11:80");
+        assertThat(Addresses.directorServerProblem("b", "web", null)).get().asString()
+                .contains("not a DNS SRV name");
     }
 }

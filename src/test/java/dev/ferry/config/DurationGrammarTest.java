@@ -4,9 +4,11 @@ import dev.ferry.schedule.LocalityOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -68,5 +70,49 @@ class DurationGrammarTest {
                     assertThat(p.column()).isEqualTo(7);
                     assertThat(p.key()).isEqualTo("backends[0].scheduler.expiry");
                 }));
+    }
+
+    /** Issue 17 item 6: more forms, and the scheduler option is read by the timeout's own rule. */
+    @ParameterizedTest
+    @CsvSource({"500ms,500", "90s,90000", "0.25s,250", "' 2m ',120000", "1.5d,129600000"})
+    void aSchedulerOptionAcceptsWhatATimeoutAccepts(String written, long millis) throws ConfigException {
+        BackendConfig pool = parse(written, written).backends().getFirst();
+
+        assertThat(pool.timeouts().serverIdle()).as("a timeout").isEqualTo(Duration.ofMillis(millis));
+        assertThat(LocalityOptions.of(pool.scheduler()).expiration()).as("a scheduler option")
+                .isEqualTo(Duration.ofMillis(millis));
+    }
+
+    /**
+     * A form the grammar knows but refuses (compound, no unit, negative, zero, finer than a millisecond, too long)
+     * gets the same sentence at a scheduler option as at a timeout, after the option's name.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"1m30s", "1h1ms", "30", "-1s", "0s", "0", "1.5ms", "99999999999999999999h"})
+    void aSchedulerOptionRefusesWhatATimeoutRefusesWithTheSameSentence(String written) {
+        String timeout = onlyProblem(written, "10m").message();
+        ConfigProblem option = onlyProblem("10m", written);
+
+        assertThat(option.key()).isEqualTo("backends[0].scheduler.expiration");
+        assertThat(option.message()).isEqualTo("lblc expiration: " + timeout);
+    }
+
+    @Test
+    void compoundDurationsAreRefusedAlikeOfferingTheOneUnitForm() {
+        assertThat(onlyProblem("1m30s", "10m").message())
+                .isEqualTo("'1m30s' combines units; write it with one unit, as 90s");
+        assertThat(onlyProblem("10m", "1m30s").message())
+                .isEqualTo("lblc expiration: '1m30s' combines units; write it with one unit, as 90s");
+    }
+
+    private static ConfigProblem onlyProblem(String serverIdle, String expiration) {
+        try {
+            parse(serverIdle, expiration);
+        } catch (ConfigException e) {
+            List<ConfigProblem> problems = e.problems();
+            assertThat(problems).hasSize(1);
+            return problems.getFirst();
+        }
+        throw new AssertionError("server_idle " + serverIdle + " and expiration " + expiration + " were accepted");
     }
 }

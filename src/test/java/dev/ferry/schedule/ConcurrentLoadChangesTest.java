@@ -50,7 +50,7 @@ class ConcurrentLoadChangesTest {
         }
         threads.add(thread(start, failure, () -> {
             for (int i = 0; i < OPS_PER_LOOP / 10; i++) {
-                Server s = scheduler.pick(PickContext.EMPTY);
+                Server s = (Server) scheduler.pick(PickContext.EMPTY);
                 assertThat(s == null || servers.contains(s)).isTrue();
             }
         }));
@@ -82,7 +82,7 @@ class ConcurrentLoadChangesTest {
         for (int i = 0; i < OPS_PER_LOOP; i++) {
             int op = random.nextInt(4);
             if (op < 2 || leases.isEmpty()) {
-                Server s = op == 0 ? scheduler.pick(PickContext.EMPTY) : servers.get(random.nextInt(servers.size()));
+                Server s = op == 0 ? (Server) scheduler.pick(PickContext.EMPTY) : servers.get(random.nextInt(servers.size()));
                 if (s == null) {
                     s = servers.get(random.nextInt(servers.size()));
                 }

@@ -104,7 +104,7 @@ class IpvsHashSchedulersTest {
         int landedOnB = 0;
         for (int b = 0; b < 256; b++) {
             PickContext c = fromClient(addressInBucket(b), 1);
-            Server owner = BucketTable.weightedRuns(s, 256)[sh.baseOf(c) & 255];
+            Member owner = BucketTable.weightedRuns(s, 256)[sh.baseOf(c) & 255];
             if (owner == s.get(1)) {
                 landedOnB++;
                 assertThat(sh.pick(c)).isNull();
@@ -189,7 +189,7 @@ class IpvsHashSchedulersTest {
     void retriesAvoidTheServerTriedWithoutFallbackNone() {
         List<Server> s = install(sh, 1, 1);
         PickContext key = fromClient("10.0.0.1", 1);
-        Server first = sh.pick(key);
+        Member first = sh.pick(key);
         assertThat(first).isIn(s);
         assertThat(sh.pick(key.retryAvoiding(first))).isNull();
         assertThat(dh.pick(toDestination("10.0.0.1"))).isNull(); // dh never updated: no servers
@@ -208,10 +208,10 @@ class IpvsHashSchedulersTest {
         DestinationHashScheduler legacy = new DestinationHashScheduler(new DestinationHashScheduler.Options(
                 HashMode.IPVS_LEGACY, 8));
         legacy.update(BackendSnapshot.of(d));
-        Map<Server, Integer> ipvs = new HashMap<>();
-        Map<Server, Integer> current = new HashMap<>();
-        Map<Server, Integer> mixed = new HashMap<>();
-        Map<Server, Integer> mixedSource = new HashMap<>();
+        Map<Member, Integer> ipvs = new HashMap<>();
+        Map<Member, Integer> current = new HashMap<>();
+        Map<Member, Integer> mixed = new HashMap<>();
+        Map<Member, Integer> mixedSource = new HashMap<>();
         for (int first = 1; first < 256; first++) {
             ipvs.merge(legacy.pick(toDestination(first + ".0.0.1")), 1, Integer::sum);
             current.merge(dh.pick(toDestination(first + ".0.0.1")), 1, Integer::sum);
@@ -250,7 +250,7 @@ class IpvsHashSchedulersTest {
      * once. Needs every server able to take connections.
      */
     private static List<Integer> counts(Scheduler scheduler, List<Server> servers) {
-        Map<Server, Integer> byServer = new HashMap<>();
+        Map<Member, Integer> byServer = new HashMap<>();
         for (int b = 0; b < 256; b++) {
             PickContext c = scheduler instanceof DestinationHashScheduler
                     ? toDestination(addressInBucket(b)) : fromClient(addressInBucket(b), 1);

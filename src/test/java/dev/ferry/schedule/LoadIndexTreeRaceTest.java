@@ -31,12 +31,12 @@ class LoadIndexTreeRaceTest {
         }
 
         @Override
-        public boolean eligible(Server server) {
+        public boolean eligible(Member server) {
             return server.weight() > 0;
         }
 
         @Override
-        public boolean better(Server candidate, Server best) {
+        public boolean better(Member candidate, Member best) {
             boolean result = candidate.overhead() < best.overhead();
             if (!paused.get()) {
                 paused.set(true);

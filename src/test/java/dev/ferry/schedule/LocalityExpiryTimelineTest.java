@@ -46,7 +46,7 @@ class LocalityExpiryTimelineTest {
             }
             if (t % 59 == 0) {
                 now.set(at);
-                Server chosen = scheduler.pick(KEY);
+                Member chosen = scheduler.pick(KEY);
                 picks.append(chosen == null ? "-" : chosen.name());
                 if (t == 0) {
                     s.get(0).setLoad(5, 0);

@@ -30,7 +30,7 @@ class LocalitySchedulersTest {
             new ReplicatedLocalityScheduler(LocalityOptions.DEFAULT, now::get);
 
     private Server pick(Scheduler scheduler, PickContext context) {
-        Server s = scheduler.pick(context);
+        Server s = (Server) scheduler.pick(context);
         if (s != null) {
             load(scheduler, s, s.active() + 1); // spec §4: every pick adds an active connection
         }

@@ -65,7 +65,7 @@ class MaglevKernelTableTest {
         assertThat(s.stream().map(x -> MaglevTable.skip(x, 4093)).toList()).containsExactly(700, 3544, 3453);
         MaglevScheduler mh = new MaglevScheduler(MaglevScheduler.Options.DEFAULT);
         mh.update(BackendSnapshot.of(s));
-        Server[] slots = mh.slots();
+        Member[] slots = mh.slots();
         int[] counts = new int[3];
         StringBuilder first = new StringBuilder();
         for (int i = 0; i < slots.length; i++) {
@@ -106,7 +106,7 @@ class MaglevKernelTableTest {
             MaglevScheduler mh = new MaglevScheduler(new MaglevScheduler.Options(m, false, false));
             mh.update(BackendSnapshot.of(servers));
             int[] expected = KernelMaglevReference.table(values, weights, m, tabBits);
-            Server[] actual = mh.slots();
+            Member[] actual = mh.slots();
             for (int slot = 0; slot < m; slot++) {
                 Server want = expected[slot] < 0 ? null : servers.get(expected[slot]);
                 assertThat(actual[slot]).as("scenario %d (M=%d, weights %s), slot %d", scenario, m,
@@ -127,7 +127,7 @@ class MaglevKernelTableTest {
         MaglevScheduler mh = new MaglevScheduler(new MaglevScheduler.Options(251, false, false));
         List<Server> few = List.of(at("A", "10.0.0.1", 80, 1), at("B", "10.0.0.2", 80, 1));
         mh.update(BackendSnapshot.of(few));
-        Server[] before = mh.slots();
+        Member[] before = mh.slots();
         List<Server> many = new ArrayList<>(few);
         for (int i = 0; i < 250; i++) {
             many.add(at("s" + i, "10.1." + (i / 200) + "." + (i % 200), 80, 1));

@@ -82,7 +82,7 @@ class MaglevSchedulerTest {
         MaglevScheduler withFallback = mh(4093, true);
         List<Server> servers = install(mh, 4, 3, 2);
         withFallback.update(BackendSnapshot.of(servers));
-        Server[] before = mh.slots();
+        Member[] before = mh.slots();
         servers.get(1).setWeight(0);
         mh.update(BackendSnapshot.of(servers));
         withFallback.update(BackendSnapshot.of(servers));
@@ -92,8 +92,8 @@ class MaglevSchedulerTest {
         int none = 0;
         for (int i = 0; i < 5000; i++) {
             long key = random.nextLong();
-            Server owner = before[mh.slotOf(mh.keyOf(withKey(key)), 0)];
-            Server chosen = mh.pick(withKey(key));
+            Member owner = before[mh.slotOf(mh.keyOf(withKey(key)), 0)];
+            Member chosen = mh.pick(withKey(key));
             if (owner == servers.get(1)) {
                 assertThat(chosen).isNull();
                 assertThat(withFallback.pick(withKey(key))).isIn(servers.get(0), servers.get(2));
@@ -120,7 +120,7 @@ class MaglevSchedulerTest {
 
         int[] ones = new int[260];
         Arrays.fill(ones, 1);
-        Server[] before = mh.slots();
+        Member[] before = mh.slots();
         install(mh, ones); // more servers than slots: the kernel keeps its old table
         assertThat(mh.slots()).containsExactly(before);
     }
@@ -140,10 +140,10 @@ class MaglevSchedulerTest {
                 servers.add(Server.detached("t" + trial + "-s" + i, 1));
             }
             mh.update(BackendSnapshot.of(servers));
-            Server[] before = mh.slots();
+            Member[] before = mh.slots();
             Server removed = servers.remove(trial % 10);
             mh.update(BackendSnapshot.of(servers));
-            Server[] after = mh.slots();
+            Member[] after = mh.slots();
             int removedSlots = 0;
             int othersMoved = 0;
             for (int c = 0; c < before.length; c++) {
@@ -167,8 +167,8 @@ class MaglevSchedulerTest {
         MaglevScheduler byKey = mh(4093, false);
         install(byPort, 1, 1, 1, 1, 1, 1, 1, 1);
         install(byKey, 1, 1, 1, 1, 1, 1, 1, 1);
-        java.util.Set<Server> byPorts = new java.util.HashSet<>();
-        java.util.Set<Server> byKeys = new java.util.HashSet<>();
+        java.util.Set<Member> byPorts = new java.util.HashSet<>();
+        java.util.Set<Member> byKeys = new java.util.HashSet<>();
         for (int port = 1000; port < 1100; port++) {
             byPorts.add(byPort.pick(new PickContext(new java.net.InetSocketAddress("10.0.0.1", port), null, 7,
                     List.of(), 0)));
@@ -189,7 +189,7 @@ class MaglevSchedulerTest {
     }
 
     private static List<Integer> slotCounts(MaglevScheduler mh, List<Server> servers) {
-        Server[] slots = mh.slots();
+        Member[] slots = mh.slots();
         List<Integer> counts = new ArrayList<>();
         for (Server s : servers) {
             counts.add((int) Arrays.stream(slots).filter(x -> x == s).count());

@@ -1,7 +1,6 @@
 package dev.ferry.schedule;
 
 import dev.ferry.backend.BackendSnapshot;
-import dev.ferry.backend.PeakEwma;
 import dev.ferry.backend.Server;
 import dev.ferry.config.SchedulerConfig;
 import org.junit.jupiter.api.Test;
@@ -27,7 +26,7 @@ class ModernSchedulersTest {
         SplittableRandom keys = new SplittableRandom(99);
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < picks; i++) {
-            Server s = scheduler.pick(withKey(keys.nextLong()));
+            Server s = (Server) scheduler.pick(withKey(keys.nextLong()));
             counts.merge(s == null ? "-" : s.name(), 1, Integer::sum);
             if (s != null && keepConnections) {
                 s.setLoad(s.active() + 1, 0);
@@ -95,7 +94,7 @@ class ModernSchedulersTest {
         int keys = 20_000;
         SplittableRandom random = new SplittableRandom(5);
         long[] k = new long[keys];
-        Server[] before = new Server[keys];
+        Member[] before = new Member[keys];
         for (int i = 0; i < keys; i++) {
             k[i] = random.nextLong();
             before[i] = ring.pick(withKey(k[i]));
@@ -106,7 +105,7 @@ class ModernSchedulersTest {
         ring.update(BackendSnapshot.of(rest));
         int moved = 0;
         for (int i = 0; i < keys; i++) {
-            Server after = ring.pick(withKey(k[i]));
+            Member after = ring.pick(withKey(k[i]));
             if (before[i] == removed) {
                 moved++;
                 assertThat(after).isNotSameAs(removed);

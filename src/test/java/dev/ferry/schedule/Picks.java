@@ -42,7 +42,7 @@ final class Picks {
     static String sequence(Scheduler scheduler, PickContext context, int n) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < n; i++) {
-            Server s = scheduler.pick(context);
+            Server s = (Server) scheduler.pick(context);
             out.append(s == null ? "-" : s.name());
             if (s != null) {
                 s.setLoad(s.active() + 1, s.inactive());

@@ -28,7 +28,7 @@ class PowerOfTwoChoicesSchedulerTest extends SchedulerContractTest {
 
     private static String choice(ServerPool pool, ScriptedRandom random, long r1, long r2) {
         random.then(r1, r2);
-        Server s = pool.scheduler().pick(PickContext.EMPTY);
+        Member s = pool.scheduler().pick(PickContext.EMPTY);
         assertThat(random.exhausted()).isTrue();
         return s == null ? "-" : s.name();
     }

@@ -59,7 +59,7 @@ final class ServerPool {
 
     /** One pick; the chosen server (if any) gains an active connection through a lease, as the proxy would do. */
     Server pickAndActivate(PickContext context) {
-        Server s = scheduler.pick(context);
+        Server s = (Server) scheduler.pick(context);
         if (s != null) {
             ConnectionLease lease = s.open();
             scheduler.loadChanged(s);

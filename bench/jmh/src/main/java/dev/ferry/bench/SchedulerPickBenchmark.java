@@ -4,6 +4,7 @@ import dev.ferry.backend.BackendSnapshot;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.config.SchedulerConfig;
+import dev.ferry.schedule.Member;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.schedule.Scheduler;
 import dev.ferry.schedule.Schedulers;
@@ -115,7 +116,7 @@ public class SchedulerPickBenchmark {
 
     /** A new connection's pick. */
     @Benchmark
-    public Server pick() {
+    public Member pick() {
         return subject.pick(nextContext());
     }
 
@@ -128,16 +129,16 @@ public class SchedulerPickBenchmark {
 
     /** A pick and its retry: the second pick avoids the server the first one chose (and was then refused by). */
     @Benchmark
-    public Server pickThenRetry() {
+    public Member pickThenRetry() {
         PickContext context = nextContext();
-        Server first = subject.pick(context);
+        Member first = subject.pick(context);
         return first == null ? null : subject.pick(context.retryAvoiding(first));
     }
 
     /** A whole short connection: pick, bind, activate and close, reporting each change as a backend does. */
     @Benchmark
     public Server pickOpenClose() {
-        Server s = subject.pick(nextContext());
+        Server s = (Server) subject.pick(nextContext()); // the members given to update() are Servers
         if (s != null) {
             ConnectionLease lease = s.open();
             subject.loadChanged(s);

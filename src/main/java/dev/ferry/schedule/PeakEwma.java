@@ -1,4 +1,4 @@
-package dev.ferry.backend;
+package dev.ferry.schedule;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
