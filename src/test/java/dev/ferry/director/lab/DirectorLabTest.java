@@ -338,6 +338,76 @@ class DirectorLabTest {
         assertThat(held.finish(new byte[100])).as("the connection held across the failure").isEqualTo("bye 100");
     }
 
+    /** The web backend with checks, and a director whose services persist (issue 19 item 5). */
+    private static String persistentConfig(String services) {
+        StringBuilder s = new StringBuilder("""
+                backends:
+                  - name: web
+                    scheduler: rr
+                    health_check: { type: tcp, interval: 300ms, timeout: 250ms, fall: 2, rise: 1 }
+                    servers:
+                """);
+        for (int i = 1; i <= SERVERS; i++) {
+            s.append("      - { name: rs").append(i).append(", address: ").append(NetnsLab.realServer(i))
+                    .append(':').append(LabServer.HTTP).append(" }\n");
+        }
+        return s + "directors:\n  - name: lvs1\n    services:\n" + services;
+    }
+
+    /** {@code count} requests with curl from the client, a new connection each; the servers that answered, in order. */
+    private List<String> curlServers(String url, int count) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "-m", "30", "-H", "Connection: close"));
+        for (int i = 0; i < count; i++) {
+            command.add(url);
+        }
+        NetnsLab.Result r = fromClient(60, command.toArray(String[]::new));
+        assertThat(r.exit()).as(r.output()).isZero();
+        return r.output().lines().map(l -> l.split(" ")[0]).toList();
+    }
+
+    @Test
+    void persistenceKeepsAClientOnOneServerAcrossFiftyConnectionsAndMovesItWhenThatServerGoesDown() throws Exception {
+        startFerry(persistentConfig("      - { vip: 10.200.0.100:80, backend: web, persistence: { timeout: 60s } }\n"));
+
+        List<String> first = curlServers("http://" + VIP + "/", 50);
+        assertThat(first).hasSize(50).containsOnly(first.getFirst());
+        JsonNode listed = ferry.get("/api/v1/directors/lvs1/connections");
+        assertThat(listed.path("templates_total").asInt()).isEqualTo(1);
+        assertThat(listed.path("templates").path(0).path("client").asText()).isEqualTo("10.100.0.2:0");
+        assertThat(listed.path("templates").path(0).path("server").asText()).isEqualTo(first.getFirst());
+
+        server(first.getFirst()).close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            for (JsonNode b : ferry.get("/api/v1/status").path("backends")) {
+                for (JsonNode srv : b.path("servers")) {
+                    if (srv.path("name").asText().equals(first.getFirst())) {
+                        return "down".equals(srv.path("state").asText());
+                    }
+                }
+            }
+            return false;
+        });
+        List<String> after = curlServers("http://" + VIP + "/", 20);
+        assertThat(after).hasSize(20).containsOnly(after.getFirst()).doesNotContain(first.getFirst());
+        assertThat(ferry.metrics()).contains("ferry_director_persistence_templates{director=\"lvs1\"} 1");
+    }
+
+    @Test
+    void aServiceOfEveryPortKeepsTwoPortsOfOneClientOnOneServer() throws Exception {
+        startFerry(persistentConfig("      - { vip: 10.200.0.100:0, backend: web, persistence: { timeout: 60s } }\n"));
+
+        for (int i = 0; i < 5; i++) {
+            // HTTP on port 8080 and the greeter on 9000, each reaching the real server's own port.
+            List<String> web = curlServers("http://" + VIP + ":" + LabServer.HTTP + "/", 1);
+            Greeted g = greeter();
+            assertThat(g.server()).as("round %d", i).isEqualTo(web.getFirst());
+            assertThat(g.finish(new byte[10])).isEqualTo("bye 10");
+        }
+        JsonNode listed = ferry.get("/api/v1/directors/lvs1/connections");
+        assertThat(listed.path("templates")).singleElement()
+                .satisfies(t -> assertThat(t.path("virtual").asText()).isEqualTo(VIP + ":0"));
+    }
+
     @Test
     void leastConnectionFollowsIpvsActiveAndInactiveCountsThroughRealHandshakesAndCloses() throws Exception {
         startFerry(config("lc", "1,1,1", ""));
