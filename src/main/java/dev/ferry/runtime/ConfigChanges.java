@@ -47,7 +47,9 @@ final class ConfigChanges {
         List<String> out = new ArrayList<>();
         routes(before.routes(), after.routes(), out);
         // A kept frontend kept its socket: its listen address is the same (port 0 then written as the bound port).
-        components("", before, after, Set.of("name", "routes", "listen"), out);
+        components("", before, after, Set.of("name", "routes", "listen", "options"), out);
+        // The mode's options under the file's key for them: http.max_header_size, udp.per_datagram.
+        value(before.mode().key(), before.options(), after.options(), out);
         return out;
     }
 

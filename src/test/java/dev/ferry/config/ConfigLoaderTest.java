@@ -101,7 +101,8 @@ class ConfigLoaderTest {
         assertThat(web.backend()).contains("web");
         assertThat(web.maxConnections()).isEqualTo(10_000);
         assertThat(web.timeouts()).isEqualTo(new FrontendTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(10)));
-        assertThat(web.udp()).isEqualTo(UdpOptions.DEFAULTS);
+        // An http frontend carries its http: options and no udp: ones (the file has neither block: the defaults).
+        assertThat(web.options()).isEqualTo(HttpOptions.DEFAULTS);
 
         BackendConfig backend = config.backend("web").orElseThrow();
         assertThat(backend.scheduler()).isEqualTo(SchedulerConfig.of("wlc"));
@@ -139,8 +140,8 @@ class ConfigLoaderTest {
         assertThat(config.admin()).isEmpty();
         assertThat(config.shutdownGrace()).isEqualTo(FerryConfig.DEFAULT_SHUTDOWN_GRACE);
         FrontendConfig in = config.frontends().getFirst();
-        assertThat(in).isEqualTo(new FrontendConfig("in", new HostPort("127.0.0.1", 0), Mode.TCP, Optional.empty(),
-                false, List.of(), Optional.of("pool"), 10_000, FrontendTimeouts.DEFAULTS, UdpOptions.DEFAULTS));
+        assertThat(in).isEqualTo(new FrontendConfig("in", new HostPort("127.0.0.1", 0), Optional.empty(),
+                false, List.of(), Optional.of("pool"), 10_000, FrontendTimeouts.DEFAULTS, TcpOptions.DEFAULTS));
         BackendConfig pool = config.backends().getFirst();
         assertThat(pool.scheduler()).isEqualTo(new SchedulerConfig("wlc", Map.of()));
         assertThat(pool.hashKey()).isEqualTo("source_ip");
@@ -202,7 +203,7 @@ class ConfigLoaderTest {
         FrontendConfig dns = config.frontends().getFirst();
         assertThat(dns.mode()).isEqualTo(Mode.UDP);
         assertThat(dns.listen()).isEqualTo(new HostPort("::1", 5353));
-        assertThat(dns.udp().perDatagram()).isTrue();
+        assertThat(dns.options()).isEqualTo(new UdpOptions(true));
         assertThat(config.backends().getFirst().servers().getFirst().address()).isEqualTo(new HostPort("fd00::1", 53));
         assertThat(config.backends().getFirst().servers().getFirst().weight()).isZero();
     }
