@@ -17,8 +17,9 @@
  * parse the same forms with the same messages.
  *
  * <p>Where the file's options depend on a choice, the records are sealed by it: a frontend holds the
- * {@link dev.ferry.config.ModeOptions} of its one {@code mode} (tcp, udp, http), so options of another mode cannot
- * be expressed.
+ * {@link dev.ferry.config.ModeOptions} of its one {@code mode} (tcp, udp, http), and a health check the
+ * {@link dev.ferry.config.HealthCheckConfig.Probe} of its one {@code type} (tcp, http, agent, redis, pgsql, mysql)
+ * beside the settings every check has, so options of another mode or type cannot be expressed.
  *
  * <p>How it reads: SnakeYAML composes the text into a node tree that keeps line and column of every node (nothing is
  * instantiated from tags); package-private readers ({@code ConfigReader}, {@code FrontendReader},

@@ -6,6 +6,12 @@ import dev.ferry.config.BackendConfig;
 import dev.ferry.config.CheckBytes;
 import dev.ferry.config.FeedbackConfig;
 import dev.ferry.config.HealthCheckConfig;
+import dev.ferry.config.HealthCheckConfig.AgentCheck;
+import dev.ferry.config.HealthCheckConfig.HttpCheck;
+import dev.ferry.config.HealthCheckConfig.MysqlCheck;
+import dev.ferry.config.HealthCheckConfig.PgsqlCheck;
+import dev.ferry.config.HealthCheckConfig.RedisCheck;
+import dev.ferry.config.HealthCheckConfig.TcpCheck;
 import dev.ferry.transport.Transport;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -117,21 +123,21 @@ public final class BackendHealth {
     }
 
     static HealthProbe probe(HealthCheckConfig hc, Transport transport) {
-        return switch (hc.type()) {
-            case TCP -> hc.send().isEmpty() && hc.expect().isEmpty() ? new TcpProbe(transport)
-                    : new RequestReplyProbe(transport, hc.send().map(CheckBytes::bytes).orElse(null),
-                            hc.expect().map(ExpectedBytes::new).orElse(null));
-            case HTTP -> new HttpProbe(transport, hc);
-            case AGENT -> new AgentProbe(transport);
-            case REDIS -> new RequestReplyProbe(transport, RedisPong.PING, new RedisPong());
-            case PGSQL -> new RequestReplyProbe(transport, PgsqlSslReply.SSL_REQUEST, new PgsqlSslReply());
-            case MYSQL -> new RequestReplyProbe(transport, null, new MysqlGreeting());
+        return switch (hc.probe()) {
+            case TcpCheck tcp -> tcp.send().isEmpty() && tcp.expect().isEmpty() ? new TcpProbe(transport)
+                    : new RequestReplyProbe(transport, tcp.send().map(CheckBytes::bytes).orElse(null),
+                            tcp.expect().map(ExpectedBytes::new).orElse(null));
+            case HttpCheck http -> new HttpProbe(transport, http);
+            case AgentCheck agent -> new AgentProbe(transport);
+            case RedisCheck redis -> new RequestReplyProbe(transport, RedisPong.PING, new RedisPong());
+            case PgsqlCheck pgsql -> new RequestReplyProbe(transport, PgsqlSslReply.SSL_REQUEST, new PgsqlSslReply());
+            case MysqlCheck mysql -> new RequestReplyProbe(transport, null, new MysqlGreeting());
         };
     }
 
     /** The server's own address, or its {@code check_port}; agent checks default to the agent port. */
     static InetSocketAddress target(Server server, HealthCheckConfig hc, BackendConfig config) {
-        int port = hc.checkPort().orElseGet(() -> hc.type() == HealthCheckConfig.Type.AGENT
+        int port = hc.checkPort().orElseGet(() -> hc.probe() instanceof AgentCheck
                 ? config.feedback().map(FeedbackConfig::agentPort).orElse(FeedbackConfig.DEFAULT_AGENT_PORT)
                 : server.address().getPort());
         return new InetSocketAddress(server.address().getAddress(), port);

@@ -1,6 +1,8 @@
 package dev.ferry.config;
 
+import dev.ferry.config.HealthCheckConfig.HttpCheck;
 import dev.ferry.config.HealthCheckConfig.StatusRange;
+import dev.ferry.config.HealthCheckConfig.TcpCheck;
 import dev.ferry.schedule.Schedulers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,8 +112,8 @@ class ConfigLoaderTest {
         assertThat(backend.servers()).containsExactly(
                 new ServerConfig("web1", new HostPort("10.0.0.11", 80), 3, 0, Optional.empty()),
                 new ServerConfig("web2", new HostPort("10.0.0.12", 80), 1, 200, Optional.of(ProxyProtocolVersion.V2)));
-        assertThat(backend.healthCheck()).contains(new HealthCheckConfig(HealthCheckConfig.Type.HTTP, "/healthz", "GET",
-                Optional.empty(), new StatusRange(200, 399), Optional.empty(), Duration.ofSeconds(2),
+        assertThat(backend.healthCheck()).contains(new HealthCheckConfig(new HttpCheck("/healthz", "GET",
+                Optional.empty(), new StatusRange(200, 399), Optional.empty()), Duration.ofSeconds(2),
                 Duration.ofSeconds(1), 2, 3, Optional.empty()));
         assertThat(backend.outlier()).contains(new OutlierConfig(5, Duration.ofSeconds(30), 50));
         assertThat(backend.slowStart()).isEqualTo(Duration.ofSeconds(30));
@@ -147,8 +149,7 @@ class ConfigLoaderTest {
         assertThat(pool.hashKey()).isEqualTo("source_ip");
         assertThat(pool.servers()).containsExactly(
                 new ServerConfig("127.0.0.1:9001", new HostPort("127.0.0.1", 9001), 1, 0, Optional.empty()));
-        assertThat(pool.healthCheck()).contains(new HealthCheckConfig(HealthCheckConfig.Type.TCP, "/", "GET",
-                Optional.empty(), new StatusRange(200, 399), Optional.empty(), Duration.ofSeconds(2),
+        assertThat(pool.healthCheck()).contains(new HealthCheckConfig(TcpCheck.CONNECT, Duration.ofSeconds(2),
                 Duration.ofSeconds(1), 2, 3, Optional.empty()));
         assertThat(pool.outlier()).contains(new OutlierConfig(5, Duration.ofSeconds(30), 50));
         assertThat(pool.slowStart()).isZero();
@@ -233,9 +234,10 @@ class ConfigLoaderTest {
                     health_check: { type: http, method: head, expect_status: 204, host: svc.local, check_port: 8081 }
                 """).backends().getFirst().healthCheck().orElseThrow();
 
-        assertThat(check.expectStatus()).isEqualTo(new StatusRange(204, 204));
-        assertThat(check.method()).isEqualTo("HEAD");
-        assertThat(check.host()).contains("svc.local");
+        HttpCheck http = (HttpCheck) check.probe();
+        assertThat(http.expectStatus()).isEqualTo(new StatusRange(204, 204));
+        assertThat(http.method()).isEqualTo("HEAD");
+        assertThat(http.host()).contains("svc.local");
         assertThat(check.checkPort()).contains(8081);
     }
 

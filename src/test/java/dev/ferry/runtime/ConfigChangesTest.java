@@ -1,5 +1,6 @@
 package dev.ferry.runtime;
 
+import dev.ferry.config.BackendConfig;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
@@ -45,5 +46,28 @@ class ConfigChangesTest {
         FrontendConfig idle = frontend("{ name: raw, listen: 127.0.0.1:9000, backend: site, "
                 + "timeouts: { client_idle: 5s } }");
         assertThat(ConfigChanges.of(tcp, idle)).containsExactly("timeouts.client_idle 1m -> 5s");
+    }
+
+    private static BackendConfig backend(String healthCheck) throws Exception {
+        return ConfigLoader.parse("""
+                frontends: [ { name: raw, listen: 127.0.0.1:9000, backend: site } ]
+                backends:
+                  - name: site
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    health_check:""" + " " + healthCheck + "\n", Path.of("changes.yaml")).backends().getFirst();
+    }
+
+    @Test
+    void aHealthChecksSettingsAreReportedByTheirKeysAndANewTypeAgainstItsDefaults() throws Exception {
+        assertThat(ConfigChanges.of(backend("{ type: http }"), backend("{ type: http, path: /h, interval: 5s }")))
+                .containsExactly("health_check.path / -> /h", "health_check.interval 2s -> 5s");
+        assertThat(ConfigChanges.of(backend("{ send: PING }"), backend("{ send: PONG }")))
+                .containsExactly("health_check.send.bytes changed");
+        assertThat(ConfigChanges.of(backend("{ type: tcp }"), backend("{ type: redis, fall: 1 }")))
+                .containsExactly("health_check.type tcp -> redis", "health_check.fall 3 -> 1");
+        // A new type: its settings as the file sets them, against that type's defaults.
+        assertThat(ConfigChanges.of(backend("{ type: tcp, send: PING }"), backend("{ type: http, path: /healthz }")))
+                .containsExactly("health_check.type tcp -> http", "health_check.path / -> /healthz");
+        assertThat(ConfigChanges.of(backend("{ type: mysql }"), backend("{ type: mysql }"))).isEmpty();
     }
 }
