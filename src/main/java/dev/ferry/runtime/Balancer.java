@@ -18,9 +18,6 @@ import dev.ferry.feedback.FeedbackController;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.health.HealthStats;
 import dev.ferry.proxy.Frontend;
-import dev.ferry.proxy.http.HttpFrontend;
-import dev.ferry.proxy.tcp.TcpFrontend;
-import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.config.Mode;
 import dev.ferry.transport.TlsFileException;
 import dev.ferry.transport.TlsHandshakeFailures;
@@ -65,6 +62,7 @@ public final class Balancer implements AutoCloseable {
 
     private final Transport transport;
     private final SwitchableAccessLog accessLog = new SwitchableAccessLog();
+    private final FrontendFactory frontendFactory;
     /** Health checking and dynamic feedback per backend name; replaced on reload, read from any thread. */
     private final Map<String, BackendHealth> health = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, FeedbackController> feedback = new java.util.concurrent.ConcurrentHashMap<>();
@@ -105,6 +103,7 @@ public final class Balancer implements AutoCloseable {
     /** @param directorOpener how each director's device is opened (Ferry: {@link DirectorOpener#TUN}) */
     public Balancer(FerryConfig config, int threads, boolean preferEpoll, DirectorOpener directorOpener) {
         this.transport = new Transport(threads, preferEpoll);
+        this.frontendFactory = new FrontendFactory(transport, accessLog);
         this.state = new State(config, Map.of(), List.of(), Map.of());
         this.directorOpener = directorOpener;
     }
@@ -163,13 +162,7 @@ public final class Balancer implements AutoCloseable {
         if (fc.tls().isPresent()) {
             tls = Optional.of(loadTls(config, fc, tlsFailures.computeIfAbsent(fc.name(), TlsHandshakeFailures::new)));
         }
-        if (fc.mode() == Mode.HTTP) {
-            return new HttpFrontend(fc, backends, transport, accessLog, tls);
-        }
-        if (fc.mode() == Mode.UDP) {
-            return new UdpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);
-        }
-        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
+        return frontendFactory.create(fc, backends, tls);
     }
 
     /**
