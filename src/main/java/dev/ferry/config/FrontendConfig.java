@@ -4,27 +4,31 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One entry of {@code frontends:}.
+ * One entry of {@code frontends:}: what every frontend has, and the options of its one mode.
  *
  * @param name           unique among frontends
  * @param listen         the address to bind
- * @param mode           tcp, udp or http
  * @param tls            present when TLS is terminated here (tcp and http modes)
  * @param proxyProtocol  accept a PROXY protocol v1/v2 header from clients (key {@code proxy_protocol})
  * @param routes         http mode: routes in order, first match wins; empty for tcp/udp
  * @param backend        tcp and udp modes: the one backend (empty for http frontends that only use routes)
  * @param maxConnections the most client connections open at once; further ones are refused (default 10000)
  * @param timeouts       client-side timeouts
- * @param udp            udp mode options
- * @param http           http mode options (limits on request heads)
+ * @param options        the mode ({@code mode}: tcp, udp or http) with that mode's options ({@code udp:},
+ *                       {@code http:}); only the frontend's own mode's options exist
  */
-public record FrontendConfig(String name, HostPort listen, Mode mode, Optional<TlsConfig> tls, boolean proxyProtocol,
+public record FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
                              List<RouteConfig> routes, Optional<String> backend, int maxConnections,
-                             FrontendTimeouts timeouts, UdpOptions udp, HttpOptions http) {
+                             FrontendTimeouts timeouts, ModeOptions options) {
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public FrontendConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** tcp, udp or http: the mode of {@link #options()}. */
+    public Mode mode() {
+        return options.mode();
     }
 
     /**
@@ -32,14 +36,13 @@ public record FrontendConfig(String name, HostPort listen, Mode mode, Optional<T
      * for HTTP deferred accept), so that a reload can keep the socket and change the rest in place.
      */
     public boolean keepsListenerSettings(FrontendConfig next) {
-        if (next.mode != mode) {
-            return false;
-        }
-        if (mode == Mode.UDP) {
-            return true;
-        }
-        return next.proxyProtocol == proxyProtocol && next.tls.equals(tls)
-                && (mode != Mode.HTTP || next.http.deferAccept() == http.deferAccept());
+        boolean sameAccept = next.proxyProtocol == proxyProtocol && next.tls.equals(tls);
+        return switch (options) {
+            case UdpOptions u -> next.options instanceof UdpOptions;
+            case TcpOptions t -> next.options instanceof TcpOptions && sameAccept;
+            case HttpOptions h -> next.options instanceof HttpOptions n && sameAccept
+                    && n.deferAccept() == h.deferAccept();
+        };
     }
 
     /**
@@ -49,13 +52,5 @@ public record FrontendConfig(String name, HostPort listen, Mode mode, Optional<T
     public boolean listensOn(HostPort address, int boundPort) {
         return address.equals(listen) || (boundPort != 0 && address.host().equals(listen.host())
                 && address.port() == boundPort);
-    }
-
-    /** A frontend with the default {@code http:} options. */
-    public FrontendConfig(String name, HostPort listen, Mode mode, Optional<TlsConfig> tls, boolean proxyProtocol,
-                          List<RouteConfig> routes, Optional<String> backend, int maxConnections,
-                          FrontendTimeouts timeouts, UdpOptions udp) {
-        this(name, listen, mode, tls, proxyProtocol, routes, backend, maxConnections, timeouts, udp,
-                HttpOptions.DEFAULTS);
     }
 }

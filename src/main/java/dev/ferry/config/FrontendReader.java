@@ -85,6 +85,7 @@ final class FrontendReader {
         int maxConnections = f.integer("max_connections", FrontendConfig.DEFAULT_MAX_CONNECTIONS, 0, Integer.MAX_VALUE);
         FrontendTimeouts timeouts = f.map("timeouts", TIMEOUT_KEYS).map(FrontendReader::timeouts)
                 .orElse(FrontendTimeouts.DEFAULTS);
+        // Both blocks are read whatever the mode, so that what is wrong inside one is reported with the misplacement.
         UdpOptions udp = f.map("udp", UDP_KEYS).map(u -> new UdpOptions(u.bool("per_datagram", false)))
                 .orElse(UdpOptions.DEFAULTS);
         if (f.has("udp") && mode != Mode.UDP && modeKnown) {
@@ -94,8 +95,13 @@ final class FrontendReader {
         if (f.has("http") && mode != Mode.HTTP) {
             f.problem("http", "http: options apply only to http frontends");
         }
-        return new FrontendConfig(name, listen, mode, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
-                udp, http);
+        ModeOptions options = switch (mode) {
+            case TCP -> TcpOptions.DEFAULTS;
+            case UDP -> udp;
+            case HTTP -> http;
+        };
+        return new FrontendConfig(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
+                options);
     }
 
     private static FrontendTimeouts timeouts(YamlMap t) {

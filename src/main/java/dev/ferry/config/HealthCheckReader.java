@@ -1,6 +1,8 @@
 package dev.ferry.config;
 
+import dev.ferry.config.HealthCheckConfig.HttpCheck;
 import dev.ferry.config.HealthCheckConfig.StatusRange;
+import dev.ferry.config.HealthCheckConfig.TcpCheck;
 
 import java.time.Duration;
 import java.util.HexFormat;
@@ -15,8 +17,8 @@ import java.util.regex.Pattern;
 final class HealthCheckReader {
     static final List<String> KEYS = List.of("type", "path", "method", "host", "expect_status", "expect_body",
             "interval", "timeout", "rise", "fall", "check_port", "send", "send_binary", "expect", "expect_binary");
-    static final String DEFAULT_PATH = "/";
-    static final String DEFAULT_METHOD = "GET";
+    static final String DEFAULT_PATH = HttpCheck.DEFAULTS.path();
+    static final String DEFAULT_METHOD = HttpCheck.DEFAULTS.method();
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
     static final int DEFAULT_RISE = 2;
@@ -61,8 +63,13 @@ final class HealthCheckReader {
         Optional<Integer> checkPort = h.integer("check_port", 1, 65535);
         Optional<CheckBytes> send = bytes(h, "send", "send_binary");
         Optional<CheckBytes> expect = bytes(h, "expect", "expect_binary");
-        return new HealthCheckConfig(type, path, method.toUpperCase(Locale.ROOT), host, expectStatus, expectBody,
-                interval, timeout, rise, fall, checkPort, send, expect);
+        // Every key was read above whatever the type, so that a misplaced one is also checked for what it says.
+        HealthCheckConfig.Probe probe = switch (type) {
+            case TCP -> new TcpCheck(send, expect);
+            case HTTP -> new HttpCheck(path, method.toUpperCase(Locale.ROOT), host, expectStatus, expectBody);
+            case AGENT, REDIS, PGSQL, MYSQL -> type.defaults();
+        };
+        return new HealthCheckConfig(probe, interval, timeout, rise, fall, checkPort);
     }
 
     private static void onlyFor(YamlMap h, HealthCheckConfig.Type type, HealthCheckConfig.Type owner,

@@ -25,7 +25,8 @@ import java.util.Set;
  *                          {@code lingering_time}, {@code lingering_timeout}, {@code lingering_bytes})
  */
 public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCount,
-                          Set<ForwardingHeader> forwardingHeaders, boolean deferAccept, LingeringOptions lingering) {
+                          Set<ForwardingHeader> forwardingHeaders, boolean deferAccept, LingeringOptions lingering)
+        implements ModeOptions {
     public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024, 100,
             EnumSet.allOf(ForwardingHeader.class), true, LingeringOptions.DEFAULTS);
     /** Smallest limit accepted: a request line or head below this could not carry an ordinary request. */
@@ -38,6 +39,11 @@ public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCo
     public HttpOptions {
         forwardingHeaders = Collections.unmodifiableSet(forwardingHeaders.isEmpty()
                 ? EnumSet.noneOf(ForwardingHeader.class) : EnumSet.copyOf(forwardingHeaders));
+    }
+
+    @Override
+    public Mode mode() {
+        return Mode.HTTP;
     }
 
     /** With the default field count, headers, accept and lingering. */

@@ -16,6 +16,11 @@
  * {@link dev.ferry.config.Addresses} ({@code HOST:PORT}, {@code [::1]:80}) are public so the CLI and the admin API
  * parse the same forms with the same messages.
  *
+ * <p>Where the file's options depend on a choice, the records are sealed by it: a frontend holds the
+ * {@link dev.ferry.config.ModeOptions} of its one {@code mode} (tcp, udp, http), and a health check the
+ * {@link dev.ferry.config.HealthCheckConfig.Probe} of its one {@code type} (tcp, http, agent, redis, pgsql, mysql)
+ * beside the settings every check has, so options of another mode or type cannot be expressed.
+ *
  * <p>How it reads: SnakeYAML composes the text into a node tree that keeps line and column of every node (nothing is
  * instantiated from tags); package-private readers ({@code ConfigReader}, {@code FrontendReader},
  * {@code RouteReader}, {@code BackendReader}, {@code SchedulerReader}, {@code HealthCheckReader}) walk it through

@@ -3,13 +3,10 @@ package dev.ferry.health;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.config.BackendConfig;
-import dev.ferry.config.CheckBytes;
-import dev.ferry.config.FeedbackConfig;
 import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.transport.Transport;
 import io.netty.util.concurrent.EventExecutor;
 
-import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
@@ -88,7 +85,7 @@ public final class BackendHealth {
             this.config = config;
             this.transport = transport;
             this.timeline = timeline;
-            this.probe = probe(config, transport);
+            this.probe = HealthProbes.of(config, transport);
         }
 
         @Override
@@ -101,7 +98,8 @@ public final class BackendHealth {
                 return;
             }
             Backend backend = owner.backend;
-            ActiveCheck check = new ActiveCheck(backend, server, probe, target(server, config, backend.config()),
+            ActiveCheck check = new ActiveCheck(backend, server, probe,
+                    HealthProbes.target(server, config, backend.config()),
                     config.interval().toNanos(), config.timeout().toNanos(), config.rise(), config.fall(), timeline,
                     transport.workers().next(), seeds.split(), owner.stats.of(server),
                     backend.config().feedback().isEmpty());
@@ -114,27 +112,6 @@ public final class BackendHealth {
             owner.backend.removeJoinListener(this);
             checks.values().forEach(ActiveCheck::stop);
         }
-    }
-
-    static HealthProbe probe(HealthCheckConfig hc, Transport transport) {
-        return switch (hc.type()) {
-            case TCP -> hc.send().isEmpty() && hc.expect().isEmpty() ? new TcpProbe(transport)
-                    : new RequestReplyProbe(transport, hc.send().map(CheckBytes::bytes).orElse(null),
-                            hc.expect().map(ExpectedBytes::new).orElse(null));
-            case HTTP -> new HttpProbe(transport, hc);
-            case AGENT -> new AgentProbe(transport);
-            case REDIS -> new RequestReplyProbe(transport, RedisPong.PING, new RedisPong());
-            case PGSQL -> new RequestReplyProbe(transport, PgsqlSslReply.SSL_REQUEST, new PgsqlSslReply());
-            case MYSQL -> new RequestReplyProbe(transport, null, new MysqlGreeting());
-        };
-    }
-
-    /** The server's own address, or its {@code check_port}; agent checks default to the agent port. */
-    static InetSocketAddress target(Server server, HealthCheckConfig hc, BackendConfig config) {
-        int port = hc.checkPort().orElseGet(() -> hc.type() == HealthCheckConfig.Type.AGENT
-                ? config.feedback().map(FeedbackConfig::agentPort).orElse(FeedbackConfig.DEFAULT_AGENT_PORT)
-                : server.address().getPort());
-        return new InetSocketAddress(server.address().getAddress(), port);
     }
 
     public Backend backend() {

@@ -3,6 +3,7 @@ package dev.ferry.health;
 import dev.ferry.config.Addresses;
 import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.transport.Reasons;
+import dev.ferry.config.HealthCheckConfig.HttpCheck;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -39,9 +40,9 @@ public final class HttpProbe implements HealthProbe {
     static final int BODY_LIMIT = 64 * 1024;
 
     private final Transport transport;
-    private final HealthCheckConfig config;
+    private final HttpCheck config;
 
-    public HttpProbe(Transport transport, HealthCheckConfig config) {
+    public HttpProbe(Transport transport, HttpCheck config) {
         this.transport = transport;
         this.config = config;
     }

@@ -17,9 +17,6 @@ import dev.ferry.feedback.FeedbackController;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.health.HealthStats;
 import dev.ferry.proxy.Frontend;
-import dev.ferry.proxy.http.HttpFrontend;
-import dev.ferry.proxy.tcp.TcpFrontend;
-import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.config.Mode;
 import dev.ferry.transport.TlsFileException;
 import dev.ferry.transport.TlsHandshakeFailures;
@@ -76,6 +73,7 @@ public final class Balancer implements AutoCloseable {
 
     private final Transport transport;
     private final SwitchableAccessLog accessLog = new SwitchableAccessLog();
+    private final FrontendFactory frontendFactory;
     /** Health counters per backend name: they outlive the checks a reload restarts, so counts only ever grow. */
     private final Map<String, HealthStats> healthStats = new java.util.concurrent.ConcurrentHashMap<>();
     /**
@@ -107,6 +105,7 @@ public final class Balancer implements AutoCloseable {
     /** @param directorOpener how each director's device is opened (Ferry: {@link DirectorOpener#TUN}) */
     public Balancer(FerryConfig config, int threads, boolean preferEpoll, DirectorOpener directorOpener) {
         this.transport = new Transport(threads, preferEpoll);
+        this.frontendFactory = new FrontendFactory(transport, accessLog);
         this.state = Snapshot.empty(config);
         this.directorOpener = directorOpener;
     }
@@ -171,13 +170,7 @@ public final class Balancer implements AutoCloseable {
         if (fc.tls().isPresent()) {
             tls = Optional.of(loadTls(config, fc, tlsFailures.computeIfAbsent(fc.name(), TlsHandshakeFailures::new)));
         }
-        if (fc.mode() == Mode.HTTP) {
-            return new HttpFrontend(fc, backends, transport, accessLog, tls);
-        }
-        if (fc.mode() == Mode.UDP) {
-            return new UdpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport);
-        }
-        return new TcpFrontend(fc, backends.get(fc.backend().orElseThrow()), transport, accessLog, tls);
+        return frontendFactory.create(fc, backends, tls);
     }
 
     /**

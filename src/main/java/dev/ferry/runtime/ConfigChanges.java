@@ -3,6 +3,7 @@ package dev.ferry.runtime;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.Durations;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.config.RouteConfig;
 import dev.ferry.config.SchedulerConfig;
@@ -47,7 +48,9 @@ final class ConfigChanges {
         List<String> out = new ArrayList<>();
         routes(before.routes(), after.routes(), out);
         // A kept frontend kept its socket: its listen address is the same (port 0 then written as the bound port).
-        components("", before, after, Set.of("name", "routes", "listen"), out);
+        components("", before, after, Set.of("name", "routes", "listen", "options"), out);
+        // The mode's options under the file's key for them: http.max_header_size, udp.per_datagram.
+        value(before.mode().key(), before.options(), after.options(), out);
         return out;
     }
 
@@ -111,8 +114,27 @@ final class ConfigChanges {
             if (skipped.contains(key)) {
                 continue;
             }
-            value(prefix + key, read(c, before), read(c, after), out);
+            Object was = read(c, before);
+            Object now = read(c, after);
+            if (was instanceof HealthCheckConfig.Probe b && now instanceof HealthCheckConfig.Probe a) {
+                probe(prefix, b, a, out);
+            } else {
+                value(prefix + key, was, now, out);
+            }
         }
+    }
+
+    /**
+     * A health check's probe, keyed as the file writes it (no level of its own: {@code health_check.path}): its
+     * settings when the type stays; else the type, and the new type's settings that the file sets.
+     */
+    private static void probe(String prefix, HealthCheckConfig.Probe before, HealthCheckConfig.Probe after,
+                              List<String> out) {
+        if (before.getClass() != after.getClass()) {
+            out.add(prefix + "type " + before.type().key() + " -> " + after.type().key());
+            before = after.type().defaults();
+        }
+        components(prefix, (Record) before, (Record) after, Set.of(), out);
     }
 
     private static void value(String key, Object before, Object after, List<String> out) {

@@ -1,6 +1,8 @@
 package dev.ferry.config;
 
+import dev.ferry.config.HealthCheckConfig.HttpCheck;
 import dev.ferry.config.HealthCheckConfig.StatusRange;
+import dev.ferry.config.HealthCheckConfig.TcpCheck;
 import dev.ferry.schedule.Schedulers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,7 +103,8 @@ class ConfigLoaderTest {
         assertThat(web.backend()).contains("web");
         assertThat(web.maxConnections()).isEqualTo(10_000);
         assertThat(web.timeouts()).isEqualTo(new FrontendTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(10)));
-        assertThat(web.udp()).isEqualTo(UdpOptions.DEFAULTS);
+        // An http frontend carries its http: options and no udp: ones (the file has neither block: the defaults).
+        assertThat(web.options()).isEqualTo(HttpOptions.DEFAULTS);
 
         BackendConfig backend = config.backend("web").orElseThrow();
         assertThat(backend.scheduler()).isEqualTo(SchedulerConfig.of("wlc"));
@@ -109,8 +112,8 @@ class ConfigLoaderTest {
         assertThat(backend.servers()).containsExactly(
                 new ServerConfig("web1", new HostPort("10.0.0.11", 80), 3, 0, Optional.empty()),
                 new ServerConfig("web2", new HostPort("10.0.0.12", 80), 1, 200, Optional.of(ProxyProtocolVersion.V2)));
-        assertThat(backend.healthCheck()).contains(new HealthCheckConfig(HealthCheckConfig.Type.HTTP, "/healthz", "GET",
-                Optional.empty(), new StatusRange(200, 399), Optional.empty(), Duration.ofSeconds(2),
+        assertThat(backend.healthCheck()).contains(new HealthCheckConfig(new HttpCheck("/healthz", "GET",
+                Optional.empty(), new StatusRange(200, 399), Optional.empty()), Duration.ofSeconds(2),
                 Duration.ofSeconds(1), 2, 3, Optional.empty()));
         assertThat(backend.outlier()).contains(new OutlierConfig(5, Duration.ofSeconds(30), 50));
         assertThat(backend.slowStart()).isEqualTo(Duration.ofSeconds(30));
@@ -139,15 +142,14 @@ class ConfigLoaderTest {
         assertThat(config.admin()).isEmpty();
         assertThat(config.shutdownGrace()).isEqualTo(FerryConfig.DEFAULT_SHUTDOWN_GRACE);
         FrontendConfig in = config.frontends().getFirst();
-        assertThat(in).isEqualTo(new FrontendConfig("in", new HostPort("127.0.0.1", 0), Mode.TCP, Optional.empty(),
-                false, List.of(), Optional.of("pool"), 10_000, FrontendTimeouts.DEFAULTS, UdpOptions.DEFAULTS));
+        assertThat(in).isEqualTo(new FrontendConfig("in", new HostPort("127.0.0.1", 0), Optional.empty(),
+                false, List.of(), Optional.of("pool"), 10_000, FrontendTimeouts.DEFAULTS, TcpOptions.DEFAULTS));
         BackendConfig pool = config.backends().getFirst();
         assertThat(pool.scheduler()).isEqualTo(new SchedulerConfig("wlc", Map.of()));
         assertThat(pool.hashKey()).isEqualTo("source_ip");
         assertThat(pool.servers()).containsExactly(
                 new ServerConfig("127.0.0.1:9001", new HostPort("127.0.0.1", 9001), 1, 0, Optional.empty()));
-        assertThat(pool.healthCheck()).contains(new HealthCheckConfig(HealthCheckConfig.Type.TCP, "/", "GET",
-                Optional.empty(), new StatusRange(200, 399), Optional.empty(), Duration.ofSeconds(2),
+        assertThat(pool.healthCheck()).contains(new HealthCheckConfig(TcpCheck.CONNECT, Duration.ofSeconds(2),
                 Duration.ofSeconds(1), 2, 3, Optional.empty()));
         assertThat(pool.outlier()).contains(new OutlierConfig(5, Duration.ofSeconds(30), 50));
         assertThat(pool.slowStart()).isZero();
@@ -202,7 +204,7 @@ class ConfigLoaderTest {
         FrontendConfig dns = config.frontends().getFirst();
         assertThat(dns.mode()).isEqualTo(Mode.UDP);
         assertThat(dns.listen()).isEqualTo(new HostPort("::1", 5353));
-        assertThat(dns.udp().perDatagram()).isTrue();
+        assertThat(dns.options()).isEqualTo(new UdpOptions(true));
         assertThat(config.backends().getFirst().servers().getFirst().address()).isEqualTo(new HostPort("fd00::1", 53));
         assertThat(config.backends().getFirst().servers().getFirst().weight()).isZero();
     }
@@ -232,9 +234,10 @@ class ConfigLoaderTest {
                     health_check: { type: http, method: head, expect_status: 204, host: svc.local, check_port: 8081 }
                 """).backends().getFirst().healthCheck().orElseThrow();
 
-        assertThat(check.expectStatus()).isEqualTo(new StatusRange(204, 204));
-        assertThat(check.method()).isEqualTo("HEAD");
-        assertThat(check.host()).contains("svc.local");
+        HttpCheck http = (HttpCheck) check.probe();
+        assertThat(http.expectStatus()).isEqualTo(new StatusRange(204, 204));
+        assertThat(http.method()).isEqualTo("HEAD");
+        assertThat(http.host()).contains("svc.local");
         assertThat(check.checkPort()).contains(8081);
     }
 

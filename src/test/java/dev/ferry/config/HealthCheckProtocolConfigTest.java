@@ -31,6 +31,11 @@ class HealthCheckProtocolConfigTest {
                 .get(0).healthCheck().orElseThrow();
     }
 
+    /** The settings of a {@code type: tcp} check. */
+    private static HealthCheckConfig.TcpCheck tcp(HealthCheckConfig check) {
+        return (HealthCheckConfig.TcpCheck) check.probe();
+    }
+
     private static List<ConfigProblem> problems(String healthCheck) {
         try {
             ConfigLoader.parse(config(healthCheck), Path.of(FILE), ConfigLoaderTest::knownSchedulers);
@@ -61,22 +66,22 @@ class HealthCheckProtocolConfigTest {
                 send: "PING\\r\\n"
                 expect: +PONG
                 """);
-        assertThat(text.send().orElseThrow().bytes()).isEqualTo("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-        assertThat(text.expect().orElseThrow().bytes()).isEqualTo("+PONG".getBytes(StandardCharsets.US_ASCII));
-        assertThat(text.send().orElseThrow()).hasToString("'PING\\r\\n'");
+        assertThat(tcp(text).send().orElseThrow().bytes()).isEqualTo("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(tcp(text).expect().orElseThrow().bytes()).isEqualTo("+PONG".getBytes(StandardCharsets.US_ASCII));
+        assertThat(tcp(text).send().orElseThrow()).hasToString("'PING\\r\\n'");
 
         HealthCheckConfig hex = read("""
                 send_binary: 50494e47 0d0a
                 expect_binary: 0x2B504F4E47
                 """);
         assertThat(hex.type()).isEqualTo(HealthCheckConfig.Type.TCP);
-        assertThat(hex.send().orElseThrow().bytes()).isEqualTo("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-        assertThat(hex.expect().orElseThrow().bytes()).isEqualTo("+PONG".getBytes(StandardCharsets.US_ASCII));
-        assertThat(hex.expect().orElseThrow()).hasToString("0x2b504f4e47");
+        assertThat(tcp(hex).send().orElseThrow().bytes()).isEqualTo("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(tcp(hex).expect().orElseThrow().bytes()).isEqualTo("+PONG".getBytes(StandardCharsets.US_ASCII));
+        assertThat(tcp(hex).expect().orElseThrow()).hasToString("0x2b504f4e47");
 
         // Equal bytes read twice are equal configs: a reload keeps the check.
         assertThat(read("expect_binary: 2b504f4e47")).isEqualTo(read("expect_binary: 2B 50 4F 4E 47"));
-        assertThat(read("type: tcp").send()).isEmpty();
+        assertThat(tcp(read("type: tcp")).send()).isEmpty();
     }
 
     @Test

@@ -14,6 +14,11 @@ class HttpOptionsConfigTest {
               - { name: pool, servers: [ { address: 127.0.0.1:80 } ] }
             """;
 
+    /** The {@code http:} options of the {@code index}th frontend, an http one. */
+    private static HttpOptions http(FerryConfig config, int index) {
+        return (HttpOptions) config.frontends().get(index).options();
+    }
+
     @Test
     void limitsAreReadAsSizesAndDefaultWhenAbsent() throws Exception {
         FerryConfig config = ConfigLoader.parse("""
@@ -22,8 +27,8 @@ class HttpOptionsConfigTest {
                       http: { max_request_line: 2KiB, max_header_size: 64KiB } }
                   - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool }
                 """ + POOL, Path.of("t.yaml"));
-        assertThat(config.frontends().get(0).http()).isEqualTo(new HttpOptions(2048, 65536));
-        assertThat(config.frontends().get(1).http()).isEqualTo(HttpOptions.DEFAULTS);
+        assertThat(http(config, 0)).isEqualTo(new HttpOptions(2048, 65536));
+        assertThat(http(config, 1)).isEqualTo(HttpOptions.DEFAULTS);
         assertThat(HttpOptions.DEFAULTS).isEqualTo(new HttpOptions(8192, 32768));
         assertThat(HttpOptions.DEFAULTS.forwardingHeaders()).containsExactlyInAnyOrder(ForwardingHeader.values());
     }
@@ -38,8 +43,8 @@ class HttpOptionsConfigTest {
                   - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool,
                       http: { max_request_line: 1m, max_header_size: 16kb } }
                 """ + POOL, Path.of("t.yaml"));
-        assertThat(config.frontends().get(0).http()).isEqualTo(new HttpOptions(8192, 65536));
-        assertThat(config.frontends().get(1).http()).isEqualTo(new HttpOptions(1048576, 16384));
+        assertThat(http(config, 0)).isEqualTo(new HttpOptions(8192, 65536));
+        assertThat(http(config, 1)).isEqualTo(new HttpOptions(1048576, 16384));
     }
 
     @Test
@@ -48,7 +53,7 @@ class HttpOptionsConfigTest {
                 frontends:
                   - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool, http: { max_header_count: 250 } }
                 """ + POOL, Path.of("t.yaml"));
-        assertThat(config.frontends().get(0).http().maxHeaderCount()).isEqualTo(250);
+        assertThat(http(config, 0).maxHeaderCount()).isEqualTo(250);
         assertThat(HttpOptions.DEFAULTS.maxHeaderCount()).isEqualTo(100);
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
                 frontends:
@@ -68,10 +73,10 @@ class HttpOptionsConfigTest {
                       http: { forwarding_headers: [X-Forwarded-For, x-forwarded-proto, X-REQUEST-ID] } }
                   - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool, http: { forwarding_headers: [] } }
                 """ + POOL, Path.of("t.yaml"));
-        assertThat(config.frontends().get(0).http().forwardingHeaders()).containsExactlyInAnyOrder(
+        assertThat(http(config, 0).forwardingHeaders()).containsExactlyInAnyOrder(
                 ForwardingHeader.X_FORWARDED_FOR, ForwardingHeader.X_FORWARDED_PROTO, ForwardingHeader.X_REQUEST_ID);
-        assertThat(config.frontends().get(0).http().maxHeaderSize()).isEqualTo(HttpOptions.DEFAULTS.maxHeaderSize());
-        assertThat(config.frontends().get(1).http().forwardingHeaders()).isEmpty();
+        assertThat(http(config, 0).maxHeaderSize()).isEqualTo(HttpOptions.DEFAULTS.maxHeaderSize());
+        assertThat(http(config, 1).forwardingHeaders()).isEmpty();
     }
 
     @Test
@@ -81,8 +86,8 @@ class HttpOptionsConfigTest {
                   - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool, http: { defer_accept: false } }
                   - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool }
                 """ + POOL, Path.of("t.yaml"));
-        assertThat(config.frontends().get(0).http().deferAccept()).isFalse();
-        assertThat(config.frontends().get(1).http().deferAccept()).isTrue();
+        assertThat(http(config, 0).deferAccept()).isFalse();
+        assertThat(http(config, 1).deferAccept()).isTrue();
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
                 frontends:
                   - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool, http: { defer_accept: sometimes } }
@@ -145,13 +150,13 @@ class HttpOptionsConfigTest {
         LingeringOptions d = LingeringOptions.DEFAULTS;
         assertThat(d).isEqualTo(new LingeringOptions(LingeringOptions.Mode.ON, java.time.Duration.ofSeconds(30),
                 java.time.Duration.ofSeconds(5), 64L * 1024 * 1024));
-        assertThat(config.frontends().get(0).http().lingering()).isEqualTo(d);
-        assertThat(config.frontends().get(1).http().lingering()).isEqualTo(new LingeringOptions(
+        assertThat(http(config, 0).lingering()).isEqualTo(d);
+        assertThat(http(config, 1).lingering()).isEqualTo(new LingeringOptions(
                 LingeringOptions.Mode.ALWAYS, java.time.Duration.ofSeconds(90), java.time.Duration.ofMillis(250),
                 1024 * 1024));
-        assertThat(config.frontends().get(2).http().lingering().mode()).isEqualTo(LingeringOptions.Mode.OFF);
-        assertThat(config.frontends().get(2).http().lingering().time()).isEqualTo(d.time());
-        assertThat(config.frontends().get(3).http().lingering().mode()).isEqualTo(LingeringOptions.Mode.ON);
+        assertThat(http(config, 2).lingering().mode()).isEqualTo(LingeringOptions.Mode.OFF);
+        assertThat(http(config, 2).lingering().time()).isEqualTo(d.time());
+        assertThat(http(config, 3).lingering().mode()).isEqualTo(LingeringOptions.Mode.ON);
     }
 
     @Test

@@ -102,8 +102,7 @@ class FeedbackOverTcpTest {
         }));
         TestServer a = closeLater(TestServer.naming("A"));
         TestServer b = closeLater(TestServer.naming("B"));
-        HealthCheckConfig agentCheck = new HealthCheckConfig(HealthCheckConfig.Type.AGENT, "/", "GET",
-                Optional.empty(), HealthCheckConfig.StatusRange.DEFAULT, Optional.empty(), Duration.ofMillis(100),
+        HealthCheckConfig agentCheck = new HealthCheckConfig(new HealthCheckConfig.AgentCheck(), Duration.ofMillis(100),
                 Duration.ofMillis(500), 1, 2, Optional.of(haproxyAgent.port()));
         balancer = new Balancer(Configs.tcp("wrr").server(a, 4).server(b, 4).healthCheck(agentCheck).build(), 1);
         balancer.start();

@@ -1,7 +1,9 @@
 package dev.ferry.health;
 
 import dev.ferry.config.HealthCheckConfig;
+import dev.ferry.config.HealthCheckConfig.HttpCheck;
 import dev.ferry.config.HealthCheckConfig.StatusRange;
+import dev.ferry.config.HealthCheckConfig.TcpCheck;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -12,13 +14,11 @@ final class Checks {
     }
 
     static HealthCheckConfig tcp(Duration interval, Duration timeout, int rise, int fall) {
-        return new HealthCheckConfig(HealthCheckConfig.Type.TCP, "/", "GET", Optional.empty(), StatusRange.DEFAULT,
-                Optional.empty(), interval, timeout, rise, fall, Optional.empty());
+        return new HealthCheckConfig(TcpCheck.CONNECT, interval, timeout, rise, fall, Optional.empty());
     }
 
-    static HealthCheckConfig http(String method, String path, Optional<String> host, StatusRange status,
-                                  Optional<String> body) {
-        return new HealthCheckConfig(HealthCheckConfig.Type.HTTP, path, method, host, status, body,
-                Duration.ofSeconds(1), Duration.ofSeconds(2), 1, 1, Optional.empty());
+    static HttpCheck http(String method, String path, Optional<String> host, StatusRange status,
+                          Optional<String> body) {
+        return new HttpCheck(path, method, host, status, body);
     }
 }

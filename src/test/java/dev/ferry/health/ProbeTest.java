@@ -1,7 +1,7 @@
 package dev.ferry.health;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.ferry.config.HealthCheckConfig;
+import dev.ferry.config.HealthCheckConfig.HttpCheck;
 import dev.ferry.config.HealthCheckConfig.StatusRange;
 import dev.ferry.testing.TestServer;
 import dev.ferry.transport.Transport;
@@ -71,7 +71,7 @@ class ProbeTest {
     }
 
     private static ProbeResult http(String method, String path, StatusRange status, String body) throws Exception {
-        HealthCheckConfig config = Checks.http(method, path, Optional.empty(), status, Optional.ofNullable(body));
+        HttpCheck config = Checks.http(method, path, Optional.empty(), status, Optional.ofNullable(body));
         return run(new HttpProbe(transport, config), http.getAddress(), TIMEOUT);
     }
 
@@ -82,7 +82,7 @@ class ProbeTest {
         assertThat(r.reason()).isEqualTo("status 200");
         assertThat(requests).contains("GET /healthz Host=127.0.0.1:" + http.getAddress().getPort());
 
-        HealthCheckConfig withHost = Checks.http("HEAD", "/h", Optional.of("api.example.com"), StatusRange.DEFAULT,
+        HttpCheck withHost = Checks.http("HEAD", "/h", Optional.of("api.example.com"), StatusRange.DEFAULT,
                 Optional.empty());
         assertThat(run(new HttpProbe(transport, withHost), http.getAddress(), TIMEOUT).passed()).isTrue();
         assertThat(requests).contains("HEAD /h Host=api.example.com");
@@ -113,7 +113,7 @@ class ProbeTest {
     @Test
     void aServerThatNeverAnswersFailsOnTheTimeoutAndARefusedConnectFailsAtOnce() throws Exception {
         try (TestServer silent = TestServer.start("silent", s -> s.getInputStream().readAllBytes())) {
-            HealthCheckConfig config = Checks.http("GET", "/", Optional.empty(), StatusRange.DEFAULT,
+            HttpCheck config = Checks.http("GET", "/", Optional.empty(), StatusRange.DEFAULT,
                     Optional.empty());
             ProbeResult r = run(new HttpProbe(transport, config), silent.socketAddress(),
                     Duration.ofMillis(300).toNanos());

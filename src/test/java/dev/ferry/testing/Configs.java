@@ -10,10 +10,11 @@ import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.FrontendTimeouts;
 import dev.ferry.config.HostPort;
 import dev.ferry.config.KeepaliveConfig;
-import dev.ferry.config.Mode;
+import dev.ferry.config.ModeOptions;
 import dev.ferry.config.ProxyProtocolVersion;
 import dev.ferry.config.SchedulerConfig;
 import dev.ferry.config.ServerConfig;
+import dev.ferry.config.TcpOptions;
 import dev.ferry.config.UdpOptions;
 
 import java.nio.file.Path;
@@ -34,8 +35,7 @@ public final class Configs {
     private Duration grace = FerryConfig.DEFAULT_SHUTDOWN_GRACE;
     private Optional<KeepaliveConfig> keepalive = Optional.empty();
     private boolean acceptProxyProtocol;
-    private Mode mode = Mode.TCP;
-    private UdpOptions udp = UdpOptions.DEFAULTS;
+    private ModeOptions options = TcpOptions.DEFAULTS;
     private Optional<HealthCheckConfig> healthCheck = Optional.empty();
     private Optional<OutlierConfig> outlier = Optional.empty();
     private Duration slowStart = Duration.ZERO;
@@ -50,8 +50,7 @@ public final class Configs {
     /** A udp frontend on 127.0.0.1:0 over one backend. */
     public static Configs udp(String scheduler, boolean perDatagram) {
         Configs c = tcp(scheduler);
-        c.mode = Mode.UDP;
-        c.udp = new UdpOptions(perDatagram);
+        c.options = new UdpOptions(perDatagram);
         return c;
     }
 
@@ -147,9 +146,9 @@ public final class Configs {
                 servers, healthCheck, outlier, slowStart, feedback, retries,
                 new BackendTimeouts(connectTimeout, BackendTimeouts.DEFAULTS.serverIdle(),
                         BackendTimeouts.DEFAULTS.response()), keepalive);
-        FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0), mode,
+        FrontendConfig frontend = new FrontendConfig("front", new HostPort("127.0.0.1", 0),
                 Optional.empty(), acceptProxyProtocol, List.of(), Optional.of("pool"), frontendMax,
-                new FrontendTimeouts(clientIdle, FrontendTimeouts.DEFAULTS.requestHeader()), udp);
+                new FrontendTimeouts(clientIdle, FrontendTimeouts.DEFAULTS.requestHeader()), options);
         return new FerryConfig(Path.of("<test>"), Optional.empty(), List.of(frontend), List.of(backend), grace);
     }
 }

@@ -4,6 +4,7 @@ import dev.ferry.accesslog.AccessLog;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.config.HttpOptions;
 import dev.ferry.config.LingeringOptions;
 import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.proxy.ConnectionLimiter;
@@ -94,14 +95,15 @@ public final class HttpFrontend implements Frontend {
         this.accessLog = accessLog;
         this.config = config;
         this.transport = transport;
+        HttpOptions http = http(config);
         this.router = Router.of(config, backends);
-        this.forwarding = new ForwardingHeaders(tls.isPresent(), config.http().forwardingHeaders());
+        this.forwarding = new ForwardingHeaders(tls.isPresent(), http.forwardingHeaders());
         this.tls = tls;
         this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
         this.clientIdleNanos = config.timeouts().clientIdle().toNanos();
-        this.maxRequestLine = config.http().maxRequestLine();
-        this.maxHeaderSize = config.http().maxHeaderSize();
-        this.maxHeaderCount = config.http().maxHeaderCount();
+        this.maxRequestLine = http.maxRequestLine();
+        this.maxHeaderSize = http.maxHeaderSize();
+        this.maxHeaderCount = http.maxHeaderCount();
         // The channel type is chosen per server address (UpstreamPool.connect).
         Bootstrap upstream = new Bootstrap()
                 .option(ChannelOption.AUTO_READ, false)
@@ -111,6 +113,15 @@ public final class HttpFrontend implements Frontend {
             EventLoop loop = (EventLoop) e;
             pools.put(loop, new UpstreamPool(loop, transport, upstream, MAX_IDLE_PER_SERVER, stats));
         }
+    }
+
+    /** The {@code http:} options of an http frontend's configuration (the only kind this frontend is given). */
+    private static HttpOptions http(FrontendConfig config) {
+        if (config.options() instanceof HttpOptions http) {
+            return http;
+        }
+        throw new IllegalArgumentException("frontend '" + config.name() + "' is a " + config.mode().key()
+                + " frontend, not http");
     }
 
     @Override
@@ -138,13 +149,14 @@ public final class HttpFrontend implements Frontend {
      */
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
+        HttpOptions http = http(next);
         this.router = Router.of(next, backends);
         this.requestHeaderNanos = next.timeouts().requestHeader().toNanos();
         this.clientIdleNanos = next.timeouts().clientIdle().toNanos();
-        this.maxRequestLine = next.http().maxRequestLine();
-        this.maxHeaderSize = next.http().maxHeaderSize();
-        this.maxHeaderCount = next.http().maxHeaderCount();
-        this.forwarding = new ForwardingHeaders(tls.isPresent(), next.http().forwardingHeaders());
+        this.maxRequestLine = http.maxRequestLine();
+        this.maxHeaderSize = http.maxHeaderSize();
+        this.maxHeaderCount = http.maxHeaderCount();
+        this.forwarding = new ForwardingHeaders(tls.isPresent(), http.forwardingHeaders());
         ConnectionLimiter l = limiter;
         if (l != null) {
             l.setMax(next.maxConnections());
@@ -164,7 +176,7 @@ public final class HttpFrontend implements Frontend {
 
     /** The lingering options a new connection takes (those of the configuration in force when it was accepted). */
     LingeringOptions lingering() {
-        return config.http().lingering();
+        return http(config).lingering();
     }
 
     /** The log for local resource failures ({@code dev.ferry.transport.LocalFailures}) of this frontend. */
@@ -253,7 +265,7 @@ public final class HttpFrontend implements Frontend {
     @Override
     public InetSocketAddress start() throws BindException {
         limiter = new ConnectionLimiter(config.maxConnections(), stats);
-        listener = FrontendListener.bind(transport, config, limiter, false, config.http().deferAccept(),
+        listener = FrontendListener.bind(transport, config, limiter, false, http(config).deferAccept(),
                 WATER_MARK, this::accept);
         InetSocketAddress local = (InetSocketAddress) listener.localAddress();
         port = local.getPort();

@@ -3,6 +3,7 @@ package dev.ferry.proxy.udp;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.config.UdpOptions;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.Transport;
@@ -57,7 +58,19 @@ public final class UdpFrontend implements Frontend {
     static final int COMPACT_SLACK = 4096;
 
     /** What new sessions are served with; replaced as a whole on reload. */
-    private record Settings(FrontendConfig config, Backend backend) {
+    private record Settings(FrontendConfig config, UdpOptions udp, Backend backend) {
+        Settings(FrontendConfig config, Backend backend) {
+            this(config, udp(config), backend);
+        }
+
+        /** The {@code udp:} options of a udp frontend's configuration (the only kind this frontend is given). */
+        private static UdpOptions udp(FrontendConfig config) {
+            if (config.options() instanceof UdpOptions udp) {
+                return udp;
+            }
+            throw new IllegalArgumentException("frontend '" + config.name() + "' is a " + config.mode().key()
+                    + " frontend, not udp");
+        }
     }
 
     private final String name;
@@ -122,7 +135,7 @@ public final class UdpFrontend implements Frontend {
     }
 
     boolean perDatagram() {
-        return settings.config().udp().perDatagram();
+        return settings.udp().perDatagram();
     }
 
     @Override

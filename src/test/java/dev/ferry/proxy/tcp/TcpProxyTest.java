@@ -334,7 +334,7 @@ class TcpProxyTest {
         FerryConfig config = Configs.tcp("rr").server(busy, 1).build();
         var fc = config.frontends().get(0);
         var onBusyPort = new dev.ferry.config.FrontendConfig(fc.name(), new dev.ferry.config.HostPort("127.0.0.1", busy.port()),
-                fc.mode(), fc.tls(), fc.proxyProtocol(), fc.routes(), fc.backend(), fc.maxConnections(), fc.timeouts(), fc.udp());
+                fc.tls(), fc.proxyProtocol(), fc.routes(), fc.backend(), fc.maxConnections(), fc.timeouts(), fc.options());
         FerryConfig clash = new FerryConfig(config.source(), config.admin(), List.of(onBusyPort), config.backends(),
                 config.shutdownGrace());
 
