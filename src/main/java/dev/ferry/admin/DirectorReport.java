@@ -28,7 +28,7 @@ public record DirectorReport(String name, String device, int workers, int maxCon
                              Traffic packets, Traffic bytes, long passed,
                              long icmpForwarded, long icmpSent, long ipOptions, long firstFragments,
                              long handedOver, Map<String, Long> drops, Map<String, String> timeouts,
-                             List<Service> services, int persistenceTemplates) {
+                             List<Service> services, int persistenceTemplates, Defense defense) {
 
     /** Client to server ({@code in}) and server to client ({@code out}). */
     public record Traffic(long in, long out) {
@@ -40,6 +40,14 @@ public record DirectorReport(String name, String device, int workers, int maxCon
      */
     public record Service(String vip, String protocol, String backend, String forwarding, int connections,
                           Map<String, Integer> states, int active, int inactive, int udp, Persistence persistence) {
+    }
+
+    /**
+     * The SYN-flood defence: each strategy's setting ({@code off}, {@code auto}, {@code always}), the table use at
+     * which {@code auto} ones switch on, which are in force now, and what they dropped.
+     */
+    public record Defense(String threshold, String dropEntry, String dropPacket, String secureTcp, List<String> active,
+                          long entriesDropped, long newConnectionsDropped) {
     }
 
     /** A service's persistence: the template timeout and the client netmask, as {@code ipvsadm -p -M}. */
@@ -92,7 +100,13 @@ public record DirectorReport(String name, String device, int workers, int maxCon
                 new Traffic(s.inboundPackets(), s.outboundPackets()), new Traffic(s.inboundBytes(), s.outboundBytes()),
                 s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(),
                 s.handedOver(), drops,
-                timeouts, List.copyOf(out), d.templateCount());
+                timeouts, List.copyOf(out), d.templateCount(), defense(d, s));
+    }
+
+    private static Defense defense(Director d, DirectorStats s) {
+        var c = d.config().defense();
+        return new Defense(c.thresholdPercent() + "%", c.dropEntry().key(), c.dropPacket().key(), c.secureTcp().key(),
+                d.defenseActive(), s.entriesDropped(), s.drops(DropReason.DEFENSE));
     }
 
     private static String seconds(Duration d) {

@@ -158,6 +158,14 @@ public final class MetricsExporter implements AutoCloseable {
         m.add(FunctionCounter.builder("ferry.director.expired", d, x -> x.counts().expired())
                 .tag("director", name).description("tracked connections removed by their state's timeout")
                 .register(registry));
+        m.add(FunctionCounter.builder("ferry.director.defense.entries.dropped", s, DirectorStats::entriesDropped)
+                .tag("director", name).description("half-open entries the SYN-flood defence (drop_entry) removed")
+                .register(registry));
+        for (String strategy : List.of("drop_entry", "drop_packet", "secure_tcp")) {
+            m.add(Gauge.builder("ferry.director.defense.active", d, x -> x.defenseActive().contains(strategy) ? 1 : 0)
+                    .tags("director", name, "strategy", strategy)
+                    .description("1 while a SYN-flood defence strategy is in force").register(registry));
+        }
         m.add(Gauge.builder("ferry.director.persistence.templates", d, Director::templateCount)
                 .tag("director", name).description("persistence templates alive (ipvsadm -Lnc's entries with "
                         + "client port 0)").register(registry));

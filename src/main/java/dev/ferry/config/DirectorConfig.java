@@ -14,9 +14,12 @@ import java.util.Optional;
  * @param maxConnections the connection table's hard limit, all services together
  * @param timeouts       idle timeouts of tracked connections, as {@code ipvsadm --set}
  * @param services       the virtual services, in file order
+ * @param defense        the SYN-flood defence strategies (IPVS's {@code drop_entry}, {@code drop_packet},
+ *                       {@code secure_tcp}) and the table use at which the automatic ones switch on
  */
 public record DirectorConfig(String name, String device, Optional<String> netInterface, int workers,
-                             int maxConnections, Timeouts timeouts, List<DirectorServiceConfig> services) {
+                             int maxConnections, Timeouts timeouts, List<DirectorServiceConfig> services,
+                             Defense defense) {
     public static final String DEFAULT_DEVICE = "ferry0";
     public static final int DEFAULT_WORKERS = 1;
     /** Each worker is a thread with a queue of the device; past the cores they only add hand-overs. */
@@ -26,6 +29,34 @@ public record DirectorConfig(String name, String device, Optional<String> netInt
 
     public DirectorConfig {
         services = List.copyOf(services);
+    }
+
+    /** A director with the default defence. */
+    public DirectorConfig(String name, String device, Optional<String> netInterface, int workers, int maxConnections,
+                          Timeouts timeouts, List<DirectorServiceConfig> services) {
+        this(name, device, netInterface, workers, maxConnections, timeouts, services, Defense.DEFAULTS);
+    }
+
+    /**
+     * {@code defense:}, IPVS's defence strategies against SYN floods, switched on by table use instead of free
+     * memory (IPVS's {@code amemthresh}): each is {@code off}, {@code auto} (on while a worker's share of the table
+     * is fuller than {@code thresholdPercent}) or {@code always}.
+     *
+     * @param dropEntry  every second, drop a random sample of half-open entries (SYN_RECV, SYNACK)
+     * @param dropPacket drop one in N new connections, N shrinking to 1 as the table fills
+     * @param secureTcp  IPVS's {@code tcp_states_dos} transitions and 10 s half-open timeouts
+     */
+    public record Defense(int thresholdPercent, Strategy dropEntry, Strategy dropPacket, Strategy secureTcp) {
+        public static final Defense DEFAULTS = new Defense(90, Strategy.AUTO, Strategy.OFF, Strategy.AUTO);
+
+        /** IPVS's sysctl values 0, 1 (and 2 while it is on) and 3. */
+        public enum Strategy {
+            OFF, AUTO, ALWAYS;
+
+            public String key() {
+                return name().toLowerCase(java.util.Locale.ROOT);
+            }
+        }
     }
 
     /**

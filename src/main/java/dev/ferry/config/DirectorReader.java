@@ -19,7 +19,10 @@ import java.util.regex.Pattern;
  */
 final class DirectorReader {
     static final List<String> KEYS = List.of("name", "device", "interface", "workers", "max_connections", "timeouts",
-            "services");
+            "services", "defense");
+    static final List<String> DEFENSE_KEYS = List.of("threshold", "drop_entry", "drop_packet", "secure_tcp");
+    private static final Map<String, DirectorConfig.Defense.Strategy> STRATEGIES =
+            YamlMap.choicesOf(DirectorConfig.Defense.Strategy.class);
     static final List<String> TIMEOUT_KEYS = List.of("tcp", "tcp_fin", "udp");
     static final List<String> SERVICE_KEYS = List.of("vip", "protocol", "backend", "forwarding", "persistence");
     static final List<String> PERSISTENCE_KEYS = List.of("timeout", "netmask");
@@ -77,7 +80,17 @@ final class DirectorReader {
         if (netInterface.isPresent() && services.stream().noneMatch(s -> s.forwarding() == Forwarding.DIRECT)) {
             d.problem("interface", "is used only by services with forwarding: direct, and this director has none");
         }
-        return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services);
+        DirectorConfig.Defense defense = d.map("defense", DEFENSE_KEYS).map(DirectorReader::defense)
+                .orElse(DirectorConfig.Defense.DEFAULTS);
+        return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services, defense);
+    }
+
+    private static DirectorConfig.Defense defense(YamlMap m) {
+        DirectorConfig.Defense d = DirectorConfig.Defense.DEFAULTS;
+        return new DirectorConfig.Defense(m.integer("threshold", d.thresholdPercent(), 1, 99),
+                m.choice("drop_entry", STRATEGIES).orElse(d.dropEntry()),
+                m.choice("drop_packet", STRATEGIES).orElse(d.dropPacket()),
+                m.choice("secure_tcp", STRATEGIES).orElse(d.secureTcp()));
     }
 
     private static Persistence persistence(YamlMap p) {

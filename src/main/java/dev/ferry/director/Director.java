@@ -77,10 +77,11 @@ public final class Director implements AutoCloseable {
         long now = clockMillis.getAsLong();
         for (int i = 0; i < n; i++) {
             ConnectionTable table = new ConnectionTable(share(config.maxConnections(), i, n), timeouts(config), now);
-            NatPipeline pipeline = new NatPipeline(services, table, templates, stats.shard(i));
+            SynDefense defense = new SynDefense(config.defense());
+            NatPipeline pipeline = new NatPipeline(services, table, templates, defense, stats.shard(i));
             // The first worker also expires the shared templates.
             workers[i] = new DirectorWorker(name, i, n, queues.get(i), table, pipeline, stats.shard(i), clockMillis,
-                    i == 0 ? templates : null);
+                    i == 0 ? templates : null, defense);
         }
         for (DirectorWorker w : workers) {
             w.connect(workers);
@@ -168,6 +169,29 @@ public final class Director implements AutoCloseable {
         return stats;
     }
 
+    /** The SYN-flood defence strategies in force on any worker now: {@code drop_entry}, {@code drop_packet}, {@code secure_tcp}. */
+    public List<String> defenseActive() {
+        boolean entry = false;
+        boolean packet = false;
+        boolean secure = false;
+        for (DirectorWorker w : workers) {
+            entry |= w.defense().dropEntry();
+            packet |= w.defense().dropPacket();
+            secure |= w.defense().secureTcp();
+        }
+        List<String> on = new ArrayList<>(3);
+        if (entry) {
+            on.add("drop_entry");
+        }
+        if (packet) {
+            on.add("drop_packet");
+        }
+        if (secure) {
+            on.add("secure_tcp");
+        }
+        return on;
+    }
+
     /** The persistence templates alive now. */
     public int templateCount() {
         return templates.size();
@@ -195,6 +219,7 @@ public final class Director implements AutoCloseable {
         for (int i = 0; i < workers.length; i++) {
             DirectorWorker w = workers[i];
             int limit = share(next.maxConnections(), i, workers.length);
+            w.defense().reconfigure(next.defense());
             run(w, () -> {
                 w.pipeline().setServices(nextServices);
                 w.table().setTimeouts(timeouts);

@@ -18,7 +18,8 @@ public final class DirectorStats {
     private static final int ICMP_FORWARDED = 7;
     private static final int ICMP_SENT = 8;
     private static final int HANDED_OVER = 9;
-    private static final int DROPS = 10;
+    private static final int ENTRIES_DROPPED = 10;
+    private static final int DROPS = 11;
 
     private final Shard[] shards;
 
@@ -89,6 +90,10 @@ public final class DirectorStats {
             add(HANDED_OVER, 1);
         }
 
+        void entriesDropped(int n) {
+            add(ENTRIES_DROPPED, n);
+        }
+
         void dropped(DropReason reason) {
             add(DROPS + reason.ordinal(), 1);
         }
@@ -141,6 +146,11 @@ public final class DirectorStats {
      */
     public long handedOver() {
         return sum(HANDED_OVER);
+    }
+
+    /** Half-open entries the SYN-flood defence ({@code drop_entry}) removed from the tables. */
+    public long entriesDropped() {
+        return sum(ENTRIES_DROPPED);
     }
 
     public long drops(DropReason reason) {

@@ -31,6 +31,8 @@ final class DirectorWorker implements Runnable {
     private static final long TICK_MILLIS = 100;
     /** How often the worker that holds them expires the director's persistence templates. */
     private static final long TEMPLATE_SWEEP_MILLIS = 1000;
+    /** How often {@code drop_entry} samples the table while it is on (IPVS: every second). */
+    private static final long DROP_ENTRY_MILLIS = 1000;
     /** At least 576 bytes for an ICMP error quoting a packet (RFC 1812 4.3.2.3). */
     private static final int REPLY_BUFFER = 1024;
     private static final long READ_ERROR_LOG_MILLIS = 10_000;
@@ -46,6 +48,8 @@ final class DirectorWorker implements Runnable {
     private final LongSupplier clockMillis;
     /** The director's persistence templates, which this worker expires; null for the other workers. */
     private final PersistenceTemplates templates;
+    private final SynDefense defense;
+    private final java.util.SplittableRandom random = new java.util.SplittableRandom();
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Where other workers hand this one packets; null with one worker. */
     private final HandoffRing inbox;
@@ -57,7 +61,7 @@ final class DirectorWorker implements Runnable {
 
     DirectorWorker(String director, int index, int workers, PacketDevice device, ConnectionTable table,
                    NatPipeline pipeline, DirectorStats.Shard stats, LongSupplier clockMillis,
-                   PersistenceTemplates templates) {
+                   PersistenceTemplates templates, SynDefense defense) {
         this.director = director;
         this.index = index;
         this.device = device;
@@ -66,6 +70,7 @@ final class DirectorWorker implements Runnable {
         this.stats = stats;
         this.clockMillis = clockMillis;
         this.templates = templates;
+        this.defense = defense;
         this.counts = table.counts();
         this.inbox = workers > 1 ? new HandoffRing(rings, INBOX_BYTES) : null;
     }
@@ -89,6 +94,10 @@ final class DirectorWorker implements Runnable {
 
     long clockMillis() {
         return clockMillis.getAsLong();
+    }
+
+    SynDefense defense() {
+        return defense;
     }
 
     /** This worker's table counters as of its last tick (at most 100 ms old). */
@@ -124,6 +133,7 @@ final class DirectorWorker implements Runnable {
             MemorySegment reply = arena.allocate(REPLY_BUFFER);
             long nextTick = clockMillis.getAsLong() + TICK_MILLIS;
             long nextSweep = clockMillis.getAsLong() + TEMPLATE_SWEEP_MILLIS;
+            long nextDropEntry = clockMillis.getAsLong() + DROP_ENTRY_MILLIS;
             while (running) {
                 int n = read(packet);
                 // Tasks first: a reload handed over before a packet arrived applies to that packet.
@@ -136,8 +146,16 @@ final class DirectorWorker implements Runnable {
                 drainInbox(packet, reply, now);
                 if (now >= nextTick) {
                     table.expire(now);
+                    defense.update(table.size(), table.limit());
+                    table.setSecure(defense.secureTcp());
                     counts = table.counts();
                     nextTick = now + TICK_MILLIS;
+                }
+                if (now >= nextDropEntry) {
+                    if (defense.dropEntry()) {
+                        stats.entriesDropped(table.dropHalfOpen(random.nextInt()));
+                    }
+                    nextDropEntry = now + DROP_ENTRY_MILLIS;
                 }
                 if (templates != null && now >= nextSweep) {
                     templates.expire(now);

@@ -21,6 +21,8 @@ public enum DropReason {
     NO_SERVER,
     /** Addressed to a virtual address on a port or protocol no service has. */
     NO_SERVICE,
+    /** A new connection dropped by the SYN-flood defence ({@code drop_packet}) while the table is nearly full. */
+    DEFENSE,
     /** Another worker tracks the packet's connection and its hand-over ring was full. */
     HANDOFF_FULL,
     /** The device refused the write. */

@@ -2,6 +2,7 @@ package dev.ferry.director;
 
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
+import dev.ferry.config.DirectorConfig;
 import dev.ferry.director.packet.IcmpMessages;
 import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.packet.NatRewrite;
@@ -50,20 +51,25 @@ public final class NatPipeline {
 
     private final ConnectionTable table;
     private final PersistenceTemplates templates;
+    private final SynDefense defense;
     private final DirectorStats.Shard stats;
     private volatile VirtualService[] services;
     private int length;
 
     NatPipeline(List<VirtualService> services, ConnectionTable table, DirectorStats.Shard stats) {
-        this(services, table, new PersistenceTemplates(), stats);
+        this(services, table, new PersistenceTemplates(), new SynDefense(DirectorConfig.Defense.DEFAULTS), stats);
     }
 
-    /** @param templates the director's persistence templates, shared with its other workers' pipelines */
+    /**
+     * @param templates the director's persistence templates, shared with its other workers' pipelines
+     * @param defense   the worker's SYN-flood defence, which may drop new connections
+     */
     NatPipeline(List<VirtualService> services, ConnectionTable table, PersistenceTemplates templates,
-                DirectorStats.Shard stats) {
+                SynDefense defense, DirectorStats.Shard stats) {
         this.services = services.toArray(VirtualService[]::new);
         this.table = table;
         this.templates = templates;
+        this.defense = defense;
         this.stats = stats;
     }
 
@@ -163,6 +169,9 @@ public final class NatPipeline {
         }
         if (Ipv4.ttl(p, 0) <= 1) {
             return timeExceeded(p, total, dst, reply);
+        }
+        if (defense.dropNewConnection()) {
+            return drop(DropReason.DEFENSE);
         }
         if (table.isFull()) {
             return drop(DropReason.TABLE_FULL);

@@ -60,6 +60,7 @@ class ConfigurationReferenceTest {
         m.put("directors[].timeouts", DirectorReader.TIMEOUT_KEYS);
         m.put("directors[].services[]", DirectorReader.SERVICE_KEYS);
         m.put("directors[].services[].persistence", DirectorReader.PERSISTENCE_KEYS);
+        m.put("directors[].defense", DirectorReader.DEFENSE_KEYS);
         return m;
     }
 

@@ -249,6 +249,34 @@ class DirectorConfigTest {
     }
 
     @Test
+    void theSynFloodDefenceHasIpvsStrategiesAndAThreshold() throws Exception {
+        assertThat(parse(BACKENDS + """
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web } ] }
+                """).directors().get(0).defense()).isEqualTo(DirectorConfig.Defense.DEFAULTS);
+        assertThat(parse(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    defense: { threshold: 75, drop_entry: off, drop_packet: always, secure_tcp: auto }
+                    services: [ { vip: 10.200.0.100:80, backend: web } ]
+                """).directors().get(0).defense()).isEqualTo(new DirectorConfig.Defense(75,
+                DirectorConfig.Defense.Strategy.OFF, DirectorConfig.Defense.Strategy.ALWAYS,
+                DirectorConfig.Defense.Strategy.AUTO));
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    defense: { drop_packet: sometimes }
+                    services: [ { vip: 10.200.0.100:80, backend: web } ]
+                """, 7, "directors[0].defense.drop_packet")).contains("off, auto, always");
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    defense: { threshold: 100 }
+                    services: [ { vip: 10.200.0.100:80, backend: web } ]
+                """, 7, "directors[0].defense.threshold")).contains("99");
+    }
+
+    @Test
     void interfaceIsOnlyForDirectForwarding() {
         assertThat(onlyProblem(BACKENDS + """
                 directors:

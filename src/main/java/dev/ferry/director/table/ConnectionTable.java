@@ -38,6 +38,9 @@ public final class ConnectionTable {
     private long expired;
     /** The time of the latest add, packet or expiry: when a template's connection left, for its idle timeout. */
     private long nowMillis;
+    /** IPVS's {@code secure_tcp}: the {@code tcp_states_dos} transitions and short half-open timeouts. */
+    private boolean secure;
+    private long droppedEntries;
 
     public ConnectionTable(int limit, DirectorTimeouts timeouts, long nowMillis) {
         this.limit = limit;
@@ -171,7 +174,7 @@ public final class ConnectionTable {
         size++;
         e.linked = true;
         count(e, 1);
-        e.expiresAt = nowMillis + (e.state != null ? timeouts.tcpMillis(e.state) : timeouts.udpMillis());
+        e.expiresAt = nowMillis + (e.state != null ? timeout(e.state) : timeouts.udpMillis());
         wheel.schedule(e);
         return e;
     }
@@ -198,7 +201,7 @@ public final class ConnectionTable {
                 d = Direction.INPUT_ONLY;
             }
         }
-        TcpState next = TcpStateTable.next(e.state, d, flags);
+        TcpState next = TcpStateTable.next(e.state, d, flags, secure);
         if (next != e.state) {
             boolean wasActive = e.state.isActive();
             count(e, -1);
@@ -210,8 +213,58 @@ public final class ConnectionTable {
                 e.lease.deactivate();
             }
         }
-        e.expiresAt = nowMillis + timeouts.tcpMillis(next);
+        e.expiresAt = nowMillis + timeout(next);
         wheel.rescheduled(e);
+    }
+
+    /** Half-open entries live this long while {@code secure_tcp} is on (IPVS's normal table gives 60 and 120 s). */
+    static final long SECURE_HALF_OPEN_MILLIS = 10_000;
+
+    private long timeout(TcpState state) {
+        long normal = timeouts.tcpMillis(state);
+        return secure && (state == TcpState.SYN_RECV || state == TcpState.SYNACK)
+                ? Math.min(normal, SECURE_HALF_OPEN_MILLIS) : normal;
+    }
+
+    /** Switches {@code secure_tcp} on or off; applies from each entry's next packet. */
+    public void setSecure(boolean secure) {
+        this.secure = secure;
+    }
+
+    public boolean secure() {
+        return secure;
+    }
+
+    /** Entries {@link #dropHalfOpen} removed, since start. */
+    public long droppedEntries() {
+        return droppedEntries;
+    }
+
+    /**
+     * IPVS's {@code drop_entry} ({@code ip_vs_random_dropentry}): looks at a thirty-second of the hash buckets,
+     * starting at a random one, and removes the half-open entries (SYN_RECV, SYNACK) found there, so that a flood of
+     * forged SYNs gives way to new connections. Entries in other states are kept.
+     *
+     * @return how many entries it removed
+     */
+    public int dropHalfOpen(int randomStart) {
+        int buckets = Math.max(1, inbound.length >> 5);
+        int dropped = 0;
+        List<TrackedConnection> victims = new ArrayList<>();
+        for (int i = 0; i < buckets; i++) {
+            int b = (randomStart + i) & (inbound.length - 1);
+            for (TrackedConnection e = inbound[b]; e != null; e = e.inboundNext) {
+                if (e.state == TcpState.SYN_RECV || e.state == TcpState.SYNACK) {
+                    victims.add(e);
+                }
+            }
+        }
+        for (TrackedConnection e : victims) {
+            remove(e);
+            dropped++;
+        }
+        droppedEntries += dropped;
+        return dropped;
     }
 
     /** Removes every entry whose timeout has passed, closing its lease. */

@@ -8,6 +8,7 @@ import static dev.ferry.director.table.TcpState.LAST_ACK;
 import static dev.ferry.director.table.TcpState.LISTEN;
 import static dev.ferry.director.table.TcpState.SYN_RECV;
 import static dev.ferry.director.table.TcpState.SYN_SENT;
+import static dev.ferry.director.table.TcpState.SYNACK;
 import static dev.ferry.director.table.TcpState.TIME_WAIT;
 
 /**
@@ -59,6 +60,41 @@ public final class TcpStateTable {
         },
     };
 
+    /**
+     * IPVS's {@code tcp_states_dos}, used while {@code secure_tcp} is on: a client's ACK no longer completes a
+     * handshake the director saw only half of (SYN_RECV stays until the server's SYN-ACK, which leads to SYNACK, and
+     * ESTABLISHED comes with the server's ACK in NAT, or the client's ACK after SYNACK), so a flood of forged SYNs and
+     * ACKs does not count as active connections of the servers.
+     */
+    private static final TcpState[][][] SECURE = {
+        { // INPUT
+            {SYN_RECV, ESTABLISHED, ESTABLISHED, SYN_RECV, SYN_RECV, SYN_RECV, SYN_RECV, SYN_RECV, SYN_RECV,
+                SYN_RECV, SYNACK},
+            {CLOSE, CLOSE_WAIT, SYN_SENT, TIME_WAIT, TIME_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN,
+                SYNACK},
+            {ESTABLISHED, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, CLOSE, LISTEN,
+                SYNACK},
+            {CLOSE, CLOSE, CLOSE, SYN_RECV, CLOSE, CLOSE, CLOSE, CLOSE, LAST_ACK, LISTEN, CLOSE},
+        },
+        { // OUTPUT
+            {SYN_SENT, ESTABLISHED, SYN_SENT, SYNACK, SYN_SENT, SYN_SENT, SYN_SENT, SYN_SENT, SYN_SENT, LISTEN,
+                SYNACK},
+            {TIME_WAIT, FIN_WAIT, SYN_SENT, TIME_WAIT, FIN_WAIT, TIME_WAIT, CLOSE, TIME_WAIT, LAST_ACK, LISTEN,
+                TIME_WAIT},
+            {ESTABLISHED, ESTABLISHED, SYN_SENT, ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK,
+                ESTABLISHED, ESTABLISHED},
+            {CLOSE, CLOSE, SYN_SENT, CLOSE, CLOSE, TIME_WAIT, CLOSE, CLOSE, CLOSE, CLOSE, CLOSE},
+        },
+        { // INPUT_ONLY
+            {SYNACK, ESTABLISHED, ESTABLISHED, SYN_RECV, SYNACK, SYNACK, SYNACK, SYNACK, SYNACK, SYNACK, SYNACK},
+            {CLOSE, FIN_WAIT, SYN_SENT, TIME_WAIT, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN,
+                TIME_WAIT},
+            {ESTABLISHED, ESTABLISHED, SYN_SENT, ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, CLOSE,
+                LISTEN, ESTABLISHED},
+            {CLOSE, CLOSE, CLOSE, SYN_RECV, CLOSE, CLOSE, CLOSE, CLOSE, LAST_ACK, LISTEN, CLOSE},
+        },
+    };
+
     private TcpStateTable() {
     }
 
@@ -68,6 +104,11 @@ public final class TcpStateTable {
      * CLOSE, as the kernel does.
      */
     public static TcpState next(TcpState current, Direction direction, int flags) {
+        return next(current, direction, flags, false);
+    }
+
+    /** As {@link #next(TcpState, Direction, int)}, from {@code tcp_states_dos} when {@code secure}. */
+    public static TcpState next(TcpState current, Direction direction, int flags, boolean secure) {
         int event;
         if ((flags & 0x04) != 0) {
             event = RST;
@@ -80,6 +121,6 @@ public final class TcpStateTable {
         } else {
             return CLOSE;
         }
-        return NEXT[direction.ordinal()][event][current.ordinal()];
+        return (secure ? SECURE : NEXT)[direction.ordinal()][event][current.ordinal()];
     }
 }

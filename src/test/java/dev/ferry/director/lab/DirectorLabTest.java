@@ -519,6 +519,61 @@ class DirectorLabTest {
     }
 
     @Test
+    void aSynFloodLeavesAKeepAliveClientWithoutErrorsTheTableWithinItsLimitAndTheApiAnswering() throws Exception {
+        Requirements.requireCommand("wrk", "apt-get install wrk");
+        Requirements.requireCommand("gcc", "apt-get install gcc libc6-dev");
+        Path flooder = dir.resolve("synflood");
+        NetnsLab.Result built = NetnsLab.run(60, "gcc", "-O2", "-o", flooder.toString(),
+                Path.of("bench/lib/synflood.c").toAbsolutePath().toString());
+        assertThat(built.exit()).as(built.output()).isZero();
+        startFerry(config("rr", "1,1,1", """
+                    max_connections: 3000
+                    defense: { threshold: 80, drop_entry: auto, drop_packet: auto, secure_tcp: auto }
+                """));
+        Path wrkLog = dir.resolve("wrk.txt");
+        Process wrk = lab.start("client", wrkLog, "wrk", "-t1", "-c8", "-d14s", "--timeout", "10s",
+                "http://" + VIP + "/");
+        try {
+            Thread.sleep(2_000); // wrk's eight connections are established before the flood
+            List<Long> apiMillis = new ArrayList<>();
+            List<String> active = new ArrayList<>();
+            Thread watcher = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 8; i++) {
+                        long t0 = System.nanoTime();
+                        JsonNode d = ferry.director();
+                        apiMillis.add((System.nanoTime() - t0) / 1_000_000);
+                        d.path("defense").path("active").forEach(a -> active.add(a.asText()));
+                        assertThat(d.path("connections").asInt()).isLessThanOrEqualTo(3000);
+                        Thread.sleep(700);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // Bounded: 300,000 forged SYNs or 8 s, whichever comes first.
+            NetnsLab.Result flood = fromClient(30, flooder.toString(), VIP, "80", "300000", "8");
+            assertThat(flood.exit()).as(flood.output()).isZero();
+            watcher.join(30_000);
+            assertThat(wrk.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            String w = Files.readString(wrkLog);
+            System.out.println("syn flood: " + flood.output().strip() + "; admin API answered in " + apiMillis
+                    + " ms; in force: " + active.stream().distinct().toList() + "\n" + w);
+            assertThat(w).contains("requests in").doesNotContain("Socket errors").doesNotContain("Non-2xx");
+            assertThat(apiMillis).hasSize(8);
+            assertThat(active).contains("drop_entry", "drop_packet", "secure_tcp");
+            JsonNode d = ferry.director();
+            assertThat(d.path("connections").asInt()).isLessThanOrEqualTo(3000);
+            long refused = d.path("drops").path("defense").asLong() + d.path("drops").path("table_full").asLong();
+            assertThat(refused + d.path("defense").path("entries_dropped").asLong()).isPositive();
+            assertThat(d.path("defense").path("new_connections_dropped").asLong())
+                    .isEqualTo(d.path("drops").path("defense").asLong());
+        } finally {
+            wrk.destroyForcibly();
+        }
+    }
+
+    @Test
     void aReloadChangesWeightsAndTimeoutsWithoutDroppingATrackedConnection() throws Exception {
         startFerry(config("wrr", "1,1,1", ""));
         Greeted held = greeter();

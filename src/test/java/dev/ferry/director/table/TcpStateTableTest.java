@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code tcp_states} table in {@code net/netfilter/ipvs/ip_vs_proto_tcp.c} (current mainline: the INPUT and
  * INPUT-ONLY ACK rows take NONE to ESTABLISHED), never from {@link TcpStateTable}'s arrays: for each direction a
  * packet travels and the flag that decides (the kernel's {@code tcp_state_idx}), the state each of the 11 states
- * moves to. The {@code tcp_states_dos} (secure_tcp) table is not Ferry's and is not checked.
+ * moves to. The {@code tcp_states_dos} (secure_tcp) table is checked by {@link SynDefenseTablesTest}.
  */
 class TcpStateTableTest {
     private static final int FIN = 0x01;
