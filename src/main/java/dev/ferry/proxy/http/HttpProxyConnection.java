@@ -2,6 +2,7 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.transport.Reasons;
 import dev.ferry.accesslog.AccessRecord;
+import dev.ferry.accesslog.Termination;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.config.LingeringOptions;
@@ -239,7 +240,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     public void channelInactive(ChannelHandlerContext ctx) {
         State was = state;
         if (was == State.CONNECTING || was == State.EXCHANGE || was == State.DISCARD) {
-            logAccess("client_closed");
+            logAccess(Termination.CLIENT_CLOSED);
         }
         state = State.CLOSED;
         releasePending();
@@ -290,7 +291,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             return;
         }
         if (open && request != null) {
-            logAccess("internal_error");
+            logAccess(Termination.INTERNAL_ERROR);
         }
         ctx.close();
     }
@@ -651,7 +652,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             if (!responseStarted) {
                 status = HttpResponseStatus.BAD_GATEWAY.code();
             }
-            logAccess("server_broken");
+            logAccess(Termination.SERVER_BROKEN);
             attempt.failed();
             dropUpstream();
             if (responseStarted) {
@@ -755,7 +756,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     }
 
     private void responseDone(UpstreamConnection c) {
-        logAccess("ok");
+        logAccess(Termination.OK);
         boolean maySend = clientMaySend();
         upstream = null;
         if (!c.atMessageBoundary()) {
@@ -812,7 +813,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         if (responseStarted) {
             log.warn("{}: [{}] {} closed the connection in the middle of the response", frontend.name(), requestId,
                     server.name());
-            logAccess("server_closed");
+            logAccess(Termination.SERVER_CLOSED);
             attempt.failed();
             writeResponseHead();
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -853,7 +854,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
 
     private void switchToTunnel(UpstreamConnection c) {
         status = 101;
-        logAccess("upgraded");
+        logAccess(Termination.UPGRADED);
         state = State.TUNNEL;
         upstream = null;
         releasePending();
@@ -887,7 +888,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
         }
         this.status = status.code();
-        logAccess(termination(status));
+        logAccess(Termination.ofLocalReply(status.code()));
         localResponse = ErrorResponses.of(client.alloc(), status, detail, close, requestId, isHeadRequest());
         localResponseCloses = close;
         if (close) {
@@ -935,7 +936,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             startNanos = System.nanoTime();
             logged = false;
         }
-        logAccess(termination(status));
+        logAccess(Termination.ofLocalReply(status.code()));
         dropUpstream();
         // A client too slow to send its head is not waited for any longer.
         boolean lingerable = status != HttpResponseStatus.REQUEST_TIMEOUT;
@@ -1008,22 +1009,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
 
     // ---- access log ----
 
-    /** How a request Ferry answered itself ended, in the access log's words. */
-    private static String termination(HttpResponseStatus status) {
-        return switch (status.code()) {
-            case 404 -> "no_route";
-            case 503 -> "no_server";
-            case 502 -> "server_failed";
-            case 504 -> "response_timeout";
-            case 408 -> "header_timeout";
-            case 400, 414, 431 -> "bad_request";
-            case 500 -> "internal_error";
-            default -> "refused";
-        };
-    }
-
     /** Reports the current request once: to the request metrics, and to the access log when that is on. */
-    private void logAccess(String termination) {
+    private void logAccess(Termination termination) {
         if (logged) {
             return;
         }
@@ -1100,7 +1087,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             log.debug("{}: closing {} after {} ms without traffic", frontend.name(), client.remoteAddress(),
                     TimeUnit.NANOSECONDS.toMillis(now - lastActivity));
             if (state != State.HEAD) {
-                logAccess("idle_timeout");
+                logAccess(Termination.IDLE_TIMEOUT);
             }
             dropUpstream();
             state = State.CLOSED;
