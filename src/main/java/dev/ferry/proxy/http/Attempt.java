@@ -1,20 +1,16 @@
 package dev.ferry.proxy.http;
 
-import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.transport.LocalFailures;
-import dev.ferry.transport.LoopFlusher;
-import dev.ferry.transport.ProxyProtocol;
 import dev.ferry.transport.Reasons;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * One try of an {@link Exchange} on one server (Envoy's {@code UpstreamRequest}): it takes a pooled connection to the
- * server or opens one, sends the request on it, passes what the server answers to the exchange, decides whether a
- * failure before any response is worth another try, and gives the connection back (or closes it) when done.
+ * One try of an {@link Exchange} on one server (Envoy's {@code UpstreamRequest}): it takes a stream to the server
+ * from the pool ({@link UpstreamPool}: a pooled connection, or a new one), sends the request on it, passes what the
+ * server answers to the exchange, decides whether a failure before any response is worth another try, and gives the
+ * stream back when done.
  *
  * <p>It is the only place that tells the server's passive health check how it went: at most one failure and at most
  * one success per attempt, however many signs of the same failure arrive (a reset is seen as an exception on the
@@ -22,8 +18,8 @@ import io.netty.util.ReferenceCountUtil;
  * 5xx) followed by a broken body records both, as both happened. A failure that is this machine's own (no file
  * descriptor, no port: {@link LocalFailures}) is never recorded against the server.
  *
- * <p>Events of a connection the attempt no longer holds (it was abandoned, or the exchange moved on to another
- * attempt) are dropped here, so the exchange only ever hears from its current try.
+ * <p>Events of a stream the attempt no longer holds (it was abandoned, or the exchange moved on to another attempt)
+ * are dropped here, so the exchange only ever hears from its current try.
  *
  * <p>Threading: belongs to one exchange, on its event loop (which is also the loop of the server connection).
  */
@@ -40,115 +36,87 @@ final class Attempt implements UpstreamListener {
 
     private final Exchange exchange;
     private final Server server;
-    private final UpstreamPool pool;
-    private UpstreamConnection connection;
+    private UpstreamStream stream;
     private boolean failed;
     private boolean succeeded;
 
-    Attempt(Exchange exchange, Server server, UpstreamPool pool) {
+    Attempt(Exchange exchange, Server server) {
         this.exchange = exchange;
         this.server = server;
-        this.pool = pool;
     }
 
     Server server() {
         return server;
     }
 
-    /** The connection the attempt holds (null before it connected and once it let go of it). */
-    UpstreamConnection connection() {
-        return connection;
+    /** Whether the attempt holds a stream (it is connecting or connected, and was not abandoned). */
+    boolean holdsStream() {
+        return stream != null;
     }
 
     // ---- acquire ----
 
     /** Claims the youngest idle connection to the server; true when there was one (the request can go at once). */
-    boolean acquirePooled() {
-        connection = pool.acquire(server, this);
-        return connection != null;
+    boolean acquirePooled(UpstreamPool pool) {
+        stream = pool.acquire(server, this);
+        return stream != null;
     }
 
-    /**
-     * Opens a new connection to the server; {@link Exchange#attemptConnected} follows once connected, or the failure
-     * is handled here.
-     */
-    void connectFresh(HttpFrontend frontend, Backend backend, Channel client) {
-        UpstreamConnection fresh = pool.newConnection(server);
-        connection = fresh;
-        ChannelFuture connect = pool.connect(fresh, frontend.connectTimeoutMillis(backend));
-        // A PROXY header speaks for one client, so such connections are never shared (see finish).
-        server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, exchange.source(),
-                exchange.destination()));
-        backend.config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(connect.channel(), k));
-        // A socket that could not even be created fails the connect at once, on no event loop of ours: come back.
-        connect.addListener(f -> {
-            if (client.eventLoop().inEventLoop()) {
-                connected(fresh, connect);
-            } else {
-                client.eventLoop().execute(() -> connected(fresh, connect));
-            }
-        });
+    /** Opens a new connection to the server; {@link Exchange#attemptConnected} follows, or the failure is handled. */
+    void connectFresh(UpstreamPool pool, int connectTimeoutMillis) {
+        stream = pool.open(server, connectTimeoutMillis, exchange.source(), exchange.destination(), this,
+                this::opened);
     }
 
-    private void connected(UpstreamConnection c, ChannelFuture connect) {
-        if (connection != c) {
-            c.channel().close();
+    private void opened(UpstreamStream s, Throwable failure) {
+        if (stream != s) {
+            // Abandoned while connecting.
+            s.reset();
             return;
         }
-        if (!connect.isSuccess()) {
-            connection = null;
-            c.connectFailed();
-            if (LocalFailures.isLocal(connect.cause())) {
+        if (failure != null) {
+            stream = null;
+            if (LocalFailures.isLocal(failure)) {
                 // Ferry's own limit (file descriptors, ports, memory): not the server's failure, and no other server
                 // would fare better; the same rule as at layer 4.
-                exchange.cannotConnect(this, Reasons.of(connect.cause()));
+                exchange.cannotConnect(this, Reasons.of(failure));
                 return;
             }
             failed();
-            exchange.connectFailed(this, Reasons.of(connect.cause()), exchange.triesLeft());
+            exchange.connectFailed(this, Reasons.of(failure), exchange.triesLeft());
             return;
         }
-        c.claim(this);
         exchange.attemptConnected(this);
     }
 
     // ---- send ----
 
-    /** Writes the request head (not flushed); the connection's decoder learns whether the answer has a body. */
-    void sendHead(RequestHead request, boolean headRequest) {
-        UpstreamConnection u = connection;
-        u.expectResponseTo(headRequest);
-        Channel ch = u.channel();
-        ch.write(request.encode(ch.alloc()), ch.voidPromise());
+    void sendHead(RequestHeaders request) {
+        stream.sendHead(request);
     }
 
-    /** Writes one part of the request body (owned from here on; not flushed), counting its bytes to the server. */
-    void sendBody(HttpContent content, boolean chunked) {
-        UpstreamConnection u = connection;
-        u.server().addBytesOut(content.content().readableBytes());
-        BodyWriter.write(u.channel(), content, chunked);
+    void sendData(HttpContent part) {
+        stream.sendData(part);
     }
 
-    /** Flushes what was written, soon (once per event-loop turn). */
     void flush() {
-        UpstreamConnection u = connection;
-        if (u != null) {
-            LoopFlusher.flushSoon(u.channel());
+        UpstreamStream s = stream;
+        if (s != null) {
+            s.flush();
         }
     }
 
-    /** Reads the next chunk of the response. */
     void read() {
-        UpstreamConnection u = connection;
-        if (u != null) {
-            u.channel().read();
+        UpstreamStream s = stream;
+        if (s != null) {
+            s.read();
         }
     }
 
-    /** Whether more of the request may be written now (false once the attempt holds no connection). */
+    /** Whether more of the request may be written now (false once the attempt holds no stream). */
     boolean isWritable() {
-        UpstreamConnection u = connection;
-        return u != null && u.channel().isWritable();
+        UpstreamStream s = stream;
+        return s != null && s.isWritable();
     }
 
     // ---- outcome ----
@@ -196,43 +164,34 @@ final class Attempt implements UpstreamListener {
 
     // ---- letting go ----
 
-    /**
-     * The exchange on this connection is complete: the connection goes back to the pool when it is exactly between
-     * two messages and both sides keep it ({@code reusable}); otherwise it closes.
-     */
-    void finish(boolean reusable) {
-        UpstreamConnection c = connection;
-        connection = null;
-        if (!c.atMessageBoundary()) {
-            c.discard("the server sent more bytes than its response held");
-        } else if (reusable && c.server().sendProxy().isEmpty()) {
-            pool.release(c);
-        } else {
-            c.channel().close();
-        }
+    /** The exchange on this stream is complete: see {@link UpstreamStream#release}. */
+    void finish(boolean requestComplete) {
+        UpstreamStream s = stream;
+        stream = null;
+        s.release(requestComplete);
     }
 
-    /** Lets go of the connection, which may be inside a message: closed, never pooled. Nothing is recorded. */
+    /** Lets go of the stream, which may be inside a message: closed, never pooled. Nothing is recorded. */
     void abandon() {
-        UpstreamConnection u = connection;
-        connection = null;
-        if (u != null) {
-            u.channel().close();
+        UpstreamStream s = stream;
+        stream = null;
+        if (s != null) {
+            s.reset();
         }
     }
 
-    /** Hands the connection over (to a tunnel after an upgrade): the attempt no longer holds or hears from it. */
-    UpstreamConnection detach() {
-        UpstreamConnection u = connection;
-        connection = null;
-        return u;
+    /** Hands the stream over (to a tunnel after an upgrade): the attempt no longer holds or hears from it. */
+    UpstreamStream detach() {
+        UpstreamStream s = stream;
+        stream = null;
+        return s;
     }
 
-    // ---- what the server connection reports ----
+    // ---- what the stream reports ----
 
     @Override
-    public void upstreamRead(UpstreamConnection c, Object msg) {
-        if (c != connection || !exchange.isForwarding(this)) {
+    public void upstreamRead(UpstreamStream s, Object msg) {
+        if (s != stream || !exchange.isForwarding(this)) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -240,25 +199,25 @@ final class Attempt implements UpstreamListener {
     }
 
     @Override
-    public void upstreamReadComplete(UpstreamConnection c) {
-        exchange.responseReadComplete(this, c == connection);
+    public void upstreamReadComplete(UpstreamStream s) {
+        exchange.responseReadComplete(this, s == stream);
     }
 
     @Override
-    public void upstreamWritabilityChanged(UpstreamConnection c) {
-        if (c == connection && exchange.isForwarding(this) && c.channel().isWritable()) {
+    public void upstreamWritabilityChanged(UpstreamStream s) {
+        if (s == stream && exchange.isForwarding(this) && s.isWritable()) {
             exchange.upstreamWritable();
         }
     }
 
     @Override
-    public void upstreamClosed(UpstreamConnection c) {
-        if (c != connection) {
+    public void upstreamClosed(UpstreamStream s) {
+        if (s != stream) {
             return;
         }
-        connection = null;
+        stream = null;
         if (exchange.isForwarding(this)) {
-            exchange.upstreamClosed(this, c.reuses());
+            exchange.upstreamClosed(this, s.reuses());
         }
     }
 }

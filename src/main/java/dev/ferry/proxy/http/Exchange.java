@@ -6,9 +6,6 @@ import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.Addresses;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -37,8 +34,11 @@ import java.util.concurrent.TimeUnit;
  * keep the connection only when the request declared no body; otherwise they close it, so an unread body is never
  * taken for a request.
  *
- * <p>The client connection ({@link HttpProxyConnection}) hands the exchange the request's body parts while it
- * {@link #takesBody() takes them}, and is told when the exchange ended ({@link HttpProxyConnection#exchangeDone()}).
+ * <p>It sees neither the client's nor the server's protocol: requests and responses are {@link RequestHeaders} and
+ * {@link ResponseHeaders}, bodies Netty's {@link HttpContent}; what goes to the client goes through a
+ * {@link DownstreamStream}, what goes to the server through the attempt's {@link UpstreamStream}. The client
+ * connection ({@link DownstreamConnection}) hands the exchange the request's body parts while it
+ * {@link #takesBody() takes them}. Every answer of Ferry's own leaves through {@link #localReply}.
  *
  * <p>Threading: every method runs on the client channel's event loop, which is also the loop of its server
  * connections.
@@ -46,27 +46,24 @@ import java.util.concurrent.TimeUnit;
 final class Exchange {
     /** Under the connection's name, which log settings (and operators) already know. */
     private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
-    /** Bodies up to this size leave in the same buffer as their response head. */
-    private static final int SMALL_BODY = 1024;
 
     private enum Phase {
         /** A server is being chosen or connected; body parts wait in the connection. */
         CONNECTING,
         /** The request is being forwarded and the response relayed. */
         FORWARDING,
-        /** Ferry answered the request itself; its (empty) body is being read and dropped before the answer goes. */
+        /** Ferry answers the request itself once its (empty) body has been read and dropped. */
         DISCARD,
         /** The response is complete or the exchange was abandoned. */
         ENDED
     }
 
-    private final HttpProxyConnection connection;
+    private final DownstreamConnection connection;
+    private final DownstreamStream downstream;
     private final HttpFrontend frontend;
     /** Null only for the record of a head that never decoded (or never came): see {@link #headless}. */
-    private final RequestHead request;
+    private final RequestHeaders request;
     private final String requestId;
-    private final boolean clientKeepAlive;
-    private final boolean client10;
     private Phase phase = Phase.CONNECTING;
 
     private Route route;
@@ -84,18 +81,10 @@ final class Exchange {
     /** The request was sent again on a fresh connection after a pooled one died under it. */
     private boolean resentFresh;
     private boolean closeAfter;
-    private boolean upstreamReusable;
     private boolean wroteUpstream;
-    /** Whether the response body goes to the client as chunks (see {@link ResponseFraming#chunkedToClient}). */
-    private boolean chunkedToClient;
-    /** Ferry's own answer waiting for the request body to be read, and whether the connection closes after it. */
-    private ByteBuf localResponse;
-    private boolean localResponseCloses;
-    /**
-     * The response head, held back until the first body part: a small body is copied behind it, so head and body
-     * leave in one buffer (one send, not a writev of two).
-     */
-    private ByteBuf responseHead;
+    /** Ferry's own answer waiting for the request body to be read (phase DISCARD). */
+    private HttpResponseStatus localStatus;
+    private String localDetail;
     /** When the request's end went to the server (0: not yet), for the response timeout and the latency. */
     private long requestSentAt;
 
@@ -107,34 +96,29 @@ final class Exchange {
     private int status;
     private boolean logged;
 
-    private Exchange(HttpProxyConnection connection, RequestHead request, long startNanos) {
+    private Exchange(DownstreamConnection connection, DownstreamStream downstream, RequestHeaders request,
+                     long startNanos) {
         this.connection = connection;
+        this.downstream = downstream;
         this.frontend = connection.frontend();
         this.request = request;
         this.startNanos = startNanos;
-        if (request != null) {
-            this.requestId = ForwardingHeaders.requestId(request);
-            this.clientKeepAlive = request.isKeepAlive();
-            this.client10 = request.version().minorVersion() == 0;
-        } else {
-            this.requestId = null;
-            this.clientKeepAlive = false;
-            this.client10 = false;
-        }
+        this.requestId = request != null ? ForwardingHeaders.requestId(request) : null;
     }
 
     /**
-     * The exchange of a decoded request head.
+     * The exchange of a request head (checked by its codec).
      *
      * @param startNanos when the head's last bytes arrived (or the response before it ended)
      */
-    static Exchange of(HttpProxyConnection connection, RequestHead request, long startNanos) {
-        return new Exchange(connection, request, startNanos);
+    static Exchange of(DownstreamConnection connection, DownstreamStream downstream, RequestHeaders request,
+                       long startNanos) {
+        return new Exchange(connection, downstream, request, startNanos);
     }
 
     /** The exchange of a head that never decoded (or never came): its record says what little is known. */
-    static Exchange headless(HttpProxyConnection connection, long now) {
-        Exchange e = new Exchange(connection, null, now);
+    static Exchange headless(DownstreamConnection connection, DownstreamStream downstream, long now) {
+        Exchange e = new Exchange(connection, downstream, null, now);
         e.phase = Phase.ENDED;
         return e;
     }
@@ -194,25 +178,17 @@ final class Exchange {
 
     // ---- the request ----
 
-    /**
-     * Starts the exchange: checks, routes and picks. Ends in a local answer or the first attempt.
-     */
+    /** Starts the exchange: routes and picks. Ends in a local answer or the first attempt. */
     void start() {
-        RequestHead head = request;
-        String problem = RequestChecks.problem(head);
-        if (problem != null) {
-            closeWith(HttpResponseStatus.BAD_REQUEST, problem);
-            return;
-        }
-        RequestHost.settle(head, destination());
+        RequestHeaders head = request;
         if (head.method() == HttpMethod.CONNECT) {
-            local(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported here");
+            localReply(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported here", false);
             return;
         }
         RequestTarget target = new RequestTarget(head);
         route = frontend.router().route(target);
         if (route == null) {
-            local(HttpResponseStatus.NOT_FOUND, "no route matches this request");
+            localReply(HttpResponseStatus.NOT_FOUND, "no route matches this request", false);
             return;
         }
         Backend backend = route.backend();
@@ -235,12 +211,12 @@ final class Exchange {
             ReferenceCountUtil.release(content);
             if (last) {
                 requestDone = true;
-                sendLocalResponse(false);
+                sendDeferredReply();
             }
             return true;
         }
         bodyBytes += content.content().readableBytes();
-        attempt.sendBody(content, request.isChunked());
+        attempt.sendData(content);
         wroteUpstream = true;
         if (last) {
             requestDone = true;
@@ -275,7 +251,7 @@ final class Exchange {
     void clientClosed() {
         logAccess(Termination.CLIENT_CLOSED);
         phase = Phase.ENDED;
-        releaseBuffers();
+        downstream.release();
         // The server connection is somewhere inside a message: never reuse it.
         abandonAttempt();
     }
@@ -289,15 +265,15 @@ final class Exchange {
         if (picked == null) {
             if (pick.attempt() == 0) {
                 frontend.stats().rejectedNoServer();
-                local(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server is available");
+                localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server is available", false);
             } else {
-                local(HttpResponseStatus.BAD_GATEWAY, "the server failed and no other server is left to try");
+                localReply(HttpResponseStatus.BAD_GATEWAY, "the server failed and no other server is left to try", false);
             }
             return;
         }
         server = picked;
-        attempt = new Attempt(this, picked, connection.pool());
-        if (attempt.acquirePooled()) {
+        attempt = new Attempt(this, picked);
+        if (attempt.acquirePooled(connection.pool())) {
             connectNanos = 0;
             startForwarding();
             return;
@@ -306,8 +282,8 @@ final class Exchange {
     }
 
     private void connectFresh() {
-        connectStartNanos = System.nanoTime();
-        attempt.connectFresh(frontend, route.backend(), connection.client());
+        connectStartNanos = connection.now();
+        attempt.connectFresh(connection.pool(), frontend.connectTimeoutMillis(route.backend()));
     }
 
     /** Whether another server may still be tried. */
@@ -317,7 +293,7 @@ final class Exchange {
 
     /** The attempt's fresh connection is up. */
     void attemptConnected(Attempt a) {
-        long now = System.nanoTime();
+        long now = connection.now();
         connection.touch(now);
         connectNanos = now - connectStartNanos;
         startForwarding();
@@ -332,7 +308,7 @@ final class Exchange {
             retry(s);
         } else {
             log.warn("{}: [{}] connect to {} ({}) failed: {}", frontend.name(), requestId, s.name(), s.address(), why);
-            local(HttpResponseStatus.BAD_GATEWAY, "could not connect to the server");
+            localReply(HttpResponseStatus.BAD_GATEWAY, "could not connect to the server", false);
         }
     }
 
@@ -342,7 +318,7 @@ final class Exchange {
         frontend.stats().rejectedNoServer();
         frontend.localFailures().warn("{}: [{}] cannot open a connection to {}: {} (a limit of this machine, "
                 + "not a failure of the server); answering 503", frontend.name(), requestId, a.server().name(), why);
-        local(HttpResponseStatus.SERVICE_UNAVAILABLE, "Ferry cannot open a connection to a server now");
+        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "Ferry cannot open a connection to a server now", false);
     }
 
     private void retry(Server failed) {
@@ -353,18 +329,16 @@ final class Exchange {
 
     private void startForwarding() {
         phase = Phase.FORWARDING;
-        upstreamReusable = true;
-        attempt.sendHead(request, request.method() == HttpMethod.HEAD);
+        attempt.sendHead(request);
         if (requestDone) {
             // A retry of a request without a body: the end of the message was consumed by the first attempt.
-            attempt.sendBody(LastHttpContent.EMPTY_LAST_CONTENT, request.isChunked());
+            attempt.sendData(LastHttpContent.EMPTY_LAST_CONTENT);
             markRequestSent();
         }
         wroteUpstream = true;
-        connection.drive();
+        downstream.resumeReading();
         flushUpstream();
         attempt.read();
-        connection.readClientIfReady();
     }
 
     private void markRequestSent() {
@@ -380,12 +354,12 @@ final class Exchange {
 
     /** A decoded response part from the current attempt's server. */
     void responsePart(Attempt a, Object msg) {
-        if (msg instanceof ResponseHead response) {
-            connection.touch(System.nanoTime());
+        if (msg instanceof ResponseHeaders response) {
+            connection.touch(connection.now());
             onResponseHead(a, response);
         } else if (msg instanceof HttpContent content) {
             if (!(content instanceof LastHttpContent)) {
-                connection.touch(System.nanoTime());
+                connection.touch(connection.now());
             }
             onResponseContent(a, content);
         } else if (msg instanceof DecodeFailure failure) {
@@ -398,38 +372,36 @@ final class Exchange {
             a.failed();
             abandonAttempt();
             if (responseStarted) {
-                connection.client().close();
+                downstream.reset();
             } else {
-                local(HttpResponseStatus.BAD_GATEWAY, "the server sent an invalid response");
+                localReply(HttpResponseStatus.BAD_GATEWAY, "the server sent an invalid response", false);
             }
         } else {
             ReferenceCountUtil.release(msg);
         }
     }
 
-    private void onResponseHead(Attempt a, ResponseHead response) {
+    private void onResponseHead(Attempt a, ResponseHeaders response) {
         int code = response.code();
         if (code == 101) {
             if (upgrade) {
                 // The empty end of the 101 follows; the relay takes over after it.
                 upgrading = true;
                 frontend.forwarding().response(response, true);
-                connection.toClient(response.encode(connection.client().alloc(), 0));
+                downstream.sendSwitchingProtocols(response);
             } else {
                 a.failed();
                 abandonAttempt();
-                local(HttpResponseStatus.BAD_GATEWAY, "the server switched protocols without being asked");
+                localReply(HttpResponseStatus.BAD_GATEWAY, "the server switched protocols without being asked",
+                        false);
             }
             return;
         }
         if (code < 200) {
-            // 1xx (100 Continue, 103 Early Hints): passed on as they come, but never to an HTTP/1.0 client, which
-            // cannot read them (RFC 9110 15.2); the final response follows.
+            // 1xx (100 Continue, 103 Early Hints): passed on as they come; the final response follows.
             informational = true;
-            if (!client10) {
-                frontend.forwarding().response(response, false);
-                connection.toClient(response.encode(connection.client().alloc(), 0));
-            }
+            frontend.forwarding().response(response, false);
+            downstream.sendInformational(response);
             return;
         }
         responseStarted = true;
@@ -437,27 +409,13 @@ final class Exchange {
         // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
         // response head is the latency ewma compares.
         a.responded(code, requestSentAt != 0 ? connection.lastActivity() - requestSentAt : -1);
-        upstreamReusable = response.connectionReusable() && response.framing() != ResponseHead.Framing.UNTIL_CLOSE;
         frontend.forwarding().response(response, false);
         // The client connection ends after this response when the client asked so, or when the server answered
         // before the whole request body arrived (the rest of it would be read as a request).
-        closeAfter = ResponseFraming.prepare(response, client10,
-                clientKeepAlive && requestDone && !connection.draining());
-        chunkedToClient = ResponseFraming.chunkedToClient(response, client10);
+        closeAfter = downstream.sendHead(response, requestDone && !connection.draining());
         if (log.isDebugEnabled()) {
             log.debug("{}: [{}] {} {} -> {}/{} {}", frontend.name(), requestId, request.method(), request.uri(),
                     route.backend().name(), a.server().name(), code);
-        }
-        responseHead = response.encode(connection.client().alloc(), response.framing() == ResponseHead.Framing.LENGTH
-                && response.contentLength() <= SMALL_BODY ? (int) response.contentLength() : 0);
-    }
-
-    /** Writes the held response head, if any, to the client (not flushed). */
-    private void writeResponseHead() {
-        ByteBuf head = responseHead;
-        if (head != null) {
-            responseHead = null;
-            connection.toClient(head);
         }
     }
 
@@ -476,48 +434,34 @@ final class Exchange {
         int bytes = content.content().readableBytes();
         responseBytes += bytes;
         a.server().addBytesIn(bytes);
-        ByteBuf head = responseHead;
-        if (head != null && !chunkedToClient && bytes <= head.writableBytes()) {
-            responseHead = null;
-            head.writeBytes(content.content());
-            content.release();
-            connection.toClient(head);
-        } else {
-            writeResponseHead();
-            connection.bodyToClient(content, chunkedToClient);
-        }
         if (last) {
-            connection.flushClientSoon();
+            downstream.sendTrailers((LastHttpContent) content);
             responseDone(a);
+        } else {
+            downstream.sendData(content);
         }
     }
 
     private void responseDone(Attempt a) {
         logAccess(Termination.OK);
-        boolean maySend = connection.clientMaySend();
         phase = Phase.ENDED;
-        a.finish(upstreamReusable && requestDone);
-        if (closeAfter || !connection.client().isActive()) {
-            connection.closeAfterResponse(Unpooled.EMPTY_BUFFER, maySend);
-            return;
-        }
-        connection.exchangeDone();
+        a.finish(requestDone);
+        downstream.end(closeAfter);
     }
 
     /** The end of one socket read from a server: flush what was passed on and read more while the client takes it. */
     void responseReadComplete(Attempt a, boolean current) {
-        writeResponseHead();
-        connection.flushClientSoon();
-        if (current && a == attempt && connection.client().isWritable()) {
+        downstream.flush();
+        if (current && a == attempt && downstream.isWritable()) {
             a.read();
         }
     }
 
     /** The current attempt's server connection can take more of the request. */
     void upstreamWritable() {
-        connection.drive();
+        // Body parts waiting in the connection are handed over first, then flushed, then more is read.
+        downstream.resumeReading();
         flushUpstream();
-        connection.readClientIfReady();
     }
 
     /** The current attempt's server connection closed while the exchange was forwarding. */
@@ -528,10 +472,8 @@ final class Exchange {
                     s.name());
             logAccess(Termination.SERVER_CLOSED);
             a.failed();
-            writeResponseHead();
             phase = Phase.ENDED;
-            connection.client().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            connection.closed();
+            downstream.endAbruptly();
             return;
         }
         boolean replayable = isIdempotent(request.method()) && bodyBytes == 0 && !informational;
@@ -542,7 +484,7 @@ final class Exchange {
                 log.debug("{}: [{}] the pooled connection to {} closed before responding (reused {} times); "
                         + "resending on a fresh connection", frontend.name(), requestId, s.name(), reuses);
                 phase = Phase.CONNECTING;
-                attempt = new Attempt(this, s, connection.pool());
+                attempt = new Attempt(this, s);
                 connectFresh();
             }
             case RETRY_ELSEWHERE -> {
@@ -553,7 +495,7 @@ final class Exchange {
             case GIVE_UP -> {
                 log.warn("{}: [{}] {} closed the connection before responding", frontend.name(), requestId,
                         s.name());
-                local(HttpResponseStatus.BAD_GATEWAY, "the server closed the connection before responding");
+                localReply(HttpResponseStatus.BAD_GATEWAY, "the server closed the connection before responding", false);
             }
         }
     }
@@ -577,10 +519,10 @@ final class Exchange {
         status = 101;
         logAccess(Termination.UPGRADED);
         phase = Phase.ENDED;
-        UpstreamConnection c = a.detach();
+        UpstreamStream s = a.detach();
         long idle = Math.min(frontend.clientIdleNanos(), route.backend().config().timeouts().serverIdle().toNanos());
-        connection.switchToTunnel(c, idle);
-        log.debug("{}: [{}] upgraded; relaying bytes to {}", frontend.name(), requestId, c.server().name());
+        downstream.switchToTunnel(s, idle);
+        log.debug("{}: [{}] upgraded; relaying bytes to {}", frontend.name(), requestId, s.server().name());
     }
 
     // ---- timeouts ----
@@ -588,13 +530,13 @@ final class Exchange {
     /** The response did not start in time: 504, and the server's failure. */
     void responseTimedOut() {
         Attempt a = attempt;
-        Server s = a != null && a.connection() != null ? a.server() : null;
+        Server s = a != null && a.holdsStream() ? a.server() : null;
         log.warn("{}: [{}] {} did not respond within {} ms", frontend.name(), requestId,
                 s == null ? "the server" : s.name(), route.backend().config().timeouts().response().toMillis());
         if (s != null) {
             a.failed();
         }
-        local(HttpResponseStatus.GATEWAY_TIMEOUT, "the server did not respond in time");
+        localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "the server did not respond in time", false);
     }
 
     /** Nothing moved for the idle timeout: the connection is closing. */
@@ -606,72 +548,49 @@ final class Exchange {
 
     // ---- Ferry's own responses ----
 
-    /** Answers the request with {@code status}; keeps the connection when that is safe. */
-    void local(HttpResponseStatus status, String detail) {
+    /**
+     * Answers the request with Ferry's own response: the one way every local reply leaves (no route, no server, a
+     * failed or slow server, bad input, a timeout, a fault of Ferry's). The server connection, if any, goes; the
+     * request's record says how it ended ({@link Termination#ofLocalReply}).
+     *
+     * <p>The connection is kept when that is safe: the client keeps it, nothing of a declared body is left unread,
+     * the frontend is not draining, and {@code close} was not asked. A kept connection first reads (and drops) what
+     * is left of an empty body, then answers. A closed one lingers for the client's bytes ({@link LingeringClose})
+     * unless the client was too slow to send a head (408).
+     *
+     * @param close whether the connection is past saving (bad input, a timeout, a fault of Ferry's)
+     */
+    void localReply(HttpResponseStatus status, String detail, boolean close) {
         abandonAttempt();
-        boolean bodyPending = !requestDone && request != null && request.declaresBody();
-        boolean close = !clientKeepAlive || bodyPending || connection.draining();
-        if (status.code() >= 500) {
+        boolean bodyPending = bodyMayFollow();
+        boolean closes = close || !downstream.clientKeepsConnection() || bodyPending || connection.draining();
+        if (status.code() >= 500 && !close) {
             log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
         }
         this.status = status.code();
         logAccess(Termination.ofLocalReply(status.code()));
-        localResponse = ErrorResponses.of(connection.client().alloc(), status, detail, close, requestId,
-                isHeadRequest());
-        localResponseCloses = close;
-        if (close) {
-            boolean maySend = connection.clientMaySend();
+        if (closes) {
+            phase = Phase.ENDED;
+            downstream.sendLocalReply(status, detail, true, status != HttpResponseStatus.REQUEST_TIMEOUT, requestId,
+                    isHeadRequest());
             requestDone = true;
-            sendLocalResponse(maySend);
         } else if (requestDone) {
-            sendLocalResponse(false);
+            localStatus = status;
+            localDetail = detail;
+            sendDeferredReply();
         } else {
+            localStatus = status;
+            localDetail = detail;
             phase = Phase.DISCARD;
-            connection.drive();
-            connection.readClientIfReady();
+            downstream.resumeReading();
         }
     }
 
-    /** @param clientMaySend the client may still be sending, should the connection close */
-    private void sendLocalResponse(boolean clientMaySend) {
-        ByteBuf r = localResponse;
-        localResponse = null;
+    /** The request's (empty) body has been read: the local reply waiting for it goes, the connection stays. */
+    private void sendDeferredReply() {
         phase = Phase.ENDED;
-        if (localResponseCloses) {
-            frontend.stats().addBytesToClient(r.readableBytes());
-            connection.closeAfterResponse(r, clientMaySend);
-            return;
-        }
-        connection.toClient(r);
-        connection.client().flush();
-        connection.exchangeDone();
-    }
-
-    /**
-     * Answers with {@code status} and closes: the connection is past saving (bad input, a timeout, a fault of
-     * Ferry's). A request head too slow to arrive (408) is not lingered for.
-     */
-    void closeWith(HttpResponseStatus status, String detail) {
-        this.status = status.code();
-        logAccess(Termination.ofLocalReply(status.code()));
-        abandonAttempt();
-        phase = Phase.ENDED;
-        boolean lingerable = status != HttpResponseStatus.REQUEST_TIMEOUT;
-        boolean maySend = connection.clientMaySend();
-        releaseBuffers();
-        ByteBuf r = ErrorResponses.of(connection.client().alloc(), status, detail, true, requestId, isHeadRequest());
-        connection.closeWithResponse(r, lingerable, maySend);
-    }
-
-    private void releaseBuffers() {
-        if (localResponse != null) {
-            localResponse.release();
-            localResponse = null;
-        }
-        if (responseHead != null) {
-            responseHead.release();
-            responseHead = null;
-        }
+        downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest());
+        downstream.end(false);
     }
 
     // ---- access log ----
@@ -690,7 +609,7 @@ final class Exchange {
         if (!frontend.accessLog().enabled()) {
             return;
         }
-        RequestHead r = request;
+        RequestHeaders r = request;
         Server s = server;
         Route rt = route;
         frontend.accessLog().log(new AccessRecord(

@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: every method runs on the client channel's event loop, which is also the loop of its server
  * connections; no field needs synchronisation.
  */
-final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements RequestDecoder.Arrivals {
+final class HttpProxyConnection extends ChannelInboundHandlerAdapter
+        implements DownstreamConnection, RequestDecoder.Arrivals {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
     private static final RateLimitedLog INTERNAL_ERRORS = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
 
@@ -98,7 +99,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
 
     // ---- what exchanges use ----
 
-    HttpFrontend frontend() {
+    @Override
+    public HttpFrontend frontend() {
         return frontend;
     }
 
@@ -106,32 +108,43 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         return client;
     }
 
-    UpstreamPool pool() {
+    @Override
+    public UpstreamPool pool() {
         return pool;
     }
 
-    InetSocketAddress source() {
+    @Override
+    public InetSocketAddress source() {
         return source;
     }
 
-    InetSocketAddress destination() {
+    @Override
+    public InetSocketAddress destination() {
         return destination;
     }
 
-    ForwardingHeaders.Client clientAddress() {
+    @Override
+    public ForwardingHeaders.Client clientAddress() {
         return clientAddress;
     }
 
-    boolean draining() {
+    @Override
+    public boolean draining() {
         return draining;
     }
 
-    long lastActivity() {
+    @Override
+    public long lastActivity() {
         return lastActivity;
     }
 
-    /** Something moved (a server's response, a connect): the idle clock starts again. */
-    void touch(long now) {
+    @Override
+    public long now() {
+        return System.nanoTime();
+    }
+
+    @Override
+    public void touch(long now) {
         lastActivity = now;
     }
 
@@ -377,9 +390,16 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
         headStart = 0;
         headBytes = false;
         // The clock read when the head's last bytes arrived (bytesArrived), or when the response before it ended.
-        Exchange e = Exchange.of(this, head, lastActivity);
+        Exchange e = Exchange.of(this, new Http1DownstreamStream(this, head), head, lastActivity);
         exchange = e;
         state = State.EXCHANGE;
+        // What HTTP/1 asks of a head before anything above the codec sees it: one Host, a target that fits it.
+        String problem = RequestChecks.problem(head);
+        if (problem != null) {
+            e.localReply(HttpResponseStatus.BAD_REQUEST, problem, true);
+            return;
+        }
+        RequestHost.settle(head, destination);
         e.start();
     }
 
@@ -408,21 +428,17 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     // ---- WebSocket and other upgrades ----
 
     /** The server switched protocols: from here on the bytes of both connections are relayed as they are. */
-    void switchToTunnel(UpstreamConnection c, long idleNanos) {
+    void switchToTunnel(Channel server, long idleNanos) {
         state = State.TUNNEL;
         exchange = null;
         releasePending();
         cancelTimer();
-        Channel server = c.channel();
         client.flush();
         // Relays first, then the decoders go: bytes they have not decoded are passed on to the relays.
         ChannelPipeline cp = client.pipeline();
         cp.addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
         cp.addLast("tunnel", new TunnelRelay(server));
-        ChannelPipeline sp = server.pipeline();
-        sp.addLast("tunnel", new TunnelRelay(client));
-        sp.remove(c);
-        sp.remove("http");
+        server.pipeline().addLast("tunnel", new TunnelRelay(client));
         cp.remove(this);
         // From here on the client's bytes are counted as they pass, as on a tcp frontend.
         cp.addBefore("http", "bytes", frontend.byteCounter());
@@ -434,9 +450,9 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     /** Answers with {@code status} and closes: the connection is past saving (bad input, a timeout, a bug). */
     private void closeWith(HttpResponseStatus status, String detail) {
         Exchange e = state == State.EXCHANGE && exchange != null ? exchange
-                : Exchange.headless(this, System.nanoTime());
+                : Exchange.headless(this, new Http1DownstreamStream(this, null), now());
         exchange = e;
-        e.closeWith(status, detail);
+        e.localReply(status, detail, true);
     }
 
     /**
@@ -508,7 +524,8 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter implements 
     // ---- timeouts ----
 
     /** Makes sure a check runs no later than {@code deadline}; one timer serves every timeout of the connection. */
-    void ensureTimer(long deadline) {
+    @Override
+    public void ensureTimer(long deadline) {
         if (timer != null && deadline - timerAt >= 0) {
             return;
         }

@@ -2,6 +2,7 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.backend.Server;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.transport.ProxyProtocol;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -10,6 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -50,8 +52,17 @@ final class UpstreamPool {
         this.maxIdlePerServer = maxIdlePerServer;
     }
 
+    /** What {@link #open} reports once the connect ended, on the pool's event loop. */
+    interface Opened {
+        /**
+         * @param stream  the stream {@link #open} returned: claimed for its listener when connected
+         * @param failure why the connect failed (the stream is then closed), or null when connected
+         */
+        void opened(UpstreamStream stream, Throwable failure);
+    }
+
     /** The youngest idle connection to {@code server}, claimed for {@code listener}; null when none is idle. */
-    UpstreamConnection acquire(Server server, UpstreamListener listener) {
+    UpstreamStream acquire(Server server, UpstreamListener listener) {
         ArrayDeque<UpstreamConnection> q = idle.get(server);
         if (q == null) {
             return null;
@@ -89,6 +100,41 @@ final class UpstreamPool {
 
     UpstreamConnection newConnection(Server server) {
         return new UpstreamConnection(server, this);
+    }
+
+    /**
+     * Opens a new connection to {@code server} for {@code listener}: the backend's TCP keepalive applied, the PROXY
+     * header the server wants written first ({@code source}, {@code destination}: the client's). Returned at once,
+     * before it is connected (reset it to give up); {@code whenDone} follows on this pool's loop, also when the
+     * socket could not even be created (which fails the connect at once, on no event loop of ours).
+     */
+    UpstreamStream open(Server server, int connectTimeoutMillis, InetSocketAddress source,
+                        InetSocketAddress destination, UpstreamListener listener, Opened whenDone) {
+        UpstreamConnection fresh = newConnection(server);
+        ChannelFuture connect = connect(fresh, connectTimeoutMillis);
+        server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
+        server.backend().config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(connect.channel(), k));
+        connect.addListener(f -> {
+            if (loop.inEventLoop()) {
+                connected(fresh, connect, listener, whenDone);
+            } else {
+                loop.execute(() -> connected(fresh, connect, listener, whenDone));
+            }
+        });
+        return fresh;
+    }
+
+    private static void connected(UpstreamConnection c, ChannelFuture connect, UpstreamListener listener,
+                                  Opened whenDone) {
+        if (!connect.isSuccess()) {
+            // The server's counters let go of it now: when the socket could not even be created, no close will.
+            c.connectFailed();
+            whenDone.opened(c, connect.cause());
+            return;
+        }
+        // Claimed even if abandoned meanwhile: the listener then resets it (closed, its lease let go).
+        c.claim(listener);
+        whenDone.opened(c, null);
     }
 
     /** Puts a connection that finished an exchange cleanly back, or closes it when the server has enough idle. */
