@@ -601,7 +601,7 @@ final class Exchange {
             return;
         }
         logged = true;
-        long now = System.nanoTime();
+        long now = connection.now();
         long durationNanos = now - startNanos;
         if (request != null) {
             frontend.requestEnded(route, server, status, durationNanos);

@@ -2,6 +2,7 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.accesslog.Termination;
 import dev.ferry.config.LingeringOptions;
+import dev.ferry.health.Timeline;
 import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.transport.Addresses;
 import dev.ferry.transport.LoopFlusher;
@@ -20,7 +21,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,16 +81,19 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     /** Bytes of the next request head have arrived (so the connection is not idle). */
     private boolean headBytes;
 
-    // Timers (System.nanoTime values; 0 = not running).
+    /** The clock and timer of this connection's event loop ({@link HttpFrontend#timeline}); injected for tests. */
+    private final Timeline clock;
+    // Timers (the clock's nanoseconds; 0 = not running).
     private long headStart;
     private long lastActivity;
-    private Future<?> timer;
+    private Timeline.Scheduled timer;
     private long timerAt;
 
     HttpProxyConnection(HttpFrontend frontend, Channel client) {
         this.frontend = frontend;
         this.client = client;
         this.pool = frontend.pool(client.eventLoop());
+        this.clock = frontend.timeline(client.eventLoop());
         this.lingering = frontend.lingering();
         this.source = (InetSocketAddress) client.remoteAddress();
         this.destination = (InetSocketAddress) client.localAddress();
@@ -140,7 +143,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public long now() {
-        return System.nanoTime();
+        return clock.nanoTime();
     }
 
     @Override
@@ -170,7 +173,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     @Override
     public void bytesArrived(int bytes) {
         frontend.stats().addBytesFromClient(bytes);
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         lastActivity = now;
         if (state == State.HEAD) {
             headBytes = true;
@@ -194,7 +197,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         lastActivity = now;
         // The first request's clock starts at accept, so a client that connects and sends nothing is cut off too.
         headStart = now;
@@ -414,7 +417,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         exchange = null;
         state = State.HEAD;
         if (!pending.isEmpty()) {
-            headStart = System.nanoTime();
+            headStart = clock.nanoTime();
         }
         drive();
         readClientIfReady();
@@ -508,6 +511,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         boolean linger = mode == LingeringOptions.Mode.ALWAYS || (mode == LingeringOptions.Mode.ON && clientMaySend);
         if (linger && client.isActive()) {
             cancelTimer();
+            // Its own timers run on the event loop's clock, so it reads that clock too (not the injected one).
             LingeringClose.begin(client, last, lingering, frontend.lingeringStats(), frontend.stats(),
                     System::nanoTime);
         } else {
@@ -530,13 +534,12 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             return;
         }
         timerAt = deadline;
-        timer = client.eventLoop().schedule(this::checkTimeouts, Math.max(0, deadline - System.nanoTime()),
-                TimeUnit.NANOSECONDS);
+        timer = clock.schedule(this::checkTimeouts, deadline - clock.nanoTime());
     }
 
     private void cancelTimer() {
         if (timer != null) {
-            timer.cancel(false);
+            timer.cancel();
             timer = null;
         }
     }
@@ -546,7 +549,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         if (state == State.CLOSED || state == State.TUNNEL) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         Exchange e = state == State.EXCHANGE ? exchange : null;
         long idle = e == null ? frontend.clientIdleNanos() : e.idleNanos();
         long next = lastActivity + idle;

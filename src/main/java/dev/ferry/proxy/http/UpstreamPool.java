@@ -1,6 +1,7 @@
 package dev.ferry.proxy.http;
 
 import dev.ferry.backend.Server;
+import dev.ferry.health.Timeline;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.ProxyProtocol;
 import dev.ferry.transport.Transport;
@@ -33,6 +34,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class UpstreamPool {
     private final EventLoop loop;
+    /** The loop's clock and timer (idle since, the sweep). */
+    private final Timeline timeline;
     private final Transport transport;
     private final Bootstrap bootstrap;
     private final int maxIdlePerServer;
@@ -43,9 +46,10 @@ final class UpstreamPool {
     /**
      * @param bootstrap a bootstrap for server channels (options set; group and handler are filled in here)
      */
-    UpstreamPool(EventLoop loop, Transport transport, Bootstrap bootstrap, int maxIdlePerServer,
+    UpstreamPool(EventLoop loop, Timeline timeline, Transport transport, Bootstrap bootstrap, int maxIdlePerServer,
                  FrontendStats stats) {
         this.loop = loop;
+        this.timeline = timeline;
         this.stats = stats;
         this.transport = transport;
         this.bootstrap = bootstrap.clone(loop);
@@ -149,7 +153,7 @@ final class UpstreamPool {
             ch.close();
             return;
         }
-        long now = System.nanoTime();
+        long now = timeline.nanoTime();
         c.idle(now);
         q.addFirst(c);
         ch.read();
@@ -177,13 +181,13 @@ final class UpstreamPool {
 
     private void scheduleSweep(long delayNanos) {
         sweepScheduled = true;
-        loop.schedule(this::sweep, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+        timeline.schedule(this::sweep, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(10)));
     }
 
     /** Closes connections idle for longer than their backend's server_idle; returns when the next one is due. */
     private void sweep() {
         sweepScheduled = false;
-        long now = System.nanoTime();
+        long now = timeline.nanoTime();
         long next = Long.MAX_VALUE;
         for (ArrayDeque<UpstreamConnection> q : idle.values()) {
             for (UpstreamConnection c; (c = q.peekLast()) != null; ) {
