@@ -347,6 +347,18 @@ final class HeadFields implements HeaderFields {
         add(name, value);
     }
 
+    @Override
+    public void forEach(java.util.function.BiConsumer<String, String> visitor) {
+        for (int i = 0; i < count; i++) {
+            if (!isRemoved(i)) {
+                visitor.accept(name(i), value(i));
+            }
+        }
+        for (int k = 0; k < addedCount; k++) {
+            visitor.accept(added[2 * k], added[2 * k + 1]);
+        }
+    }
+
     /** Writes the fields, each ending in CRLF (not the empty line that ends the head). */
     void writeTo(ByteBuf out) {
         int i = 0;

@@ -1,6 +1,7 @@
 package dev.ferry.proxy.http;
 
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * The fields of a message head as everything above the codecs sees them, whatever protocol carried them (HTTP/1
@@ -35,4 +36,11 @@ interface HeaderFields {
 
     /** Removes every field {@code name}. */
     void remove(String name);
+
+    /**
+     * Calls {@code visitor} with each field's name and value, in order: for a codec that writes the head in its own
+     * form (an HTTP/1 head from another protocol's, or the reverse). Makes strings of every field; the HTTP/1 to
+     * HTTP/1 path never calls it.
+     */
+    void forEach(BiConsumer<String, String> visitor);
 }

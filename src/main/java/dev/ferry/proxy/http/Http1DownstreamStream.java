@@ -73,7 +73,11 @@ final class Http1DownstreamStream implements DownstreamStream {
     }
 
     private static ResponseHead h1(ResponseHeaders head) {
-        return (ResponseHead) head;
+        if (head instanceof ResponseHead h1) {
+            return h1;
+        }
+        // Only HTTP/1 servers exist so far; an HTTP/2 upstream adds the framing of other heads here.
+        throw new IllegalArgumentException("no HTTP/1 encoding for a " + head.getClass().getSimpleName());
     }
 
     @Override

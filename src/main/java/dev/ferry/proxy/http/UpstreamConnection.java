@@ -79,10 +79,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     public void sendHead(RequestHeaders head) {
         // The decoder learns what the next response answers (a HEAD request's response has no body).
         decoder.expectResponseTo(head.method() == io.netty.handler.codec.http.HttpMethod.HEAD);
-        RequestHead h1 = (RequestHead) head;
-        chunked = h1.isChunked();
+        chunked = Http1Encoding.sendsChunked(head);
         responseReusable = false;
-        channel.write(h1.encode(channel.alloc()), channel.voidPromise());
+        // An HTTP/1 head goes as the bytes it came in, edits spliced in; any other is written field by field.
+        ByteBuf out = head instanceof RequestHead h1 ? h1.encode(channel.alloc())
+                : Http1Encoding.requestHead(head, channel.alloc());
+        channel.write(out, channel.voidPromise());
     }
 
     @Override
