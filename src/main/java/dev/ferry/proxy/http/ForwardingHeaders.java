@@ -1,7 +1,6 @@
 package dev.ferry.proxy.http;
 
 import dev.ferry.config.ForwardingHeader;
-import io.netty.handler.codec.http.HttpVersion;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -91,7 +90,7 @@ final class ForwardingHeaders {
     }
 
     /** The request's id: the client's {@code X-Request-Id} when it sent one, otherwise a new one. */
-    static String requestId(RequestHead request) {
+    static String requestId(RequestHeaders request) {
         String id = request.fields().get(X_REQUEST_ID);
         return id == null || id.isEmpty() ? RequestIds.next() : id;
     }
@@ -100,11 +99,11 @@ final class ForwardingHeaders {
      * Rewrites a request head in place before it goes to a server.
      *
      * @param upgrade   true when a protocol upgrade (WebSocket) is passed through
-     * @param requestId from {@link #requestId(RequestHead)}; set on the request when the client sent none
+     * @param requestId from {@link #requestId(RequestHeaders)}; set on the request when the client sent none
      */
-    void request(RequestHead request, Client client, boolean upgrade, String requestId) {
-        HeadFields h = request.fields();
-        HopByHopHeaders.strip(h, upgrade);
+    void request(RequestHeaders request, Client client, boolean upgrade, String requestId) {
+        request.removeConnectionFields(upgrade);
+        HeaderFields h = request.fields();
         if (forwardedFor) {
             append(h, X_FORWARDED_FOR, client.ip());
         }
@@ -125,7 +124,7 @@ final class ForwardingHeaders {
             }
         }
         if (via) {
-            append(h, VIA, request.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
+            append(h, VIA, via(request.protocolVersion()));
         }
         if (requestIdSent && !h.contains(X_REQUEST_ID, requestId)) {
             h.set(X_REQUEST_ID, requestId);
@@ -154,16 +153,24 @@ final class ForwardingHeaders {
     }
 
     /** Rewrites a response head in place before it goes to the client. */
-    void response(ResponseHead response, boolean upgrade) {
-        HeadFields h = response.fields();
-        HopByHopHeaders.strip(h, upgrade);
+    void response(ResponseHeaders response, boolean upgrade) {
+        response.removeConnectionFields(upgrade);
         if (via) {
-            append(h, VIA, response.version() == HttpVersion.HTTP_1_0 ? VIA_1_0 : VIA_1_1);
+            append(response.fields(), VIA, via(response.protocolVersion()));
         }
     }
 
+    /** The {@code Via} element for a message received in {@code version} (constants for HTTP/1, no allocation). */
+    private static String via(String version) {
+        return switch (version) {
+            case "1.0" -> VIA_1_0;
+            case "1.1" -> VIA_1_1;
+            default -> version + " ferry";
+        };
+    }
+
     /** Appends {@code value} to a comma-separated list header, folding earlier field lines into one. */
-    private static void append(HeadFields h, String name, String value) {
+    private static void append(HeaderFields h, String name, String value) {
         if (!h.contains(name)) {
             h.add(name, value);
             return;

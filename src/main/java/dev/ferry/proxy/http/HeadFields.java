@@ -18,7 +18,7 @@ import java.util.Set;
  *
  * <p>Threading: belongs to one message on one event loop.
  */
-final class HeadFields {
+final class HeadFields implements HeaderFields {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] COLON_SP = {':', ' '};
     /** ASCII lower case of every byte (other bytes map to themselves). */
@@ -165,7 +165,8 @@ final class HeadFields {
     }
 
     /** The first value of {@code name} (any case), or null. */
-    String get(String name) {
+    @Override
+    public String get(String name) {
         String lower = lowerCase(name);
         int i = indexOf(lower, 0);
         if (i >= 0) {
@@ -180,7 +181,8 @@ final class HeadFields {
     }
 
     /** Every value of {@code name}, in order (received ones first). */
-    List<String> getAll(String name) {
+    @Override
+    public List<String> getAll(String name) {
         String lower = lowerCase(name);
         List<String> all = new ArrayList<>(2);
         for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
@@ -194,12 +196,14 @@ final class HeadFields {
         return all;
     }
 
-    boolean contains(String name) {
+    @Override
+    public boolean contains(String name) {
         return get(name) != null;
     }
 
     /** Whether a field {@code name} has exactly the value {@code value} (case-sensitive). */
-    boolean contains(String name, String value) {
+    @Override
+    public boolean contains(String name, String value) {
         String lower = lowerCase(name);
         for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
             if (valueEquals(i, value, false)) {
@@ -215,7 +219,8 @@ final class HeadFields {
     }
 
     /** Whether a comma-separated list field {@code name} (e.g. {@code Connection}) has {@code token}, any case. */
-    boolean listHas(String name, String token) {
+    @Override
+    public boolean listHas(String name, String token) {
         String lower = lowerCase(name);
         for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
             if (valueIsIgnoreCase(i, token) || (valueHasComma(i) && listContains(value(i), token))) {
@@ -257,7 +262,8 @@ final class HeadFields {
     }
 
     /** Removes every field named {@code name} (any case), received or added. */
-    void remove(String name) {
+    @Override
+    public void remove(String name) {
         String lower = lowerCase(name);
         for (int i = indexOf(lower, 0); i >= 0; i = indexOf(lower, i + 1)) {
             if (removed == null) {
@@ -322,7 +328,8 @@ final class HeadFields {
     }
 
     /** Adds a field after the received ones. {@code name} must be a valid token, {@code value} free of CR and LF. */
-    void add(String name, String value) {
+    @Override
+    public void add(String name, String value) {
         if (added == null) {
             added = new String[8];
         } else if (2 * addedCount == added.length) {
@@ -334,9 +341,22 @@ final class HeadFields {
     }
 
     /** Replaces every field {@code name} with one field. */
-    void set(String name, String value) {
+    @Override
+    public void set(String name, String value) {
         remove(name);
         add(name, value);
+    }
+
+    @Override
+    public void forEach(java.util.function.BiConsumer<String, String> visitor) {
+        for (int i = 0; i < count; i++) {
+            if (!isRemoved(i)) {
+                visitor.accept(name(i), value(i));
+            }
+        }
+        for (int k = 0; k < addedCount; k++) {
+            visitor.accept(added[2 * k], added[2 * k + 1]);
+        }
     }
 
     /** Writes the fields, each ending in CRLF (not the empty line that ends the head). */

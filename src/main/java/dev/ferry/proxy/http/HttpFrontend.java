@@ -2,6 +2,8 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.accesslog.AccessLog;
 import dev.ferry.backend.Backend;
+import dev.ferry.health.EventLoopTimeline;
+import dev.ferry.health.Timeline;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.config.HttpOptions;
@@ -36,6 +38,7 @@ import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,6 +74,8 @@ public final class HttpFrontend implements Frontend {
     private final RequestDurations requestDurations = new RequestDurations();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
+    /** Each event loop's clock and timer for the proxy path (the request-head, response and idle timeouts). */
+    private final Map<EventExecutor, Timeline> timelines = new IdentityHashMap<>();
     private volatile long requestHeaderNanos;
     private volatile long clientIdleNanos;
     private volatile int maxRequestLine;
@@ -92,6 +97,15 @@ public final class HttpFrontend implements Frontend {
     /** @param accessLog where every finished request is reported (one record per request) */
     public HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport,
                         AccessLog accessLog, Optional<TlsTerminator> tls) {
+        this(config, backends, transport, accessLog, tls, EventLoopTimeline::new);
+    }
+
+    /**
+     * @param timelines the clock and timer of each event loop: {@link EventLoopTimeline} in production, a
+     *                  hand-driven one in tests (whose tasks must still run on the given loop)
+     */
+    HttpFrontend(FrontendConfig config, Map<String, Backend> backends, Transport transport, AccessLog accessLog,
+                 Optional<TlsTerminator> tls, Function<EventLoop, Timeline> timelines) {
         this.accessLog = accessLog;
         this.config = config;
         this.transport = transport;
@@ -111,7 +125,9 @@ public final class HttpFrontend implements Frontend {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         for (EventExecutor e : transport.workers()) {
             EventLoop loop = (EventLoop) e;
-            pools.put(loop, new UpstreamPool(loop, transport, upstream, MAX_IDLE_PER_SERVER, stats));
+            Timeline timeline = timelines.apply(loop);
+            this.timelines.put(loop, timeline);
+            pools.put(loop, new UpstreamPool(loop, timeline, transport, upstream, MAX_IDLE_PER_SERVER, stats));
         }
     }
 
@@ -220,6 +236,11 @@ public final class HttpFrontend implements Frontend {
 
     UpstreamPool pool(EventLoop loop) {
         return pools.get(loop);
+    }
+
+    /** The clock and timer of {@code loop} for the connections on it. */
+    Timeline timeline(EventLoop loop) {
+        return timelines.get(loop);
     }
 
     long requestHeaderNanos() {

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Threading: belongs to one request on one event loop.
  */
-final class RequestHead {
+final class RequestHead implements RequestHeaders {
     private static final byte[] HTTP_1_1_CRLF = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] bytes;
@@ -40,12 +40,14 @@ final class RequestHead {
         this.chunked = chunked;
     }
 
-    HttpMethod method() {
+    @Override
+    public HttpMethod method() {
         return method;
     }
 
     /** The request target as sent (origin form, or absolute form through a forward proxy). */
-    String uri() {
+    @Override
+    public String uri() {
         return uri;
     }
 
@@ -53,7 +55,18 @@ final class RequestHead {
         return version;
     }
 
-    HeadFields fields() {
+    @Override
+    public String protocolVersion() {
+        return version == HttpVersion.HTTP_1_0 ? "1.0" : "1.1";
+    }
+
+    @Override
+    public void removeConnectionFields(boolean keepUpgrade) {
+        HopByHopHeaders.strip(fields, keepUpgrade);
+    }
+
+    @Override
+    public HeadFields fields() {
         return fields;
     }
 
@@ -67,12 +80,14 @@ final class RequestHead {
     }
 
     /** Whether a body follows (chunked, or a non-zero Content-Length). */
-    boolean declaresBody() {
+    @Override
+    public boolean declaresBody() {
         return chunked || contentLength > 0;
     }
 
     /** Whether the request asks to switch protocols ({@code Upgrade} with {@code Connection: upgrade}, e.g. WebSocket). */
-    boolean asksUpgrade() {
+    @Override
+    public boolean asksUpgrade() {
         return fields.contains("upgrade") && fields.listHas("connection", "upgrade");
     }
 

@@ -8,14 +8,14 @@ package dev.ferry.proxy.http;
  * <p>Threading: one instance per request, on the client's event loop.
  */
 final class RequestTarget {
-    private final RequestHead request;
+    private final RequestHeaders request;
     private final String uri;
     private final int pathStart;
     private final int pathEnd;
     private String host;
     private final String hostWithPort;
 
-    RequestTarget(RequestHead request) {
+    RequestTarget(RequestHeaders request) {
         this.request = request;
         this.uri = request.uri();
         String authority;
@@ -48,7 +48,7 @@ final class RequestTarget {
         return colon < 0 ? authority : authority.substring(0, colon);
     }
 
-    RequestHead request() {
+    RequestHeaders request() {
         return request;
     }
 

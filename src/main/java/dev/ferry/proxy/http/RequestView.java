@@ -3,7 +3,7 @@ package dev.ferry.proxy.http;
 import dev.ferry.schedule.hash.HttpRequestView;
 
 /** A decoded request head as the layer-7 hash keys see it (uri, header and cookie keys). */
-record RequestView(RequestHead request) implements HttpRequestView {
+record RequestView(RequestHeaders request) implements HttpRequestView {
     @Override
     public String uri() {
         return request.uri();

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Threading: belongs to one response on one event loop.
  */
-final class ResponseHead {
+final class ResponseHead implements ResponseHeaders {
     /** How the body of a message is delimited (RFC 9112 6.3). */
     enum Framing {
         /** No body at all (HEAD, 1xx, 204, 304, or a zero Content-Length). */
@@ -62,11 +62,23 @@ final class ResponseHead {
         return version;
     }
 
-    int code() {
+    @Override
+    public String protocolVersion() {
+        return version == HttpVersion.HTTP_1_0 ? "1.0" : "1.1";
+    }
+
+    @Override
+    public void removeConnectionFields(boolean keepUpgrade) {
+        HopByHopHeaders.strip(fields, keepUpgrade);
+    }
+
+    @Override
+    public int code() {
         return code;
     }
 
-    HeadFields fields() {
+    @Override
+    public HeadFields fields() {
         return fields;
     }
 

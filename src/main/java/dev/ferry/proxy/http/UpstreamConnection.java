@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +21,12 @@ import org.slf4j.LoggerFactory;
  * ({@link #discard}), so a connection in the pool is always exactly between two messages with nothing unread, and
  * what one server said out of turn never becomes the start of another client's response.
  *
+ * <p>It is the HTTP/1 {@link UpstreamStream}: one request at a time, written with the request's own framing (a
+ * {@link RequestHead} is copied as received, its body sent chunked or as it is).
+ *
  * <p>Threading: confined to its channel's event loop.
  */
-final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+final class UpstreamConnection extends ChannelInboundHandlerAdapter implements UpstreamStream {
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
     private static final RateLimitedLog DISCARDS = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
 
@@ -35,6 +39,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private long idleSince;
     private int requests;
     private boolean discarded;
+    /** Whether the current request's body goes as chunks: set with each request head. */
+    private boolean chunked;
+    /** Whether the last final response let the connection carry another request: set with each response head. */
+    private boolean responseReusable;
 
     UpstreamConnection(Server server, UpstreamPool pool) {
         this.server = server;
@@ -48,7 +56,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         channel.closeFuture().addListener(f -> lease.close());
     }
 
-    Server server() {
+    @Override
+    public Server server() {
         return server;
     }
 
@@ -57,7 +66,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** How many requests this connection carried before the current one (0: a fresh connection). */
-    int reuses() {
+    @Override
+    public int reuses() {
         return requests - 1;
     }
 
@@ -65,14 +75,62 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return idleSince;
     }
 
-    /** Tells the decoder what the next response answers (a HEAD request's response has no body). */
-    void expectResponseTo(boolean headRequest) {
-        decoder.expectResponseTo(headRequest);
+    @Override
+    public void sendHead(RequestHeaders head) {
+        // The decoder learns what the next response answers (a HEAD request's response has no body).
+        decoder.expectResponseTo(head.method() == io.netty.handler.codec.http.HttpMethod.HEAD);
+        chunked = Http1Encoding.sendsChunked(head);
+        responseReusable = false;
+        // An HTTP/1 head goes as the bytes it came in, edits spliced in; any other is written field by field.
+        ByteBuf out = head instanceof RequestHead h1 ? h1.encode(channel.alloc())
+                : Http1Encoding.requestHead(head, channel.alloc());
+        channel.write(out, channel.voidPromise());
     }
 
-    /** Whether the last response ended exactly at the end of the bytes read (nothing unread behind it). */
-    boolean atMessageBoundary() {
-        return decoder.endedAtBoundary();
+    @Override
+    public void sendData(io.netty.handler.codec.http.HttpContent part) {
+        server.addBytesOut(part.content().readableBytes());
+        BodyWriter.write(channel, part, chunked);
+    }
+
+    @Override
+    public void flush() {
+        dev.ferry.transport.LoopFlusher.flushSoon(channel);
+    }
+
+    @Override
+    public void read() {
+        channel.read();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void release(boolean requestComplete) {
+        if (!decoder.endedAtBoundary()) {
+            discard("the server sent more bytes than its response held");
+        } else if (responseReusable && requestComplete && server.sendProxy().isEmpty()) {
+            // A PROXY header speaks for one client, so such connections are never shared.
+            pool.release(this);
+        } else {
+            channel.close();
+        }
+    }
+
+    @Override
+    public void reset() {
+        channel.close();
+    }
+
+    @Override
+    public Channel tunnel() {
+        ChannelPipeline p = channel.pipeline();
+        p.remove(this);
+        p.remove("http");
+        return channel;
     }
 
     /**
@@ -130,6 +188,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
         UpstreamListener o = owner;
         if (o != null) {
+            if (msg instanceof ResponseHead r && r.code() >= 200) {
+                responseReusable = r.connectionReusable() && r.framing() != ResponseHead.Framing.UNTIL_CLOSE;
+            }
             o.upstreamRead(this, msg);
             return;
         }

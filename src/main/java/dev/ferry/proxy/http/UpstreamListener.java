@@ -1,20 +1,20 @@
 package dev.ferry.proxy.http;
 
 /**
- * What an {@link UpstreamConnection} reports to the exchange currently using it.
+ * What an {@link UpstreamStream} reports to the exchange currently using it.
  *
  * <p>Threading: every call comes on the upstream channel's event loop, which is the client's loop.
  */
 interface UpstreamListener {
     /** A decoded response part ({@code HttpResponse}, {@code HttpContent}) or, after an upgrade, raw bytes. */
-    void upstreamRead(UpstreamConnection connection, Object msg);
+    void upstreamRead(UpstreamStream stream, Object msg);
 
     /** The end of one socket read: flush what was passed on and decide whether to read more. */
-    void upstreamReadComplete(UpstreamConnection connection);
+    void upstreamReadComplete(UpstreamStream stream);
 
     /** The upstream channel's writability changed. */
-    void upstreamWritabilityChanged(UpstreamConnection connection);
+    void upstreamWritabilityChanged(UpstreamStream stream);
 
     /** The upstream channel closed (by the server, a reset, or a failure). */
-    void upstreamClosed(UpstreamConnection connection);
+    void upstreamClosed(UpstreamStream stream);
 }

@@ -1,7 +1,9 @@
 package dev.ferry.proxy.http;
 
 import dev.ferry.backend.Server;
+import dev.ferry.health.Timeline;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.transport.ProxyProtocol;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -10,6 +12,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -31,6 +34,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class UpstreamPool {
     private final EventLoop loop;
+    /** The loop's clock and timer (idle since, the sweep). */
+    private final Timeline timeline;
     private final Transport transport;
     private final Bootstrap bootstrap;
     private final int maxIdlePerServer;
@@ -41,17 +46,27 @@ final class UpstreamPool {
     /**
      * @param bootstrap a bootstrap for server channels (options set; group and handler are filled in here)
      */
-    UpstreamPool(EventLoop loop, Transport transport, Bootstrap bootstrap, int maxIdlePerServer,
+    UpstreamPool(EventLoop loop, Timeline timeline, Transport transport, Bootstrap bootstrap, int maxIdlePerServer,
                  FrontendStats stats) {
         this.loop = loop;
+        this.timeline = timeline;
         this.stats = stats;
         this.transport = transport;
         this.bootstrap = bootstrap.clone(loop);
         this.maxIdlePerServer = maxIdlePerServer;
     }
 
+    /** What {@link #open} reports once the connect ended, on the pool's event loop. */
+    interface Opened {
+        /**
+         * @param stream  the stream {@link #open} returned: claimed for its listener when connected
+         * @param failure why the connect failed (the stream is then closed), or null when connected
+         */
+        void opened(UpstreamStream stream, Throwable failure);
+    }
+
     /** The youngest idle connection to {@code server}, claimed for {@code listener}; null when none is idle. */
-    UpstreamConnection acquire(Server server, UpstreamListener listener) {
+    UpstreamStream acquire(Server server, UpstreamListener listener) {
         ArrayDeque<UpstreamConnection> q = idle.get(server);
         if (q == null) {
             return null;
@@ -91,6 +106,41 @@ final class UpstreamPool {
         return new UpstreamConnection(server, this);
     }
 
+    /**
+     * Opens a new connection to {@code server} for {@code listener}: the backend's TCP keepalive applied, the PROXY
+     * header the server wants written first ({@code source}, {@code destination}: the client's). Returned at once,
+     * before it is connected (reset it to give up); {@code whenDone} follows on this pool's loop, also when the
+     * socket could not even be created (which fails the connect at once, on no event loop of ours).
+     */
+    UpstreamStream open(Server server, int connectTimeoutMillis, InetSocketAddress source,
+                        InetSocketAddress destination, UpstreamListener listener, Opened whenDone) {
+        UpstreamConnection fresh = newConnection(server);
+        ChannelFuture connect = connect(fresh, connectTimeoutMillis);
+        server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
+        server.backend().config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(connect.channel(), k));
+        connect.addListener(f -> {
+            if (loop.inEventLoop()) {
+                connected(fresh, connect, listener, whenDone);
+            } else {
+                loop.execute(() -> connected(fresh, connect, listener, whenDone));
+            }
+        });
+        return fresh;
+    }
+
+    private static void connected(UpstreamConnection c, ChannelFuture connect, UpstreamListener listener,
+                                  Opened whenDone) {
+        if (!connect.isSuccess()) {
+            // The server's counters let go of it now: when the socket could not even be created, no close will.
+            c.connectFailed();
+            whenDone.opened(c, connect.cause());
+            return;
+        }
+        // Claimed even if abandoned meanwhile: the listener then resets it (closed, its lease let go).
+        c.claim(listener);
+        whenDone.opened(c, null);
+    }
+
     /** Puts a connection that finished an exchange cleanly back, or closes it when the server has enough idle. */
     void release(UpstreamConnection c) {
         Channel ch = c.channel();
@@ -103,7 +153,7 @@ final class UpstreamPool {
             ch.close();
             return;
         }
-        long now = System.nanoTime();
+        long now = timeline.nanoTime();
         c.idle(now);
         q.addFirst(c);
         ch.read();
@@ -131,13 +181,13 @@ final class UpstreamPool {
 
     private void scheduleSweep(long delayNanos) {
         sweepScheduled = true;
-        loop.schedule(this::sweep, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+        timeline.schedule(this::sweep, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(10)));
     }
 
     /** Closes connections idle for longer than their backend's server_idle; returns when the next one is due. */
     private void sweep() {
         sweepScheduled = false;
-        long now = System.nanoTime();
+        long now = timeline.nanoTime();
         long next = Long.MAX_VALUE;
         for (ArrayDeque<UpstreamConnection> q : idle.values()) {
             for (UpstreamConnection c; (c = q.peekLast()) != null; ) {

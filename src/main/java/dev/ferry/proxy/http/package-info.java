@@ -1,9 +1,21 @@
 /**
- * Layer-7 HTTP/1.1 reverse proxying ({@code mode: http}): read request heads strictly
- * ({@link dev.ferry.proxy.http.HeadParser}, RFC 9112; kept as bytes), route them ({@link dev.ferry.proxy.http.Router}),
- * pick a server, borrow a pooled upstream connection on the client's event loop
- * ({@link dev.ferry.proxy.http.UpstreamPool}), rewrite forwarding headers
- * ({@link dev.ferry.proxy.http.ForwardingHeaders}) and stream both bodies with backpressure; short error responses
- * ({@link dev.ferry.proxy.http.ErrorResponses}); WebSocket upgrades become a byte relay.
+ * Layer-7 HTTP/1.1 reverse proxying ({@code mode: http}), cut the way Envoy cuts it: the client connection
+ * ({@link dev.ferry.proxy.http.HttpProxyConnection}: HTTP/1 pipelining, keep-alive, drain, the request-head and idle
+ * timeouts, upgrades, lingering close), one {@link dev.ferry.proxy.http.Exchange} per request (route, pick,
+ * forwarding headers, request id, relay, access-log record, every local reply) and one
+ * {@link dev.ferry.proxy.http.Attempt} per try on a server (the only place that records the server's outcome).
+ *
+ * <p>Between the exchange and the wire is a codec boundary: {@link dev.ferry.proxy.http.DownstreamStream}
+ * ({@link dev.ferry.proxy.http.Http1DownstreamStream}) towards the client, {@link dev.ferry.proxy.http.UpstreamStream}
+ * ({@link dev.ferry.proxy.http.UpstreamConnection}, handed out by {@link dev.ferry.proxy.http.UpstreamPool}) towards
+ * the server, and protocol-neutral heads ({@link dev.ferry.proxy.http.RequestHeaders},
+ * {@link dev.ferry.proxy.http.ResponseHeaders}, {@link dev.ferry.proxy.http.HeaderFields}) whose HTTP/1
+ * implementations keep the received bytes ({@link dev.ferry.proxy.http.HeadParser}, RFC 9112), so an HTTP/1 head going
+ * to an HTTP/1 server is copied once. Routing ({@link dev.ferry.proxy.http.Router}), hash keys and
+ * {@link dev.ferry.proxy.http.ForwardingHeaders} see only the neutral heads.
+ *
+ * <p>Time on the proxy path comes from each event loop's {@link dev.ferry.health.Timeline}, so timeouts are tested on
+ * a hand-driven clock. Ferry's own answers are short plain-text responses ({@link dev.ferry.proxy.http.ErrorResponses});
+ * WebSocket upgrades become a byte relay ({@link dev.ferry.proxy.http.TunnelRelay}).
  */
 package dev.ferry.proxy.http;

@@ -1,6 +1,7 @@
 package dev.ferry.proxy.tcp;
 
 import dev.ferry.accesslog.AccessRecord;
+import dev.ferry.accesslog.Termination;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.config.Addresses;
@@ -87,7 +88,7 @@ final class TcpProxyConnection {
     private long bytesFromClient;
     private long bytesToClient;
     /** How the connection ended, for the access log: the first cause seen wins. */
-    private String termination;
+    private Termination termination;
     private Future<?> idleTimer;
 
     TcpProxyConnection(TcpFrontend frontend, TcpFrontend.Settings settings, Channel client) {
@@ -132,7 +133,7 @@ final class TcpProxyConnection {
 
     private void proxyHeaderTimedOut() {
         if (awaitingProxyHeader) {
-            ended("proxy_header_timeout");
+            ended(Termination.PROXY_HEADER_TIMEOUT);
             log.debug("{}: no PROXY header from {} in time", frontend.name(), Addresses.format(client.remoteAddress()));
             client.close();
         }
@@ -227,7 +228,7 @@ final class TcpProxyConnection {
         server.read();
     }
 
-    private void ended(String why) {
+    private void ended(Termination why) {
         if (termination == null) {
             termination = why;
         }
@@ -241,11 +242,11 @@ final class TcpProxyConnection {
                 source == null ? Addresses.format(client.remoteAddress()) : Addresses.format(source), frontend.name(),
                 settings.backend().name(), server == null ? "-" : server.name(), 0, "-", bytesFromClient, bytesToClient,
                 connectNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(connectNanos),
-                TimeUnit.NANOSECONDS.toMillis(now - acceptedNanos), termination == null ? "closed" : termination, "-"));
+                TimeUnit.NANOSECONDS.toMillis(now - acceptedNanos), termination == null ? Termination.CLOSED : termination, "-"));
     }
 
     private void refuse(String why) {
-        ended("no_server");
+        ended(Termination.NO_SERVER);
         releaseEarly();
         frontend.stats().rejectedNoServer();
         frontend.refusals().warn("{}: reset client {}: {} in backend '{}'", frontend.name(),
@@ -269,7 +270,7 @@ final class TcpProxyConnection {
         long idleFor = System.nanoTime() - lastActivity;
         long timeout = settings.idleTimeoutNanos();
         if (idleFor >= timeout) {
-            ended("idle_timeout");
+            ended(Termination.IDLE_TIMEOUT);
             boolean draining = closing || deliveringThenReset;
             log.debug("{}: {} {} after {} ms without traffic", frontend.name(), draining ? "resetting" : "closing",
                     client.remoteAddress(), TimeUnit.NANOSECONDS.toMillis(idleFor));
@@ -504,7 +505,7 @@ final class TcpProxyConnection {
                 return;
             }
             inputEnded = true;
-            ended(fromClient ? "client_closed" : "server_closed");
+            ended(fromClient ? Termination.CLIENT_CLOSED : Termination.SERVER_CLOSED);
             if (connected) {
                 passEof();
             }
@@ -549,7 +550,7 @@ final class TcpProxyConnection {
                 boolean vanished = !closing && !(inputEnded && peerRelay != null && peerRelay.inputEnded);
                 if (vanished && !resetting) {
                     resetting = true;
-                    ended(fromClient ? "client_reset" : "server_reset");
+                    ended(fromClient ? Termination.CLIENT_RESET : Termination.SERVER_RESET);
                     log.debug("{}: {} side of {} went away", frontend.name(), fromClient ? "client" : "server",
                             Addresses.format(client.remoteAddress()));
                 }
@@ -570,7 +571,7 @@ final class TcpProxyConnection {
                 log.debug("{}: {} side of {} failed: {}", frontend.name(), fromClient ? "client" : "server",
                         client.remoteAddress(), cause.getMessage());
                 resetting = true;
-                ended(fromClient ? "client_reset" : "server_reset");
+                ended(fromClient ? Termination.CLIENT_RESET : Termination.SERVER_RESET);
                 if (fromClient) {
                     clientLeftWhileConnecting();
                 } else if (lease != null) {
@@ -581,7 +582,7 @@ final class TcpProxyConnection {
                 }
                 Transport.reset(ctx.channel());
             } else if (cause instanceof DecoderException && awaitingProxyHeader) {
-                ended("bad_proxy_header");
+                ended(Termination.BAD_PROXY_HEADER);
                 frontend.stats().badProxyHeader();
                 log.debug("{}: bad PROXY header from {}: {}", frontend.name(), Addresses.format(client.remoteAddress()),
                         Reasons.of(cause));

@@ -1,0 +1,622 @@
+package dev.ferry.proxy.http;
+
+import dev.ferry.accesslog.AccessRecord;
+import dev.ferry.accesslog.Termination;
+import dev.ferry.backend.Backend;
+import dev.ferry.backend.Server;
+import dev.ferry.schedule.PickContext;
+import dev.ferry.transport.Addresses;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request and its response (Envoy's active stream): made when a request head arrives, gone when the response
+ * ended, so nothing of one request is left over for the next. It routes the request ({@link Router}), has the route's
+ * backend pick a server, rewrites the head ({@link ForwardingHeaders}), runs one {@link Attempt} per try, relays the
+ * body to the server and the response back, answers itself when it must, and makes the request's access-log record.
+ *
+ * <p>Retries: a failed connect is retried on another server whatever the method (nothing was sent); a server
+ * connection that closes before any response byte is retried for idempotent methods whose body (if any) has not
+ * started to flow, since bodies are streamed, not kept. At most {@code retries} more servers, never one twice.
+ *
+ * <p>Ferry's own answers ({@link ErrorResponses}): 404 with no route, 405 for CONNECT, 502 when the server failed,
+ * 503 when no server is available or this machine cannot open a connection to one (never counted against the server,
+ * never retried), 504 when the response does not start in time. Answers to a request whose body has not been read
+ * keep the connection only when the request declared no body; otherwise they close it, so an unread body is never
+ * taken for a request.
+ *
+ * <p>It sees neither the client's nor the server's protocol: requests and responses are {@link RequestHeaders} and
+ * {@link ResponseHeaders}, bodies Netty's {@link HttpContent}; what goes to the client goes through a
+ * {@link DownstreamStream}, what goes to the server through the attempt's {@link UpstreamStream}. The client
+ * connection ({@link DownstreamConnection}) hands the exchange the request's body parts while it
+ * {@link #takesBody() takes them}. Every answer of Ferry's own leaves through {@link #localReply}.
+ *
+ * <p>Threading: every method runs on the client channel's event loop, which is also the loop of its server
+ * connections.
+ */
+final class Exchange {
+    /** Under the connection's name, which log settings (and operators) already know. */
+    private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
+
+    private enum Phase {
+        /** A server is being chosen or connected; body parts wait in the connection. */
+        CONNECTING,
+        /** The request is being forwarded and the response relayed. */
+        FORWARDING,
+        /** Ferry answers the request itself once its (empty) body has been read and dropped. */
+        DISCARD,
+        /** The response is complete or the exchange was abandoned. */
+        ENDED
+    }
+
+    private final DownstreamConnection connection;
+    private final DownstreamStream downstream;
+    private final HttpFrontend frontend;
+    /** Null only for the record of a head that never decoded (or never came): see {@link #headless}. */
+    private final RequestHeaders request;
+    private final String requestId;
+    private Phase phase = Phase.CONNECTING;
+
+    private Route route;
+    private PickContext pick;
+    private boolean upgrade;
+    /** The current try; the only thing that records a server's outcome. */
+    private Attempt attempt;
+    /** The server of the current (or last) attempt, for the access log. */
+    private Server server;
+    private boolean requestDone;
+    private long bodyBytes;
+    private boolean responseStarted;
+    private boolean informational;
+    private boolean upgrading;
+    /** The request was sent again on a fresh connection after a pooled one died under it. */
+    private boolean resentFresh;
+    private boolean closeAfter;
+    private boolean wroteUpstream;
+    /** Ferry's own answer waiting for the request body to be read (phase DISCARD). */
+    private HttpResponseStatus localStatus;
+    private String localDetail;
+    /** When the request's end went to the server (0: not yet), for the response timeout and the latency. */
+    private long requestSentAt;
+
+    // The access log's view of the request.
+    private final long startNanos;
+    private long connectStartNanos;
+    private long connectNanos = -1;
+    private long responseBytes;
+    private int status;
+    private boolean logged;
+
+    private Exchange(DownstreamConnection connection, DownstreamStream downstream, RequestHeaders request,
+                     long startNanos) {
+        this.connection = connection;
+        this.downstream = downstream;
+        this.frontend = connection.frontend();
+        this.request = request;
+        this.startNanos = startNanos;
+        this.requestId = request != null ? ForwardingHeaders.requestId(request) : null;
+    }
+
+    /**
+     * The exchange of a request head (checked by its codec).
+     *
+     * @param startNanos when the head's last bytes arrived (or the response before it ended)
+     */
+    static Exchange of(DownstreamConnection connection, DownstreamStream downstream, RequestHeaders request,
+                       long startNanos) {
+        return new Exchange(connection, downstream, request, startNanos);
+    }
+
+    /** The exchange of a head that never decoded (or never came): its record says what little is known. */
+    static Exchange headless(DownstreamConnection connection, DownstreamStream downstream, long now) {
+        Exchange e = new Exchange(connection, downstream, null, now);
+        e.phase = Phase.ENDED;
+        return e;
+    }
+
+    // ---- what the connection asks ----
+
+    InetSocketAddress source() {
+        return connection.source();
+    }
+
+    InetSocketAddress destination() {
+        return connection.destination();
+    }
+
+    /** Whether the response has started to go to the client (its head was passed on). */
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
+    /** Whether the connection should hand this exchange the next request body part now. */
+    boolean takesBody() {
+        return phase == Phase.DISCARD || (phase == Phase.FORWARDING && !requestDone);
+    }
+
+    /** Whether the connection should read more of the client now. */
+    boolean readsClient() {
+        return phase == Phase.DISCARD || (phase == Phase.FORWARDING && !requestDone && attempt.isWritable());
+    }
+
+    /** Whether the client may still send a body this exchange has not read to its end. */
+    boolean bodyMayFollow() {
+        return request != null && !requestDone && request.declaresBody();
+    }
+
+    /** Whether the request is a HEAD request (its answers carry no body). */
+    boolean isHeadRequest() {
+        return request != null && request.method() == HttpMethod.HEAD;
+    }
+
+    /** The idle timeout while this exchange runs: the shorter of the client's and the route's server idle. */
+    long idleNanos() {
+        long server = route != null ? route.backend().config().timeouts().serverIdle().toNanos() : Long.MAX_VALUE;
+        return Math.min(frontend.clientIdleNanos(), server);
+    }
+
+    /** When the response is due (the backend's response timeout after the request went), or 0 when not waiting. */
+    long responseDue() {
+        if (phase != Phase.FORWARDING || responseStarted || requestSentAt == 0) {
+            return 0;
+        }
+        return requestSentAt + route.backend().config().timeouts().response().toNanos();
+    }
+
+    boolean isForwarding(Attempt a) {
+        return a == attempt && phase == Phase.FORWARDING;
+    }
+
+    // ---- the request ----
+
+    /** Starts the exchange: routes and picks. Ends in a local answer or the first attempt. */
+    void start() {
+        RequestHeaders head = request;
+        if (head.method() == HttpMethod.CONNECT) {
+            localReply(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported here", false);
+            return;
+        }
+        RequestTarget target = new RequestTarget(head);
+        route = frontend.router().route(target);
+        if (route == null) {
+            localReply(HttpResponseStatus.NOT_FOUND, "no route matches this request", false);
+            return;
+        }
+        Backend backend = route.backend();
+        InetSocketAddress source = source();
+        long hashKey = backend.hashKey().keyOf(source, backend.hashKey().needsHttp() ? new RequestView(head) : null);
+        pick = new PickContext(source, frontend.destinationFor(route, target), hashKey, List.of(), 0);
+        upgrade = head.asksUpgrade();
+        frontend.forwarding().request(head, connection.clientAddress(), upgrade, requestId);
+        assignServer();
+    }
+
+    /**
+     * One part of the request body from the client (owned from here on).
+     *
+     * @return whether the next part may follow at once (the server connection takes more)
+     */
+    boolean requestBody(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (phase == Phase.DISCARD) {
+            ReferenceCountUtil.release(content);
+            if (last) {
+                requestDone = true;
+                sendDeferredReply();
+            }
+            return true;
+        }
+        bodyBytes += content.content().readableBytes();
+        attempt.sendData(content);
+        wroteUpstream = true;
+        if (last) {
+            requestDone = true;
+            markRequestSent();
+        }
+        return attempt.isWritable();
+    }
+
+    /** The client's bytes no longer make sense (a body that does not decode): the server connection goes. */
+    void requestBroken() {
+        abandonAttempt();
+    }
+
+    /** The client connection is writable again: the response may be read on. */
+    void clientWritable() {
+        if (phase == Phase.FORWARDING) {
+            attempt.read();
+        }
+    }
+
+    /** Flushes what went to the server during this event-loop turn. */
+    void flushUpstream() {
+        if (wroteUpstream) {
+            wroteUpstream = false;
+            if (attempt != null) {
+                attempt.flush();
+            }
+        }
+    }
+
+    /** The client connection closed: whatever was in flight is abandoned. */
+    void clientClosed() {
+        logAccess(Termination.CLIENT_CLOSED);
+        phase = Phase.ENDED;
+        downstream.release();
+        // The server connection is somewhere inside a message: never reuse it.
+        abandonAttempt();
+    }
+
+    // ---- choosing and connecting a server ----
+
+    private void assignServer() {
+        phase = Phase.CONNECTING;
+        Backend backend = route.backend();
+        Server picked = backend.pick(pick);
+        if (picked == null) {
+            if (pick.attempt() == 0) {
+                frontend.stats().rejectedNoServer();
+                localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server is available", false);
+            } else {
+                localReply(HttpResponseStatus.BAD_GATEWAY, "the server failed and no other server is left to try", false);
+            }
+            return;
+        }
+        server = picked;
+        attempt = new Attempt(this, picked);
+        if (attempt.acquirePooled(connection.pool())) {
+            connectNanos = 0;
+            startForwarding();
+            return;
+        }
+        connectFresh();
+    }
+
+    private void connectFresh() {
+        connectStartNanos = connection.now();
+        attempt.connectFresh(connection.pool(), frontend.connectTimeoutMillis(route.backend()));
+    }
+
+    /** Whether another server may still be tried. */
+    boolean triesLeft() {
+        return pick.attempt() < route.backend().config().retries();
+    }
+
+    /** The attempt's fresh connection is up. */
+    void attemptConnected(Attempt a) {
+        long now = connection.now();
+        connection.touch(now);
+        connectNanos = now - connectStartNanos;
+        startForwarding();
+    }
+
+    /** The attempt's connect failed on the server's side (already recorded by the attempt). */
+    void connectFailed(Attempt a, String why, boolean triesLeft) {
+        Server s = a.server();
+        if (triesLeft) {
+            log.debug("{}: [{}] connect to {} failed: {}; trying another server", frontend.name(), requestId,
+                    s.name(), why);
+            retry(s);
+        } else {
+            log.warn("{}: [{}] connect to {} ({}) failed: {}", frontend.name(), requestId, s.name(), s.address(), why);
+            localReply(HttpResponseStatus.BAD_GATEWAY, "could not connect to the server", false);
+        }
+    }
+
+    /** This machine could not open a connection (a limit of its own): 503, nobody's failure, no retry. */
+    void cannotConnect(Attempt a, String why) {
+        frontend.stats().localFailure();
+        frontend.stats().rejectedNoServer();
+        frontend.localFailures().warn("{}: [{}] cannot open a connection to {}: {} (a limit of this machine, "
+                + "not a failure of the server); answering 503", frontend.name(), requestId, a.server().name(), why);
+        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "Ferry cannot open a connection to a server now", false);
+    }
+
+    private void retry(Server failed) {
+        frontend.stats().retried();
+        pick = pick.retryAvoiding(failed);
+        assignServer();
+    }
+
+    private void startForwarding() {
+        phase = Phase.FORWARDING;
+        attempt.sendHead(request);
+        if (requestDone) {
+            // A retry of a request without a body: the end of the message was consumed by the first attempt.
+            attempt.sendData(LastHttpContent.EMPTY_LAST_CONTENT);
+            markRequestSent();
+        }
+        wroteUpstream = true;
+        downstream.resumeReading();
+        flushUpstream();
+        attempt.read();
+    }
+
+    private void markRequestSent() {
+        if (!responseStarted) {
+            // Sending happens within the event that brought the request's end (or the server connection's success).
+            long now = connection.lastActivity();
+            requestSentAt = now;
+            connection.ensureTimer(now + route.backend().config().timeouts().response().toNanos());
+        }
+    }
+
+    // ---- the response ----
+
+    /** A decoded response part from the current attempt's server. */
+    void responsePart(Attempt a, Object msg) {
+        if (msg instanceof ResponseHeaders response) {
+            connection.touch(connection.now());
+            onResponseHead(a, response);
+        } else if (msg instanceof HttpContent content) {
+            if (!(content instanceof LastHttpContent)) {
+                connection.touch(connection.now());
+            }
+            onResponseContent(a, content);
+        } else if (msg instanceof DecodeFailure failure) {
+            log.warn("{}: [{}] invalid response from {}: {}", frontend.name(), requestId, a.server().name(),
+                    failure.detail());
+            if (!responseStarted) {
+                status = HttpResponseStatus.BAD_GATEWAY.code();
+            }
+            logAccess(Termination.SERVER_BROKEN);
+            a.failed();
+            abandonAttempt();
+            if (responseStarted) {
+                downstream.reset();
+            } else {
+                localReply(HttpResponseStatus.BAD_GATEWAY, "the server sent an invalid response", false);
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onResponseHead(Attempt a, ResponseHeaders response) {
+        int code = response.code();
+        if (code == 101) {
+            if (upgrade) {
+                // The empty end of the 101 follows; the relay takes over after it.
+                upgrading = true;
+                frontend.forwarding().response(response, true);
+                downstream.sendSwitchingProtocols(response);
+            } else {
+                a.failed();
+                abandonAttempt();
+                localReply(HttpResponseStatus.BAD_GATEWAY, "the server switched protocols without being asked",
+                        false);
+            }
+            return;
+        }
+        if (code < 200) {
+            // 1xx (100 Continue, 103 Early Hints): passed on as they come; the final response follows.
+            informational = true;
+            frontend.forwarding().response(response, false);
+            downstream.sendInformational(response);
+            return;
+        }
+        responseStarted = true;
+        status = code;
+        // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
+        // response head is the latency ewma compares.
+        a.responded(code, requestSentAt != 0 ? connection.lastActivity() - requestSentAt : -1);
+        frontend.forwarding().response(response, false);
+        // The client connection ends after this response when the client asked so, or when the server answered
+        // before the whole request body arrived (the rest of it would be read as a request).
+        closeAfter = downstream.sendHead(response, requestDone && !connection.draining());
+        if (log.isDebugEnabled()) {
+            log.debug("{}: [{}] {} {} -> {}/{} {}", frontend.name(), requestId, request.method(), request.uri(),
+                    route.backend().name(), a.server().name(), code);
+        }
+    }
+
+    private void onResponseContent(Attempt a, HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (upgrading || informational) {
+            // The (empty) end of a 101 or another 1xx.
+            ReferenceCountUtil.release(content);
+            if (last && upgrading) {
+                switchToTunnel(a);
+            } else if (last) {
+                informational = false;
+            }
+            return;
+        }
+        int bytes = content.content().readableBytes();
+        responseBytes += bytes;
+        a.server().addBytesIn(bytes);
+        if (last) {
+            downstream.sendTrailers((LastHttpContent) content);
+            responseDone(a);
+        } else {
+            downstream.sendData(content);
+        }
+    }
+
+    private void responseDone(Attempt a) {
+        logAccess(Termination.OK);
+        phase = Phase.ENDED;
+        a.finish(requestDone);
+        downstream.end(closeAfter);
+    }
+
+    /** The end of one socket read from a server: flush what was passed on and read more while the client takes it. */
+    void responseReadComplete(Attempt a, boolean current) {
+        downstream.flush();
+        if (current && a == attempt && downstream.isWritable()) {
+            a.read();
+        }
+    }
+
+    /** The current attempt's server connection can take more of the request. */
+    void upstreamWritable() {
+        // Body parts waiting in the connection are handed over first, then flushed, then more is read.
+        downstream.resumeReading();
+        flushUpstream();
+    }
+
+    /** The current attempt's server connection closed while the exchange was forwarding. */
+    void upstreamClosed(Attempt a, int reuses) {
+        Server s = a.server();
+        if (responseStarted) {
+            log.warn("{}: [{}] {} closed the connection in the middle of the response", frontend.name(), requestId,
+                    s.name());
+            logAccess(Termination.SERVER_CLOSED);
+            a.failed();
+            phase = Phase.ENDED;
+            downstream.endAbruptly();
+            return;
+        }
+        boolean replayable = isIdempotent(request.method()) && bodyBytes == 0 && !informational;
+        switch (a.closedBeforeResponse(reuses, replayable, resentFresh, triesLeft())) {
+            case RESEND_FRESH -> {
+                resentFresh = true;
+                frontend.stats().retried();
+                log.debug("{}: [{}] the pooled connection to {} closed before responding (reused {} times); "
+                        + "resending on a fresh connection", frontend.name(), requestId, s.name(), reuses);
+                phase = Phase.CONNECTING;
+                attempt = new Attempt(this, s);
+                connectFresh();
+            }
+            case RETRY_ELSEWHERE -> {
+                log.debug("{}: [{}] {} closed the connection before responding (reused {} times); retrying "
+                        + "elsewhere", frontend.name(), requestId, s.name(), reuses);
+                retry(s);
+            }
+            case GIVE_UP -> {
+                log.warn("{}: [{}] {} closed the connection before responding", frontend.name(), requestId,
+                        s.name());
+                localReply(HttpResponseStatus.BAD_GATEWAY, "the server closed the connection before responding", false);
+            }
+        }
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    }
+
+    /** Abandons the current server connection (it may be inside a message): closed, never pooled. */
+    private void abandonAttempt() {
+        Attempt a = attempt;
+        if (a != null) {
+            a.abandon();
+        }
+    }
+
+    // ---- upgrades ----
+
+    private void switchToTunnel(Attempt a) {
+        status = 101;
+        logAccess(Termination.UPGRADED);
+        phase = Phase.ENDED;
+        UpstreamStream s = a.detach();
+        long idle = Math.min(frontend.clientIdleNanos(), route.backend().config().timeouts().serverIdle().toNanos());
+        downstream.switchToTunnel(s, idle);
+        log.debug("{}: [{}] upgraded; relaying bytes to {}", frontend.name(), requestId, s.server().name());
+    }
+
+    // ---- timeouts ----
+
+    /** The response did not start in time: 504, and the server's failure. */
+    void responseTimedOut() {
+        Attempt a = attempt;
+        Server s = a != null && a.holdsStream() ? a.server() : null;
+        log.warn("{}: [{}] {} did not respond within {} ms", frontend.name(), requestId,
+                s == null ? "the server" : s.name(), route.backend().config().timeouts().response().toMillis());
+        if (s != null) {
+            a.failed();
+        }
+        localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "the server did not respond in time", false);
+    }
+
+    /** Nothing moved for the idle timeout: the connection is closing. */
+    void idleTimedOut() {
+        logAccess(Termination.IDLE_TIMEOUT);
+        phase = Phase.ENDED;
+        abandonAttempt();
+    }
+
+    // ---- Ferry's own responses ----
+
+    /**
+     * Answers the request with Ferry's own response: the one way every local reply leaves (no route, no server, a
+     * failed or slow server, bad input, a timeout, a fault of Ferry's). The server connection, if any, goes; the
+     * request's record says how it ended ({@link Termination#ofLocalReply}).
+     *
+     * <p>The connection is kept when that is safe: the client keeps it, nothing of a declared body is left unread,
+     * the frontend is not draining, and {@code close} was not asked. A kept connection first reads (and drops) what
+     * is left of an empty body, then answers. A closed one lingers for the client's bytes ({@link LingeringClose})
+     * unless the client was too slow to send a head (408).
+     *
+     * @param close whether the connection is past saving (bad input, a timeout, a fault of Ferry's)
+     */
+    void localReply(HttpResponseStatus status, String detail, boolean close) {
+        abandonAttempt();
+        boolean bodyPending = bodyMayFollow();
+        boolean closes = close || !downstream.clientKeepsConnection() || bodyPending || connection.draining();
+        if (status.code() >= 500 && !close) {
+            log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
+        }
+        this.status = status.code();
+        logAccess(Termination.ofLocalReply(status.code()));
+        if (closes) {
+            phase = Phase.ENDED;
+            downstream.sendLocalReply(status, detail, true, status != HttpResponseStatus.REQUEST_TIMEOUT, requestId,
+                    isHeadRequest());
+            requestDone = true;
+        } else if (requestDone) {
+            localStatus = status;
+            localDetail = detail;
+            sendDeferredReply();
+        } else {
+            localStatus = status;
+            localDetail = detail;
+            phase = Phase.DISCARD;
+            downstream.resumeReading();
+        }
+    }
+
+    /** The request's (empty) body has been read: the local reply waiting for it goes, the connection stays. */
+    private void sendDeferredReply() {
+        phase = Phase.ENDED;
+        downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest());
+        downstream.end(false);
+    }
+
+    // ---- access log ----
+
+    /** Reports the request once: to the request metrics, and to the access log when that is on. */
+    void logAccess(Termination termination) {
+        if (logged) {
+            return;
+        }
+        logged = true;
+        long now = connection.now();
+        long durationNanos = now - startNanos;
+        if (request != null) {
+            frontend.requestEnded(route, server, status, durationNanos);
+        }
+        if (!frontend.accessLog().enabled()) {
+            return;
+        }
+        RequestHeaders r = request;
+        Server s = server;
+        Route rt = route;
+        frontend.accessLog().log(new AccessRecord(
+                System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(durationNanos),
+                Addresses.format(source()), frontend.name(), rt == null ? "-" : rt.backend().name(),
+                s == null ? "-" : s.name(), status, r == null ? "-" : r.method().name() + " " + r.uri(), bodyBytes,
+                responseBytes, connectNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(connectNanos),
+                TimeUnit.NANOSECONDS.toMillis(durationNanos), termination, requestId == null ? "-" : requestId));
+    }
+}
