@@ -5,7 +5,7 @@ import dev.ferry.accesslog.Termination;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
-import dev.ferry.transport.Addresses;
+import dev.ferry.config.Addresses;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;

@@ -4,7 +4,7 @@ import dev.ferry.accesslog.Termination;
 import dev.ferry.config.LingeringOptions;
 import dev.ferry.health.Timeline;
 import dev.ferry.logging.RateLimitedLog;
-import dev.ferry.transport.Addresses;
+import dev.ferry.config.Addresses;
 import dev.ferry.transport.LoopFlusher;
 import dev.ferry.transport.ProxyProtocol;
 import io.netty.buffer.ByteBuf;
