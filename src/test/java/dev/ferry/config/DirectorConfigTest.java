@@ -191,15 +191,40 @@ class DirectorConfigTest {
 
     @Test
     void forwardingMethodsOfTheNextIssueArePlainlyRefused() {
+        // Issue 19 item 1 delivered tunnel; direct is still to come and refused the same way tunnel was.
         assertThat(onlyProblem(BACKENDS + """
                 directors:
-                  - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: tunnel } ] }
+                  - { name: lvs1, interface: eth0, services: [ { vip: 10.200.0.100:8080, backend: web, forwarding: direct } ] }
                 """, 6, "directors[0].services[0].forwarding")).contains("not available in this version")
                 .contains("allowed: nat");
         assertThat(onlyProblem(BACKENDS + """
                 directors:
                   - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: dsr } ] }
                 """, 6, "directors[0].services[0].forwarding")).contains("nat").contains("tunnel").contains("direct");
+    }
+
+    @Test
+    void tunnelIsAcceptedWhenEveryServerListensOnTheVipsPort() throws ConfigException {
+        FerryConfig config = parse(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.100.0.100:8080, backend: web, forwarding: tunnel }
+                      - { vip: 10.100.0.101:0, backend: web, forwarding: tunnel, persistence: {} }
+                """);
+
+        assertThat(config.directors().get(0).services()).extracting(DirectorServiceConfig::forwarding)
+                .containsExactly(Forwarding.TUNNEL, Forwarding.TUNNEL);
+    }
+
+    @Test
+    void tunnelRefusesAServerOnAnotherPortThanTheVips() {
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: tunnel } ] }
+                """, 6, "directors[0].services[0].forwarding")).contains("does not rewrite the port")
+                .contains("server '10.101.0.11:8080' of backend 'web' must listen on the VIP's port 80, not 8080")
+                .contains("e.g. address: 10.101.0.11:80");
     }
 
     @Test
