@@ -288,6 +288,89 @@ class TunnelPipelineTest {
         assertThat(stats.icmpForwarded()).isEqualTo(1);
     }
 
+    /** Where a new connection of client port {@code port} went: its outer destination. */
+    private String schedule(int port) {
+        Out out = send(tcp(CLIENT, port, VIP, 80, SYN, 64, new byte[0]));
+        assertThat(out.verdict()).isEqualTo(Verdict.FORWARD);
+        int real = u32(out.bytes(), 16);
+        return (real >>> 24) + "." + (real >>> 16 & 0xFF) + "." + (real >>> 8 & 0xFF) + "." + (real & 0xFF);
+    }
+
+    private void assertCounts(String server, int active, int inactive) {
+        assertThat(server(server).active()).as("%s active", server).isEqualTo(active);
+        assertThat(server(server).inactive()).as("%s inactive", server).isEqualTo(inactive);
+    }
+
+    /**
+     * Issue 19 item 4: with only the client's side seen, the INPUT-ONLY table still moves each connection between
+     * its server's active and inactive counts (the client's ACK ends the handshake without the server's SYN+ACK;
+     * its FIN takes ESTABLISHED to FIN_WAIT, a RST to CLOSE), so lc picks by IPVS's overhead, active x 256 +
+     * inactive.
+     */
+    @Test
+    void leastConnectionPicksByActiveAndInactiveCountsMovedThroughInputOnlyTransitions() {
+        rig("lc", "10.100.0.11:80", "10.100.0.12:80", "10.100.0.13:80");
+        assertThat(schedule(40_001)).isEqualTo("10.100.0.11");
+        assertThat(schedule(40_002)).isEqualTo("10.100.0.12");
+        send(tcp(CLIENT, 40_001, VIP, 80, ACK, 64, HELLO));
+        send(tcp(CLIENT, 40_002, VIP, 80, ACK, 64, HELLO));
+        assertThat(table.inState(TcpState.ESTABLISHED)).isEqualTo(2);
+        assertCounts("rs1", 1, 0);
+
+        // The first client closes: FIN_WAIT, inactive, so rs1 costs 1 against rs2's 256 and rs3's 0.
+        send(tcp(CLIENT, 40_001, VIP, 80, FIN | ACK, 64, new byte[0]));
+        assertThat(table.inState(TcpState.FIN_WAIT)).isEqualTo(1);
+        assertCounts("rs1", 0, 1);
+        assertThat(schedule(40_003)).isEqualTo("10.100.0.13");
+        // rs1 1, rs2 256, rs3 256 (SYN_RECV is active): rs1.
+        assertThat(schedule(40_004)).isEqualTo("10.100.0.11");
+        assertCounts("rs1", 1, 1);
+
+        // A reset from the client closes rs2's connection: CLOSE, inactive; rs2 now costs 1, the least.
+        send(tcp(CLIENT, 40_002, VIP, 80, TestPackets.RST, 64, new byte[0]));
+        assertThat(table.inState(TcpState.CLOSE)).isEqualTo(1);
+        assertCounts("rs2", 0, 1);
+        assertThat(schedule(40_005)).isEqualTo("10.100.0.12");
+        // A connection whose SYN the scheduler placed and whose first packet from the client is a bare ACK (NONE
+        // to ESTABLISHED in the INPUT-ONLY table) is not possible: a non-SYN without an entry is dropped.
+        send(tcp(CLIENT, 40_009, VIP, 80, ACK, 64, HELLO));
+        assertThat(stats.drops(DropReason.NO_ENTRY)).isEqualTo(1);
+    }
+
+    /** The same through wlc: overhead / weight, with weights 1 and 2. */
+    @Test
+    void weightedLeastConnectionFollowsTheSameCountsOverTheWeights() {
+        Configs c = Configs.tcp("wlc");
+        c.server("rs1", "10.100.0.11:80", 1);
+        c.server("rs2", "10.100.0.12:80", 2);
+        backend = new Backend(c.build().backends().get(0));
+        table = new ConnectionTable(1000, DirectorTimeouts.defaults(), now);
+        pipeline = new NatPipeline(List.of(new VirtualService(0, 6, TestPackets.ip(VIP), 80, backend, 0, -1, true)),
+                table, new dev.ferry.director.table.PersistenceTemplates(), stats.shard(0),
+                real -> new TunnelRoutes.Route(TestPackets.ip(DIRECTOR), 1500));
+
+        assertThat(schedule(40_001)).isEqualTo("10.100.0.11");
+        // rs1 256 / 1 against rs2 0 / 2.
+        assertThat(schedule(40_002)).isEqualTo("10.100.0.12");
+        // rs1 256 / 1 against rs2 256 / 2.
+        assertThat(schedule(40_003)).isEqualTo("10.100.0.12");
+        send(tcp(CLIENT, 40_001, VIP, 80, ACK, 64, HELLO));
+        send(tcp(CLIENT, 40_001, VIP, 80, FIN | ACK, 64, new byte[0]));
+        assertCounts("rs1", 0, 1);
+        // rs1 1 / 1 against rs2 512 / 2.
+        assertThat(schedule(40_004)).isEqualTo("10.100.0.11");
+        // A client's RST in SYN_RECV leaves it there (the INPUT-ONLY table's cell), still active; in ESTABLISHED
+        // it closes the connection.
+        send(tcp(CLIENT, 40_003, VIP, 80, TestPackets.RST, 64, new byte[0]));
+        assertCounts("rs2", 2, 0);
+        send(tcp(CLIENT, 40_002, VIP, 80, ACK, 64, HELLO));
+        send(tcp(CLIENT, 40_002, VIP, 80, TestPackets.RST, 64, new byte[0]));
+        assertCounts("rs2", 1, 1);
+        assertCounts("rs1", 1, 1);
+        // rs1 257 / 1 against rs2 257 / 2.
+        assertThat(schedule(40_005)).isEqualTo("10.100.0.12");
+    }
+
     @Test
     void aNatServiceBesideATunnelOneStillRewrites() {
         rig("rr", "10.100.0.11:8080");
