@@ -144,8 +144,9 @@ final class DirectorReader {
             BackendConfig bc = backends.get(b);
             if (bc != null) {
                 backendProblem(bc).ifPresent(p -> s.problem("backend", p));
-                if (forwarding != Forwarding.NAT && vip.isPresent()) {
-                    samePortProblem(bc, forwarding, vip.get()).ifPresent(p -> s.problem("forwarding", p));
+                if (vip.isPresent()) {
+                    samePortProblem(bc, forwarding, vip.get()).ifPresent(p -> s.problem(s.has("forwarding")
+                            ? "forwarding" : "backend", p));
                 }
             }
         });
@@ -175,16 +176,20 @@ final class DirectorReader {
     }
 
     /**
-     * With {@code tunnel} (and {@code direct}) the packet reaches the real server unchanged, so each server must
-     * listen on the VIP's own port (a VIP of port 0 keeps every connection's port anyway).
+     * With {@code tunnel} (and {@code direct}) the packet reaches the real server unchanged, so each server it
+     * applies to (the service's method, or the server's own {@code forwarding}) must listen on the VIP's own port
+     * (a VIP of port 0 keeps every connection's port anyway).
      */
-    private static Optional<String> samePortProblem(BackendConfig bc, Forwarding forwarding, HostPort vip) {
+    private static Optional<String> samePortProblem(BackendConfig bc, Forwarding service, HostPort vip) {
         if (vip.port() == 0) {
             return Optional.empty();
         }
         for (ServerConfig server : bc.servers()) {
-            if (server.discovery().isEmpty() && server.address() != null && server.address().port() != vip.port()) {
-                return Optional.of("forwarding: " + forwarding.key() + " does not rewrite the port, so server '"
+            Forwarding forwarding = server.forwarding().orElse(service);
+            if (forwarding != Forwarding.NAT && server.discovery().isEmpty() && server.address() != null
+                    && server.address().port() != vip.port()) {
+                return Optional.of("forwarding: " + forwarding.key() + (server.forwarding().isPresent()
+                        ? " (the server's own)" : "") + " does not rewrite the port, so server '"
                         + server.name() + "' of backend '" + bc.name() + "' must listen on the VIP's port "
                         + vip.port() + ", not " + server.address().port() + "; e.g. address: "
                         + server.address().host() + ":" + vip.port());

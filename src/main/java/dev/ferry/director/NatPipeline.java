@@ -2,6 +2,7 @@ package dev.ferry.director;
 
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
+import dev.ferry.config.DirectorServiceConfig.Forwarding;
 import dev.ferry.director.packet.IcmpMessages;
 import dev.ferry.director.packet.Ipip;
 import dev.ferry.director.packet.Ipv4;
@@ -213,7 +214,8 @@ public final class NatPipeline {
             return reply(p, total, IcmpMessages.DEST_UNREACHABLE, IcmpMessages.PORT_UNREACHABLE, dst, reply);
         }
         int realAddress = Ipv4.address(v4.getAddress());
-        if (service.tunnel()) {
+        Forwarding own = server.forwarding();
+        if (own == null ? service.tunnel() : own == Forwarding.TUNNEL) {
             return newTunnelConnection(p, total, service, server, template, realAddress, flags, reply, now);
         }
         ConnectionLease lease = server.open();

@@ -228,6 +228,50 @@ class DirectorConfigTest {
     }
 
     @Test
+    void aServerMayForwardOtherwiseThanItsServiceAndThePortRuleFollowsItsOwnMethod() throws ConfigException {
+        FerryConfig config = parse("""
+                backends:
+                  - name: web
+                    servers:
+                      - { name: a, address: 10.101.0.11:8080 }
+                      - { name: b, address: 10.100.0.12:80, forwarding: tunnel }
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web } ] }
+                """);
+        assertThat(config.backends().get(0).servers()).extracting(ServerConfig::forwarding)
+                .containsExactly(Optional.empty(), Optional.of(Forwarding.TUNNEL));
+
+        assertThat(onlyProblem("""
+                backends:
+                  - name: web
+                    servers:
+                      - { name: a, address: 10.101.0.11:8080 }
+                      - { name: b, address: 10.100.0.12:8080, forwarding: tunnel }
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web } ] }
+                """, 7, "directors[0].services[0].backend")).contains("forwarding: tunnel (the server's own) does "
+                + "not rewrite the port, so server 'b' of backend 'web' must listen on the VIP's port 80, not 8080");
+        // A NAT server in a tunnel service may listen anywhere: its packets are rewritten.
+        parse("""
+                backends:
+                  - name: web
+                    servers:
+                      - { name: a, address: 10.101.0.11:8080, forwarding: nat }
+                      - { name: b, address: 10.100.0.12:80 }
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web, forwarding: tunnel } ] }
+                """);
+        assertThat(onlyProblem("""
+                backends:
+                  - name: web
+                    servers: [ { address: 10.101.0.11:80, forwarding: direct } ]
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web } ] }
+                """, 3, "backends[0].servers[0].forwarding")).contains("not available in this version")
+                .contains("allowed: nat or tunnel");
+    }
+
+    @Test
     void persistenceTakesATimeoutAndANetmaskAndPortZeroNeedsIt() throws Exception {
         FerryConfig config = parse(BACKENDS + """
                 directors:

@@ -371,6 +371,51 @@ class TunnelPipelineTest {
         assertThat(schedule(40_005)).isEqualTo("10.100.0.12");
     }
 
+    /** {@code servers[].forwarding} overrides the service's method for that server's new connections. */
+    @Test
+    void aServersOwnForwardingOverridesItsServices() throws Exception {
+        backend = new Backend(dev.ferry.config.ConfigLoader.parse("""
+                backends:
+                  - name: web
+                    scheduler: rr
+                    servers:
+                      - { name: rs1, address: 10.100.0.11:80 }
+                      - { name: rs2, address: 10.101.0.12:8080, forwarding: nat }
+                      - { name: rs3, address: 10.100.0.13:80, forwarding: tunnel }
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.100.0.100:80, backend: web, forwarding: tunnel }
+                      - { vip: 10.100.0.101:80, backend: web }
+                """, java.nio.file.Path.of("ferry.yaml")).backends().get(0));
+        table = new ConnectionTable(1000, DirectorTimeouts.defaults(), now);
+        int vip = TestPackets.ip(VIP);
+        pipeline = new NatPipeline(List.of(new VirtualService(0, 6, vip, 80, backend, 0, -1, true),
+                new VirtualService(1, 6, TestPackets.ip("10.100.0.101"), 80, backend)), table,
+                new dev.ferry.director.table.PersistenceTemplates(), stats.shard(0),
+                real -> new TunnelRoutes.Route(TestPackets.ip(DIRECTOR), 1500));
+
+        // The tunnel service: rs1 as the service says, rs2 rewritten (its own nat), rs3 tunnelled.
+        Out first = send(tcp(CLIENT, 40_001, VIP, 80, SYN, 64, new byte[0]));
+        assertOuter(first.bytes(), 40, DIRECTOR, "10.100.0.11", 0, true, 63);
+        Out second = send(tcp(CLIENT, 40_002, VIP, 80, SYN, 64, new byte[0]));
+        assertThat(second.bytes()).isEqualTo(tcp(CLIENT, 40_002, "10.101.0.12", 8080, SYN, 63, new byte[0]));
+        Out third = send(tcp(CLIENT, 40_003, VIP, 80, SYN, 64, new byte[0]));
+        assertOuter(third.bytes(), 40, DIRECTOR, "10.100.0.13", 0, true, 63);
+        // The NAT service: rs3 is still tunnelled, its packet unchanged inside.
+        assertThat(send(tcp(CLIENT, 40_004, "10.100.0.101", 80, SYN, 64, new byte[0])).bytes())
+                .isEqualTo(tcp(CLIENT, 40_004, "10.100.0.11", 80, SYN, 63, new byte[0]));
+        send(tcp(CLIENT, 40_005, "10.100.0.101", 80, SYN, 64, new byte[0]));
+        Out natThird = send(tcp(CLIENT, 40_006, "10.100.0.101", 80, SYN, 64, new byte[0]));
+        assertOuter(natThird.bytes(), 40, DIRECTOR, "10.100.0.13", 0, true, 63);
+        assertThat(natThird.inner()).isEqualTo(tcp(CLIENT, 40_006, "10.100.0.101", 80, SYN, 63, new byte[0]));
+        // Later packets follow the connection's own method.
+        assertThat(send(tcp(CLIENT, 40_002, VIP, 80, ACK, 64, HELLO)).bytes())
+                .isEqualTo(tcp(CLIENT, 40_002, "10.101.0.12", 8080, ACK, 63, HELLO));
+        assertThat(table.findOutbound(6, TestPackets.ip("10.101.0.12"), 8080, TestPackets.ip(CLIENT), 40_002))
+                .as("the NAT server's replies come back").isNotNull();
+    }
+
     @Test
     void aNatServiceBesideATunnelOneStillRewrites() {
         rig("rr", "10.100.0.11:8080");
