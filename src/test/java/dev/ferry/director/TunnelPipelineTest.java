@@ -416,6 +416,21 @@ class TunnelPipelineTest {
                 .as("the NAT server's replies come back").isNotNull();
     }
 
+    /** A reload that turns a NAT service into a tunnel one: tracked connections keep the method they began with. */
+    @Test
+    void aServiceReloadedFromNatToTunnelLeavesItsTrackedConnectionsAsTheyWere() {
+        rig("rr", "10.100.0.11:8080");
+        send(tcp(CLIENT, 40_000, VIP, 8080, SYN, 64, new byte[0]));
+
+        pipeline.setServices(List.of(new VirtualService(2, 6, TestPackets.ip(VIP), 8080, backend, 0, -1, true)));
+
+        assertThat(send(tcp(CLIENT, 40_000, VIP, 8080, ACK, 64, HELLO)).bytes())
+                .as("the NAT connection is still rewritten").isEqualTo(tcp(CLIENT, 40_000, "10.100.0.11", 8080,
+                        ACK, 63, HELLO));
+        Out fresh = send(tcp(CLIENT, 40_001, VIP, 8080, SYN, 64, new byte[0]));
+        assertOuter(fresh.bytes(), 40, DIRECTOR, "10.100.0.11", 0, true, 63);
+    }
+
     @Test
     void aNatServiceBesideATunnelOneStillRewrites() {
         rig("rr", "10.100.0.11:8080");
