@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "A load balancer for the JVM.",
-        subcommands = {DemoCommand.class, RunCommand.class, ValidateCommand.class, AgentCommand.class, VersionCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, ValidateCommand.class, AgentCommand.class, DecapCommand.class,
+                VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Ferry implements Runnable {
     public static final int EXIT_OK = 0;

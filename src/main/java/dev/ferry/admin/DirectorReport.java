@@ -35,7 +35,7 @@ public record DirectorReport(String name, String device, int workers, int maxCon
     }
 
     /**
-     * One virtual service, how it forwards ({@code nat}: VS/NAT), its persistence (null without) and the entries it
+     * One virtual service, how it forwards ({@code nat}: VS/NAT, {@code tunnel}: VS/TUN; a server may override it), its persistence (null without) and the entries it
      * holds now.
      */
     public record Service(String vip, String protocol, String backend, String forwarding, int connections,

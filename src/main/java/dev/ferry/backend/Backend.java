@@ -68,7 +68,9 @@ public final class Backend {
     }
 
     private Server newServer(String serverName, InetSocketAddress address, ServerConfig sc) {
-        return new Server(this, serverName, address, sc.weight(), sc.maxConnections(), sc.sendProxy());
+        Server s = new Server(this, serverName, address, sc.weight(), sc.maxConnections(), sc.sendProxy());
+        s.setForwarding(sc.forwarding().orElse(null));
+        return s;
     }
 
     /**
@@ -110,6 +112,7 @@ public final class Backend {
             if (current != null && current.address().equals(address) && current.sendProxy().equals(sc.sendProxy())) {
                 current.setConfiguredWeight(sc.weight());
                 current.setThresholds(sc.maxConnections(), current.lowerThreshold());
+                current.setForwarding(sc.forwarding().orElse(null));
                 kept.add(current);
             } else {
                 kept.add(newServer(sc.name(), address, sc));
@@ -152,6 +155,7 @@ public final class Backend {
         } else {
             added.setConfiguredWeight(sc.weight());
             added.setThresholds(sc.maxConnections(), added.lowerThreshold());
+            added.setForwarding(sc.forwarding().orElse(null));
             added.setState(ServerState.READY);
         }
         List<Server> more = new ArrayList<>(servers.size() + 1);

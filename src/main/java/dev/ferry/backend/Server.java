@@ -1,5 +1,6 @@
 package dev.ferry.backend;
 
+import dev.ferry.config.DirectorServiceConfig.Forwarding;
 import dev.ferry.config.ProxyProtocolVersion;
 import dev.ferry.schedule.Member;
 import dev.ferry.schedule.PeakEwma;
@@ -28,6 +29,8 @@ public final class Server implements Member {
     private final InetSocketAddress address;
     private final Optional<ProxyProtocolVersion> sendProxy;
 
+    /** A director's forwarding method for this server, overriding its service's; null: the service's. */
+    private volatile Forwarding forwarding;
     private volatile int configuredWeight;
     private volatile int weight;
     private volatile int upperThreshold;
@@ -89,6 +92,20 @@ public final class Server implements Member {
 
     public Optional<ProxyProtocolVersion> sendProxy() {
         return sendProxy;
+    }
+
+    /**
+     * How a director's new connections reach this server when not as their service says ({@code servers[].forwarding},
+     * as {@code ipvsadm} sets it per real server); null when the service decides. Connections already tracked keep
+     * the method they started with.
+     */
+    public Forwarding forwarding() {
+        return forwarding;
+    }
+
+    /** Set by the backend from the configuration (at start, reload and add). */
+    void setForwarding(Forwarding forwarding) {
+        this.forwarding = forwarding;
     }
 
     /**

@@ -13,7 +13,7 @@ final class BackendReader {
     static final List<String> KEYS = List.of("name", "scheduler", "hash_key", "servers", "health_check", "outlier",
             "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive", "resolver");
     static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy",
-            "resolve", "srv");
+            "resolve", "srv", "forwarding");
     static final List<String> RESOLVER_KEYS = List.of("nameserver", "refresh", "timeout");
     static final List<String> OUTLIER_KEYS = List.of("consecutive_failures", "ejection", "max_ejected_percent");
     static final List<String> TIMEOUT_KEYS = List.of("connect", "server_idle", "response");
@@ -24,6 +24,8 @@ final class BackendReader {
     private static final Map<String, ProxyProtocolVersion> PROXY_VERSIONS =
             YamlMap.choicesOf(ProxyProtocolVersion.class);
     private static final Duration POSITIVE = Duration.ofMillis(1);
+    private static final Map<String, DirectorServiceConfig.Forwarding> FORWARDINGS =
+            YamlMap.choicesOf(DirectorServiceConfig.Forwarding.class);
     private static final Duration ONE_SECOND = Duration.ofSeconds(1);
     // Linux caps TCP_KEEPIDLE and TCP_KEEPINTVL at 32767 seconds and TCP_KEEPCNT at 127.
     private static final Duration MAX_KEEPALIVE_TIME = Duration.ofSeconds(32_767);
@@ -126,7 +128,11 @@ final class BackendReader {
         int weight = s.integer("weight", ServerConfig.DEFAULT_WEIGHT, 0, ServerConfig.MAX_WEIGHT);
         int maxConnections = s.integer("max_connections", 0, 0, Integer.MAX_VALUE);
         Optional<ProxyProtocolVersion> sendProxy = s.choice("send_proxy", PROXY_VERSIONS);
-        return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy, discovery);
+        Optional<DirectorServiceConfig.Forwarding> forwarding = s.choice("forwarding", FORWARDINGS);
+        if (forwarding.orElse(null) == DirectorServiceConfig.Forwarding.DIRECT) {
+            s.problem("forwarding", "forwarding: direct is not available in this version; allowed: nat or tunnel");
+        }
+        return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy, discovery, forwarding);
     }
 
     private static ResolverConfig resolver(YamlMap r) {

@@ -141,9 +141,10 @@ final class DirectorReader {
         Protocol protocol = s.choice("protocol", PROTOCOLS).orElse(Protocol.TCP);
         vip.ifPresent(v -> once(vips, protocol.key() + " " + v, s, "vip", "virtual service " + protocol.key() + " " + v));
         Forwarding forwarding = s.choice("forwarding", FORWARDINGS).orElse(Forwarding.NAT);
-        if (forwarding != Forwarding.NAT) {
+        if (forwarding == Forwarding.DIRECT) {
             s.problem("forwarding", "forwarding: " + forwarding.key() + " is not available in this version; "
-                    + "allowed: nat (VS/NAT: replies must route back through the director)");
+                    + "allowed: nat (VS/NAT: replies route back through the director) or tunnel (VS/TUN: IPIP to the "
+                    + "real servers, which answer the client directly)");
         }
         Optional<Persistence> persistence = s.map("persistence", PERSISTENCE_KEYS).map(DirectorReader::persistence);
         if (vip.isPresent() && vip.get().port() == 0 && !s.has("persistence")) {
@@ -156,6 +157,10 @@ final class DirectorReader {
             BackendConfig bc = backends.get(b);
             if (bc != null) {
                 backendProblem(bc).ifPresent(p -> s.problem("backend", p));
+                if (vip.isPresent()) {
+                    samePortProblem(bc, forwarding, vip.get()).ifPresent(p -> s.problem(s.has("forwarding")
+                            ? "forwarding" : "backend", p));
+                }
             }
         });
         if (!s.has("backend")) {
@@ -178,6 +183,29 @@ final class DirectorReader {
                     server.discovery().isPresent() ? null : server.address());
             if (problem.isPresent()) {
                 return problem;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * With {@code tunnel} (and {@code direct}) the packet reaches the real server unchanged, so each server it
+     * applies to (the service's method, or the server's own {@code forwarding}) must listen on the VIP's own port
+     * (a VIP of port 0 keeps every connection's port anyway).
+     */
+    private static Optional<String> samePortProblem(BackendConfig bc, Forwarding service, HostPort vip) {
+        if (vip.port() == 0) {
+            return Optional.empty();
+        }
+        for (ServerConfig server : bc.servers()) {
+            Forwarding forwarding = server.forwarding().orElse(service);
+            if (forwarding != Forwarding.NAT && server.discovery().isEmpty() && server.address() != null
+                    && server.address().port() != vip.port()) {
+                return Optional.of("forwarding: " + forwarding.key() + (server.forwarding().isPresent()
+                        ? " (the server's own)" : "") + " does not rewrite the port, so server '"
+                        + server.name() + "' of backend '" + bc.name() + "' must listen on the VIP's port "
+                        + vip.port() + ", not " + server.address().port() + "; e.g. address: "
+                        + server.address().host() + ":" + vip.port());
             }
         }
         return Optional.empty();

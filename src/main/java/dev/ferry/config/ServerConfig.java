@@ -1,5 +1,7 @@
 package dev.ferry.config;
 
+import dev.ferry.config.DirectorServiceConfig.Forwarding;
+
 import java.util.Optional;
 
 /**
@@ -12,9 +14,12 @@ import java.util.Optional;
  * @param sendProxy      send a PROXY protocol header of this version to the server (key {@code send_proxy})
  * @param discovery      present when the entry is found by DNS ({@code resolve: true} or {@code srv:}); then
  *                       {@code address} is the name as written (null for {@code srv:})
+ * @param forwarding     how a director's packets reach this server, when not as its service says (key
+ *                       {@code forwarding}, as {@code ipvsadm} sets the method per real server); ignored by proxies
  */
 public record ServerConfig(String name, HostPort address, int weight, int maxConnections,
-                           Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery) {
+                           Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
+                           Optional<Forwarding> forwarding) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 65_535;
 
@@ -22,5 +27,11 @@ public record ServerConfig(String name, HostPort address, int weight, int maxCon
     public ServerConfig(String name, HostPort address, int weight, int maxConnections,
                         Optional<ProxyProtocolVersion> sendProxy) {
         this(name, address, weight, maxConnections, sendProxy, Optional.empty());
+    }
+
+    /** A server that forwards as its director's service says. */
+    public ServerConfig(String name, HostPort address, int weight, int maxConnections,
+                        Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery) {
+        this(name, address, weight, maxConnections, sendProxy, discovery, Optional.empty());
     }
 }

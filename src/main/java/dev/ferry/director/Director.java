@@ -330,7 +330,7 @@ public final class Director implements AutoCloseable {
             long persistence = s.persistence().map(p -> p.timeout().toMillis()).orElse(0L);
             int netmask = s.persistence().map(DirectorServiceConfig.Persistence::netmask).orElse(-1);
             out.add(new VirtualService(index, protocol, Ipv4.parse(s.vip().host()), s.vip().port(), backend,
-                    persistence, netmask));
+                    persistence, netmask, s.forwarding() == DirectorServiceConfig.Forwarding.TUNNEL));
         }
         return List.copyOf(out);
     }

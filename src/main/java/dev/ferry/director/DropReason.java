@@ -26,7 +26,14 @@ public enum DropReason {
     /** Another worker tracks the packet's connection and its hand-over ring was full. */
     HANDOFF_FULL,
     /** The device refused the write. */
-    WRITE_FAILED;
+    WRITE_FAILED,
+    /**
+     * Too big for the tunnel to its real server once wrapped in IPIP, with DF set (answered with ICMP fragmentation
+     * needed and the tunnel's MTU, as {@code ip_vs_xmit.c} does), or too big for IPIP at all.
+     */
+    TOO_BIG,
+    /** The director has no route to a tunnel service's real server. */
+    NO_ROUTE;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

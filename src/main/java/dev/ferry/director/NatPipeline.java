@@ -3,7 +3,9 @@ package dev.ferry.director;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.config.DirectorConfig;
+import dev.ferry.config.DirectorServiceConfig.Forwarding;
 import dev.ferry.director.packet.IcmpMessages;
+import dev.ferry.director.packet.Ipip;
 import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.packet.NatRewrite;
 import dev.ferry.director.table.ConnectionTable;
@@ -35,6 +37,14 @@ import java.util.List;
  * service of their own port takes (IPVS looks up the exact service first, then the port-zero one), and they keep
  * their destination port on the real server.
  *
+ * <p>A tunnel service (VS/TUN, {@code forwarding: tunnel}) rewrites nothing: the client's packet, its TTL
+ * decremented, is wrapped in IPIP ({@link Ipip}) from the director's address toward the real server
+ * ({@link TunnelRoutes}) and written back for the kernel to route to the server, which answers the client directly;
+ * so its connections are tracked without a reply direction (the INPUT-ONLY state table). A packet too big for the
+ * tunnel's MTU with DF set is answered with ICMP fragmentation needed and the MTU less the outer header, as
+ * {@code ip_vs_xmit.c}'s {@code ensure_mtu_is_adequate}; without DF it goes on and the kernel fragments the outer
+ * packet.
+ *
  * <p>Threading: confined to the worker thread that owns the table; nothing on the way allocates except
  * scheduling a new connection.
  */
@@ -49,9 +59,17 @@ public final class NatPipeline {
         DROP
     }
 
+    /** {@link TrackedConnection#forwarding()} of a VS/NAT connection. */
+    static final int NAT = 0;
+    /** {@link TrackedConnection#forwarding()} of a VS/TUN connection. */
+    static final int TUNNEL = 1;
+
     private final ConnectionTable table;
     private final PersistenceTemplates templates;
     private final SynDefense defense;
+    private final TunnelRouteCache tunnelRoutes;
+    /** The outer headers' identification, one sequence per worker. */
+    private int ipipId = (int) (System.nanoTime() & 0xFFFF);
     private final DirectorStats.Shard stats;
     private volatile VirtualService[] services;
     private int length;
@@ -66,11 +84,23 @@ public final class NatPipeline {
      */
     NatPipeline(List<VirtualService> services, ConnectionTable table, PersistenceTemplates templates,
                 SynDefense defense, DirectorStats.Shard stats) {
+        this(services, table, templates, defense, stats, TunnelRoutes.SYSTEM);
+    }
+
+    /** @param routes where tunnel services' packets come from toward each real server, and the MTU that way */
+    NatPipeline(List<VirtualService> services, ConnectionTable table, PersistenceTemplates templates,
+                DirectorStats.Shard stats, TunnelRoutes routes) {
+        this(services, table, templates, new SynDefense(DirectorConfig.Defense.DEFAULTS), stats, routes);
+    }
+
+    NatPipeline(List<VirtualService> services, ConnectionTable table, PersistenceTemplates templates,
+                SynDefense defense, DirectorStats.Shard stats, TunnelRoutes routes) {
         this.services = services.toArray(VirtualService[]::new);
         this.table = table;
         this.templates = templates;
         this.defense = defense;
         this.stats = stats;
+        this.tunnelRoutes = new TunnelRouteCache(routes);
     }
 
     /** New services (a reload): tracked connections keep their servers and live on until they end. */
@@ -118,7 +148,7 @@ public final class NatPipeline {
             return transport(p, total, ihl, protocol, reply, nowMillis);
         }
         if (protocol == Ipv4.ICMP) {
-            return icmp(p, total, ihl, reply);
+            return icmp(p, total, ihl, reply, nowMillis);
         }
         return pass(p, total, reply);
     }
@@ -141,6 +171,9 @@ public final class NatPipeline {
         int flags = protocol == Ipv4.TCP ? Ipv4.tcpFlags(p, ihl) : 0;
 
         TrackedConnection in = table.findInbound(protocol, src, sport, dst, dport);
+        if (in != null && in.forwarding() == TUNNEL) {
+            return tunnel(p, total, in, flags, reply, now);
+        }
         if (in != null) {
             if (!NatRewrite.decrementTtl(p)) {
                 return timeExceeded(p, total, dst, reply);
@@ -194,8 +227,12 @@ public final class NatPipeline {
             stats.dropped(DropReason.NO_SERVER);
             return reply(p, total, IcmpMessages.DEST_UNREACHABLE, IcmpMessages.PORT_UNREACHABLE, dst, reply);
         }
-        ConnectionLease lease = server.open();
         int realAddress = Ipv4.address(v4.getAddress());
+        Forwarding own = server.forwarding();
+        if (own == null ? service.tunnel() : own == Forwarding.TUNNEL) {
+            return newTunnelConnection(p, total, service, server, template, realAddress, flags, reply, now);
+        }
+        ConnectionLease lease = server.open();
         // A service of every port sends each connection to the same port on the real server.
         int realPort = service.port() == 0 ? dport : real.getPort();
         TrackedConnection e = table.add(protocol, src, sport, dst, dport, realAddress, realPort,
@@ -205,6 +242,73 @@ public final class NatPipeline {
         table.seen(e, Direction.INPUT, flags, now);
         stats.inbound(total);
         return forward(total);
+    }
+
+    /**
+     * A tunnel service's new connection to {@code server}: tracked without replies (the INPUT-ONLY table), its
+     * packet sent on through the tunnel. A server the director has no route to is as none at all.
+     */
+    private Verdict newTunnelConnection(MemorySegment p, int total, VirtualService service, Server server,
+                                        PersistenceTemplate template, int realAddress, int flags, MemorySegment reply,
+                                        long now) {
+        int src = Ipv4.source(p, 0);
+        int dst = Ipv4.destination(p, 0);
+        int ihl = Ipv4.headerLength(p, 0);
+        int sport = Ipv4.sourcePort(p, ihl);
+        int dport = Ipv4.destinationPort(p, ihl);
+        if (tunnelRoutes.lookup(realAddress, now) == TunnelRouteCache.NO_ROUTE) {
+            if (template != null) {
+                templates.release(template, now);
+            }
+            stats.dropped(DropReason.NO_ROUTE);
+            return reply(p, total, IcmpMessages.DEST_UNREACHABLE, IcmpMessages.PORT_UNREACHABLE, dst, reply);
+        }
+        ConnectionLease lease = server.open();
+        // The packet is not rewritten: the server takes it on the VIP's port (validation holds the ports equal).
+        TrackedConnection e = table.add(Ipv4.protocol(p, 0), src, sport, dst, dport, realAddress, dport,
+                service.index(), lease, false, template, now);
+        e.forwarding(TUNNEL);
+        return tunnel(p, total, e, flags, reply, now);
+    }
+
+    /**
+     * Sends a client's packet of tunnel connection {@code e} on in IPIP, or answers it: time exceeded when its TTL
+     * runs out, fragmentation needed when it is too big for the tunnel with DF set. Only packets sent on move the
+     * connection's state.
+     */
+    private Verdict tunnel(MemorySegment p, int total, TrackedConnection e, int flags, MemorySegment reply,
+                           long now) {
+        int dst = Ipv4.destination(p, 0);
+        if (Ipv4.ttl(p, 0) <= 1) {
+            return timeExceeded(p, total, dst, reply);
+        }
+        long route = tunnelRoutes.lookup(e.realAddress(), now);
+        if (route == TunnelRouteCache.NO_ROUTE) {
+            return drop(DropReason.NO_ROUTE);
+        }
+        int mtu = TunnelRouteCache.mtu(route);
+        if (total + Ipip.OVERHEAD > mtu && Ipv4.dontFragment(p, 0) || total > Ipip.MAX_INNER) {
+            return fragmentationNeeded(p, total, Math.min(mtu, 65_535) - Ipip.OVERHEAD, dst, reply);
+        }
+        NatRewrite.decrementTtl(p);
+        table.seen(e, Direction.INPUT, flags, now);
+        stats.inbound(total);
+        return forward(Ipip.encapsulate(p, total, TunnelRouteCache.source(route), e.realAddress(), nextIpipId()));
+    }
+
+    private Verdict fragmentationNeeded(MemorySegment p, int total, int nextHopMtu, int from, MemorySegment reply) {
+        stats.dropped(DropReason.TOO_BIG);
+        if (Ipv4.protocol(p, 0) == Ipv4.ICMP) {
+            return Verdict.DROP;
+        }
+        length = IcmpMessages.fragmentationNeeded(p, total, nextHopMtu, from, reply);
+        stats.countIcmpSent();
+        return Verdict.REPLY;
+    }
+
+    private int nextIpipId() {
+        ipipId = (ipipId + 1) & 0xFFFF;
+        return ipipId;
     }
 
     private Server schedule(VirtualService service, int src, int sport, int dst, int dport) {
@@ -218,7 +322,7 @@ public final class NatPipeline {
      * An ICMP error quoting a packet of a tracked connection: from the server side (the quoted packet went client
      * to server) it reaches the client from the virtual address; from the client side it reaches the server.
      */
-    private Verdict icmp(MemorySegment p, int total, int ihl, MemorySegment reply) {
+    private Verdict icmp(MemorySegment p, int total, int ihl, MemorySegment reply, long now) {
         if (Ipv4.isLaterFragment(p, 0) || total < ihl + 8) {
             return isVirtualAddress(Ipv4.destination(p, 0)) ? drop(DropReason.MALFORMED) : pass(p, total, reply);
         }
@@ -252,6 +356,11 @@ public final class NatPipeline {
             return forward(total);
         }
         TrackedConnection toServer = table.findInbound(innerProtocol, qdst, qdport, qsrc, qsport);
+        if (toServer != null && toServer.forwarding() == TUNNEL) {
+            // The server sent the quoted packet from the VIP itself: the error goes to it unchanged, through the
+            // tunnel (ip_vs_in_icmp hands it to the connection's own transmitter).
+            return tunnelIcmp(p, total, toServer, reply, now);
+        }
         if (toServer != null) {
             if (!NatRewrite.decrementTtl(p)) {
                 return drop(DropReason.TTL);
@@ -265,6 +374,23 @@ public final class NatPipeline {
             return forward(total);
         }
         return isVirtualAddress(Ipv4.destination(p, 0)) ? drop(DropReason.NO_ENTRY) : pass(p, total, reply);
+    }
+
+    private Verdict tunnelIcmp(MemorySegment p, int total, TrackedConnection e, MemorySegment reply, long now) {
+        if (!NatRewrite.decrementTtl(p)) {
+            return drop(DropReason.TTL);
+        }
+        long route = tunnelRoutes.lookup(e.realAddress(), now);
+        if (route == TunnelRouteCache.NO_ROUTE) {
+            return drop(DropReason.NO_ROUTE);
+        }
+        if (total + Ipip.OVERHEAD > TunnelRouteCache.mtu(route) && Ipv4.dontFragment(p, 0)
+                || total > Ipip.MAX_INNER) {
+            return drop(DropReason.TOO_BIG); // never an ICMP error about an ICMP error
+        }
+        stats.countIcmpForwarded();
+        stats.inbound(total);
+        return forward(Ipip.encapsulate(p, total, TunnelRouteCache.source(route), e.realAddress(), nextIpipId()));
     }
 
     private Verdict pass(MemorySegment p, int total, MemorySegment reply) {

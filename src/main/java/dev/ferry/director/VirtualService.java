@@ -12,13 +12,21 @@ import dev.ferry.director.packet.Ipv4;
  * @param port              the virtual port; 0 for every port of the address (a connection keeps its port)
  * @param persistenceMillis how long a persistence template outlives its last connection; 0 without persistence
  * @param netmask           the client addresses that share a template agree under this mask
+ * @param tunnel            VS/TUN ({@code forwarding: tunnel}): packets reach the real servers wrapped in IPIP and
+ *                          the replies bypass the director; false for VS/NAT
  */
 public record VirtualService(int index, int protocol, int address, int port, Backend backend, long persistenceMillis,
-                             int netmask) {
+                             int netmask, boolean tunnel) {
 
     /** A service without persistence. */
     public VirtualService(int index, int protocol, int address, int port, Backend backend) {
         this(index, protocol, address, port, backend, 0, -1);
+    }
+
+    /** A VS/NAT service. */
+    public VirtualService(int index, int protocol, int address, int port, Backend backend, long persistenceMillis,
+                          int netmask) {
+        this(index, protocol, address, port, backend, persistenceMillis, netmask, false);
     }
 
     /** Whether this service is for exactly that protocol, address and port. */

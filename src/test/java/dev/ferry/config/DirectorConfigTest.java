@@ -191,15 +191,84 @@ class DirectorConfigTest {
 
     @Test
     void forwardingMethodsOfTheNextIssueArePlainlyRefused() {
+        // Issue 19 item 1 delivered tunnel; direct is still to come and refused the same way tunnel was.
         assertThat(onlyProblem(BACKENDS + """
                 directors:
-                  - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: tunnel } ] }
+                  - { name: lvs1, interface: eth0, services: [ { vip: 10.200.0.100:8080, backend: web, forwarding: direct } ] }
                 """, 6, "directors[0].services[0].forwarding")).contains("not available in this version")
                 .contains("allowed: nat");
         assertThat(onlyProblem(BACKENDS + """
                 directors:
                   - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: dsr } ] }
                 """, 6, "directors[0].services[0].forwarding")).contains("nat").contains("tunnel").contains("direct");
+    }
+
+    @Test
+    void tunnelIsAcceptedWhenEveryServerListensOnTheVipsPort() throws ConfigException {
+        FerryConfig config = parse(BACKENDS + """
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.100.0.100:8080, backend: web, forwarding: tunnel }
+                      - { vip: 10.100.0.101:0, backend: web, forwarding: tunnel, persistence: {} }
+                """);
+
+        assertThat(config.directors().get(0).services()).extracting(DirectorServiceConfig::forwarding)
+                .containsExactly(Forwarding.TUNNEL, Forwarding.TUNNEL);
+    }
+
+    @Test
+    void tunnelRefusesAServerOnAnotherPortThanTheVips() {
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: tunnel } ] }
+                """, 6, "directors[0].services[0].forwarding")).contains("does not rewrite the port")
+                .contains("server '10.101.0.11:8080' of backend 'web' must listen on the VIP's port 80, not 8080")
+                .contains("e.g. address: 10.101.0.11:80");
+    }
+
+    @Test
+    void aServerMayForwardOtherwiseThanItsServiceAndThePortRuleFollowsItsOwnMethod() throws ConfigException {
+        FerryConfig config = parse("""
+                backends:
+                  - name: web
+                    servers:
+                      - { name: a, address: 10.101.0.11:8080 }
+                      - { name: b, address: 10.100.0.12:80, forwarding: tunnel }
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web } ] }
+                """);
+        assertThat(config.backends().get(0).servers()).extracting(ServerConfig::forwarding)
+                .containsExactly(Optional.empty(), Optional.of(Forwarding.TUNNEL));
+
+        assertThat(onlyProblem("""
+                backends:
+                  - name: web
+                    servers:
+                      - { name: a, address: 10.101.0.11:8080 }
+                      - { name: b, address: 10.100.0.12:8080, forwarding: tunnel }
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web } ] }
+                """, 7, "directors[0].services[0].backend")).contains("forwarding: tunnel (the server's own) does "
+                + "not rewrite the port, so server 'b' of backend 'web' must listen on the VIP's port 80, not 8080");
+        // A NAT server in a tunnel service may listen anywhere: its packets are rewritten.
+        parse("""
+                backends:
+                  - name: web
+                    servers:
+                      - { name: a, address: 10.101.0.11:8080, forwarding: nat }
+                      - { name: b, address: 10.100.0.12:80 }
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web, forwarding: tunnel } ] }
+                """);
+        assertThat(onlyProblem("""
+                backends:
+                  - name: web
+                    servers: [ { address: 10.101.0.11:80, forwarding: direct } ]
+                directors:
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web } ] }
+                """, 3, "backends[0].servers[0].forwarding")).contains("not available in this version")
+                .contains("allowed: nat or tunnel");
     }
 
     @Test

@@ -17,6 +17,13 @@ public final class ErrnoException extends IOException {
         this.errno = errno;
     }
 
+    /** A failure whose missing privilege, should it be one, is {@code capability} (e.g. CAP_NET_RAW). */
+    ErrnoException(String what, int errno, String capability) {
+        super(what + ": " + Libc.strerror(errno) + (errno == EPERM || errno == EACCES
+                ? " (this needs " + capability + ": run as root or grant the capability)" : hint(errno)));
+        this.errno = errno;
+    }
+
     public int errno() {
         return errno;
     }

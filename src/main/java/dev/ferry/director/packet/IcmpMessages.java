@@ -15,6 +15,8 @@ public final class IcmpMessages {
     public static final int TIME_EXCEEDED = 11;
     public static final int PARAMETER_PROBLEM = 12;
     public static final int PORT_UNREACHABLE = 3;
+    /** Destination unreachable's code for "fragmentation needed and DF set" (RFC 792; next-hop MTU: RFC 1191). */
+    public static final int FRAGMENTATION_NEEDED = 4;
     private static final int DEFAULT_TTL = 64;
 
     private IcmpMessages() {
@@ -33,6 +35,23 @@ public final class IcmpMessages {
      * @return the error's length
      */
     public static int error(MemorySegment packet, int length, int type, int code, int source, MemorySegment out) {
+        return error(packet, length, type, code, 0, source, out);
+    }
+
+    /**
+     * "Fragmentation needed and DF set" about {@code packet}, from {@code source}, with the next-hop MTU (RFC 1191)
+     * the sender's path MTU discovery lowers its packets to.
+     *
+     * @return the error's length
+     */
+    public static int fragmentationNeeded(MemorySegment packet, int length, int nextHopMtu, int source,
+                                          MemorySegment out) {
+        return error(packet, length, DEST_UNREACHABLE, FRAGMENTATION_NEEDED, nextHopMtu & 0xFFFF, source, out);
+    }
+
+    /** As {@link #error(MemorySegment, int, int, int, int, MemorySegment)}, with the header's second word. */
+    private static int error(MemorySegment packet, int length, int type, int code, int rest, int source,
+                             MemorySegment out) {
         int ihl = Ipv4.headerLength(packet, 0);
         int quoted = Math.min(length, ihl + 8);
         int total = Ipv4.MIN_HEADER + 8 + quoted;
@@ -47,6 +66,7 @@ public final class IcmpMessages {
         int icmp = Ipv4.MIN_HEADER;
         out.set(ValueLayout.JAVA_BYTE, icmp, (byte) type);
         out.set(ValueLayout.JAVA_BYTE, icmp + 1, (byte) code);
+        Ipv4.setU32(out, icmp + 4, rest);
         MemorySegment.copy(packet, 0, out, icmp + 8, quoted);
         Ipv4.setU16(out, icmp + 2, Checksums.finish(Checksums.sum(out, icmp, total - icmp, 0)));
         return total;

@@ -31,6 +31,8 @@ public final class TrackedConnection {
     boolean linked;
     /** The persistence template that placed it, which counts it while it is tracked; null without persistence. */
     PersistenceTemplate template;
+    /** How its packets reach the real server, as the pipeline that added it numbers its methods (0: NAT). */
+    int forwarding;
 
     TrackedConnection inboundNext;
     TrackedConnection outboundNext;
@@ -107,6 +109,19 @@ public final class TrackedConnection {
 
     public long expiresAt() {
         return expiresAt;
+    }
+
+    /**
+     * How the connection's packets reach its server (IPVS keeps the method in each connection's flags, so a
+     * service changed by a reload leaves its connections as they were): a number of the pipeline's, 0 for NAT.
+     */
+    public int forwarding() {
+        return forwarding;
+    }
+
+    /** Sets {@link #forwarding()}: once, by the pipeline that added the entry, before its first packet goes on. */
+    public void forwarding(int method) {
+        this.forwarding = method;
     }
 
     /** The persistence template that placed this connection, or null. */

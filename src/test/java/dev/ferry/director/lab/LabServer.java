@@ -41,6 +41,8 @@ final class LabServer implements AutoCloseable {
     static final String DIRECTOR = "10.101.0.1";
 
     private final String name;
+    /** The director's address toward this server (its health checks come from there and are not counted). */
+    private final String director;
     private final List<String> clients = new CopyOnWriteArrayList<>();
     private final AtomicInteger tcpConnections = new AtomicInteger();
 
@@ -49,19 +51,34 @@ final class LabServer implements AutoCloseable {
     private ServerSocket tcp;
     private DatagramSocket udp;
 
-    private LabServer(String name) {
+    private LabServer(String name, String director) {
         this.name = name;
+        this.director = director;
     }
 
-    /** Starts the servers of {@code name} inside namespace {@code ns}. */
+    /** Starts the servers of {@code name} inside namespace {@code ns} (of the NAT topology). */
     static LabServer start(String ns, String name) throws Exception {
-        LabServer s = new LabServer(name);
+        return start(ns, name, DIRECTOR);
+    }
+
+    /** Starts the servers of {@code name} inside namespace {@code ns}, whose director is at {@code director}. */
+    static LabServer start(String ns, String name, String director) throws Exception {
+        return start(ns, name, director, null);
+    }
+
+    /**
+     * As {@link #start(String, String, String)}, the UDP server bound to {@code udpAddress} (null: every address):
+     * a real server whose answers bypass the director must send them from the VIP.
+     */
+    static LabServer start(String ns, String name, String director, String udpAddress) throws Exception {
+        LabServer s = new LabServer(name, director);
         Netns.call(ns, () -> {
             s.http = HttpServer.create(new InetSocketAddress(HTTP), 256);
             s.tcp = new ServerSocket();
             s.tcp.setReuseAddress(true);
             s.tcp.bind(new InetSocketAddress(TCP), 256);
-            s.udp = new DatagramSocket(UDP);
+            s.udp = udpAddress == null ? new DatagramSocket(UDP)
+                    : new DatagramSocket(new InetSocketAddress(udpAddress, UDP));
             return null;
         });
         s.http.setExecutor(s.handlers);
@@ -153,7 +170,7 @@ final class LabServer implements AutoCloseable {
             try {
                 Socket s = tcp.accept();
                 String peer = s.getInetAddress().getHostAddress();
-                if (!peer.equals(DIRECTOR)) {
+                if (!peer.equals(director)) {
                     tcpConnections.incrementAndGet();
                     clients.add(peer);
                 }
@@ -183,7 +200,7 @@ final class LabServer implements AutoCloseable {
         } catch (IOException e) {
             // the client went away; by a reset, when the message says so (health checks reset too: not counted)
             if (String.valueOf(e.getMessage()).contains("reset")
-                    && !s.getInetAddress().getHostAddress().equals(DIRECTOR)) {
+                    && !s.getInetAddress().getHostAddress().equals(director)) {
                 resets.incrementAndGet();
             }
         }

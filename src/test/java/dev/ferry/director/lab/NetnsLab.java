@@ -15,6 +15,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class NetnsLab implements AutoCloseable {
     static final String VIP = "10.200.0.100";
+    /** The TUNNEL topology's VIP, on the shared segment's subnet. */
+    static final String TUNNEL_VIP = "10.100.0.100";
+    /** The director's address on the TUNNEL topology's segment. */
+    static final String TUNNEL_DIRECTOR = "10.100.0.1";
     private static final Path SCRIPT = Path.of("scripts/netns-lab").toAbsolutePath();
 
     private final String id;
@@ -27,9 +31,21 @@ final class NetnsLab implements AutoCloseable {
 
     /** Builds the NAT topology with {@code servers} real servers (10.101.0.11 and on). */
     static NetnsLab up(int servers) throws IOException, InterruptedException {
+        return up(servers, "nat");
+    }
+
+    /**
+     * Builds the TUNNEL topology of director.md: one bridge, the client 10.100.0.2, the director 10.100.0.1,
+     * {@code servers} real servers from 10.100.0.11 ({@link #tunnelServer}), which answer the client directly.
+     */
+    static NetnsLab upTunnel(int servers) throws IOException, InterruptedException {
+        return up(servers, "tunnel");
+    }
+
+    private static NetnsLab up(int servers, String topology) throws IOException, InterruptedException {
         String id = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
         NetnsLab lab = new NetnsLab(id, servers);
-        Result r = run(60, SCRIPT.toString(), "up", id, Integer.toString(servers));
+        Result r = run(60, SCRIPT.toString(), "up", id, Integer.toString(servers), topology);
         if (r.exit() != 0) {
             lab.close();
             throw new IllegalStateException("netns-lab up failed: " + r.output());
@@ -44,6 +60,11 @@ final class NetnsLab implements AutoCloseable {
 
     static String realServer(int i) {
         return "10.101.0.1" + i;
+    }
+
+    /** Real server {@code i}'s address in the TUNNEL topology. */
+    static String tunnelServer(int i) {
+        return "10.100.0.1" + i;
     }
 
     int servers() {
