@@ -242,6 +242,9 @@ public final class Director implements AutoCloseable {
         if (next.workers() != config.workers()) {
             return "director '" + name + "' changes its workers from " + config.workers() + " to " + next.workers();
         }
+        if (!next.sync().equals(config.sync())) {
+            return "director '" + name + "' changes its sync settings";
+        }
         return null;
     }
 
