@@ -31,6 +31,8 @@ public final class TrackedConnection {
     boolean linked;
     /** The persistence template that placed it, which counts it while it is tracked; null without persistence. */
     PersistenceTemplate template;
+    /** When the table last told its {@link ConnectionTable.Listener} about the entry (sync). */
+    long syncedAt = Long.MIN_VALUE / 2;
 
     TrackedConnection inboundNext;
     TrackedConnection outboundNext;
@@ -99,6 +101,11 @@ public final class TrackedConnection {
     /** What {@code ipvsadm -Lnc} prints as the state: the TCP state's name, or {@code UDP}. */
     public String stateName() {
         return state == null ? "UDP" : state.name();
+    }
+
+    /** Whether replies pass the director (NAT), so the entry is found from the reply direction too. */
+    public boolean replies() {
+        return replies;
     }
 
     public boolean noOutput() {
