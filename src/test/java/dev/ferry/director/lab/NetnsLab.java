@@ -27,9 +27,29 @@ final class NetnsLab implements AutoCloseable {
 
     /** Builds the NAT topology with {@code servers} real servers (10.101.0.11 and on). */
     static NetnsLab up(int servers) throws IOException, InterruptedException {
+        return up("up", servers);
+    }
+
+    /**
+     * Builds the pair topology for connection sync: two directors ({@code dir} 10.100.0.1 / 10.101.0.1 and
+     * {@code dir2} 10.100.0.3 / 10.101.0.2), the client's VIP route and the servers' default route via the first.
+     */
+    static NetnsLab upPair(int servers) throws IOException, InterruptedException {
+        return up("up-pair", servers);
+    }
+
+    /** Moves the client's VIP route and the servers' default route to {@code dir2}. */
+    void failover() throws IOException, InterruptedException {
+        Result r = run(30, SCRIPT.toString(), "failover", id, Integer.toString(servers));
+        if (r.exit() != 0) {
+            throw new IllegalStateException("netns-lab failover failed: " + r.output());
+        }
+    }
+
+    private static NetnsLab up(String how, int servers) throws IOException, InterruptedException {
         String id = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
         NetnsLab lab = new NetnsLab(id, servers);
-        Result r = run(60, SCRIPT.toString(), "up", id, Integer.toString(servers));
+        Result r = run(60, SCRIPT.toString(), how, id, Integer.toString(servers));
         if (r.exit() != 0) {
             lab.close();
             throw new IllegalStateException("netns-lab up failed: " + r.output());
