@@ -174,6 +174,15 @@ class DirectorSyncTest {
     }
 
     @Test
+    void changedSyncSettingsNeedARestart() {
+        Side standby = standby(1);
+        DirectorConfig now = standby.director().config();
+        assertThat(Director.needsRestart(now, now)).isNull();
+        assertThat(Director.needsRestart(now, now.withSync(new Sync(Role.ACTIVE, Optional.empty(),
+                Optional.of(new HostPort("127.0.0.1", 9)), ID)))).contains("sync");
+    }
+
+    @Test
     void garbageAndAnotherSyncIdAreCountedAndChangeNothing() throws Exception {
         Side standby = standby(1);
         InetSocketAddress at = standby.director().syncListenAddress();
