@@ -6,6 +6,7 @@ import dev.ferry.director.DirectorStats;
 import dev.ferry.director.DropReason;
 import dev.ferry.director.VirtualService;
 import dev.ferry.director.packet.Ipv4;
+import dev.ferry.director.sync.SyncStats;
 import dev.ferry.director.table.TableCounts;
 import dev.ferry.director.table.TcpState;
 
@@ -28,7 +29,18 @@ public record DirectorReport(String name, String device, int workers, int maxCon
                              Traffic packets, Traffic bytes, long passed,
                              long icmpForwarded, long icmpSent, long ipOptions, long firstFragments,
                              long handedOver, Map<String, Long> drops, Map<String, String> timeouts,
-                             List<Service> services, int persistenceTemplates, Defense defense) {
+                             List<Service> services, int persistenceTemplates, Defense defense, Sync sync) {
+
+    /**
+     * Connection sync with the peer director, null without: the role, the addresses, and the counters of the side this
+     * is — an active one counts entries and datagrams sent and dropped (the socket did not take them), a standby those
+     * received, applied to its table, rejected (no such service or server, or the table full), malformed and of
+     * another sync id.
+     */
+    public record Sync(String role, int id, String listen, String peer, long sent, long sentDatagrams, long dropped,
+                       long received, long receivedDatagrams, long applied, long rejected, long malformed,
+                       long otherId) {
+    }
 
     /** Client to server ({@code in}) and server to client ({@code out}). */
     public record Traffic(long in, long out) {
@@ -100,7 +112,19 @@ public record DirectorReport(String name, String device, int workers, int maxCon
                 new Traffic(s.inboundPackets(), s.outboundPackets()), new Traffic(s.inboundBytes(), s.outboundBytes()),
                 s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(),
                 s.handedOver(), drops,
-                timeouts, List.copyOf(out), d.templateCount(), defense(d, s));
+                timeouts, List.copyOf(out), d.templateCount(), defense(d, s), sync(d));
+    }
+
+    private static Sync sync(Director d) {
+        return d.config().sync().map(c -> {
+            SyncStats s = d.syncStats();
+            String listen = d.syncListenAddress() != null
+                    ? d.syncListenAddress().getAddress().getHostAddress() + ":" + d.syncListenAddress().getPort()
+                    : c.listen().map(Object::toString).orElse(null);
+            return new Sync(c.role().key(), c.id(), listen, c.peer().map(Object::toString).orElse(null),
+                    s.sentEntries(), s.sentDatagrams(), s.droppedEntries(), s.receivedEntries(), s.receivedDatagrams(),
+                    s.applied(), s.rejected(), s.malformedDatagrams(), s.otherIdDatagrams());
+        }).orElse(null);
     }
 
     private static Defense defense(Director d, DirectorStats s) {

@@ -3,12 +3,14 @@ package dev.ferry.admin;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.Server;
+import dev.ferry.config.DirectorConfig;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.dns.DnsStats;
 import dev.ferry.director.Director;
 import dev.ferry.director.DirectorStats;
 import dev.ferry.director.DropReason;
 import dev.ferry.director.VirtualService;
+import dev.ferry.director.sync.SyncStats;
 import dev.ferry.director.table.TcpState;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.http.HttpFrontend;
@@ -30,6 +32,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -172,7 +175,39 @@ public final class MetricsExporter implements AutoCloseable {
         m.add(Gauge.builder("ferry.director.table.limit", d, x -> x.counts().limit())
                 .tag("director", name).description("the connection table's size limit (max_connections)")
                 .strongReference(true).register(registry));
+        if (d.config().sync().isPresent()) {
+            syncMeters(d, name, m);
+        }
         return m;
+    }
+
+    /** Connection sync (README, Director): entries and datagrams by direction and result. */
+    private void syncMeters(Director d, String name, List<Meter> m) {
+        SyncStats s = d.syncStats();
+        Map<String, ToDoubleFunction<SyncStats>> entries =
+                new LinkedHashMap<>();
+        Map<String, ToDoubleFunction<SyncStats>> datagrams =
+                new LinkedHashMap<>();
+        if (d.config().sync().orElseThrow().role() == DirectorConfig.Sync.Role.ACTIVE) {
+            entries.put("sent sent", x -> x.sentEntries());
+            entries.put("sent dropped", x -> x.droppedEntries());
+            datagrams.put("sent sent", x -> x.sentDatagrams());
+            datagrams.put("sent dropped", x -> x.droppedDatagrams());
+        } else {
+            entries.put("received applied", x -> x.applied());
+            entries.put("received rejected", x -> x.rejected());
+            datagrams.put("received ok", x -> x.receivedDatagrams() - x.malformedDatagrams() - x.otherIdDatagrams());
+            datagrams.put("received malformed", x -> x.malformedDatagrams());
+            datagrams.put("received other_id", x -> x.otherIdDatagrams());
+        }
+        entries.forEach((key, f) -> m.add(FunctionCounter.builder("ferry.director.sync", s, f)
+                .tags("director", name, "direction", key.split(" ")[0], "result", key.split(" ")[1])
+                .description("connection sync entries, sent to or received from the peer director, by result")
+                .register(registry)));
+        datagrams.forEach((key, f) -> m.add(FunctionCounter.builder("ferry.director.sync.datagrams", s, f)
+                .tags("director", name, "direction", key.split(" ")[0], "result", key.split(" ")[1])
+                .description("connection sync datagrams, sent to or received from the peer director, by result")
+                .register(registry)));
     }
 
     /** The entries of one virtual service per IPVS state ({@code UDP} for UDP entries). */

@@ -16,10 +16,11 @@ import java.util.Optional;
  * @param services       the virtual services, in file order
  * @param defense        the SYN-flood defence strategies (IPVS's {@code drop_entry}, {@code drop_packet},
  *                       {@code secure_tcp}) and the table use at which the automatic ones switch on
+ * @param sync           connection sync with a second director (the LVS sync daemon), when configured
  */
 public record DirectorConfig(String name, String device, Optional<String> netInterface, int workers,
                              int maxConnections, Timeouts timeouts, List<DirectorServiceConfig> services,
-                             Defense defense) {
+                             Defense defense, Optional<Sync> sync) {
     public static final String DEFAULT_DEVICE = "ferry0";
     public static final int DEFAULT_WORKERS = 1;
     /** Each worker is a thread with a queue of the device; past the cores they only add hand-overs. */
@@ -35,6 +36,44 @@ public record DirectorConfig(String name, String device, Optional<String> netInt
     public DirectorConfig(String name, String device, Optional<String> netInterface, int workers, int maxConnections,
                           Timeouts timeouts, List<DirectorServiceConfig> services) {
         this(name, device, netInterface, workers, maxConnections, timeouts, services, Defense.DEFAULTS);
+    }
+
+    /** A director without connection sync. */
+    public DirectorConfig(String name, String device, Optional<String> netInterface, int workers, int maxConnections,
+                          Timeouts timeouts, List<DirectorServiceConfig> services, Defense defense) {
+        this(name, device, netInterface, workers, maxConnections, timeouts, services, defense, Optional.empty());
+    }
+
+    /** This configuration with {@code sync}. */
+    public DirectorConfig withSync(Sync sync) {
+        return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services, defense,
+                Optional.of(sync));
+    }
+
+    /**
+     * {@code sync:}, connection sync between two directors as the LVS sync daemon ({@code ipvsadm --start-daemon
+     * master|backup --syncid ID}): the active one sends its new entries and their state changes over UDP to
+     * {@code peer}; the standby receives them on {@code listen} and tracks them as its own, so that established
+     * connections continue when traffic moves to it.
+     *
+     * @param role   which side this director is
+     * @param listen standby: the IPv4 address and port it receives on; active: the local address it sends from
+     *               (optional, port 0 for any)
+     * @param peer   active: the standby's IPv4 address and port (unicast); never set for a standby
+     * @param id     IPVS's {@code syncid}, 0..255: messages carrying another one are ignored
+     */
+    public record Sync(Role role, Optional<HostPort> listen, Optional<HostPort> peer, int id) {
+        /** IPVS's {@code syncid} is a byte. */
+        public static final int MAX_ID = 255;
+
+        /** IPVS's master and backup. */
+        public enum Role {
+            ACTIVE, STANDBY;
+
+            public String key() {
+                return name().toLowerCase(java.util.Locale.ROOT);
+            }
+        }
     }
 
     /**

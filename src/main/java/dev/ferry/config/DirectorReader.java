@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  */
 final class DirectorReader {
     static final List<String> KEYS = List.of("name", "device", "interface", "workers", "max_connections", "timeouts",
-            "services", "defense");
+            "services", "defense", "sync");
+    static final List<String> SYNC_KEYS = List.of("role", "listen", "peer", "id");
+    private static final Map<String, DirectorConfig.Sync.Role> ROLES = YamlMap.choicesOf(DirectorConfig.Sync.Role.class);
     static final List<String> DEFENSE_KEYS = List.of("threshold", "drop_entry", "drop_packet", "secure_tcp");
     private static final Map<String, DirectorConfig.Defense.Strategy> STRATEGIES =
             YamlMap.choicesOf(DirectorConfig.Defense.Strategy.class);
@@ -82,7 +84,51 @@ final class DirectorReader {
         }
         DirectorConfig.Defense defense = d.map("defense", DEFENSE_KEYS).map(DirectorReader::defense)
                 .orElse(DirectorConfig.Defense.DEFAULTS);
-        return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services, defense);
+        Optional<DirectorConfig.Sync> sync = d.map("sync", SYNC_KEYS).flatMap(DirectorReader::sync);
+        return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services, defense,
+                sync);
+    }
+
+    /** {@code sync:}: a role, and the address that role needs (standby: {@code listen}; active: {@code peer}). */
+    private static Optional<DirectorConfig.Sync> sync(YamlMap m) {
+        Optional<DirectorConfig.Sync.Role> role = m.choice("role", ROLES);
+        if (!m.has("role")) {
+            m.missing("role", "say which side this director is: role: active (sends its connections to peer) or "
+                    + "role: standby (receives them on listen)");
+        }
+        Optional<HostPort> listen = syncAddress(m, "listen", true);
+        Optional<HostPort> peer = syncAddress(m, "peer", false);
+        int id = m.integer("id", 0, 0, DirectorConfig.Sync.MAX_ID);
+        if (role.isEmpty()) {
+            return Optional.empty();
+        }
+        if (role.get() == DirectorConfig.Sync.Role.STANDBY) {
+            if (!m.has("listen")) {
+                m.missing("listen", "a standby receives the active director's connections on listen, "
+                        + "e.g. listen: 10.100.0.3:8848");
+            } else if (listen.isPresent() && listen.get().port() == 0) {
+                m.problem("listen", "a standby needs a fixed port, the one the active director's peer names; "
+                        + "allowed: 1..65535");
+            }
+            if (m.has("peer")) {
+                m.problem("peer", "is for role: active (where it sends); a standby only receives, on listen");
+            }
+        } else if (!m.has("peer")) {
+            m.missing("peer", "an active director sends its connections to the standby's listen address, "
+                    + "e.g. peer: 10.100.0.3:8848");
+        }
+        return Optional.of(new DirectorConfig.Sync(role.get(), listen, peer, id));
+    }
+
+    private static Optional<HostPort> syncAddress(YamlMap m, String key, boolean listen) {
+        return m.address(key, listen).filter(a -> {
+            if (Addresses.isIpv4(a.host())) {
+                return true;
+            }
+            m.problem(key, "'" + a + "' is not an IPv4 address and port; sync runs between the directors' own "
+                    + "IPv4 addresses, e.g. " + key + ": 10.100.0.3:8848");
+            return false;
+        });
     }
 
     private static DirectorConfig.Defense defense(YamlMap m) {

@@ -1,12 +1,18 @@
 package dev.ferry.director;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.backend.Server;
+import dev.ferry.config.HostPort;
 import dev.ferry.config.DirectorConfig;
 import dev.ferry.config.DirectorServiceConfig;
 import dev.ferry.director.device.ErrnoException;
 import dev.ferry.director.device.PacketDevice;
 import dev.ferry.director.device.TunDevice;
 import dev.ferry.director.packet.Ipv4;
+import dev.ferry.director.sync.SyncMessage;
+import dev.ferry.director.sync.SyncReceiver;
+import dev.ferry.director.sync.SyncSender;
+import dev.ferry.director.sync.SyncStats;
 import dev.ferry.director.table.ConnectionTable;
 import dev.ferry.director.table.DirectorTimeouts;
 import dev.ferry.director.table.PersistenceTemplate;
@@ -14,6 +20,9 @@ import dev.ferry.director.table.PersistenceTemplates;
 import dev.ferry.director.table.TableCounts;
 import dev.ferry.director.table.TrackedConnection;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -50,6 +59,11 @@ public final class Director implements AutoCloseable {
     private volatile DirectorConfig config;
     private volatile List<VirtualService> services;
     private final List<Thread> threads = new ArrayList<>();
+    private final SyncStats syncStats = new SyncStats();
+    /** The active side of connection sync, or null. */
+    private final SyncSender syncSender;
+    /** The standby side of connection sync, or null. */
+    private final SyncReceiver syncReceiver;
     private boolean running;
     private boolean closed;
 
@@ -86,6 +100,112 @@ public final class Director implements AutoCloseable {
         for (DirectorWorker w : workers) {
             w.connect(workers);
         }
+        DirectorConfig.Sync sync = config.sync().orElse(null);
+        SyncSender sender = null;
+        SyncReceiver receiver = null;
+        try {
+            if (sync != null && sync.role() == DirectorConfig.Sync.Role.ACTIVE) {
+                sender = SyncSender.open(sync.peer().orElseThrow().resolve(),
+                        sync.listen().map(HostPort::resolve).orElse(null), sync.id(), syncStats);
+                for (DirectorWorker w : workers) {
+                    w.sync(sender.shard(), RESYNC_MILLIS);
+                }
+            } else if (sync != null) {
+                receiver = SyncReceiver.open(sync.listen().orElseThrow().resolve(), sync.id(), syncStats,
+                        this::deliver, name);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (DirectorWorker w : workers) {
+                w.release();
+            }
+            throw new DeviceUnavailableException("director '" + name + "': sync cannot use "
+                    + sync.listen().map(HostPort::toString).orElse("a UDP socket") + ": " + e.getMessage(), e);
+        }
+        this.syncSender = sender;
+        this.syncReceiver = receiver;
+    }
+
+    /** How often an active director sends an entry that keeps seeing packets again (at most half its timeout). */
+    static final long RESYNC_MILLIS = 60_000;
+
+    /**
+     * The standby's receiver hands over one datagram's entries: each goes to the worker that owns its connection
+     * ({@link FlowSteering}), one task per worker, which takes it into its table.
+     */
+    private void deliver(List<SyncMessage.Entry> entries) {
+        int n = workers.length;
+        if (n == 1) {
+            submit(workers[0], entries);
+            return;
+        }
+        List<List<SyncMessage.Entry>> parts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            parts.add(new ArrayList<>());
+        }
+        for (SyncMessage.Entry e : entries) {
+            parts.get(FlowSteering.worker(e.protocol(), e.clientAddress(), e.clientPort(), n)).add(e);
+        }
+        for (int i = 0; i < n; i++) {
+            if (!parts.get(i).isEmpty()) {
+                submit(workers[i], parts.get(i));
+            }
+        }
+    }
+
+    private void submit(DirectorWorker w, List<SyncMessage.Entry> entries) {
+        w.submit(() -> {
+            long now = w.clockMillis();
+            for (SyncMessage.Entry e : entries) {
+                if (applySynced(w, e, now)) {
+                    syncStats.countApplied();
+                } else {
+                    syncStats.countRejected();
+                }
+            }
+        });
+    }
+
+    /** On worker {@code w}: takes synced entry {@code e} into its table, bound to the matching service's server. */
+    private static boolean applySynced(DirectorWorker w, SyncMessage.Entry e, long now) {
+        VirtualService service = null;
+        for (VirtualService s : w.pipeline().services()) {
+            if (s.matches(e.protocol(), e.virtualAddress(), e.virtualPort())) {
+                service = s;
+                break;
+            }
+            if (service == null && s.catchesAllPorts(e.protocol(), e.virtualAddress())) {
+                service = s;
+            }
+        }
+        if (service == null) {
+            return false;
+        }
+        Server server = null;
+        for (Server candidate : service.backend().servers()) {
+            InetSocketAddress a = candidate.address();
+            if (a != null && a.getAddress() instanceof Inet4Address v4 && Ipv4.address(v4.getAddress()) == e.realAddress()
+                    && (service.port() == 0 || a.getPort() == e.realPort())) {
+                server = candidate;
+                break;
+            }
+        }
+        if (server == null) {
+            return false;
+        }
+        ConnectionTable.Synced result = w.table().synced(e.protocol(), e.clientAddress(), e.clientPort(),
+                e.virtualAddress(), e.virtualPort(), e.realAddress(), e.realPort(), service.index(), e.replies(),
+                e.noOutput(), e.state(), e.secondsLeft() * 1000, server::open, now);
+        return result != ConnectionTable.Synced.FULL;
+    }
+
+    /** The connection sync counters (all zero without sync). */
+    public SyncStats syncStats() {
+        return syncStats;
+    }
+
+    /** Where a standby receives sync datagrams (the bound port), or null when this is no standby. */
+    public InetSocketAddress syncListenAddress() {
+        return syncReceiver == null ? null : syncReceiver.localAddress();
     }
 
     /**
@@ -105,7 +225,12 @@ public final class Director implements AutoCloseable {
     public static Director open(DirectorConfig config, Map<String, Backend> backends) {
         try {
             List<PacketDevice> queues = List.copyOf(TunDevice.openQueues(config.device(), config.workers()));
-            return new Director(config, backends, queues, Director::monotonicMillis);
+            try {
+                return new Director(config, backends, queues, Director::monotonicMillis);
+            } catch (RuntimeException e) {
+                queues.forEach(PacketDevice::close);
+                throw e;
+            }
         } catch (ErrnoException e) {
             throw new DeviceUnavailableException("director '" + config.name() + "': " + e.getMessage(), e);
         }
@@ -126,6 +251,9 @@ public final class Director implements AutoCloseable {
             Thread t = Thread.ofPlatform().name(thread).daemon(true).unstarted(workers[i]);
             threads.add(t);
             t.start();
+        }
+        if (syncReceiver != null) {
+            syncReceiver.start();
         }
     }
 
@@ -242,6 +370,9 @@ public final class Director implements AutoCloseable {
         if (next.workers() != config.workers()) {
             return "director '" + name + "' changes its workers from " + config.workers() + " to " + next.workers();
         }
+        if (!next.sync().equals(config.sync())) {
+            return "director '" + name + "' changes its sync settings";
+        }
         return null;
     }
 
@@ -292,6 +423,9 @@ public final class Director implements AutoCloseable {
             return;
         }
         closed = true;
+        if (syncReceiver != null) {
+            syncReceiver.close(); // no more tasks for the workers
+        }
         boolean wasRunning = running;
         running = false;
         for (DirectorWorker w : workers) {
@@ -311,6 +445,9 @@ public final class Director implements AutoCloseable {
             w.release();
         }
         templates.clear();
+        if (syncSender != null) {
+            syncSender.close();
+        }
         queues.forEach(PacketDevice::close);
     }
 

@@ -1,6 +1,7 @@
 package dev.ferry.director;
 
 import dev.ferry.director.device.PacketDevice;
+import dev.ferry.director.sync.SyncSender;
 import dev.ferry.director.table.ConnectionTable;
 import dev.ferry.director.table.PersistenceTemplates;
 import dev.ferry.director.table.TableCounts;
@@ -58,6 +59,8 @@ final class DirectorWorker implements Runnable {
     private volatile TableCounts counts;
     private volatile boolean running = true;
     private long lastReadErrorLog = Long.MIN_VALUE;
+    /** The active side of connection sync: this worker's datagram of changed entries; null without. */
+    private SyncSender.Shard sync;
 
     DirectorWorker(String director, int index, int workers, PacketDevice device, ConnectionTable table,
                    NatPipeline pipeline, DirectorStats.Shard stats, LongSupplier clockMillis,
@@ -78,6 +81,15 @@ final class DirectorWorker implements Runnable {
     /** The director's workers, this one among them at its index; set before the threads start. */
     void connect(DirectorWorker[] all) {
         this.peers = all;
+    }
+
+    /**
+     * Sends this worker's table changes through {@code shard} (an active director's sync), each entry again every
+     * {@code resyncMillis} while it sees packets; set before the thread starts.
+     */
+    void sync(SyncSender.Shard shard, long resyncMillis) {
+        this.sync = shard;
+        table.setListener(shard, resyncMillis);
     }
 
     ConnectionTable table() {
@@ -144,6 +156,9 @@ final class DirectorWorker implements Runnable {
                     route(packet, n, reply, now);
                 }
                 drainInbox(packet, reply, now);
+                if (sync != null && (n <= 0 || now >= nextTick)) {
+                    sync.flush(); // when idle, or at least every tick; a full datagram went at once
+                }
                 if (now >= nextTick) {
                     table.expire(now);
                     defense.update(table.size(), table.limit());
@@ -163,6 +178,9 @@ final class DirectorWorker implements Runnable {
                 }
             }
             runTasks();
+            if (sync != null) {
+                sync.flush();
+            }
             table.clear();
             counts = table.counts();
         } catch (RuntimeException | Error e) {

@@ -61,6 +61,7 @@ class ConfigurationReferenceTest {
         m.put("directors[].services[]", DirectorReader.SERVICE_KEYS);
         m.put("directors[].services[].persistence", DirectorReader.PERSISTENCE_KEYS);
         m.put("directors[].defense", DirectorReader.DEFENSE_KEYS);
+        m.put("directors[].sync", DirectorReader.SYNC_KEYS);
         return m;
     }
 

@@ -41,6 +41,18 @@ public final class ConnectionTable {
     /** IPVS's {@code secure_tcp}: the {@code tcp_states_dos} transitions and short half-open timeouts. */
     private boolean secure;
     private long droppedEntries;
+    private Listener listener;
+    private long resyncMillis = Long.MAX_VALUE;
+
+    /**
+     * Told about each entry whose state changed (TCP; for UDP, its first packet), and again about an entry that keeps
+     * seeing packets every resync period: what the connection sync sends (IPVS's {@code ip_vs_sync_conn}).
+     */
+    @FunctionalInterface
+    public interface Listener {
+        /** Called on the table's thread, with the entry's new state and timeout already set. */
+        void changed(TrackedConnection e, long nowMillis);
+    }
 
     public ConnectionTable(int limit, DirectorTimeouts timeouts, long nowMillis) {
         this.limit = limit;
@@ -63,6 +75,15 @@ public final class ConnectionTable {
     /** A new limit (a reload): entries past a lowered one stay until they end; no new ones are taken until then. */
     public void setLimit(int limit) {
         this.limit = limit;
+    }
+
+    /**
+     * Tells {@code listener} about state changes and, every {@code resyncMillis} (or half the entry's timeout when that
+     * is shorter, so a peer's copy never expires first), about entries that keep seeing packets; null for none.
+     */
+    public void setListener(Listener listener, long resyncMillis) {
+        this.listener = listener;
+        this.resyncMillis = resyncMillis;
     }
 
     /** A copy of the counters, for other threads. */
@@ -191,6 +212,7 @@ public final class ConnectionTable {
         if (e.state == null) {
             e.expiresAt = nowMillis + timeouts.udpMillis();
             wheel.rescheduled(e);
+            notify(e, false, timeouts.udpMillis(), nowMillis);
             return;
         }
         Direction d = direction;
@@ -202,19 +224,95 @@ public final class ConnectionTable {
             }
         }
         TcpState next = TcpStateTable.next(e.state, d, flags, secure);
-        if (next != e.state) {
-            boolean wasActive = e.state.isActive();
-            count(e, -1);
-            e.state = next;
-            count(e, 1);
-            if (next.isActive() && !wasActive) {
-                e.lease.activate();
-            } else if (!next.isActive() && wasActive) {
-                e.lease.deactivate();
+        boolean changed = next != e.state;
+        moveTo(e, next);
+        long timeout = timeout(next);
+        e.expiresAt = nowMillis + timeout;
+        wheel.rescheduled(e);
+        notify(e, changed, timeout, nowMillis);
+    }
+
+    /** Moves {@code e} to TCP state {@code next}, its server's active and inactive counts following. */
+    private void moveTo(TrackedConnection e, TcpState next) {
+        if (next == e.state) {
+            return;
+        }
+        boolean wasActive = e.state.isActive();
+        count(e, -1);
+        e.state = next;
+        count(e, 1);
+        if (next.isActive() && !wasActive) {
+            e.lease.activate();
+        } else if (!next.isActive() && wasActive) {
+            e.lease.deactivate();
+        }
+    }
+
+    private void notify(TrackedConnection e, boolean changed, long timeout, long nowMillis) {
+        if (listener != null && (changed || nowMillis - e.syncedAt >= Math.min(resyncMillis, timeout / 2))) {
+            e.syncedAt = nowMillis;
+            listener.changed(e, nowMillis);
+        }
+    }
+
+    /** What {@link #synced} did. */
+    public enum Synced {
+        /** A new entry. */
+        INSERTED,
+        /** The entry was there: its state and timeout were set. */
+        UPDATED,
+        /** The entry was there bound to another server: it was replaced. */
+        REPLACED,
+        /** The table is full: nothing was done. */
+        FULL
+    }
+
+    /**
+     * Takes an entry a peer director synced (the standby side of connection sync): inserts it bound to
+     * {@code lease}'s server when it is not tracked, or sets the state and timeout of the tracked one; an entry
+     * tracked with another real server is replaced (the peer's decision stands). The server's active and inactive
+     * counts follow the state ({@link TcpState#isActive()}). The entry is then forwarded like any other, and moves
+     * on with its own packets. The listener is not told (a synced entry is not synced back).
+     *
+     * @param state         the TCP state; ignored for UDP
+     * @param timeoutMillis how long the entry lives without a packet, from now
+     * @param lease         opens the lease of the entry's server; asked only when an entry is inserted
+     */
+    public Synced synced(int protocol, int clientAddress, int clientPort, int virtualAddress, int virtualPort,
+                         int realAddress, int realPort, int service, boolean withReplies, boolean noOutput,
+                         TcpState state, long timeoutMillis, java.util.function.Supplier<ConnectionLease> lease,
+                         long nowMillis) {
+        this.nowMillis = nowMillis;
+        TrackedConnection e = findInbound(protocol, clientAddress, clientPort, virtualAddress, virtualPort);
+        Synced result = Synced.UPDATED;
+        if (e != null && (e.realAddress != realAddress || e.realPort != realPort || e.replies != withReplies)) {
+            remove(e);
+            e = null;
+            result = Synced.REPLACED;
+        }
+        if (e == null) {
+            if (size >= limit) {
+                return Synced.FULL;
+            }
+            ConnectionLease l = lease.get();
+            e = add(protocol, clientAddress, clientPort, virtualAddress, virtualPort, realAddress, realPort, service,
+                    l, withReplies, nowMillis);
+            if (result != Synced.REPLACED) {
+                result = Synced.INSERTED;
             }
         }
-        e.expiresAt = nowMillis + timeout(next);
+        if (e.state != null) {
+            moveTo(e, state);
+        }
+        if (!withReplies) {
+            e.noOutput = noOutput;
+            // Replies that bypass the director mean VS/TUN today (the pipeline's method 1); VS/DR will need its own
+            // bit in the sync message.
+            e.forwarding = 1;
+        }
+        e.expiresAt = nowMillis + timeoutMillis;
         wheel.rescheduled(e);
+        return result;
     }
 
     /** Half-open entries live this long while {@code secure_tcp} is on (IPVS's normal table gives 60 and 120 s). */

@@ -33,6 +33,8 @@ public final class TrackedConnection {
     PersistenceTemplate template;
     /** How its packets reach the real server, as the pipeline that added it numbers its methods (0: NAT). */
     int forwarding;
+    /** When the table last told its {@link ConnectionTable.Listener} about the entry (sync). */
+    long syncedAt = Long.MIN_VALUE / 2;
 
     TrackedConnection inboundNext;
     TrackedConnection outboundNext;
@@ -101,6 +103,11 @@ public final class TrackedConnection {
     /** What {@code ipvsadm -Lnc} prints as the state: the TCP state's name, or {@code UDP}. */
     public String stateName() {
         return state == null ? "UDP" : state.name();
+    }
+
+    /** Whether replies pass the director (NAT), so the entry is found from the reply direction too. */
+    public boolean replies() {
+        return replies;
     }
 
     public boolean noOutput() {

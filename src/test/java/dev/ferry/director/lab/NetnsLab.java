@@ -31,7 +31,7 @@ final class NetnsLab implements AutoCloseable {
 
     /** Builds the NAT topology with {@code servers} real servers (10.101.0.11 and on). */
     static NetnsLab up(int servers) throws IOException, InterruptedException {
-        return up(servers, "nat");
+        return up("up", servers, "nat");
     }
 
     /**
@@ -39,13 +39,30 @@ final class NetnsLab implements AutoCloseable {
      * {@code servers} real servers from 10.100.0.11 ({@link #tunnelServer}), which answer the client directly.
      */
     static NetnsLab upTunnel(int servers) throws IOException, InterruptedException {
-        return up(servers, "tunnel");
+        return up("up", servers, "tunnel");
     }
 
-    private static NetnsLab up(int servers, String topology) throws IOException, InterruptedException {
+    /**
+     * Builds the pair topology for connection sync: two directors ({@code dir} 10.100.0.1 / 10.101.0.1 and
+     * {@code dir2} 10.100.0.3 / 10.101.0.2), the client's VIP route and the servers' default route via the first.
+     */
+    static NetnsLab upPair(int servers) throws IOException, InterruptedException {
+        return up("up-pair", servers, null);
+    }
+
+    /** Moves the client's VIP route and the servers' default route to {@code dir2}. */
+    void failover() throws IOException, InterruptedException {
+        Result r = run(30, SCRIPT.toString(), "failover", id, Integer.toString(servers));
+        if (r.exit() != 0) {
+            throw new IllegalStateException("netns-lab failover failed: " + r.output());
+        }
+    }
+
+    private static NetnsLab up(String how, int servers, String topology) throws IOException, InterruptedException {
         String id = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
         NetnsLab lab = new NetnsLab(id, servers);
-        Result r = run(60, SCRIPT.toString(), "up", id, Integer.toString(servers), topology);
+        Result r = topology == null ? run(60, SCRIPT.toString(), how, id, Integer.toString(servers))
+                : run(60, SCRIPT.toString(), how, id, Integer.toString(servers), topology);
         if (r.exit() != 0) {
             lab.close();
             throw new IllegalStateException("netns-lab up failed: " + r.output());
