@@ -177,7 +177,7 @@ final class TcpProxyConnection {
             // connect, it says nothing about the server, and there is nobody to retry for.
             if (connect.isSuccess()) {
                 chosen.recordSuccess();
-                connect.channel().close();
+                Transport.reset(connect.channel()); // the client vanished (reset): the server must not see a clean end
             } else {
                 server = null;
             }
@@ -305,7 +305,9 @@ final class TcpProxyConnection {
         clientGone = true;
         Channel connecting = server;
         if (connecting != null) {
-            connecting.close(); // fails the connect, which connected() then ignores
+            // Fails the connect, which connected() then ignores. The server's kernel may have completed the handshake
+            // already (Ferry's loop has not heard yet): a plain close would show the server a clean end, so reset.
+            Transport.reset(connecting);
         }
     }
 

@@ -184,6 +184,40 @@ class TcpProxyTest {
                 .hasMessageContaining("reset");
     }
 
+    /**
+     * The server's kernel completes the handshake before Ferry's event loop hears of it: a client that resets in that
+     * window (right after the server's accept) must still reach the server as a reset, never as a clean close.
+     */
+    @Test
+    void aClientResetRightAfterTheServerAcceptsReachesItAsAReset() throws Exception {
+        java.util.concurrent.BlockingQueue<Throwable> serverSaw = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.Semaphore accepted = new java.util.concurrent.Semaphore(0);
+        TestServer s = server(TestServer.start("S", sock -> {
+            accepted.release();
+            try {
+                int b = sock.getInputStream().read();
+                serverSaw.add(new AssertionError("clean end of stream, read returned " + b));
+            } catch (IOException e) {
+                serverSaw.add(e);
+            }
+        }));
+        InetSocketAddress front = start(Configs.tcp("rr").server(s, 1).build());
+
+        int rounds = 200;
+        for (int i = 0; i < rounds; i++) {
+            Socket client = Clients.connect(front);
+            assertThat(accepted.tryAcquire(5, TimeUnit.SECONDS)).isTrue();
+            client.setSoLinger(true, 0);
+            client.close();
+        }
+        List<Throwable> seen = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            seen.add(serverSaw.poll(5, TimeUnit.SECONDS));
+        }
+        assertThat(seen).allSatisfy(t -> assertThat(t).isInstanceOf(SocketException.class)
+                .hasMessageContaining("reset"));
+    }
+
     @Test
     void echoRoundTripsDataIntact() throws Exception {
         TestServer s = server(TestServer.echo("E"));
