@@ -129,9 +129,6 @@ final class BackendReader {
         int maxConnections = s.integer("max_connections", 0, 0, Integer.MAX_VALUE);
         Optional<ProxyProtocolVersion> sendProxy = s.choice("send_proxy", PROXY_VERSIONS);
         Optional<DirectorServiceConfig.Forwarding> forwarding = s.choice("forwarding", FORWARDINGS);
-        if (forwarding.orElse(null) == DirectorServiceConfig.Forwarding.DIRECT) {
-            s.problem("forwarding", "forwarding: direct is not available in this version; allowed: nat or tunnel");
-        }
         return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy, discovery, forwarding);
     }
 

@@ -59,7 +59,13 @@ final class DirectorReader {
                     return false;
                 }).orElse(DirectorConfig.DEFAULT_DEVICE);
         once(devices, device, d, "device", "device " + device);
-        Optional<String> netInterface = d.text("interface", "a network interface name such as eth0");
+        Optional<String> netInterface = d.text("interface", "a network interface name such as eth0").filter(n -> {
+            if (DEVICE_NAME.matcher(n).matches() && !n.equals(".") && !n.equals("..")) {
+                return true;
+            }
+            d.problem("interface", "'" + n + "' is not an interface name; 1 to 15 letters, digits, '.', '-' or '_'");
+            return false;
+        });
         int workers = d.integer("workers", DirectorConfig.DEFAULT_WORKERS, 1, DirectorConfig.MAX_WORKERS);
         int maxConnections = d.integer("max_connections", DirectorConfig.DEFAULT_MAX_CONNECTIONS, 1,
                 DirectorConfig.MAX_MAX_CONNECTIONS);
@@ -71,7 +77,7 @@ final class DirectorReader {
                 .orElse(DirectorConfig.Timeouts.DEFAULTS);
         List<DirectorServiceConfig> services = new ArrayList<>();
         for (YamlMap s : d.mapList("services", SERVICE_KEYS)) {
-            service(s, backends).ifPresent(services::add);
+            service(s, backends, d.has("interface")).ifPresent(services::add);
         }
         if (!d.has("services")) {
             d.missing("services", "a director needs at least one virtual service, e.g. services: "
@@ -79,8 +85,10 @@ final class DirectorReader {
         } else if (d.isEmptyList("services")) {
             d.problem("services", "is empty; a director needs at least one virtual service");
         }
-        if (netInterface.isPresent() && services.stream().noneMatch(s -> s.forwarding() == Forwarding.DIRECT)) {
-            d.problem("interface", "is used only by services with forwarding: direct, and this director has none");
+        if (netInterface.isPresent() && services.stream().noneMatch(s -> sendsDirect(s.forwarding(),
+                backends.get(s.backend())))) {
+            d.problem("interface", "is used only by services with forwarding: direct (or servers of theirs), and this "
+                    + "director has none");
         }
         DirectorConfig.Defense defense = d.map("defense", DEFENSE_KEYS).map(DirectorReader::defense)
                 .orElse(DirectorConfig.Defense.DEFAULTS);
@@ -171,7 +179,15 @@ final class DirectorReader {
                 t.duration("udp", d.udp(), TICK));
     }
 
-    private Optional<DirectorServiceConfig> service(YamlMap s, Map<String, BackendConfig> backends) {
+    /** Whether packets of a service of method {@code service} over {@code bc} go direct to any of its servers. */
+    private static boolean sendsDirect(Forwarding service, BackendConfig bc) {
+        return service == Forwarding.DIRECT || bc != null && bc.servers().stream()
+                .anyMatch(server -> server.forwarding().orElse(null) == Forwarding.DIRECT);
+    }
+
+    /** @param hasInterface whether the director has an {@code interface}, which direct forwarding needs */
+    private Optional<DirectorServiceConfig> service(YamlMap s, Map<String, BackendConfig> backends,
+                                                    boolean hasInterface) {
         // Port 0 is every port of the address (IPVS's port-zero service), as a listen address may say 0.
         Optional<HostPort> vip = s.address("vip", true).filter(v -> {
             if (Addresses.isIpv4(v.host())) {
@@ -187,10 +203,9 @@ final class DirectorReader {
         Protocol protocol = s.choice("protocol", PROTOCOLS).orElse(Protocol.TCP);
         vip.ifPresent(v -> once(vips, protocol.key() + " " + v, s, "vip", "virtual service " + protocol.key() + " " + v));
         Forwarding forwarding = s.choice("forwarding", FORWARDINGS).orElse(Forwarding.NAT);
-        if (forwarding == Forwarding.DIRECT) {
-            s.problem("forwarding", "forwarding: " + forwarding.key() + " is not available in this version; "
-                    + "allowed: nat (VS/NAT: replies route back through the director) or tunnel (VS/TUN: IPIP to the "
-                    + "real servers, which answer the client directly)");
+        if (forwarding == Forwarding.DIRECT && !hasInterface) {
+            s.problem("forwarding", "forwarding: direct sends each packet in a frame to the real server's MAC on the "
+                    + "director's LAN interface: add interface: to the director, e.g. interface: eth0");
         }
         Optional<Persistence> persistence = s.map("persistence", PERSISTENCE_KEYS).map(DirectorReader::persistence);
         if (vip.isPresent() && vip.get().port() == 0 && !s.has("persistence")) {
@@ -203,6 +218,11 @@ final class DirectorReader {
             BackendConfig bc = backends.get(b);
             if (bc != null) {
                 backendProblem(bc).ifPresent(p -> s.problem("backend", p));
+                if (forwarding != Forwarding.DIRECT && !hasInterface && sendsDirect(forwarding, bc)) {
+                    s.problem("backend", "backend '" + bc.name() + "' has a server with forwarding: direct, which "
+                            + "sends frames on the director's LAN interface: add interface: to the director, e.g. "
+                            + "interface: eth0");
+                }
                 if (vip.isPresent()) {
                     samePortProblem(bc, forwarding, vip.get()).ifPresent(p -> s.problem(s.has("forwarding")
                             ? "forwarding" : "backend", p));

@@ -6,7 +6,9 @@ import dev.ferry.config.HostPort;
 import dev.ferry.config.DirectorConfig;
 import dev.ferry.config.DirectorServiceConfig;
 import dev.ferry.director.device.ErrnoException;
+import dev.ferry.director.device.FrameSender;
 import dev.ferry.director.device.PacketDevice;
+import dev.ferry.director.device.PacketSocket;
 import dev.ferry.director.device.TunDevice;
 import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.sync.SyncMessage;
@@ -48,6 +50,8 @@ public final class Director implements AutoCloseable {
 
     private final String name;
     private final List<PacketDevice> queues;
+    /** Where direct services' frames leave, one per worker; empty without {@code interface}. */
+    private final List<FrameSender> links;
     private final DirectorStats stats;
     private final DirectorWorker[] workers;
     /** Persistence templates, shared by the workers (a client's connections may belong to different ones). */
@@ -80,8 +84,23 @@ public final class Director implements AutoCloseable {
      */
     public Director(DirectorConfig config, Map<String, Backend> backends, List<PacketDevice> queues,
                     LongSupplier clockMillis) {
+        this(config, backends, queues, List.of(), NatPipeline.NO_NEIGHBOURS, clockMillis);
+    }
+
+    /**
+     * A director with one worker per queue of {@code queues}, whose direct services send frames through
+     * {@code links} (one per queue, open; or none) to the MACs {@code neighbours} knows, not yet running.
+     *
+     * @param clockMillis a monotonic clock in milliseconds (the tables' timeouts run on it)
+     */
+    public Director(DirectorConfig config, Map<String, Backend> backends, List<PacketDevice> queues,
+                    List<FrameSender> links, Neighbours neighbours, LongSupplier clockMillis) {
+        if (!links.isEmpty() && links.size() != queues.size()) {
+            throw new IllegalArgumentException("one frame sender per queue, or none");
+        }
         this.name = config.name();
         this.queues = List.copyOf(queues);
+        this.links = List.copyOf(links);
         this.config = config;
         this.clockMillis = clockMillis;
         this.services = services(config, backends);
@@ -92,10 +111,12 @@ public final class Director implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             ConnectionTable table = new ConnectionTable(share(config.maxConnections(), i, n), timeouts(config), now);
             SynDefense defense = new SynDefense(config.defense());
-            NatPipeline pipeline = new NatPipeline(services, table, templates, defense, stats.shard(i));
+            FrameSender link = links.isEmpty() ? null : links.get(i);
+            NatPipeline pipeline = new NatPipeline(services, table, templates, defense, stats.shard(i),
+                    TunnelRoutes.SYSTEM, neighbours, link == null ? TunnelRoutes.DEFAULT_MTU : link.mtu());
             // The first worker also expires the shared templates.
-            workers[i] = new DirectorWorker(name, i, n, queues.get(i), table, pipeline, stats.shard(i), clockMillis,
-                    i == 0 ? templates : null, defense);
+            workers[i] = new DirectorWorker(name, i, n, queues.get(i), link, table, pipeline, stats.shard(i),
+                    clockMillis, i == 0 ? templates : null, defense);
         }
         for (DirectorWorker w : workers) {
             w.connect(workers);
@@ -194,7 +215,8 @@ public final class Director implements AutoCloseable {
         }
         ConnectionTable.Synced result = w.table().synced(e.protocol(), e.clientAddress(), e.clientPort(),
                 e.virtualAddress(), e.virtualPort(), e.realAddress(), e.realPort(), service.index(), e.replies(),
-                e.noOutput(), e.state(), e.secondsLeft() * 1000, server::open, now);
+                e.noOutput(), e.replies() ? NatPipeline.NAT : NatPipeline.method(service, server), e.state(),
+                e.secondsLeft() * 1000, server::open, now);
         return result != ConnectionTable.Synced.FULL;
     }
 
@@ -217,22 +239,33 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * Opens (or creates) {@code config}'s TUN device, a queue per worker, and builds the director over it.
+     * Opens (or creates) {@code config}'s TUN device, a queue per worker, and with an {@code interface} a packet
+     * socket on it per worker, and builds the director over them.
      *
-     * @throws DeviceUnavailableException without CAP_NET_ADMIN, without {@code /dev/net/tun}, or when the name is
-     *                                    taken by a device of another kind
+     * @throws DeviceUnavailableException without CAP_NET_ADMIN, without {@code /dev/net/tun}, when the name is
+     *                                    taken by a device of another kind, or without the interface or CAP_NET_RAW
      */
     public static Director open(DirectorConfig config, Map<String, Backend> backends) {
+        List<PacketDevice> queues = new ArrayList<>();
+        List<FrameSender> links = new ArrayList<>();
         try {
-            List<PacketDevice> queues = List.copyOf(TunDevice.openQueues(config.device(), config.workers()));
-            try {
-                return new Director(config, backends, queues, Director::monotonicMillis);
-            } catch (RuntimeException e) {
-                queues.forEach(PacketDevice::close);
-                throw e;
+            queues.addAll(TunDevice.openQueues(config.device(), config.workers()));
+            if (config.netInterface().isPresent()) {
+                for (int i = 0; i < queues.size(); i++) {
+                    links.add(PacketSocket.open(config.netInterface().get()));
+                }
             }
+            Neighbours neighbours = config.netInterface().map(Neighbours::onInterface)
+                    .orElse(NatPipeline.NO_NEIGHBOURS);
+            return new Director(config, backends, queues, links, neighbours, Director::monotonicMillis);
         } catch (ErrnoException e) {
+            queues.forEach(PacketDevice::close);
+            links.forEach(FrameSender::close);
             throw new DeviceUnavailableException("director '" + config.name() + "': " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            queues.forEach(PacketDevice::close);
+            links.forEach(FrameSender::close);
+            throw e;
         }
     }
 
@@ -449,6 +482,7 @@ public final class Director implements AutoCloseable {
             syncSender.close();
         }
         queues.forEach(PacketDevice::close);
+        links.forEach(FrameSender::close);
     }
 
     private List<VirtualService> services(DirectorConfig c, Map<String, Backend> backends) {
@@ -467,7 +501,7 @@ public final class Director implements AutoCloseable {
             long persistence = s.persistence().map(p -> p.timeout().toMillis()).orElse(0L);
             int netmask = s.persistence().map(DirectorServiceConfig.Persistence::netmask).orElse(-1);
             out.add(new VirtualService(index, protocol, Ipv4.parse(s.vip().host()), s.vip().port(), backend,
-                    persistence, netmask, s.forwarding() == DirectorServiceConfig.Forwarding.TUNNEL));
+                    persistence, netmask, s.forwarding()));
         }
         return List.copyOf(out);
     }

@@ -1,5 +1,6 @@
 package dev.ferry.director;
 
+import dev.ferry.director.device.FrameSender;
 import dev.ferry.director.device.PacketDevice;
 import dev.ferry.director.sync.SyncSender;
 import dev.ferry.director.table.ConnectionTable;
@@ -43,6 +44,8 @@ final class DirectorWorker implements Runnable {
     private final String director;
     private final int index;
     private final PacketDevice device;
+    /** Where direct services' frames leave; null without {@code interface}. */
+    private final FrameSender link;
     private final ConnectionTable table;
     private final NatPipeline pipeline;
     private final DirectorStats.Shard stats;
@@ -62,12 +65,14 @@ final class DirectorWorker implements Runnable {
     /** The active side of connection sync: this worker's datagram of changed entries; null without. */
     private SyncSender.Shard sync;
 
-    DirectorWorker(String director, int index, int workers, PacketDevice device, ConnectionTable table,
+    DirectorWorker(String director, int index, int workers, PacketDevice device, FrameSender link,
+                   ConnectionTable table,
                    NatPipeline pipeline, DirectorStats.Shard stats, LongSupplier clockMillis,
                    PersistenceTemplates templates, SynDefense defense) {
         this.director = director;
         this.index = index;
         this.device = device;
+        this.link = link;
         this.table = table;
         this.pipeline = pipeline;
         this.stats = stats;
@@ -247,7 +252,19 @@ final class DirectorWorker implements Runnable {
             return;
         }
         try {
-            device.write(verdict == NatPipeline.Verdict.FORWARD ? packet : reply, pipeline.length());
+            switch (verdict) {
+                case FORWARD -> device.write(packet, pipeline.length());
+                case REPLY -> device.write(reply, pipeline.length());
+                case FRAME -> {
+                    if (link == null) {
+                        stats.dropped(DropReason.WRITE_FAILED); // no interface: validation refuses direct without
+                    } else {
+                        link.send(packet, pipeline.length(), pipeline.frameDestination());
+                    }
+                }
+                case DROP -> {
+                }
+            }
         } catch (IOException e) {
             stats.dropped(DropReason.WRITE_FAILED);
         }

@@ -33,7 +33,12 @@ public enum DropReason {
      */
     TOO_BIG,
     /** The director has no route to a tunnel service's real server. */
-    NO_ROUTE;
+    NO_ROUTE,
+    /**
+     * The MAC of a direct service's real server is not known (the kernel is asked to resolve it; a new connection
+     * dropped so counts as a failed connect of the server).
+     */
+    NO_NEIGHBOUR;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

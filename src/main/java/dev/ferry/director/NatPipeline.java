@@ -45,6 +45,12 @@ import java.util.List;
  * {@code ip_vs_xmit.c}'s {@code ensure_mtu_is_adequate}; without DF it goes on and the kernel fragments the outer
  * packet.
  *
+ * <p>A direct service (VS/DR, {@code forwarding: direct}) rewrites nothing either: the client's packet, its TTL
+ * decremented, goes in an Ethernet frame to the real server's MAC on the director's {@code interface}
+ * ({@link Verdict#FRAME}), the server holding the VIP itself; the MAC comes from the kernel's neighbour table
+ * ({@link Neighbours}), and a server whose MAC is not known takes no new connection and counts a failed connect
+ * (the kernel is asked to resolve it meanwhile). Its connections are tracked without replies too.
+ *
  * <p>Threading: confined to the worker thread that owns the table; nothing on the way allocates except
  * scheduling a new connection.
  */
@@ -55,6 +61,11 @@ public final class NatPipeline {
         FORWARD,
         /** Write the reply buffer (an ICMP error), {@link #length()} bytes. */
         REPLY,
+        /**
+         * Send the packet, {@link #length()} bytes, in an Ethernet frame to {@link #frameDestination()} on the
+         * director's interface.
+         */
+        FRAME,
         /** Write nothing. */
         DROP
     }
@@ -63,11 +74,17 @@ public final class NatPipeline {
     static final int NAT = 0;
     /** {@link TrackedConnection#forwarding()} of a VS/TUN connection. */
     static final int TUNNEL = 1;
+    /** {@link TrackedConnection#forwarding()} of a VS/DR connection. */
+    static final int DIRECT = 2;
 
     private final ConnectionTable table;
     private final PersistenceTemplates templates;
     private final SynDefense defense;
     private final TunnelRouteCache tunnelRoutes;
+    private final NeighbourCache neighbours;
+    /** The MTU of the interface direct services' frames leave by. */
+    private final int linkMtu;
+    private long frameDestination;
     /** The outer headers' identification, one sequence per worker. */
     private int ipipId = (int) (System.nanoTime() & 0xFFFF);
     private final DirectorStats.Shard stats;
@@ -95,12 +112,46 @@ public final class NatPipeline {
 
     NatPipeline(List<VirtualService> services, ConnectionTable table, PersistenceTemplates templates,
                 SynDefense defense, DirectorStats.Shard stats, TunnelRoutes routes) {
+        this(services, table, templates, defense, stats, routes, NO_NEIGHBOURS, TunnelRoutes.DEFAULT_MTU);
+    }
+
+    /** Knows no MAC: a director without {@code interface} has no direct service. */
+    static final Neighbours NO_NEIGHBOURS = new Neighbours() {
+        @Override
+        public long mac(int address) {
+            return UNKNOWN;
+        }
+
+        @Override
+        public void solicit(int address) {
+        }
+    };
+
+    /**
+     * @param neighbours the MACs of direct services' real servers on the director's interface
+     * @param linkMtu    that interface's MTU
+     */
+    NatPipeline(List<VirtualService> services, ConnectionTable table, PersistenceTemplates templates,
+                SynDefense defense, DirectorStats.Shard stats, TunnelRoutes routes, Neighbours neighbours,
+                int linkMtu) {
+        this.neighbours = new NeighbourCache(neighbours);
+        this.linkMtu = linkMtu;
         this.services = services.toArray(VirtualService[]::new);
         this.table = table;
         this.templates = templates;
         this.defense = defense;
         this.stats = stats;
         this.tunnelRoutes = new TunnelRouteCache(routes);
+    }
+
+    /** How {@code service}'s packets reach {@code server}: its own {@code forwarding}, else the service's. */
+    static int method(VirtualService service, Server server) {
+        Forwarding f = server.forwarding() == null ? service.forwarding() : server.forwarding();
+        return switch (f) {
+            case NAT -> NAT;
+            case TUNNEL -> TUNNEL;
+            case DIRECT -> DIRECT;
+        };
     }
 
     /** New services (a reload): tracked connections keep their servers and live on until they end. */
@@ -119,6 +170,11 @@ public final class NatPipeline {
     /** The length of what {@link #process} asked to write. */
     public int length() {
         return length;
+    }
+
+    /** The MAC a {@link Verdict#FRAME} goes to. */
+    public long frameDestination() {
+        return frameDestination;
     }
 
     /**
@@ -174,6 +230,9 @@ public final class NatPipeline {
         if (in != null && in.forwarding() == TUNNEL) {
             return tunnel(p, total, in, flags, reply, now);
         }
+        if (in != null && in.forwarding() == DIRECT) {
+            return direct(p, total, in, flags, reply, now);
+        }
         if (in != null) {
             if (!NatRewrite.decrementTtl(p)) {
                 return timeExceeded(p, total, dst, reply);
@@ -228,9 +287,12 @@ public final class NatPipeline {
             return reply(p, total, IcmpMessages.DEST_UNREACHABLE, IcmpMessages.PORT_UNREACHABLE, dst, reply);
         }
         int realAddress = Ipv4.address(v4.getAddress());
-        Forwarding own = server.forwarding();
-        if (own == null ? service.tunnel() : own == Forwarding.TUNNEL) {
+        int method = method(service, server);
+        if (method == TUNNEL) {
             return newTunnelConnection(p, total, service, server, template, realAddress, flags, reply, now);
+        }
+        if (method == DIRECT) {
+            return newDirectConnection(p, total, service, server, template, realAddress, flags, reply, now);
         }
         ConnectionLease lease = server.open();
         // A service of every port sends each connection to the same port on the real server.
@@ -294,6 +356,62 @@ public final class NatPipeline {
         table.seen(e, Direction.INPUT, flags, now);
         stats.inbound(total);
         return forward(Ipip.encapsulate(p, total, TunnelRouteCache.source(route), e.realAddress(), nextIpipId()));
+    }
+
+    /**
+     * A direct service's new connection to {@code server}: tracked without replies (the INPUT-ONLY table), its packet
+     * sent on in a frame to the server's MAC. A server whose MAC is not known takes no connection: the packet is
+     * dropped (the client sends its SYN again; the kernel is resolving the MAC meanwhile) and the server counts a
+     * failed connect, as a proxy's connect that found no one would.
+     */
+    private Verdict newDirectConnection(MemorySegment p, int total, VirtualService service, Server server,
+                                        PersistenceTemplate template, int realAddress, int flags, MemorySegment reply,
+                                        long now) {
+        if (neighbours.lookup(realAddress, now) == Neighbours.UNKNOWN) {
+            if (template != null) {
+                templates.release(template, now);
+            }
+            server.recordFailure();
+            return drop(DropReason.NO_NEIGHBOUR);
+        }
+        int ihl = Ipv4.headerLength(p, 0);
+        int dport = Ipv4.destinationPort(p, ihl);
+        ConnectionLease lease = server.open();
+        TrackedConnection e = table.add(Ipv4.protocol(p, 0), Ipv4.source(p, 0), Ipv4.sourcePort(p, ihl),
+                Ipv4.destination(p, 0), dport, realAddress, dport, service.index(), lease, false, template, now);
+        e.forwarding(DIRECT);
+        return direct(p, total, e, flags, reply, now);
+    }
+
+    /**
+     * Sends a client's packet of direct connection {@code e} on in a frame to its server's MAC, or answers it: time
+     * exceeded when its TTL runs out, fragmentation needed when it is too big for the interface with DF set (one
+     * without DF is dropped: the director does not fragment). Only packets sent on move the connection's state.
+     */
+    private Verdict direct(MemorySegment p, int total, TrackedConnection e, int flags, MemorySegment reply,
+                           long now) {
+        int dst = Ipv4.destination(p, 0);
+        if (Ipv4.ttl(p, 0) <= 1) {
+            return timeExceeded(p, total, dst, reply);
+        }
+        long mac = neighbours.lookup(e.realAddress(), now);
+        if (mac == Neighbours.UNKNOWN) {
+            return drop(DropReason.NO_NEIGHBOUR);
+        }
+        if (total > linkMtu) {
+            return Ipv4.dontFragment(p, 0) ? fragmentationNeeded(p, total, linkMtu, dst, reply)
+                    : drop(DropReason.TOO_BIG);
+        }
+        NatRewrite.decrementTtl(p);
+        table.seen(e, Direction.INPUT, flags, now);
+        stats.inbound(total);
+        return frame(total, mac);
+    }
+
+    private Verdict frame(int total, long mac) {
+        length = total;
+        frameDestination = mac;
+        return Verdict.FRAME;
     }
 
     private Verdict fragmentationNeeded(MemorySegment p, int total, int nextHopMtu, int from, MemorySegment reply) {
@@ -361,6 +479,9 @@ public final class NatPipeline {
             // tunnel (ip_vs_in_icmp hands it to the connection's own transmitter).
             return tunnelIcmp(p, total, toServer, reply, now);
         }
+        if (toServer != null && toServer.forwarding() == DIRECT) {
+            return directIcmp(p, total, toServer, now);
+        }
         if (toServer != null) {
             if (!NatRewrite.decrementTtl(p)) {
                 return drop(DropReason.TTL);
@@ -391,6 +512,23 @@ public final class NatPipeline {
         stats.countIcmpForwarded();
         stats.inbound(total);
         return forward(Ipip.encapsulate(p, total, TunnelRouteCache.source(route), e.realAddress(), nextIpipId()));
+    }
+
+    /** An ICMP error for a direct connection's server: to its MAC unchanged, as the connection's own packets. */
+    private Verdict directIcmp(MemorySegment p, int total, TrackedConnection e, long now) {
+        if (!NatRewrite.decrementTtl(p)) {
+            return drop(DropReason.TTL);
+        }
+        long mac = neighbours.lookup(e.realAddress(), now);
+        if (mac == Neighbours.UNKNOWN) {
+            return drop(DropReason.NO_NEIGHBOUR);
+        }
+        if (total > linkMtu) {
+            return drop(DropReason.TOO_BIG); // never an ICMP error about an ICMP error
+        }
+        stats.countIcmpForwarded();
+        stats.inbound(total);
+        return frame(total, mac);
     }
 
     private Verdict pass(MemorySegment p, int total, MemorySegment reply) {
@@ -467,9 +605,8 @@ public final class NatPipeline {
     }
 
     private static InetSocketAddress socketAddress(int address, int port) {
-        byte[] b = {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
         try {
-            return new InetSocketAddress(InetAddress.getByAddress(b), port);
+            return new InetSocketAddress(InetAddress.getByAddress(Ipv4.bytes(address)), port);
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e); // four bytes are always an address
         }

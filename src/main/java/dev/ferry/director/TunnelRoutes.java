@@ -30,8 +30,7 @@ public interface TunnelRoutes {
      * nothing) is given the route's source address, whose interface gives the MTU.
      */
     TunnelRoutes SYSTEM = realAddress -> {
-        byte[] b = {(byte) (realAddress >>> 24), (byte) (realAddress >>> 16), (byte) (realAddress >>> 8),
-                (byte) realAddress};
+        byte[] b = Ipv4.bytes(realAddress);
         try (DatagramSocket s = new DatagramSocket()) {
             s.connect(new InetSocketAddress(InetAddress.getByAddress(b), 9));
             InetAddress local = s.getLocalAddress();

@@ -1,6 +1,7 @@
 package dev.ferry.director;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.config.DirectorServiceConfig.Forwarding;
 import dev.ferry.director.packet.Ipv4;
 
 /**
@@ -12,11 +13,12 @@ import dev.ferry.director.packet.Ipv4;
  * @param port              the virtual port; 0 for every port of the address (a connection keeps its port)
  * @param persistenceMillis how long a persistence template outlives its last connection; 0 without persistence
  * @param netmask           the client addresses that share a template agree under this mask
- * @param tunnel            VS/TUN ({@code forwarding: tunnel}): packets reach the real servers wrapped in IPIP and
- *                          the replies bypass the director; false for VS/NAT
+ * @param forwarding        how packets reach the real servers (a server's own {@code forwarding} overrides it): NAT
+ *                          rewrites them, TUNNEL wraps them in IPIP, DIRECT sends them in a frame to the server's
+ *                          MAC; with the last two the replies bypass the director
  */
 public record VirtualService(int index, int protocol, int address, int port, Backend backend, long persistenceMillis,
-                             int netmask, boolean tunnel) {
+                             int netmask, Forwarding forwarding) {
 
     /** A service without persistence. */
     public VirtualService(int index, int protocol, int address, int port, Backend backend) {
@@ -26,7 +28,7 @@ public record VirtualService(int index, int protocol, int address, int port, Bac
     /** A VS/NAT service. */
     public VirtualService(int index, int protocol, int address, int port, Backend backend, long persistenceMillis,
                           int netmask) {
-        this(index, protocol, address, port, backend, persistenceMillis, netmask, false);
+        this(index, protocol, address, port, backend, persistenceMillis, netmask, Forwarding.NAT);
     }
 
     /** Whether this service is for exactly that protocol, address and port. */

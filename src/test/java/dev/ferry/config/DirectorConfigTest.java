@@ -190,13 +190,28 @@ class DirectorConfigTest {
     }
 
     @Test
-    void forwardingMethodsOfTheNextIssueArePlainlyRefused() {
-        // Issue 19 item 1 delivered tunnel; direct is still to come and refused the same way tunnel was.
+    void directNeedsTheDirectorsInterfaceAndAnUnknownMethodIsPlainlyRefused() throws ConfigException {
+        FerryConfig config = parse(BACKENDS + """
+                directors:
+                  - { name: lvs1, interface: eth0, services: [ { vip: 10.100.0.100:8080, backend: web, forwarding: direct } ] }
+                """);
+        assertThat(config.directors().get(0).netInterface()).contains("eth0");
+        assertThat(config.directors().get(0).services().get(0).forwarding()).isEqualTo(Forwarding.DIRECT);
+
         assertThat(onlyProblem(BACKENDS + """
                 directors:
-                  - { name: lvs1, interface: eth0, services: [ { vip: 10.200.0.100:8080, backend: web, forwarding: direct } ] }
-                """, 6, "directors[0].services[0].forwarding")).contains("not available in this version")
-                .contains("allowed: nat");
+                  - { name: lvs1, services: [ { vip: 10.100.0.100:8080, backend: web, forwarding: direct } ] }
+                """, 6, "directors[0].services[0].forwarding")).contains("add interface: to the director")
+                .contains("e.g. interface: eth0");
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - { name: lvs1, interface: "eth 0", services: [ { vip: 10.100.0.100:8080, backend: web, forwarding: direct } ] }
+                """, 6, "directors[0].interface")).contains("not an interface name");
+        assertThat(onlyProblem(BACKENDS + """
+                directors:
+                  - { name: lvs1, interface: eth0, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: direct } ] }
+                """, 6, "directors[0].services[0].forwarding")).contains("does not rewrite the port")
+                .contains("must listen on the VIP's port 80, not 8080");
         assertThat(onlyProblem(BACKENDS + """
                 directors:
                   - { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web, forwarding: dsr } ] }
@@ -261,14 +276,22 @@ class DirectorConfigTest {
                 directors:
                   - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web, forwarding: tunnel } ] }
                 """);
+        // A direct server needs the director's interface, and makes it used.
         assertThat(onlyProblem("""
                 backends:
                   - name: web
                     servers: [ { address: 10.101.0.11:80, forwarding: direct } ]
                 directors:
                   - { name: lvs1, services: [ { vip: 10.100.0.100:80, backend: web } ] }
-                """, 3, "backends[0].servers[0].forwarding")).contains("not available in this version")
-                .contains("allowed: nat or tunnel");
+                """, 5, "directors[0].services[0].backend")).contains("has a server with forwarding: direct")
+                .contains("add interface:");
+        parse("""
+                backends:
+                  - name: web
+                    servers: [ { address: 10.101.0.11:80, forwarding: direct } ]
+                directors:
+                  - { name: lvs1, interface: eth0, services: [ { vip: 10.100.0.100:80, backend: web } ] }
+                """);
     }
 
     @Test

@@ -69,7 +69,7 @@ class NatPipelineTest {
         MemorySegment.copy(packet, 0, buffer, ValueLayout.JAVA_BYTE, 0, packet.length);
         Verdict v = pipeline.process(buffer, packet.length, reply, now);
         byte[] bytes = switch (v) {
-            case FORWARD -> buffer.asSlice(0, pipeline.length()).toArray(ValueLayout.JAVA_BYTE);
+            case FORWARD, FRAME -> buffer.asSlice(0, pipeline.length()).toArray(ValueLayout.JAVA_BYTE);
             case REPLY -> reply.asSlice(0, pipeline.length()).toArray(ValueLayout.JAVA_BYTE);
             case DROP -> new byte[0];
         };

@@ -2,6 +2,7 @@ package dev.ferry.director;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.config.DirectorServiceConfig.Forwarding;
 import dev.ferry.director.NatPipeline.Verdict;
 import dev.ferry.director.table.ConnectionTable;
 import dev.ferry.director.table.DirectorTimeouts;
@@ -80,8 +81,8 @@ class TunnelPipelineTest {
             return null;
         };
         int vip = TestPackets.ip(VIP);
-        pipeline = new NatPipeline(List.of(new VirtualService(0, 6, vip, 80, backend, 0, -1, true),
-                new VirtualService(1, 17, vip, 53, backend, 0, -1, true),
+        pipeline = new NatPipeline(List.of(new VirtualService(0, 6, vip, 80, backend, 0, -1, Forwarding.TUNNEL),
+                new VirtualService(1, 17, vip, 53, backend, 0, -1, Forwarding.TUNNEL),
                 new VirtualService(2, 6, vip, 8080, backend)), table,
                 new dev.ferry.director.table.PersistenceTemplates(), stats.shard(0), routes);
     }
@@ -97,7 +98,7 @@ class TunnelPipelineTest {
         MemorySegment.copy(packet, 0, buffer, ValueLayout.JAVA_BYTE, 0, packet.length);
         Verdict v = pipeline.process(buffer, packet.length, reply, now);
         byte[] bytes = switch (v) {
-            case FORWARD -> buffer.asSlice(0, pipeline.length()).toArray(ValueLayout.JAVA_BYTE);
+            case FORWARD, FRAME -> buffer.asSlice(0, pipeline.length()).toArray(ValueLayout.JAVA_BYTE);
             case REPLY -> reply.asSlice(0, pipeline.length()).toArray(ValueLayout.JAVA_BYTE);
             case DROP -> new byte[0];
         };
@@ -345,7 +346,7 @@ class TunnelPipelineTest {
         c.server("rs2", "10.100.0.12:80", 2);
         backend = new Backend(c.build().backends().get(0));
         table = new ConnectionTable(1000, DirectorTimeouts.defaults(), now);
-        pipeline = new NatPipeline(List.of(new VirtualService(0, 6, TestPackets.ip(VIP), 80, backend, 0, -1, true)),
+        pipeline = new NatPipeline(List.of(new VirtualService(0, 6, TestPackets.ip(VIP), 80, backend, 0, -1, Forwarding.TUNNEL)),
                 table, new dev.ferry.director.table.PersistenceTemplates(), stats.shard(0),
                 real -> new TunnelRoutes.Route(TestPackets.ip(DIRECTOR), 1500));
 
@@ -390,7 +391,7 @@ class TunnelPipelineTest {
                 """, java.nio.file.Path.of("ferry.yaml")).backends().get(0));
         table = new ConnectionTable(1000, DirectorTimeouts.defaults(), now);
         int vip = TestPackets.ip(VIP);
-        pipeline = new NatPipeline(List.of(new VirtualService(0, 6, vip, 80, backend, 0, -1, true),
+        pipeline = new NatPipeline(List.of(new VirtualService(0, 6, vip, 80, backend, 0, -1, Forwarding.TUNNEL),
                 new VirtualService(1, 6, TestPackets.ip("10.100.0.101"), 80, backend)), table,
                 new dev.ferry.director.table.PersistenceTemplates(), stats.shard(0),
                 real -> new TunnelRoutes.Route(TestPackets.ip(DIRECTOR), 1500));
@@ -422,7 +423,7 @@ class TunnelPipelineTest {
         rig("rr", "10.100.0.11:8080");
         send(tcp(CLIENT, 40_000, VIP, 8080, SYN, 64, new byte[0]));
 
-        pipeline.setServices(List.of(new VirtualService(2, 6, TestPackets.ip(VIP), 8080, backend, 0, -1, true)));
+        pipeline.setServices(List.of(new VirtualService(2, 6, TestPackets.ip(VIP), 8080, backend, 0, -1, Forwarding.TUNNEL)));
 
         assertThat(send(tcp(CLIENT, 40_000, VIP, 8080, ACK, 64, HELLO)).bytes())
                 .as("the NAT connection is still rewritten").isEqualTo(tcp(CLIENT, 40_000, "10.100.0.11", 8080,

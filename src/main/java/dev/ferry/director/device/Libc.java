@@ -47,6 +47,10 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle SOCKET = downcall("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle SENDTO = downcall("sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS), CAPTURE_ERRNO);
     private static final MethodHandle EVENTFD = downcall("eventfd",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -113,6 +117,24 @@ final class Libc {
     static int socket(MemorySegment errno, int domain, int type, int protocol) {
         try {
             return (int) SOCKET.invokeExact(errno, domain, type, protocol);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long sendto(MemorySegment errno, int fd, MemorySegment buf, long count, int flags, MemorySegment to,
+                       int toLength) {
+        try {
+            return (long) SENDTO.invokeExact(errno, fd, buf, count, flags, to, toLength);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The index of network interface {@code name} (a C string), or 0 when there is none. */
+    static int ifNameToIndex(MemorySegment errno, MemorySegment name) {
+        try {
+            return (int) IF_NAMETOINDEX.invokeExact(errno, name);
         } catch (Throwable t) {
             throw rethrow(t);
         }

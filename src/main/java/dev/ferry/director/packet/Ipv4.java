@@ -140,6 +140,11 @@ public final class Ipv4 {
         return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
     }
 
+    /** The four bytes, in network order, of an address int. */
+    public static byte[] bytes(int address) {
+        return new byte[]{(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
+    }
+
     /** The address int of {@code a.b.c.d}. */
     public static int parse(String dotted) {
         String[] parts = dotted.split("\\.", -1);

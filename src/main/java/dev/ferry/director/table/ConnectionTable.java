@@ -274,13 +274,15 @@ public final class ConnectionTable {
      * counts follow the state ({@link TcpState#isActive()}). The entry is then forwarded like any other, and moves
      * on with its own packets. The listener is not told (a synced entry is not synced back).
      *
+     * @param forwarding    the method of an entry without replies ({@link TrackedConnection#forwarding()}: the
+     *                      standby's own service and server say which, as the peer's did)
      * @param state         the TCP state; ignored for UDP
      * @param timeoutMillis how long the entry lives without a packet, from now
      * @param lease         opens the lease of the entry's server; asked only when an entry is inserted
      */
     public Synced synced(int protocol, int clientAddress, int clientPort, int virtualAddress, int virtualPort,
                          int realAddress, int realPort, int service, boolean withReplies, boolean noOutput,
-                         TcpState state, long timeoutMillis, java.util.function.Supplier<ConnectionLease> lease,
+                         int forwarding, TcpState state, long timeoutMillis, java.util.function.Supplier<ConnectionLease> lease,
                          long nowMillis) {
         this.nowMillis = nowMillis;
         TrackedConnection e = findInbound(protocol, clientAddress, clientPort, virtualAddress, virtualPort);
@@ -306,9 +308,7 @@ public final class ConnectionTable {
         }
         if (!withReplies) {
             e.noOutput = noOutput;
-            // Replies that bypass the director mean VS/TUN today (the pipeline's method 1); VS/DR will need its own
-            // bit in the sync message.
-            e.forwarding = 1;
+            e.forwarding = forwarding;
         }
         e.expiresAt = nowMillis + timeoutMillis;
         wheel.rescheduled(e);

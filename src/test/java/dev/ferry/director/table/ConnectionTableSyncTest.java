@@ -42,7 +42,7 @@ class ConnectionTableSyncTest {
 
     private Synced sync(int port, int real, TcpState state, long timeout) {
         Server s = real == RS1 ? rs1 : rs2;
-        return table.synced(Ipv4.TCP, CLIENT, port, VIP, 80, real, 8080, 0, true, false, state, timeout, s::open, now);
+        return table.synced(Ipv4.TCP, CLIENT, port, VIP, 80, real, 8080, 0, true, false, 0, state, timeout, s::open, now);
     }
 
     @Test
