@@ -43,6 +43,14 @@ final class NetnsLab implements AutoCloseable {
     }
 
     /**
+     * Builds the DIRECT topology of director.md: the TUNNEL one, with the VIP on each real server's {@code lo} and
+     * the ARP settings of VS/DR, so that the director's frames to a server's MAC reach its own stack.
+     */
+    static NetnsLab upDirect(int servers) throws IOException, InterruptedException {
+        return up("up", servers, "direct");
+    }
+
+    /**
      * Builds the pair topology for connection sync: two directors ({@code dir} 10.100.0.1 / 10.101.0.1 and
      * {@code dir2} 10.100.0.3 / 10.101.0.2), the client's VIP route and the servers' default route via the first.
      */
