@@ -406,6 +406,10 @@ public final class Director implements AutoCloseable {
         if (!next.sync().equals(config.sync())) {
             return "director '" + name + "' changes its sync settings";
         }
+        if (!next.netInterface().equals(config.netInterface())) {
+            return "director '" + name + "' changes its interface from " + config.netInterface().orElse("none")
+                    + " to " + next.netInterface().orElse("none");
+        }
         return null;
     }
 

@@ -172,12 +172,16 @@ class DirectorTest {
     }
 
     @Test
-    void aNewDeviceOrWorkerCountNeedsARestart() {
+    void aNewDeviceWorkerCountOrInterfaceNeedsARestart() {
         start(config(Duration.ofSeconds(900), 1000, service(80)));
         DirectorConfig moved = new DirectorConfig("lvs1", "ferry9", Optional.empty(), 1, 1000,
                 DirectorConfig.Timeouts.DEFAULTS, List.of(service(80)));
 
         assertThat(director.needsRestart(moved)).contains("from device test0 to ferry9");
         assertThat(director.needsRestart(config(Duration.ofSeconds(5), 7, service(81)))).isNull();
+        // The packet sockets of direct services are opened on the interface with the device.
+        DirectorConfig onLan = new DirectorConfig("lvs1", "test0", Optional.of("eth1"), 1, 1000,
+                DirectorConfig.Timeouts.DEFAULTS, List.of(service(80)));
+        assertThat(director.needsRestart(onLan)).contains("changes its interface from none to eth1");
     }
 }
