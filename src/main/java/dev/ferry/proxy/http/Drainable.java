@@ -6,7 +6,7 @@ package dev.ferry.proxy.http;
  *
  * <p>Threading: called on the connection's event loop.
  */
-interface Drainable {
+interface Drainable extends io.netty.channel.ChannelHandler {
     /** Takes no further request; closes once idle (at once when it is idle now). */
     void drain();
 }
