@@ -211,7 +211,7 @@ final class Http2DownstreamStream implements DownstreamStream {
 
     private void writeHeld() {
         Http2Headers head = held;
-        if (head != null && !responseEnded) {
+        if (head != null) {
             held = null;
             headSent = true;
             connection.writeHeaders(stream, head, false);
