@@ -14,6 +14,7 @@ import dev.ferry.director.sync.SyncStats;
 import dev.ferry.director.table.TcpState;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.http.HttpFrontend;
+import dev.ferry.proxy.http.RequestsByProtocol;
 import dev.ferry.proxy.http.LingeringStats;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
@@ -286,6 +287,13 @@ public final class MetricsExporter implements AutoCloseable {
         }
         if (f instanceof HttpFrontend http) {
             m.addAll(lingeringMeters(f.name(), http.lingeringStats()));
+            RequestsByProtocol r = http.requestsByProtocol();
+            m.add(FunctionCounter.builder("ferry.http.requests", r, RequestsByProtocol::http1)
+                    .tags("frontend", f.name(), "protocol", RequestsByProtocol.HTTP_1_1)
+                    .description("request heads received, by the protocol the client spoke").register(registry));
+            m.add(FunctionCounter.builder("ferry.http.requests", r, RequestsByProtocol::h2)
+                    .tags("frontend", f.name(), "protocol", RequestsByProtocol.H2)
+                    .description("request heads received, by the protocol the client spoke").register(registry));
         }
         return m;
     }

@@ -13,6 +13,7 @@ import dev.ferry.health.ServerHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.proxy.http.HttpFrontend;
+import dev.ferry.proxy.http.RequestsByProtocol;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
@@ -49,12 +50,14 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     }
 
     /**
-     * One frontend and its counters; {@code requests_total} (http: requests routed to a backend) and {@code udp}
-     * are null for other modes.
+     * One frontend and its counters; {@code requests_total} (http: requests routed to a backend),
+     * {@code requests_by_protocol} (http: request heads received, by the protocol the client spoke: {@code http/1.1},
+     * {@code h2}) and {@code udp} are null for other modes.
      */
     public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
                                  long connectionsTotal, long refusedNoServer, long overLimit, long retries,
-                                 long bytesIn, long bytesOut, Long requestsTotal, UdpCounters udp) {
+                                 long bytesIn, long bytesOut, Long requestsTotal, Map<String, Long> requestsByProtocol,
+                                 UdpCounters udp) {
     }
 
     /**
@@ -110,6 +113,7 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                     Addresses.format(balancer.address(f.name())), f.config().backend().orElse(null), s.active(),
                     s.accepted(), s.noServer(), s.overLimit(), s.retries(), s.bytesFromClients(), s.bytesToClients(),
                     f instanceof HttpFrontend http ? requests(http) : null,
+                    f instanceof HttpFrontend http ? byProtocol(http) : null,
                     f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null));
         }
         List<BackendStatus> backends = new ArrayList<>();
@@ -151,6 +155,11 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     }
 
     /** The requests an http frontend routed to a backend (those without a route are not counted). */
+    private static Map<String, Long> byProtocol(HttpFrontend f) {
+        RequestsByProtocol r = f.requestsByProtocol();
+        return Map.of(RequestsByProtocol.HTTP_1_1, r.http1(), RequestsByProtocol.H2, r.h2());
+    }
+
     private static long requests(HttpFrontend f) {
         return f.requestDurations().byBackend().values().stream().mapToLong(DurationHistogram::count).sum();
     }

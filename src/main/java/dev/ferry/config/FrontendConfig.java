@@ -41,7 +41,7 @@ public record FrontendConfig(String name, HostPort listen, Optional<TlsConfig> t
             case UdpOptions u -> next.options instanceof UdpOptions;
             case TcpOptions t -> next.options instanceof TcpOptions && sameAccept;
             case HttpOptions h -> next.options instanceof HttpOptions n && sameAccept
-                    && n.deferAccept() == h.deferAccept();
+                    && n.deferAccept() == h.deferAccept() && n.protocols().equals(h.protocols());
         };
     }
 

@@ -21,7 +21,7 @@ final class FrontendReader {
     static final List<String> UDP_KEYS = List.of("per_datagram");
     static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size", "max_header_count",
             "forwarding_headers", "defer_accept", "lingering_close", "lingering_time", "lingering_timeout",
-            "lingering_bytes");
+            "lingering_bytes", "protocols");
     private static final Map<String, Mode> MODES = YamlMap.choicesOf(Mode.class);
     private static final Map<String, LingeringOptions.Mode> LINGERING_MODES =
             YamlMap.choicesOf(LingeringOptions.Mode.class);
@@ -117,7 +117,41 @@ final class FrontendReader {
                 h.integer("max_header_count", d.maxHeaderCount(), 1, HttpOptions.MAX_HEADER_COUNT),
                 forwardingHeaders(h, d.forwardingHeaders()),
                 h.bool("defer_accept", d.deferAccept()),
-                lingering(h, d.lingering()));
+                lingering(h, d.lingering()),
+                protocols(h, d.protocols()));
+    }
+
+    /** {@code protocols}: a non-empty list of {@code h2} and {@code http/1.1}, each at most once, in any order. */
+    private static List<HttpProtocol> protocols(YamlMap h, List<HttpProtocol> fallback) {
+        if (!h.has("protocols")) {
+            return fallback;
+        }
+        Map<String, HttpProtocol> allowed = new LinkedHashMap<>();
+        for (HttpProtocol p : HttpProtocol.values()) {
+            allowed.put(p.key(), p);
+        }
+        String allowedText = "allowed: " + String.join(", ", allowed.keySet()) + ", each at most once, e.g. [h2, "
+                + "http/1.1]";
+        List<HttpProtocol> chosen = new ArrayList<>();
+        boolean bad = false;
+        for (String name : h.textList("protocols", "a protocol name such as h2 or http/1.1")) {
+            HttpProtocol p = allowed.get(name.toLowerCase(Locale.ROOT));
+            if (p == null) {
+                String hint = Suggestions.closest(name.toLowerCase(Locale.ROOT), allowed.keySet())
+                        .map(s -> "did you mean '" + s + "'? ").orElse("");
+                h.problem("protocols", "'" + name + "' is not a protocol Ferry speaks; " + hint + allowedText);
+                bad = true;
+            } else if (chosen.contains(p)) {
+                h.problem("protocols", "'" + name + "' is listed twice; " + allowedText);
+                bad = true;
+            } else {
+                chosen.add(p);
+            }
+        }
+        if (chosen.isEmpty() && !bad) {
+            h.problem("protocols", "is empty; an http frontend speaks at least one protocol; " + allowedText);
+        }
+        return bad || chosen.isEmpty() ? fallback : chosen;
     }
 
     private static LingeringOptions lingering(YamlMap h, LingeringOptions d) {

@@ -2,6 +2,7 @@ package dev.ferry.config;
 
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -23,12 +24,18 @@ import java.util.Set;
  *                          new client instead of twice)
  * @param lingering         how a connection closes while the client may still send (keys {@code lingering_close},
  *                          {@code lingering_time}, {@code lingering_timeout}, {@code lingering_bytes})
+ * @param protocols         what clients may speak, in order of preference (key {@code protocols}, default
+ *                          {@code [h2, http/1.1]}): the ALPN offer on TLS, h2c by prior knowledge on plaintext when
+ *                          {@code h2} is among them; never empty, no protocol twice
  */
 public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCount,
-                          Set<ForwardingHeader> forwardingHeaders, boolean deferAccept, LingeringOptions lingering)
+                          Set<ForwardingHeader> forwardingHeaders, boolean deferAccept, LingeringOptions lingering,
+                          List<HttpProtocol> protocols)
         implements ModeOptions {
+    /** What {@code protocols} is when not written: HTTP/2 first, as browsers and gRPC clients prefer it. */
+    public static final List<HttpProtocol> DEFAULT_PROTOCOLS = List.of(HttpProtocol.H2, HttpProtocol.HTTP_1_1);
     public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024, 100,
-            EnumSet.allOf(ForwardingHeader.class), true, LingeringOptions.DEFAULTS);
+            EnumSet.allOf(ForwardingHeader.class), true, LingeringOptions.DEFAULTS, DEFAULT_PROTOCOLS);
     /** Smallest limit accepted: a request line or head below this could not carry an ordinary request. */
     public static final int MIN_LIMIT = 256;
     /** Largest limit accepted: Ferry holds up to this much of one head in memory per connection. */
@@ -39,6 +46,21 @@ public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCo
     public HttpOptions {
         forwardingHeaders = Collections.unmodifiableSet(forwardingHeaders.isEmpty()
                 ? EnumSet.noneOf(ForwardingHeader.class) : EnumSet.copyOf(forwardingHeaders));
+        protocols = List.copyOf(protocols);
+        if (protocols.isEmpty() || Set.copyOf(protocols).size() != protocols.size()) {
+            throw new IllegalArgumentException("protocols must name each protocol at most once, and at least one: "
+                    + protocols);
+        }
+    }
+
+    /** Whether clients may speak HTTP/2 (h2 by ALPN on TLS, h2c by prior knowledge on plaintext). */
+    public boolean speaksHttp2() {
+        return protocols.contains(HttpProtocol.H2);
+    }
+
+    /** Whether clients may speak HTTP/1.x. */
+    public boolean speaksHttp1() {
+        return protocols.contains(HttpProtocol.HTTP_1_1);
     }
 
     @Override
@@ -49,6 +71,6 @@ public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCo
     /** With the default field count, headers, accept and lingering. */
     public HttpOptions(int maxRequestLine, int maxHeaderSize) {
         this(maxRequestLine, maxHeaderSize, DEFAULTS.maxHeaderCount(), DEFAULTS.forwardingHeaders(),
-                DEFAULTS.deferAccept(), DEFAULTS.lingering());
+                DEFAULTS.deferAccept(), DEFAULTS.lingering(), DEFAULTS.protocols());
     }
 }

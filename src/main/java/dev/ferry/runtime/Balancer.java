@@ -11,6 +11,8 @@ import dev.ferry.config.DirectorConfig;
 import dev.ferry.director.Director;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.HttpOptions;
+import dev.ferry.config.HttpProtocol;
 import dev.ferry.dns.DnsDiscovery;
 import dev.ferry.dns.DnsResponder;
 import dev.ferry.feedback.FeedbackController;
@@ -185,8 +187,9 @@ public final class Balancer implements AutoCloseable {
             throws ConfigException {
         String at = "frontends[" + config.frontends().indexOf(fc) + "].tls";
         try {
-            return TlsTerminator.load(fc.tls().orElseThrow(), fc.mode() == Mode.HTTP, TlsTerminator.defaultProvider(),
-                    failures);
+            List<String> alpn = fc.options() instanceof HttpOptions http
+                    ? http.protocols().stream().map(HttpProtocol::key).toList() : List.of();
+            return TlsTerminator.load(fc.tls().orElseThrow(), alpn, TlsTerminator.defaultProvider(), failures);
         } catch (TlsFileException e) {
             throw new ConfigException(List.of(config.problem(at + ".certificates[" + e.certificate() + "]." + e.key(),
                     e.getMessage())));

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -39,7 +38,7 @@ import javax.net.ssl.SSLException;
  * connection by the name the client asks for (SNI). The names of a certificate are its DNS subject alternative
  * names (or, without any, its subject CN); wildcard names ({@code *.example.com}) match one label. A client that
  * sends no name, or a name no certificate has, gets the first certificate. TLS 1.3 and 1.2 only; for http frontends
- * ALPN offers {@code http/1.1}.
+ * ALPN offers the frontend's {@code http.protocols} in their order ({@code h2, http/1.1} by default).
  *
  * <p>Keys are read by {@link PrivateKeys} (PKCS#8, PKCS#1, SEC1, encrypted PKCS#8); a key that does not belong to its
  * certificate is refused at load, naming both files, as HAProxy and nginx refuse it. Failed handshakes are counted
@@ -64,12 +63,12 @@ public final class TlsTerminator {
     /**
      * Reads the certificates and keys (blocking file reads: call off the event loops).
      *
-     * @param alpnHttp1 whether to offer {@code http/1.1} through ALPN (http frontends)
+     * @param alpn      the protocols ALPN offers, in order of preference (http frontends); empty for none
      * @param provider  the TLS implementation ({@link #defaultProvider()} unless measuring)
      * @param failures  where failed handshakes are counted and logged
      * @throws TlsFileException naming the file (both files for a key that does not match) and what to do
      */
-    public static TlsTerminator load(TlsConfig config, boolean alpnHttp1, SslProvider provider,
+    public static TlsTerminator load(TlsConfig config, List<String> alpn, SslProvider provider,
                                      TlsHandshakeFailures failures) {
         SslContext first = null;
         List<SslContext> contexts = new ArrayList<>();
@@ -85,7 +84,7 @@ public final class TlsTerminator {
                         + " its own key (compare: openssl x509 -noout -pubkey -in " + c.cert()
                         + " and openssl pkey -pubout -in " + c.key() + ")");
             }
-            SslContext ctx = context(i, c, chain, key, alpnHttp1, provider);
+            SslContext ctx = context(i, c, chain, key, alpn, provider);
             contexts.add(ctx);
             names.add(names(chain.get(0)));
             if (first == null) {
@@ -119,16 +118,16 @@ public final class TlsTerminator {
     }
 
     private static SslContext context(int index, TlsConfig.Certificate c, List<X509Certificate> chain,
-                                      PrivateKey key, boolean alpnHttp1, SslProvider provider) {
+                                      PrivateKey key, List<String> alpn, SslProvider provider) {
         try {
             SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                     .sslProvider(provider)
                     .protocols(PROTOCOLS);
-            if (alpnHttp1) {
+            if (!alpn.isEmpty()) {
+                // A client offering none of them goes on without ALPN (NO_ADVERTISE), as one without ALPN does.
                 b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_1_1));
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
             }
             return b.build();
         } catch (SSLException | IllegalArgumentException e) {

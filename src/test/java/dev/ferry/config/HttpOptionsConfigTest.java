@@ -96,6 +96,37 @@ class HttpOptionsConfigTest {
     }
 
     @Test
+    void protocolsDefaultToH2ThenHttp1AndKeepTheirOrder() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool, http: { protocols: [http/1.1] } }
+                  - { name: c, listen: 127.0.0.1:0, mode: http, backend: pool, http: { protocols: [HTTP/1.1, h2] } }
+                """ + POOL, Path.of("t.yaml"));
+        assertThat(http(config, 0).protocols()).containsExactly(HttpProtocol.H2, HttpProtocol.HTTP_1_1);
+        assertThat(http(config, 1).protocols()).containsExactly(HttpProtocol.HTTP_1_1);
+        assertThat(http(config, 1).speaksHttp2()).isFalse();
+        assertThat(http(config, 2).protocols()).containsExactly(HttpProtocol.HTTP_1_1, HttpProtocol.H2);
+    }
+
+    @Test
+    void badProtocolsAreReportedWithWhereAndWhatIsAllowed() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
+                frontends:
+                  - { name: a, listen: 127.0.0.1:0, mode: http, backend: pool, http: { protocols: [h2c] } }
+                  - { name: b, listen: 127.0.0.1:0, mode: http, backend: pool, http: { protocols: [h2, h2] } }
+                  - { name: c, listen: 127.0.0.1:0, mode: http, backend: pool, http: { protocols: [] } }
+                """ + POOL, Path.of("t.yaml")));
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsOnly("frontends[0].http.protocols",
+                "frontends[1].http.protocols", "frontends[2].http.protocols");
+        assertThat(e.getMessage())
+                .contains("t.yaml:2:")
+                .contains("'h2c' is not a protocol Ferry speaks; did you mean 'h2'? allowed: h2, http/1.1")
+                .contains("'h2' is listed twice")
+                .contains("is empty; an http frontend speaks at least one protocol");
+    }
+
+    @Test
     void anUnknownForwardingHeaderIsNamedWithTheAllowedOnes() {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse("""
                 frontends:

@@ -99,6 +99,11 @@ final class Attempt implements UpstreamListener {
         stream.sendData(part);
     }
 
+    /** See {@link UpstreamStream#sendData(HttpContent, Runnable)}. */
+    void sendData(HttpContent part, Runnable written) {
+        stream.sendData(part, written);
+    }
+
     void flush() {
         UpstreamStream s = stream;
         if (s != null) {

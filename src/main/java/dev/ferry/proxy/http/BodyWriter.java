@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -29,14 +30,23 @@ final class BodyWriter {
 
     /** Writes {@code part} (not flushed); returns the bytes written, framing included. */
     static int write(Channel ch, HttpContent part, boolean chunked) {
+        return write(ch, part, chunked, ch.voidPromise());
+    }
+
+    /**
+     * Writes {@code part} (not flushed); {@code dataWritten} completes once its bytes are written (at once when it
+     * has none). Returns the bytes written, framing included.
+     */
+    static int write(Channel ch, HttpContent part, boolean chunked, ChannelPromise dataWritten) {
         ByteBuf data = part.content();
         boolean last = part instanceof LastHttpContent;
         if (!chunked) {
             int n = data.readableBytes();
             if (n > 0) {
-                ch.write(data, ch.voidPromise());
+                ch.write(data, dataWritten);
             } else {
                 data.release();
+                succeed(dataWritten);
             }
             return n;
         }
@@ -48,10 +58,11 @@ final class BodyWriter {
             size.writeShort(0x0d0a);
             written += size.readableBytes() + n + 2;
             ch.write(size, ch.voidPromise());
-            ch.write(data, ch.voidPromise());
+            ch.write(data, dataWritten);
             ch.write(CRLF.duplicate(), ch.voidPromise());
         } else {
             data.release();
+            succeed(dataWritten);
         }
         if (last) {
             HttpHeaders trailers = ((LastHttpContent) part).trailingHeaders();
@@ -73,5 +84,11 @@ final class BodyWriter {
             }
         }
         return written;
+    }
+
+    private static void succeed(ChannelPromise promise) {
+        if (!promise.isVoid()) {
+            promise.trySuccess();
+        }
     }
 }

@@ -5,7 +5,7 @@ import java.net.InetSocketAddress;
 /**
  * What an {@link Exchange} needs of the client connection it runs on, whatever its protocol: who the client is,
  * the frontend and this event loop's pool, whether the frontend is draining, and the connection's clock and timer
- * (one timer serves every timeout of a connection). {@link HttpProxyConnection} is the HTTP/1 one.
+ * (one timer serves every timeout of a connection). {@link HttpProxyConnection} is the HTTP/1 one, {@link Http2ProxyConnection} the HTTP/2 one.
  *
  * <p>Threading: the connection's event loop.
  */

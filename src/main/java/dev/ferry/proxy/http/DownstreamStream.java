@@ -7,8 +7,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 /**
  * The client's side of one exchange, as the codec of the client connection offers it (Envoy's
  * {@code ResponseEncoder} and stream callbacks): the exchange says what to send in a handful of verbs, the codec
- * turns them into its protocol's bytes and framing. {@link Http1DownstreamStream} is the HTTP/1 codec; an HTTP/2
- * connection would hand out one per stream.
+ * turns them into its protocol's bytes and framing. {@link Http1DownstreamStream} is the HTTP/1 codec;
+ * {@link Http2DownstreamStream} the HTTP/2 one, one per stream.
  *
  * <p>Reading the request is pulled, not pushed: the connection hands the exchange the next body part only while
  * {@link Exchange#takesBody()} and reads the socket only while {@link Exchange#readsClient()} (so reading pauses by

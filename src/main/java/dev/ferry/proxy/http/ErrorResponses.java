@@ -17,6 +17,11 @@ final class ErrorResponses {
     private ErrorResponses() {
     }
 
+    /** The body of Ferry's own answer: {@code 502 Bad Gateway: the server failed}, one line, UTF-8. */
+    static byte[] text(HttpResponseStatus status, String detail) {
+        return (status.code() + " " + status.reasonPhrase() + ": " + detail + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
     /**
      * A complete response, as bytes.
      *
@@ -27,8 +32,7 @@ final class ErrorResponses {
      */
     static ByteBuf of(ByteBufAllocator alloc, HttpResponseStatus status, String detail, boolean close,
                       String requestId, boolean headRequest) {
-        byte[] text = (status.code() + " " + status.reasonPhrase() + ": " + detail + "\n")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] text = text(status, detail);
         StringBuilder head = new StringBuilder(200).append("HTTP/1.1 ").append(status.code()).append(' ')
                 .append(status.reasonPhrase()).append("\r\n")
                 .append("content-type: text/plain; charset=utf-8\r\n")

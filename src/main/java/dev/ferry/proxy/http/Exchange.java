@@ -206,9 +206,20 @@ final class Exchange {
      * @return whether the next part may follow at once (the server connection takes more)
      */
     boolean requestBody(HttpContent content) {
+        return requestBody(content, null);
+    }
+
+    /**
+     * One part of the request body, as {@link #requestBody(HttpContent)}; {@code written} (when not null) runs once
+     * its bytes went on to the server (or were dropped: a body Ferry reads only to discard, a failed connection).
+     */
+    boolean requestBody(HttpContent content, Runnable written) {
         boolean last = content instanceof LastHttpContent;
         if (phase == Phase.DISCARD) {
             ReferenceCountUtil.release(content);
+            if (written != null) {
+                written.run();
+            }
             if (last) {
                 requestDone = true;
                 sendDeferredReply();
@@ -216,7 +227,7 @@ final class Exchange {
             return true;
         }
         bodyBytes += content.content().readableBytes();
-        attempt.sendData(content);
+        attempt.sendData(content, written);
         wroteUpstream = true;
         if (last) {
             requestDone = true;

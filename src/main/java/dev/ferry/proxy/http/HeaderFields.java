@@ -5,8 +5,8 @@ import java.util.function.BiConsumer;
 
 /**
  * The fields of a message head as everything above the codecs sees them, whatever protocol carried them (HTTP/1
- * field lines today: {@link HeadFields}, which keeps them as spans of the received bytes; HTTP/2 header blocks
- * later). Routing, hash keys and forwarding headers work on this and never on wire bytes.
+ * field lines today: {@link HeadFields}, which keeps them as spans of the received bytes; HTTP/2 header blocks:
+ * {@link FieldList}). Routing, hash keys and forwarding headers work on this and never on wire bytes.
  *
  * <p>Names compare case-insensitively (RFC 9110 5.1); values are strings as received.
  *

@@ -42,7 +42,7 @@ import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code mode: http} frontend: an HTTP/1.1 reverse proxy that routes each request to a backend
+ * A {@code mode: http} frontend: an HTTP/1.1 and HTTP/2 ({@code http.protocols}; {@link Http2Detector}) reverse proxy that routes each request to a backend
  * ({@link Router}) and forwards it over pooled keep-alive connections ({@link UpstreamPool}, one pool per event
  * loop), optionally terminating TLS first.
  *
@@ -72,6 +72,7 @@ public final class HttpFrontend implements Frontend {
     private final RateLimitedLog localFailures = new RateLimitedLog(
             LoggerFactory.getLogger(HttpProxyConnection.class), java.time.Duration.ofSeconds(10));
     private final RequestDurations requestDurations = new RequestDurations();
+    private final RequestsByProtocol requestsByProtocol = new RequestsByProtocol();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
     /** Each event loop's clock and timer for the proxy path (the request-head, response and idle timeouts). */
@@ -218,6 +219,16 @@ public final class HttpFrontend implements Frontend {
         }
     }
 
+    /** Counts a request by the protocol it came in (called once per request head, on its event loop). */
+    void requestArrived(RequestHeaders head) {
+        requestsByProtocol.arrived(head.protocolVersion());
+    }
+
+    /** This frontend's requests by the protocol their clients spoke. */
+    public RequestsByProtocol requestsByProtocol() {
+        return requestsByProtocol;
+    }
+
     AccessLog accessLog() {
         return accessLog;
     }
@@ -302,6 +313,10 @@ public final class HttpFrontend implements Frontend {
                     .addLast("proxy-protocol", new HAProxyMessageDecoder());
         }
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
+        HttpOptions http = http(config);
+        if (http.speaksHttp2() || !http.speaksHttp1()) {
+            client.pipeline().addLast("h2-detect", new Http2Detector(this, http.speaksHttp1(), maxHeaderSize));
+        }
         client.pipeline()
                 .addLast("http", new RequestDecoder(maxRequestLine, maxHeaderSize, maxHeaderCount, connection))
                 .addLast("proxy", connection);
@@ -319,14 +334,14 @@ public final class HttpFrontend implements Frontend {
         }
         // One task per event loop drains all of its connections at once, so none of them can still take a response
         // as "keep-alive" after another on the same loop was already told.
-        Map<EventLoop, List<HttpProxyConnection>> byLoop = new IdentityHashMap<>();
+        Map<EventLoop, List<Drainable>> byLoop = new IdentityHashMap<>();
         for (Channel client : clients) {
-            HttpProxyConnection c = client.pipeline().get(HttpProxyConnection.class);
+            Drainable c = client.pipeline().get(Drainable.class);
             if (c != null) {
                 byLoop.computeIfAbsent(client.eventLoop(), loop -> new ArrayList<>()).add(c);
             }
         }
-        byLoop.forEach((loop, connections) -> loop.execute(() -> connections.forEach(HttpProxyConnection::drain)));
+        byLoop.forEach((loop, connections) -> loop.execute(() -> connections.forEach(Drainable::drain)));
     }
 
     @Override

@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * connections; no field needs synchronisation.
  */
 final class HttpProxyConnection extends ChannelInboundHandlerAdapter
-        implements DownstreamConnection, RequestDecoder.Arrivals {
+        implements DownstreamConnection, RequestDecoder.Arrivals, Drainable {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
     private static final RateLimitedLog INTERNAL_ERRORS = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
 
@@ -316,12 +316,23 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
      * The frontend stops: an idle connection (between requests, nothing of the next one read) closes now; a busy
      * one closes after the response in progress, or, before that response's head went out, announces it.
      */
-    void drain() {
+    @Override
+    public void drain() {
         draining = true;
         if (state == State.HEAD && pending.isEmpty() && !headBytes) {
             state = State.CLOSED;
             client.close();
         }
+    }
+
+    /**
+     * The client speaks HTTP/2 ({@link Http2Detector}), before any request: this connection stops (its timers go,
+     * nothing it held is kept) and the HTTP/2 one takes over with {@link #source()} and {@link #destination()}.
+     */
+    void yieldToHttp2() {
+        state = State.CLOSED;
+        cancelTimer();
+        releasePending();
     }
 
     /** Processes what the client sent as far as the current state allows. */
@@ -395,6 +406,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         // The clock read when the head's last bytes arrived (bytesArrived), or when the response before it ended.
         Exchange e = Exchange.of(this, new Http1DownstreamStream(this, head), head, lastActivity);
         exchange = e;
+        frontend.requestArrived(head);
         state = State.EXCHANGE;
         // What HTTP/1 asks of a head before anything above the codec sees it: one Host, a target that fits it.
         String problem = RequestChecks.problem(head);

@@ -27,6 +27,16 @@ final class TrailerFields {
     private TrailerFields() {
     }
 
+    /** Whether a trailer field named {@code lowerName} (lower case) must be dropped. */
+    static boolean isForbidden(String lowerName) {
+        for (String name : FORBIDDEN) {
+            if (name.equals(lowerName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether received field {@code i} of a trailer section must be dropped. */
     static boolean isForbidden(HeadFields trailers, int i) {
         for (String name : FORBIDDEN) {

@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,9 +89,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     }
 
     @Override
-    public void sendData(io.netty.handler.codec.http.HttpContent part) {
+    public void sendData(io.netty.handler.codec.http.HttpContent part, Runnable written) {
         server.addBytesOut(part.content().readableBytes());
-        BodyWriter.write(channel, part, chunked);
+        if (written == null) {
+            BodyWriter.write(channel, part, chunked);
+        } else {
+            ChannelPromise promise = channel.newPromise();
+            promise.addListener(f -> written.run());
+            BodyWriter.write(channel, part, chunked, promise);
+        }
     }
 
     @Override

@@ -23,7 +23,16 @@ interface UpstreamStream {
     void sendHead(RequestHeaders head);
 
     /** Writes one part of the request body (not flushed); the last one ({@code LastHttpContent}) ends it. */
-    void sendData(HttpContent part);
+    default void sendData(HttpContent part) {
+        sendData(part, null);
+    }
+
+    /**
+     * Writes one part of the request body (not flushed), as {@link #sendData(HttpContent)}; {@code written} (when not
+     * null) runs on the event loop once the part's bytes went to the server's socket, or could not (the connection
+     * failed): the moment an HTTP/2 client's flow-control window may open for them again.
+     */
+    void sendData(HttpContent part, Runnable written);
 
     /** Flushes what was written, soon (once per event-loop turn). */
     void flush();

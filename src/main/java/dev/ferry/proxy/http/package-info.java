@@ -1,12 +1,15 @@
 /**
- * Layer-7 HTTP/1.1 reverse proxying ({@code mode: http}), cut the way Envoy cuts it: the client connection
+ * Layer-7 HTTP/1.1 and HTTP/2 reverse proxying ({@code mode: http}), cut the way Envoy cuts it: the client connection
  * ({@link dev.ferry.proxy.http.HttpProxyConnection}: HTTP/1 pipelining, keep-alive, drain, the request-head and idle
- * timeouts, upgrades, lingering close), one {@link dev.ferry.proxy.http.Exchange} per request (route, pick,
+ * timeouts, upgrades, lingering close; or {@link dev.ferry.proxy.http.Http2ProxyConnection}: HTTP/2 streams over
+ * Netty's connection handler, chosen on the first bytes by {@link dev.ferry.proxy.http.Http2Detector}), one {@link dev.ferry.proxy.http.Exchange} per request (route, pick,
  * forwarding headers, request id, relay, access-log record, every local reply) and one
  * {@link dev.ferry.proxy.http.Attempt} per try on a server (the only place that records the server's outcome).
  *
  * <p>Between the exchange and the wire is a codec boundary: {@link dev.ferry.proxy.http.DownstreamStream}
- * ({@link dev.ferry.proxy.http.Http1DownstreamStream}) towards the client, {@link dev.ferry.proxy.http.UpstreamStream}
+ * ({@link dev.ferry.proxy.http.Http1DownstreamStream}, {@link dev.ferry.proxy.http.Http2DownstreamStream}: one per
+ * stream, heads translated by {@link dev.ferry.proxy.http.Http2RequestHead} and
+ * {@link dev.ferry.proxy.http.Http2ResponseEncoding}) towards the client, {@link dev.ferry.proxy.http.UpstreamStream}
  * ({@link dev.ferry.proxy.http.UpstreamConnection}, handed out by {@link dev.ferry.proxy.http.UpstreamPool}) towards
  * the server, and protocol-neutral heads ({@link dev.ferry.proxy.http.RequestHeaders},
  * {@link dev.ferry.proxy.http.ResponseHeaders}, {@link dev.ferry.proxy.http.HeaderFields}) whose HTTP/1

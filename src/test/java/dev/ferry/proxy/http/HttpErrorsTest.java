@@ -219,7 +219,7 @@ class HttpErrorsTest {
             bare LF line endings           | 400 | GET / HTTP/1.1\\nHost: x\\n\\n
             no Host on HTTP/1.1            | 400 | GET / HTTP/1.1\\r\\n\\r\\n
             two Host headers               | 400 | GET / HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n
-            HTTP/2 preface                 | 400 | PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n
+            HTTP/2.0 in an HTTP/1 head     | 400 | GET / HTTP/2.0\\r\\nHost: x\\r\\n\\r\\n
             control character in value     | 400 | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\u0001b\\r\\n\\r\\n
             CL and TE together             | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nGET /smuggled HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n
             two different Content-Length   | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 3\\r\\nContent-Length: 5\\r\\n\\r\\nabcGET /smuggled HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n
