@@ -124,6 +124,64 @@ class Http2ProxyTest {
         assertThat(((HttpFrontend) balancer.frontends().getFirst()).requestsByProtocol().h2()).isEqualTo(1);
     }
 
+    private InetSocketAddress startWithBackend(String backendExtra, String servers) throws Exception {
+        balancer = new Balancer(ConfigLoader.parse("""
+                frontends:
+                  - { name: front, listen: 127.0.0.1:0, mode: http, backend: pool }
+                backends:
+                  - name: pool
+                    scheduler: rr
+                %s
+                    servers:
+                %s
+                """.formatted(backendExtra.indent(4), servers.indent(6)), Path.of("test.yaml")), 1);
+        balancer.start();
+        return balancer.address("front");
+    }
+
+    @Test
+    void streamsWhoseServerRefusesTheConnectAreRetriedOnAnotherServer() throws Exception {
+        Requirements.requireCommand("nghttp", "apt-get install nghttp2-client");
+        TestServer o = origin(Origin.start("o", (r, out, s) -> {
+            Origin.text(out, 200, "from o");
+            return true;
+        }));
+        InetSocketAddress front = startWithBackend("retries: 2", """
+                - { name: gone, address: 127.0.0.1:%d }
+                - { name: o, address: %s }""".formatted(TestServer.closedPort(), o.address()));
+        // Six concurrent streams of one connection (curl 7.88 cannot reuse a prior-knowledge connection for a
+        // second URL: it fails with exit 16 against HAProxy too).
+        String out = run("nghttp", "-n", "-s", "-m", "6", url("http", front, "/"));
+
+        // Every stream was answered, those scheduled on the refusing server by the other one.
+        assertThat(out.lines().filter(l -> l.contains(" 200 ")).count()).as(out).isEqualTo(6);
+        assertThat(balancer.backends().get("pool").server("gone").orElseThrow().failures()).isPositive();
+    }
+
+    @Test
+    void aServerThatDoesNotAnswerInTimeGivesTheStreamA504AndTheConnectionCarriesOn() throws Exception {
+        Requirements.requireCommand("nghttp", "apt-get install nghttp2-client");
+        TestServer o = origin(Origin.start("o", (r, out, s) -> {
+            if (r.target().equals("/slow")) {
+                try {
+                    Thread.sleep(3_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Origin.text(out, 200, "in time");
+            return true;
+        }));
+        InetSocketAddress front = startWithBackend("timeouts: { response: 300ms }\nretries: 0",
+                "- { name: o, address: %s }".formatted(o.address()));
+
+        String out = run("nghttp", "-n", "-s", url("http", front, "/slow"), url("http", front, "/fast"));
+
+        // Two streams of one connection: the slow one ends in 504, the other is answered meanwhile.
+        assertThat(out.lines().filter(l -> l.contains(" 504 ") && l.contains("/slow")).count()).as(out).isEqualTo(1);
+        assertThat(out.lines().filter(l -> l.contains(" 200 ") && l.contains("/fast")).count()).as(out).isEqualTo(1);
+    }
+
     @Test
     void curlOverTlsNegotiatesH2ByAlpnAndHttp1StillWorks() throws Exception {
         Requirements.requireCommand("curl", "apt-get install curl");
