@@ -9,10 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -127,12 +124,9 @@ class DirectorLabTest {
 
     /** A TCP connection from the client's namespace to the VIP's greeter service; returns it with the greeting. */
     private Greeted greeter() throws Exception {
-        Socket s = clientSocket();
-        sockets.add(s);
-        s.setSoTimeout(10_000);
-        s.connect(new InetSocketAddress(VIP, LabServer.TCP), 5_000);
-        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-        return new Greeted(s, in, in.readLine());
+        Greeted g = Greeted.connect(lab, VIP);
+        sockets.add(g.socket());
+        return g;
     }
 
     /** A TCP socket of the client's namespace. */
@@ -148,19 +142,6 @@ class DirectorLabTest {
         Socket s = new Socket();
         s.bind(null);
         return s;
-    }
-
-    private record Greeted(Socket socket, BufferedReader in, String server) {
-        /** Sends {@code bytes}, half-closes, and returns what the server says after the client's FIN. */
-        String finish(byte[] bytes) throws IOException {
-            OutputStream out = socket.getOutputStream();
-            out.write(bytes);
-            out.flush();
-            socket.shutdownOutput();
-            String bye = in.readLine();
-            assertThat(in.read()).as("the server closes after its answer").isEqualTo(-1);
-            return bye;
-        }
     }
 
     private LabServer server(String name) {

@@ -9,10 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -248,30 +245,11 @@ class TunnelLabTest {
         assertThat(d.path("icmp_sent").asLong()).as(d.toString()).isPositive();
     }
 
-    /** A TCP connection from the client's namespace to the greeter service; returns it with the greeting. */
+    /** A TCP connection from the client's namespace to the VIP's greeter service; returns it with the greeting. */
     private Greeted greeter() throws Exception {
-        Socket s = Netns.call(lab.ns("client"), () -> {
-            Socket b = new Socket();
-            b.bind(null);
-            return b;
-        });
-        sockets.add(s);
-        s.setSoTimeout(10_000);
-        s.connect(new InetSocketAddress(TUNNEL_VIP, LabServer.TCP), 5_000);
-        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-        return new Greeted(s, in, in.readLine());
-    }
-
-    private record Greeted(Socket socket, BufferedReader in, String server) {
-        String finish(byte[] bytes) throws IOException {
-            OutputStream out = socket.getOutputStream();
-            out.write(bytes);
-            out.flush();
-            socket.shutdownOutput();
-            String bye = in.readLine();
-            assertThat(in.read()).as("the server closes after its answer").isEqualTo(-1);
-            return bye;
-        }
+        Greeted g = Greeted.connect(lab, TUNNEL_VIP);
+        sockets.add(g.socket());
+        return g;
     }
 
     @Test

@@ -161,10 +161,13 @@ class Http2ProxyTest {
     @Test
     void aServerThatDoesNotAnswerInTimeGivesTheStreamA504AndTheConnectionCarriesOn() throws Exception {
         Requirements.requireCommand("nghttp", "apt-get install nghttp2-client");
+        // The slow request is answered only once the test has seen its 504 (or after 10 s).
+        java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+        resources.add(answered::countDown);
         TestServer o = origin(Origin.start("o", (r, out, s) -> {
             if (r.target().equals("/slow")) {
                 try {
-                    Thread.sleep(3_000);
+                    answered.await(10, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
