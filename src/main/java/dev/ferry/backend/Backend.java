@@ -70,6 +70,7 @@ public final class Backend {
     private Server newServer(String serverName, InetSocketAddress address, ServerConfig sc) {
         Server s = new Server(this, serverName, address, sc.weight(), sc.maxConnections(), sc.sendProxy());
         s.setForwarding(sc.forwarding().orElse(null));
+        s.setProtocol(sc.protocol().orElse(null));
         return s;
     }
 
@@ -113,6 +114,7 @@ public final class Backend {
                 current.setConfiguredWeight(sc.weight());
                 current.setThresholds(sc.maxConnections(), current.lowerThreshold());
                 current.setForwarding(sc.forwarding().orElse(null));
+                current.setProtocol(sc.protocol().orElse(null));
                 kept.add(current);
             } else {
                 kept.add(newServer(sc.name(), address, sc));
@@ -156,6 +158,7 @@ public final class Backend {
             added.setConfiguredWeight(sc.weight());
             added.setThresholds(sc.maxConnections(), added.lowerThreshold());
             added.setForwarding(sc.forwarding().orElse(null));
+            added.setProtocol(sc.protocol().orElse(null));
             added.setState(ServerState.READY);
         }
         List<Server> more = new ArrayList<>(servers.size() + 1);

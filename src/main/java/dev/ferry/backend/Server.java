@@ -2,6 +2,7 @@ package dev.ferry.backend;
 
 import dev.ferry.config.DirectorServiceConfig.Forwarding;
 import dev.ferry.config.ProxyProtocolVersion;
+import dev.ferry.config.UpstreamProtocol;
 import dev.ferry.schedule.Member;
 import dev.ferry.schedule.PeakEwma;
 
@@ -29,6 +30,8 @@ public final class Server implements Member {
     private final InetSocketAddress address;
     private final Optional<ProxyProtocolVersion> sendProxy;
 
+    /** What http frontends speak to this server, overriding its backend's; null: the backend's. */
+    private volatile UpstreamProtocol protocol;
     /** A director's forwarding method for this server, overriding its service's; null: the service's. */
     private volatile Forwarding forwarding;
     private volatile int configuredWeight;
@@ -101,6 +104,23 @@ public final class Server implements Member {
      */
     public Forwarding forwarding() {
         return forwarding;
+    }
+
+    /**
+     * What http frontends speak to this server ({@code servers[].protocol}, else the backend's {@code protocol}); a
+     * change applies to new requests, connections already open carry on as they are.
+     */
+    public UpstreamProtocol protocol() {
+        UpstreamProtocol p = protocol;
+        if (p != null) {
+            return p;
+        }
+        return backend != null ? backend.config().protocol() : UpstreamProtocol.HTTP_1_1;
+    }
+
+    /** Set by the backend from the configuration (at start, reload and add); null: the backend's. */
+    void setProtocol(UpstreamProtocol protocol) {
+        this.protocol = protocol;
     }
 
     /** Set by the backend from the configuration (at start, reload and add). */
@@ -321,6 +341,16 @@ public final class Server implements Member {
         if (u != 0 && total >= u) {
             overloaded = true;
         }
+        loadChanged();
+        return new ConnectionLease(this);
+    }
+
+    /**
+     * Counts an HTTP/2 connection to this server that carries no stream now as inactive, as an idle HTTP/1 connection
+     * is; not a new connection in the totals (its streams are, each through {@link #open()}).
+     */
+    public ConnectionLease openIdle() {
+        inactive.incrementAndGet();
         loadChanged();
         return new ConnectionLease(this);
     }

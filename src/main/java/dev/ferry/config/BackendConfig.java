@@ -20,17 +20,31 @@ import java.util.Optional;
  * @param timeouts     server-side timeouts
  * @param tcpKeepalive SO_KEEPALIVE settings for connections to servers and from clients (key {@code tcp_keepalive})
  * @param resolver     how servers named by DNS are looked up (defaults when the backend has none)
+ * @param protocol     what http frontends speak to the servers (key {@code protocol}; a server may say otherwise)
+ * @param maxConnectionAge http: connections to servers older than this take no new request and close once idle
+ *                     (key {@code max_connection_age}); zero = no limit
+ * @param http2        HTTP/2 connection pools ({@code protocol: h2 | h2c})
  */
 public record BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
                             Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
                             Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
                             BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive,
-                            ResolverConfig resolver) {
+                            ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
+                            UpstreamHttp2Config http2) {
     public static final int DEFAULT_RETRIES = 2;
     public static final String DEFAULT_HASH_KEY = "source_ip";
 
     public BackendConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A backend speaking HTTP/1.1 to its servers, with no connection age limit. */
+    public BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
+                         Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
+                         Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
+                         BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive, ResolverConfig resolver) {
+        this(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries, timeouts,
+                tcpKeepalive, resolver, UpstreamProtocol.HTTP_1_1, Duration.ZERO, UpstreamHttp2Config.DEFAULTS);
     }
 
     /** A backend whose servers, if any are named by DNS, use the default resolver settings. */

@@ -11,9 +11,14 @@ import java.util.function.Function;
 /** Reads one entry of {@code backends:} into a {@link BackendConfig}: servers, scheduler and policies. */
 final class BackendReader {
     static final List<String> KEYS = List.of("name", "scheduler", "hash_key", "servers", "health_check", "outlier",
-            "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive", "resolver");
+            "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive", "resolver", "protocol",
+            "max_connection_age", "http2");
     static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy",
-            "resolve", "srv", "forwarding");
+            "resolve", "srv", "forwarding", "protocol");
+    static final List<String> HTTP2_KEYS = List.of("max_connections", "max_concurrent_streams");
+    private static final Map<String, UpstreamProtocol> PROTOCOLS = UpstreamProtocol.choices();
+    private static final String H2_NEEDS_TLS = "h2 is HTTP/2 over TLS, and this version has no TLS to servers yet; "
+            + "use h2c (HTTP/2 over plain TCP by prior knowledge) or http/1.1";
     static final List<String> RESOLVER_KEYS = List.of("nameserver", "refresh", "timeout");
     static final List<String> OUTLIER_KEYS = List.of("consecutive_failures", "ejection", "max_ejected_percent");
     static final List<String> TIMEOUT_KEYS = List.of("connect", "server_idle", "response");
@@ -48,7 +53,11 @@ final class BackendReader {
         SchedulerConfig scheduler = schedulerReader.read(b);
         String hashKey = b.text("hash_key", "a hash key such as source_ip").orElse(BackendConfig.DEFAULT_HASH_KEY);
         HashKey.problem(hashKey).ifPresent(p -> b.problem("hash_key", p));
-        List<ServerConfig> servers = servers(b);
+        UpstreamProtocol protocol = b.choice("protocol", PROTOCOLS).orElse(UpstreamProtocol.HTTP_1_1);
+        if (protocol == UpstreamProtocol.H2) {
+            b.problem("protocol", H2_NEEDS_TLS);
+        }
+        List<ServerConfig> servers = servers(b, protocol);
         Optional<HealthCheckConfig> healthCheck = b.map("health_check", HealthCheckReader.KEYS)
                 .map(HealthCheckReader::read);
         Optional<OutlierConfig> outlier = b.map("outlier", OUTLIER_KEYS).map(BackendReader::outlier);
@@ -64,15 +73,24 @@ final class BackendReader {
         if (b.has("resolver") && servers.stream().noneMatch(s -> s.discovery().isPresent())) {
             b.problem("resolver", "applies only to backends with servers found by DNS (resolve: true or srv:)");
         }
+        Duration maxConnectionAge = b.duration("max_connection_age", Duration.ZERO, Duration.ZERO);
+        UpstreamHttp2Config http2 = b.map("http2", HTTP2_KEYS).map(BackendReader::http2)
+                .orElse(UpstreamHttp2Config.DEFAULTS);
         return new BackendConfig(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries,
-                timeouts, keepalive, resolver);
+                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2);
     }
 
-    private static List<ServerConfig> servers(YamlMap b) {
+    private static UpstreamHttp2Config http2(YamlMap h) {
+        UpstreamHttp2Config d = UpstreamHttp2Config.DEFAULTS;
+        return new UpstreamHttp2Config(h.integer("max_connections", d.maxConnections(), 1, 1024),
+                h.integer("max_concurrent_streams", d.maxConcurrentStreams(), 1, 10_000));
+    }
+
+    private static List<ServerConfig> servers(YamlMap b, UpstreamProtocol backendProtocol) {
         List<ServerConfig> servers = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
         for (YamlMap s : b.mapList("servers", SERVER_KEYS)) {
-            ServerConfig server = server(s);
+            ServerConfig server = server(s, backendProtocol);
             servers.add(server);
             if (server.name() == null) {
                 continue;
@@ -93,7 +111,7 @@ final class BackendReader {
         return servers;
     }
 
-    private static ServerConfig server(YamlMap s) {
+    private static ServerConfig server(YamlMap s, UpstreamProtocol backendProtocol) {
         Optional<HostPort> address = s.address("address", false);
         Optional<String> srv = s.parsed("srv", "an SRV name such as _http._tcp.api.example.com",
                 DomainNames::absolute);
@@ -129,7 +147,18 @@ final class BackendReader {
         int maxConnections = s.integer("max_connections", 0, 0, Integer.MAX_VALUE);
         Optional<ProxyProtocolVersion> sendProxy = s.choice("send_proxy", PROXY_VERSIONS);
         Optional<DirectorServiceConfig.Forwarding> forwarding = s.choice("forwarding", FORWARDINGS);
-        return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy, discovery, forwarding);
+        Optional<UpstreamProtocol> protocol = s.choice("protocol", PROTOCOLS);
+        if (protocol.orElse(null) == UpstreamProtocol.H2) {
+            s.problem("protocol", H2_NEEDS_TLS);
+        }
+        UpstreamProtocol speaks = protocol.orElse(backendProtocol);
+        if (speaks.isHttp2() && sendProxy.isPresent()) {
+            // A PROXY header speaks for one client; an HTTP/2 connection carries the requests of many.
+            s.problem("send_proxy", "a PROXY header speaks for one client, and an HTTP/2 connection (protocol: "
+                    + speaks.key() + ") carries the requests of many; drop send_proxy or use protocol: http/1.1");
+        }
+        return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy, discovery, forwarding,
+                protocol);
     }
 
     private static ResolverConfig resolver(YamlMap r) {

@@ -16,10 +16,12 @@ import java.util.Optional;
  *                       {@code address} is the name as written (null for {@code srv:})
  * @param forwarding     how a director's packets reach this server, when not as its service says (key
  *                       {@code forwarding}, as {@code ipvsadm} sets the method per real server); ignored by proxies
+ * @param protocol       what http frontends speak to this server, when not what its backend says (key
+ *                       {@code protocol})
  */
 public record ServerConfig(String name, HostPort address, int weight, int maxConnections,
                            Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
-                           Optional<Forwarding> forwarding) {
+                           Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 65_535;
 
@@ -27,6 +29,13 @@ public record ServerConfig(String name, HostPort address, int weight, int maxCon
     public ServerConfig(String name, HostPort address, int weight, int maxConnections,
                         Optional<ProxyProtocolVersion> sendProxy) {
         this(name, address, weight, maxConnections, sendProxy, Optional.empty());
+    }
+
+    /** A server that speaks what its backend says. */
+    public ServerConfig(String name, HostPort address, int weight, int maxConnections,
+                        Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
+                        Optional<Forwarding> forwarding) {
+        this(name, address, weight, maxConnections, sendProxy, discovery, forwarding, Optional.empty());
     }
 
     /** A server that forwards as its director's service says. */

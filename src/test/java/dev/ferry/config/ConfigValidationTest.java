@@ -374,6 +374,32 @@ class ConfigValidationTest {
     }
 
     @Test
+    void upstreamProtocolsAreCheckedAndHttp2RefusesAProxyHeader() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, mode: http, backend: pool } ]
+                backends:
+                  - name: pool
+                    protocol: h2c
+                    http2: { max_connections: 0 }
+                    servers:
+                      - { address: 127.0.0.1:9001, send_proxy: v2 }
+                      - { address: 127.0.0.1:9002, protocol: h2 }
+                      - { address: 127.0.0.1:9003, protocol: http/1.1, send_proxy: v1 }
+                      - { address: 127.0.0.1:9004, protocol: h3 }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "0", "backends[0].http2.max_connections", "0 is out of range; allowed: 1..1024"),
+                at(yaml, 7, "v2", "backends[0].servers[0].send_proxy", "a PROXY header speaks for one client, and an "
+                        + "HTTP/2 connection (protocol: h2c) carries the requests of many; drop send_proxy or use "
+                        + "protocol: http/1.1"),
+                at(yaml, 8, "h2", "backends[0].servers[1].protocol", "h2 is HTTP/2 over TLS, and this version has no "
+                        + "TLS to servers yet; use h2c (HTTP/2 over plain TCP by prior knowledge) or http/1.1"),
+                at(yaml, 10, "h3", "backends[0].servers[3].protocol",
+                        "'h3' is not allowed; did you mean 'h2'? allowed: http/1.1, h2, h2c"));
+    }
+
+    @Test
     void enumValuesListWhatIsAllowed() {
         String yaml = """
                 frontends: [ { name: web, listen: 127.0.0.1:0, mode: htp, backend: pool } ]

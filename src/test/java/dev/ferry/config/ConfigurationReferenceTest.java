@@ -45,6 +45,7 @@ class ConfigurationReferenceTest {
         m.put("frontends[].routes[]", RouteReader.KEYS);
         m.put("frontends[].routes[].match", RouteReader.MATCH_KEYS);
         m.put("backends[]", BackendReader.KEYS);
+        m.put("backends[].http2", BackendReader.HTTP2_KEYS);
         m.put("backends[].servers[]", BackendReader.SERVER_KEYS);
         m.put("backends[].timeouts", BackendReader.TIMEOUT_KEYS);
         m.put("backends[].health_check", HealthCheckReader.KEYS);

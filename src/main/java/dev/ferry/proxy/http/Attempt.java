@@ -62,8 +62,16 @@ final class Attempt implements UpstreamListener {
         return stream != null;
     }
 
-    /** Opens a new connection to the server; {@link Exchange#attemptConnected} follows, or the failure is handled. */
+    /**
+     * Opens a new connection to the server (HTTP/2: a stream on a connection being made, or on a new one);
+     * {@link Exchange#attemptConnected} follows, or the failure is handled. When the server's HTTP/2 connections are
+     * all full, the exchange hears of it at once ({@link Exchange#serverFull}).
+     */
     void connectFresh(UpstreamPool pool, int connectTimeoutMillis) {
+        if (!pool.canOpen(server)) {
+            exchange.serverFull(this);
+            return;
+        }
         stream = pool.open(server, connectTimeoutMillis, exchange.source(), exchange.destination(), this,
                 this::opened);
     }
@@ -212,6 +220,17 @@ final class Attempt implements UpstreamListener {
     public void upstreamWritabilityChanged(UpstreamStream s) {
         if (s == stream && exchange.isForwarding(this) && s.isWritable()) {
             exchange.upstreamWritable();
+        }
+    }
+
+    @Override
+    public void upstreamRefused(UpstreamStream s) {
+        if (s != stream) {
+            return;
+        }
+        stream = null;
+        if (exchange.isForwarding(this)) {
+            exchange.upstreamRefused(this);
         }
     }
 

@@ -270,9 +270,17 @@ final class Exchange {
     // ---- choosing and connecting a server ----
 
     private void assignServer() {
+        assignServer(null);
+    }
+
+    /** @param fallback the server to use when the scheduler has no other (a refused request), or null */
+    private void assignServer(Server fallback) {
         phase = Phase.CONNECTING;
         Backend backend = route.backend();
         Server picked = backend.pick(pick);
+        if (picked == null) {
+            picked = fallback;
+        }
         if (picked == null) {
             if (pick.attempt() == 0) {
                 frontend.stats().rejectedNoServer();
@@ -282,6 +290,12 @@ final class Exchange {
             }
             return;
         }
+        tryOn(picked);
+    }
+
+    /** Starts an attempt on {@code picked}: a pooled connection (or HTTP/2 stream) if there is one, else a new one. */
+    private void tryOn(Server picked) {
+        phase = Phase.CONNECTING;
         server = picked;
         attempt = new Attempt(this, picked);
         if (attempt.acquirePooled(connection.pool())) {
@@ -509,6 +523,50 @@ final class Exchange {
                 localReply(HttpResponseStatus.BAD_GATEWAY, "the server closed the connection before responding", false);
             }
         }
+    }
+
+    /**
+     * The server did not process the request (an HTTP/2 stream refused, or above a GOAWAY's last stream id): sent
+     * again whatever the method, as long as no body byte was given away; to another server while tries are left and
+     * one is available, else to the same one (on a connection with room: a GOAWAY's connection takes no more).
+     * Nobody's failure; at most once to the same server.
+     */
+    void upstreamRefused(Attempt a) {
+        Server s = a.server();
+        if (bodyBytes > 0 || informational) {
+            log.warn("{}: [{}] {} refused the request after its body started; it cannot be sent again",
+                    frontend.name(), requestId, s.name());
+            localReply(HttpResponseStatus.BAD_GATEWAY, "the server refused the request", false);
+            return;
+        }
+        frontend.stats().retried();
+        boolean sameAgain = !resentFresh;
+        resentFresh = true;
+        if (triesLeft()) {
+            log.debug("{}: [{}] {} refused the stream; sending it again", frontend.name(), requestId, s.name());
+            pick = pick.retryAvoiding(s);
+            assignServer(sameAgain ? s : null);
+        } else if (sameAgain) {
+            log.debug("{}: [{}] {} refused the stream; sending it to the same server once more", frontend.name(),
+                    requestId, s.name());
+            tryOn(s);
+        } else {
+            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "the server refused the request", false);
+        }
+    }
+
+    /** The server's HTTP/2 connections all carry as many streams as they may: another server, or 503. */
+    void serverFull(Attempt a) {
+        Server s = a.server();
+        if (triesLeft()) {
+            log.debug("{}: [{}] the HTTP/2 connections to {} are full; trying another server", frontend.name(),
+                    requestId, s.name());
+            retry(s);
+            return;
+        }
+        frontend.stats().rejectedNoServer();
+        log.debug("{}: [{}] the HTTP/2 connections to {} are full", frontend.name(), requestId, s.name());
+        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "the server's connections are full", false);
     }
 
     private static boolean isIdempotent(HttpMethod m) {

@@ -16,14 +16,16 @@ import io.netty.handler.codec.http.LastHttpContent;
  * when it becomes a tunnel.
  *
  * <p>One per request, made with its exchange: nothing carries over to the next one. Heads from an HTTP/1 server
- * ({@link ResponseHead}) go out as their own bytes; this codec takes no other kind yet (an HTTP/2 upstream would add
- * an encoder of {@link ResponseHeaders}).
+ * ({@link ResponseHead}) go out as their own bytes; heads from an HTTP/2 server ({@link Http2ResponseHead}) are
+ * rebuilt as HTTP/1.1 first and then framed the same way.
  *
  * <p>Threading: the client connection's event loop.
  */
 final class Http1DownstreamStream implements DownstreamStream {
     /** Bodies up to this size leave in the same buffer as their response head. */
     private static final int SMALL_BODY = 1024;
+    /** The most a head from an HTTP/2 server may take as HTTP/1 (its size was bounded by the HTTP/2 codec already). */
+    private static final int H2_HEAD_LIMIT = 1 << 20;
 
     private final HttpProxyConnection connection;
     private final Channel client;
@@ -76,7 +78,10 @@ final class Http1DownstreamStream implements DownstreamStream {
         if (head instanceof ResponseHead h1) {
             return h1;
         }
-        // Only HTTP/1 servers exist so far; an HTTP/2 upstream adds the framing of other heads here.
+        if (head instanceof Http2ResponseHead h2) {
+            // From an HTTP/2 server: rebuilt as HTTP/1.1 and framed as any HTTP/1 response.
+            return h2.toHttp1(H2_HEAD_LIMIT, H2_HEAD_LIMIT);
+        }
         throw new IllegalArgumentException("no HTTP/1 encoding for a " + head.getClass().getSimpleName());
     }
 

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Writes a protocol-neutral request head as HTTP/1.1 for a server, when it did not arrive as HTTP/1 (an HTTP/1 head,
  * {@link RequestHead}, goes out as its own bytes instead: {@link RequestHead#encode}). A head that declares a body
- * of no stated length gets {@code Transfer-Encoding: chunked}, so the server can tell where the body ends.
+ * of no stated length gets {@code Transfer-Encoding: chunked}, so the server can tell where the body ends; a
+ * {@code TE} field (an HTTP/2 client's {@code te: trailers}) is left out.
  *
  * <p>Threading: stateless.
  */
@@ -34,7 +35,12 @@ final class Http1Encoding {
         }
         StringBuilder b = new StringBuilder(256).append(head.method().name()).append(' ').append(head.uri())
                 .append(" HTTP/1.1\r\n");
-        head.fields().forEach((name, value) -> b.append(name).append(": ").append(value).append("\r\n"));
+        head.fields().forEach((name, value) -> {
+            // TE is hop-by-hop in HTTP/1; an HTTP/2 client's te: trailers says nothing to this server.
+            if (!name.equalsIgnoreCase("te")) {
+                b.append(name).append(": ").append(value).append("\r\n");
+            }
+        });
         b.append("\r\n");
         ByteBuf out = alloc.buffer(b.length());
         out.writeCharSequence(b, StandardCharsets.ISO_8859_1);

@@ -14,8 +14,8 @@ import java.util.Map;
  * with {@code "; "}, and the other fields follow in order. {@code :scheme} says nothing to an HTTP/1 origin server
  * (it goes in {@code X-Forwarded-Proto} only through what the frontend knows).
  *
- * <p>Connection-specific fields never get this far (a stream error); {@code te: trailers}, the one allowed, is dropped
- * with the other hop-by-hop fields when the head is forwarded ({@link #removeConnectionFields}).
+ * <p>Connection-specific fields never get this far (a stream error); {@code te: trailers}, the one allowed, goes on to
+ * HTTP/2 servers only ({@link #removeConnectionFields}).
  *
  * <p>Threading: belongs to one stream on its connection's event loop.
  */
@@ -95,10 +95,17 @@ final class Http2RequestHead implements RequestHeaders {
         return false;
     }
 
+    /**
+     * The others cannot be here (Http2RequestChecks, Netty's decoder); {@code te: trailers}, the one TE HTTP/2
+     * allows, stays for an HTTP/2 server (gRPC servers look for it) and is left out of an HTTP/1 head
+     * ({@link Http1Encoding}), where TE is hop-by-hop.
+     */
     @Override
     public void removeConnectionFields(boolean keepUpgrade) {
-        // The others cannot be here (Http2RequestChecks, Netty's decoder); TE is hop-by-hop on the HTTP/1 hop.
-        fields.remove("te");
+        String te = fields.get("te");
+        if (te != null && !te.trim().equalsIgnoreCase("trailers")) {
+            fields.remove("te");
+        }
     }
 
     @Override

@@ -34,6 +34,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     private final Server server;
     private final ConnectionLease lease;
     private final UpstreamPool pool;
+    /** When the connection was started, for {@code max_connection_age}. */
+    private final long bornAt;
     private Channel channel;
     private ResponseDecoder decoder;
     private UpstreamListener owner;
@@ -45,9 +47,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     /** Whether the last final response let the connection carry another request: set with each response head. */
     private boolean responseReusable;
 
-    UpstreamConnection(Server server, UpstreamPool pool) {
+    UpstreamConnection(Server server, UpstreamPool pool, long now) {
         this.server = server;
         this.pool = pool;
+        this.bornAt = now;
         this.lease = server.open();
     }
 
@@ -70,6 +73,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements U
     @Override
     public int reuses() {
         return requests - 1;
+    }
+
+    long bornAt() {
+        return bornAt;
     }
 
     long idleSince() {

@@ -17,4 +17,10 @@ interface UpstreamListener {
 
     /** The upstream channel closed (by the server, a reset, or a failure). */
     void upstreamClosed(UpstreamStream stream);
+
+    /**
+     * The server did not process the request at all (HTTP/2: RST_STREAM with REFUSED_STREAM, or a stream above the
+     * last stream id of a GOAWAY), so it may be sent again anywhere, whatever its method.
+     */
+    void upstreamRefused(UpstreamStream stream);
 }

@@ -25,6 +25,9 @@ import java.util.concurrent.TimeUnit;
  * most recently used one (warm, least likely to have been closed by the server), and connections idle for longer
  * than the backend's {@code server_idle} are closed by a sweep.
  *
+ * <p>Servers that speak h2c are served by the loop's {@link Http2UpstreamPool} instead: streams of shared
+ * connections. Connections past the backend's {@code max_connection_age} take no further request.
+ *
  * <p>A connection is returned only between two complete exchanges (whole request sent, whole response received,
  * both keep-alive, no error); anything else is closed instead, so no pooled connection is ever in the middle of a
  * message.
@@ -41,6 +44,8 @@ final class UpstreamPool {
     private final int maxIdlePerServer;
     private final FrontendStats stats;
     private final IdentityHashMap<Server, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
+    /** Streams on HTTP/2 connections, for servers that speak h2c. */
+    private final Http2UpstreamPool http2;
     private boolean sweepScheduled;
 
     /**
@@ -54,6 +59,7 @@ final class UpstreamPool {
         this.transport = transport;
         this.bootstrap = bootstrap.clone(loop);
         this.maxIdlePerServer = maxIdlePerServer;
+        this.http2 = new Http2UpstreamPool(loop, timeline, transport, this.bootstrap);
     }
 
     /** What {@link #open} reports once the connect ended, on the pool's event loop. */
@@ -65,14 +71,21 @@ final class UpstreamPool {
         void opened(UpstreamStream stream, Throwable failure);
     }
 
-    /** The youngest idle connection to {@code server}, claimed for {@code listener}; null when none is idle. */
+    /**
+     * The youngest idle connection to {@code server} (HTTP/2: a stream of a connection with room), claimed for
+     * {@code listener}; null when none is idle.
+     */
     UpstreamStream acquire(Server server, UpstreamListener listener) {
+        if (server.protocol().isHttp2()) {
+            return http2.acquire(server, listener);
+        }
         ArrayDeque<UpstreamConnection> q = idle.get(server);
         if (q == null) {
             return null;
         }
+        long now = timeline.nanoTime();
         for (UpstreamConnection c; (c = q.pollFirst()) != null; ) {
-            if (c.channel().isActive()) {
+            if (c.channel().isActive() && !tooOld(c, now)) {
                 c.claim(listener);
                 return c;
             }
@@ -103,7 +116,18 @@ final class UpstreamPool {
     }
 
     UpstreamConnection newConnection(Server server) {
-        return new UpstreamConnection(server, this);
+        return new UpstreamConnection(server, this, timeline.nanoTime());
+    }
+
+    /** Whether {@link #open} may give a stream to {@code server} now: false when its HTTP/2 connections are full. */
+    boolean canOpen(Server server) {
+        return !server.protocol().isHttp2() || http2.canOpen(server);
+    }
+
+    /** Past the backend's {@code max_connection_age}: no further request goes on it. */
+    private static boolean tooOld(UpstreamConnection c, long now) {
+        long maxAge = c.server().backend().config().maxConnectionAge().toNanos();
+        return maxAge > 0 && now - c.bornAt() >= maxAge;
     }
 
     /**
@@ -114,6 +138,9 @@ final class UpstreamPool {
      */
     UpstreamStream open(Server server, int connectTimeoutMillis, InetSocketAddress source,
                         InetSocketAddress destination, UpstreamListener listener, Opened whenDone) {
+        if (server.protocol().isHttp2()) {
+            return http2.open(server, connectTimeoutMillis, listener, whenDone);
+        }
         UpstreamConnection fresh = newConnection(server);
         ChannelFuture connect = connect(fresh, connectTimeoutMillis);
         server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
@@ -144,7 +171,7 @@ final class UpstreamPool {
     /** Puts a connection that finished an exchange cleanly back, or closes it when the server has enough idle. */
     void release(UpstreamConnection c) {
         Channel ch = c.channel();
-        if (!ch.isActive()) {
+        if (!ch.isActive() || tooOld(c, timeline.nanoTime())) {
             ch.close();
             return;
         }
@@ -205,21 +232,27 @@ final class UpstreamPool {
         }
     }
 
-    /** Idle connections now, over all servers; for tests. */
+    /** Idle connections now (HTTP/2: connections without streams), over all servers; for tests. */
     int idleCount() {
-        int n = 0;
+        int n = http2.idleCount();
         for (ArrayDeque<UpstreamConnection> q : idle.values()) {
             n += q.size();
         }
         return n;
     }
 
-    /** Closes every idle connection; runs on the pool's loop. */
+    /** HTTP/2 connections open or being made, over all servers; for tests. */
+    int http2ConnectionCount() {
+        return http2.connectionCount();
+    }
+
+    /** Closes every idle connection, and HTTP/2 ones once their streams are done; runs on the pool's loop. */
     void closeAll() {
         List<UpstreamConnection> all = new ArrayList<>();
         idle.values().forEach(all::addAll);
         idle.clear();
         all.forEach(c -> c.channel().close());
+        http2.retireAll();
     }
 
     EventLoop loop() {
