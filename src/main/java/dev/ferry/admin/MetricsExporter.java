@@ -13,6 +13,7 @@ import dev.ferry.director.VirtualService;
 import dev.ferry.director.sync.SyncStats;
 import dev.ferry.director.table.TcpState;
 import dev.ferry.proxy.Frontend;
+import dev.ferry.proxy.http.Http2Gauges;
 import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.http.RequestsByProtocol;
 import dev.ferry.proxy.http.LingeringStats;
@@ -294,8 +295,20 @@ public final class MetricsExporter implements AutoCloseable {
             m.add(FunctionCounter.builder("ferry.http.requests", r, RequestsByProtocol::h2)
                     .tags("frontend", f.name(), "protocol", RequestsByProtocol.H2)
                     .description("request heads received, by the protocol the client spoke").register(registry));
+            m.addAll(http2Meters(f.name(), http.http2Gauges()));
         }
         return m;
+    }
+
+    /** An http frontend's HTTP/2 client connections and streams open now. */
+    private List<Meter> http2Meters(String name, Http2Gauges g) {
+        return List.of(
+                Gauge.builder("ferry.http2.active.connections", g, Http2Gauges::connections).tag("frontend", name)
+                        .description("HTTP/2 client connections open now (also in ferry_frontend_active_connections)")
+                        .strongReference(true).register(registry),
+                Gauge.builder("ferry.http2.active.streams", g, Http2Gauges::streams).tag("frontend", name)
+                        .description("streams open now on the HTTP/2 client connections").strongReference(true)
+                        .register(registry));
     }
 
     /** An http frontend's lingering closes (README, http.lingering_close), by how they ended. */

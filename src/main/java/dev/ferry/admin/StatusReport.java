@@ -12,6 +12,7 @@ import dev.ferry.health.BackendHealth;
 import dev.ferry.health.ServerHealth;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.proxy.http.Http2Gauges;
 import dev.ferry.proxy.http.HttpFrontend;
 import dev.ferry.proxy.http.RequestsByProtocol;
 import dev.ferry.proxy.udp.UdpFrontend;
@@ -52,12 +53,22 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     /**
      * One frontend and its counters; {@code requests_total} (http: requests routed to a backend),
      * {@code requests_by_protocol} (http: request heads received, by the protocol the client spoke: {@code http/1.1},
-     * {@code h2}) and {@code udp} are null for other modes.
+     * {@code h2}), {@code http2} (http) and {@code udp} are null for other modes.
      */
     public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
                                  long connectionsTotal, long refusedNoServer, long overLimit, long retries,
                                  long bytesIn, long bytesOut, Long requestsTotal, Map<String, Long> requestsByProtocol,
-                                 UdpCounters udp) {
+                                 Http2Status http2, UdpCounters udp) {
+    }
+
+    /**
+     * An http frontend's HTTP/2 client connections open now ({@code active_connections}, also counted in the
+     * frontend's {@code active_connections}) and the streams open on them ({@code active_streams}).
+     */
+    public record Http2Status(long activeConnections, long activeStreams) {
+        static Http2Status of(Http2Gauges g) {
+            return new Http2Status(g.connections(), g.streams());
+        }
     }
 
     /**
@@ -114,6 +125,7 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                     s.accepted(), s.noServer(), s.overLimit(), s.retries(), s.bytesFromClients(), s.bytesToClients(),
                     f instanceof HttpFrontend http ? requests(http) : null,
                     f instanceof HttpFrontend http ? byProtocol(http) : null,
+                    f instanceof HttpFrontend http ? Http2Status.of(http.http2Gauges()) : null,
                     f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null));
         }
         List<BackendStatus> backends = new ArrayList<>();
@@ -154,12 +166,16 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                 s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer), RequestsStatus.of(s.requests()));
     }
 
-    /** The requests an http frontend routed to a backend (those without a route are not counted). */
+    /** An http frontend's request heads by the protocol the client spoke, {@code http/1.1} first. */
     private static Map<String, Long> byProtocol(HttpFrontend f) {
         RequestsByProtocol r = f.requestsByProtocol();
-        return Map.of(RequestsByProtocol.HTTP_1_1, r.http1(), RequestsByProtocol.H2, r.h2());
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put(RequestsByProtocol.HTTP_1_1, r.http1());
+        m.put(RequestsByProtocol.H2, r.h2());
+        return m;
     }
 
+    /** The requests an http frontend routed to a backend (those without a route are not counted). */
     private static long requests(HttpFrontend f) {
         return f.requestDurations().byBackend().values().stream().mapToLong(DurationHistogram::count).sum();
     }

@@ -17,6 +17,7 @@ import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
 import dev.ferry.testing.Clients;
 import dev.ferry.testing.Configs;
+import dev.ferry.testing.HoldingOrigin;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -65,7 +66,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The live dashboard in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, driven by
  * Selenium), against a real {@link Balancer} and {@link AdminServer} on loopback with traffic flowing through it.
- * Skipped, with a message, only when the browser or its driver is not installed ({@code .ci/run} installs both).
+ * Skipped, with a message, only when the browser or its driver is not installed ({@code .ci/run} installs both), and
+ * the HTTP/2 test also when nghttp is not (nghttp2-client); in CI ({@code CI=true}) a missing tool fails instead.
  */
 class DashboardBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -89,6 +91,8 @@ class DashboardBrowserTest {
             Logger.getLogger("org.openqa.selenium.chromium.ChromiumDriver"));
 
     private static final List<TestServer> servers = new ArrayList<>();
+    /** The http frontend's origins s1 and s2: they answer their name, and hold requests for /hold until released. */
+    private static final List<HoldingOrigin> holding = new ArrayList<>();
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static Balancer balancer;
     private static AdminServer admin;
@@ -119,7 +123,7 @@ class DashboardBrowserTest {
                 // Nothing listens there: every attempt fails and is retried elsewhere, so the page shows errors.
                 .server(HOSTILE_NAME, "127.0.0.1:" + TestServer.closedPort(), 1);
         for (String name : List.of("s1", "s2")) {
-            servers.add(keepAliveOrigin(name));
+            holding.add(HoldingOrigin.start(name));
         }
         FerryConfig tcp = configs.build();
         // An http frontend over two origins and a server nothing listens on, which its health check takes down.
@@ -134,7 +138,7 @@ class DashboardBrowserTest {
                       - { name: s1, address: %s }
                       - { name: s2, address: %s }
                       - { name: broken, address: 127.0.0.1:%d }
-                """.formatted(servers.get(3).address(), servers.get(4).address(), TestServer.closedPort()),
+                """.formatted(holding.get(0).address(), holding.get(1).address(), TestServer.closedPort()),
                 Path.of("web.yaml"));
         // A director over an in-memory device (a TUN device would need root and a namespace to route into), with
         // its own backend: its "real server" is an address in packets only, nothing ever connects to it.
@@ -164,22 +168,6 @@ class DashboardBrowserTest {
         dashboard = "http://127.0.0.1:" + admin.address().getPort() + "/";
         startTraffic();
         browser = openBrowser(profile);
-    }
-
-    /** An HTTP/1.1 origin that keeps its connections and answers every request with its name. */
-    private static TestServer keepAliveOrigin(String name) {
-        return TestServer.start(name, socket -> {
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-                    java.nio.charset.StandardCharsets.ISO_8859_1));
-            var out = socket.getOutputStream();
-            for (String line; (line = in.readLine()) != null; ) {
-                if (line.isEmpty()) {
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + name.length() + "\r\n\r\n" + name)
-                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                    out.flush();
-                }
-            }
-        });
     }
 
     /** A connection through Ferry, and a request on a kept HTTP connection, every 20 ms: rates and charts move. */
@@ -254,6 +242,7 @@ class DashboardBrowserTest {
             balancer.close();
         }
         servers.forEach(TestServer::close);
+        holding.forEach(HoldingOrigin::close);
     }
 
     @BeforeEach
@@ -333,6 +322,67 @@ class DashboardBrowserTest {
         assertThat(row("s1").findElement(By.cssSelector(".state-reason")).isDisplayed()).isFalse();
         assertThat(consoleErrors()).isEmpty();
         screenshot("dashboard-http.png");
+    }
+
+    @Test
+    void anHttpFrontendShowsItsRequestsByProtocolAndItsOpenHttp2ConnectionsAndStreams() throws Exception {
+        Requirements.requireCommand("nghttp", "apt-get install nghttp2-client");
+        open(dashboard);
+        WebElement card = browser.findElement(By.cssSelector("[data-frontend='web']"));
+        // The traffic task's requests are HTTP/1.1 (the JDK's client); no other test sends HTTP/2.
+        await().atMost(PAGE).untilAsserted(() -> assertThat(number(stat(card, "http/1.1 req"))).isPositive());
+        long h2Before = apiFrontend("web").path("requests_by_protocol").path("h2").asLong();
+        assertThat(stat(card, "h2 conns").getText()).isEqualTo("0");
+        assertThat(stat(card, "h2 streams").getText()).isEqualTo("0");
+
+        // One h2c connection with three streams, which the origins hold unanswered while the page is looked at (once
+        // the health check has taken the server nothing listens on out, so none of the three goes there).
+        await().atMost(PAGE).until(() -> apiServer("site", "broken").path("state").asText().equals("down"));
+        String web = "http://127.0.0.1:" + balancer.address("web").getPort();
+        Process nghttp = new ProcessBuilder("nghttp", "-n", web + "/hold/1", web + "/hold/2", web + "/hold/3")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            await().atMost(PAGE).until(() -> holding.stream().mapToInt(HoldingOrigin::held).sum() == 3);
+            await().atMost(PAGE).untilAsserted(() -> {
+                assertThat(stat(card, "h2 conns").getText()).isEqualTo("1");
+                assertThat(stat(card, "h2 streams").getText()).isEqualTo("3");
+                assertThat(number(stat(card, "h2 req"))).isEqualTo(h2Before + 3);
+            });
+            screenshot("dashboard-h2.png");
+
+            holding.forEach(HoldingOrigin::release);
+            assertThat(nghttp.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(nghttp.exitValue()).isZero();
+            await().atMost(PAGE).untilAsserted(() -> {
+                assertThat(stat(card, "h2 conns").getText()).isEqualTo("0");
+                assertThat(stat(card, "h2 streams").getText()).isEqualTo("0");
+            });
+            assertThat(number(stat(card, "h2 req"))).isEqualTo(h2Before + 3);
+        } finally {
+            nghttp.destroyForcibly();
+        }
+        // A tcp frontend has no such stats.
+        assertThat(browser.findElements(By.cssSelector("[data-frontend='front'] [data-stat]"))).isEmpty();
+        assertThat(consoleErrors()).isEmpty();
+    }
+
+    /** A stat's number, whatever digit grouping the browser's locale uses. */
+    private static long number(WebElement value) {
+        String digits = value.getText().replaceAll("[^0-9]", "");
+        assertThat(digits).as("a number in '%s'", value.getText()).isNotEmpty();
+        return Long.parseLong(digits);
+    }
+
+    private static JsonNode apiFrontend(String name) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(dashboard + "api/v1/status"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        for (JsonNode f : AdminApi.JSON.readTree(r.body()).path("frontends")) {
+            if (f.path("name").asText().equals(name)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no frontend " + name + " in " + r.body());
     }
 
     @Test

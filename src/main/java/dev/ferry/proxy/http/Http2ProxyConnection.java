@@ -67,6 +67,8 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
     private final InetSocketAddress destination;
     private final ForwardingHeaders.Client clientAddress;
     private final IntObjectMap<Http2DownstreamStream> streams = new IntObjectHashMap<>();
+    /** This connection in the frontend's open-connection and open-stream gauges. */
+    private final Http2Gauges.Connection gauges;
     private Http2ConnectionHandler codec;
     private ChannelHandlerContext codecCtx;
     private boolean draining;
@@ -84,6 +86,7 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
         this.source = source;
         this.destination = destination;
         this.clientAddress = clientAddress;
+        this.gauges = frontend.http2Gauges().opened();
     }
 
     /**
@@ -108,6 +111,7 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
                 .frameListener(c.new Frames())
                 .build();
         c.codec = codec;
+        codec.connection().addListener(c.gauges);
         codec.connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
@@ -270,6 +274,7 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        gauges.closed();
         cancelTimer();
         List<Http2DownstreamStream> all = snapshot();
         streams.clear();

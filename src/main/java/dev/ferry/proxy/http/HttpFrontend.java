@@ -73,6 +73,7 @@ public final class HttpFrontend implements Frontend {
             LoggerFactory.getLogger(HttpProxyConnection.class), java.time.Duration.ofSeconds(10));
     private final RequestDurations requestDurations = new RequestDurations();
     private final RequestsByProtocol requestsByProtocol = new RequestsByProtocol();
+    private final Http2Gauges http2Gauges = new Http2Gauges();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
     /** Each event loop's clock and timer for the proxy path (the request-head, response and idle timeouts). */
@@ -227,6 +228,11 @@ public final class HttpFrontend implements Frontend {
     /** This frontend's requests by the protocol their clients spoke. */
     public RequestsByProtocol requestsByProtocol() {
         return requestsByProtocol;
+    }
+
+    /** This frontend's HTTP/2 client connections and streams open now. */
+    public Http2Gauges http2Gauges() {
+        return http2Gauges;
     }
 
     AccessLog accessLog() {

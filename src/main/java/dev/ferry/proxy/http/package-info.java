@@ -20,5 +20,9 @@
  * <p>Time on the proxy path comes from each event loop's {@link dev.ferry.health.Timeline}, so timeouts are tested on
  * a hand-driven clock. Ferry's own answers are short plain-text responses ({@link dev.ferry.proxy.http.ErrorResponses});
  * WebSocket upgrades become a byte relay ({@link dev.ferry.proxy.http.TunnelRelay}).
+ *
+ * <p>What operators read of a frontend beside the common counters: its requests by the client's protocol
+ * ({@link dev.ferry.proxy.http.RequestsByProtocol}), the HTTP/2 connections and streams open now
+ * ({@link dev.ferry.proxy.http.Http2Gauges}) and its lingering closes ({@link dev.ferry.proxy.http.LingeringStats}).
  */
 package dev.ferry.proxy.http;

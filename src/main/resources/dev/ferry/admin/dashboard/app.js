@@ -342,11 +342,29 @@
     { key: 'bytes_out', label: 'out', title: 'bytes to clients', format: (v) => fmt.bytes(v) },
   ];
 
+  // http frontends: requests by the protocol the client spoke, and the HTTP/2 connections and streams open now. A
+  // stat the status does not give is hidden, so a counter the API gains later is one more line here.
+  const HTTP_STATS = [
+    { key: 'http1-requests', label: 'http/1.1 req', title: 'requests received over HTTP/1.x since start',
+      value: (f) => f.requests_by_protocol?.['http/1.1'] },
+    { key: 'h2-requests', label: 'h2 req', title: 'requests (streams) received over HTTP/2 since start',
+      value: (f) => f.requests_by_protocol?.h2 },
+    { key: 'h2-connections', label: 'h2 conns', title: 'HTTP/2 client connections open now',
+      value: (f) => f.http2?.active_connections },
+    { key: 'h2-streams', label: 'h2 streams', title: 'streams open now on those HTTP/2 connections',
+      value: (f) => f.http2?.active_streams },
+  ];
+
   function buildFrontend(f) {
     const values = { rate: h('span', { class: 'headline-value' }), active: h('strong') };
     const stats = FRONTEND_STATS.map((st) => {
       values[st.key] = h('span', { class: 'stat-value' });
       return h('div', { class: 'stat', title: st.title }, h('span', { class: 'stat-label' }, st.label), values[st.key]);
+    });
+    const httpStats = f.mode !== 'http' ? [] : HTTP_STATS.map((st) => {
+      values[st.key] = h('span', { class: 'stat-value' });
+      return h('div', { class: 'stat', title: st.title, dataset: { stat: st.key } },
+        h('span', { class: 'stat-label' }, st.label), values[st.key]);
     });
     const card = h('article', { class: 'card frontend', dataset: { frontend: f.name } },
       h('div', { class: 'card-head' },
@@ -359,8 +377,17 @@
         values.rate,
         h('span', { class: 'headline-unit' }, f.mode === 'http' ? 'req/s' : 'conn/s'),
         h('span', { class: 'headline-side' }, values.active, ' active')),
-      h('div', { class: 'stats' }, stats));
-    return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values };
+      h('div', { class: 'stats' }, stats),
+      httpStats.length ? h('div', { class: 'stats protocol-stats' }, httpStats) : null);
+    return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values, http: httpStats };
+  }
+
+  function updateHttpStats(view, f) {
+    HTTP_STATS.forEach((st, i) => {
+      const v = st.value(f);
+      view.http[i].hidden = v === undefined || v === null;
+      setText(view.values[st.key], fmt.number(v));
+    });
   }
 
   function renderFrontends(frontends) {
@@ -380,6 +407,7 @@
         f.mode === 'http' ? 'requests_total' : 'connections_total')));
       setText(view.values.active, fmt.number(f.active_connections));
       for (const st of FRONTEND_STATS) setText(view.values[st.key], st.format(f[st.key]));
+      if (view.http.length) updateHttpStats(view, f);
       return view.card;
     });
     const names = new Set(frontends.map((f) => f.name));
