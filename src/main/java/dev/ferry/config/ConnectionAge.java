@@ -21,6 +21,14 @@ public record ConnectionAge(Duration maxAge, Duration grace) {
         }
     }
 
+    /**
+     * One connection's age limit in nanoseconds: {@code maxAge} times a factor drawn uniformly from 0.9 to 1.1 (gRPC's
+     * jitter), so connections opened together do not all go away together.
+     */
+    public long jitteredNanos(java.util.random.RandomGenerator random) {
+        return (long) (maxAge.toNanos() * (0.9 + 0.2 * random.nextDouble()));
+    }
+
     /** Whether connections are aged out at all. */
     public boolean limited() {
         return !maxAge.isZero();
