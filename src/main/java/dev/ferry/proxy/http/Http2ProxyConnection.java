@@ -238,7 +238,16 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
     /** The exchange on {@code s} is over. */
     void streamDone(Http2DownstreamStream s) {
         streams.remove(s.id());
-        if (draining && streams.isEmpty() && !closed) {
+        closeIfDrained();
+    }
+
+    /**
+     * Draining and nothing left under way: closes. Netty's count of active streams matters as well as the exchanges:
+     * a response whose exchange is done may still wait in the flow controller for the client's window, and its
+     * stream closes only once its END_STREAM went out ({@link #streamClosed}).
+     */
+    private void closeIfDrained() {
+        if (draining && !closed && streams.isEmpty() && codec.connection().numActiveStreams() == 0) {
             close();
         }
     }
@@ -248,9 +257,7 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
         if (s != null) {
             s.clientGone();
         }
-        if (draining && streams.isEmpty() && !closed) {
-            close();
-        }
+        closeIfDrained();
     }
 
     private void writabilityChanged(Http2Stream stream) {
@@ -328,11 +335,8 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
         // when none is under way, so that after an age GOAWAY of 2^31-1 the client learns the real last stream id.
         codec.goAway(codecCtx, codec.connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
                 Unpooled.EMPTY_BUFFER, codecCtx.newPromise());
-        if (streams.isEmpty()) {
-            close();
-        } else {
-            flushSoon();
-        }
+        flushSoon();
+        closeIfDrained();
     }
 
     // ---- max_connection_age ----

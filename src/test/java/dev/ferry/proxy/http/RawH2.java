@@ -63,6 +63,8 @@ final class RawH2 implements AutoCloseable {
     private final OutputStream out;
     private final DataInputStream in;
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+    /** Frames of other streams read by {@link #response}, kept for their own {@code response} call. */
+    private final List<Frame> deferred = new ArrayList<>();
 
     private RawH2(Socket socket) throws IOException {
         this.socket = socket;
@@ -220,14 +222,26 @@ final class RawH2 implements AutoCloseable {
     Response response(int stream) throws IOException {
         Http2Headers head = null;
         ByteArrayOutputStream body = new ByteArrayOutputStream();
+        List<Frame> seen = new ArrayList<>();
+        // Frames of this stream read earlier while another stream's response was awaited come first.
+        java.util.ArrayDeque<Frame> earlier = new java.util.ArrayDeque<>();
+        deferred.removeIf(d -> d.stream() == stream && earlier.add(d));
         for (int i = 0; i < 100_000; i++) {
-            Frame f = read();
+            Frame f = earlier.poll();
             if (f == null) {
-                throw new AssertionError("connection ended before stream " + stream + " did");
+                f = read();
+                if (f == null) {
+                    throw new AssertionError("connection ended before stream " + stream + " did, after "
+                            + seen.subList(Math.max(0, seen.size() - 10), seen.size()));
+                }
+                if (f.stream() != stream) {
+                    if (f.stream() != 0) {
+                        deferred.add(f);
+                    }
+                    continue;
+                }
             }
-            if (f.stream() != stream) {
-                continue;
-            }
+            seen.add(f);
             if (f.type() == RST_STREAM) {
                 return new Response(head, body.toString(StandardCharsets.UTF_8), f.errorCode());
             }
