@@ -306,6 +306,65 @@ class Http2NegativeCasesTest {
         }
     }
 
+    /**
+     * A corrupt connection preface. On plaintext a preface that is not one is HTTP/1 (a 400 there); after ALPN chose
+     * h2 the bytes must be the preface, and anything else is a connection error: GOAWAY PROTOCOL_ERROR (RFC 9113 3.4).
+     */
+    @org.junit.jupiter.api.Test
+    void aCorruptPrefaceAfterAlpnH2IsGoawayProtocolError(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        dev.ferry.testing.Requirements.requireCommand("openssl", "apt-get install openssl");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=a.test", "-keyout", dir.resolve("a.key").toString(), "-out",
+                dir.resolve("a.pem").toString()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).isZero();
+        TestServer o = Origin.naming("o");
+        try (Balancer tls = new Balancer(ConfigLoader.parse("""
+                frontends:
+                  - { name: tls, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      tls: { certificates: [ { cert: %s, key: %s } ] } }
+                backends:
+                  - { name: pool, servers: [ { name: o, address: %s } ] }
+                """.formatted(dir.resolve("a.pem"), dir.resolve("a.key"), o.address()), Path.of("tls.yaml")), 1)) {
+            tls.start();
+            InetSocketAddress a = tls.address("tls");
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, new javax.net.ssl.TrustManager[]{new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                    .createSocket(a.getAddress(), a.getPort());
+            javax.net.ssl.SSLParameters params = socket.getSSLParameters();
+            params.setApplicationProtocols(new String[]{"h2"});
+            socket.setSSLParameters(params);
+            socket.startHandshake();
+            assertThat(socket.getApplicationProtocol()).isEqualTo("h2");
+            HttpFrontend f = (HttpFrontend) tls.frontends().getFirst();
+            try (RawH2 c = RawH2.over(socket)) {
+                c.raw("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                RawH2.Frame last = c.readUntil(fr -> fr.type() == RawH2.GOAWAY, 10).getLast();
+                assertThat(last.type()).isEqualTo(RawH2.GOAWAY);
+                assertThat(last.errorCode()).isEqualTo(PROTOCOL_ERROR);
+                assertThat(c.closedWithin(10)).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> f.http2Stats().violations("protocol_error") == 1);
+        } finally {
+            o.close();
+        }
+    }
+
     /** A stream error leaves the connection up: the next stream on it is answered. */
     private static void assertConnectionCarriesOn(RawH2 c, int stream) throws IOException {
         c.get(stream, authority, "/");

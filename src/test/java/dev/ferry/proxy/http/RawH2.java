@@ -72,6 +72,12 @@ final class RawH2 implements AutoCloseable {
         this.in = new DataInputStream(socket.getInputStream());
     }
 
+    /** Over a socket already connected (e.g. TLS with ALPN h2); sends nothing yet. */
+    static RawH2 over(Socket s) throws IOException {
+        s.setSoTimeout(15_000);
+        return new RawH2(s);
+    }
+
     /** Connects and sends nothing yet. */
     static RawH2 connect(InetSocketAddress a) throws IOException {
         Socket s = new Socket(a.getAddress(), a.getPort());
