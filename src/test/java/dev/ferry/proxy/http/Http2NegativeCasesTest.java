@@ -38,6 +38,8 @@ class Http2NegativeCasesTest {
     private static final int PROTOCOL_ERROR = 0x1, FLOW_CONTROL_ERROR = 0x3, STREAM_CLOSED = 0x5,
             FRAME_SIZE_ERROR = 0x6, REFUSED_STREAM = 0x7, ENHANCE_YOUR_CALM = 0xb;
     private static TestServer origin;
+    /** Accepts and never reads: what is sent to it stays in socket buffers until they are full. */
+    private static TestServer stall;
     private static Balancer balancer;
     private static InetSocketAddress front;
     private static String authority;
@@ -57,14 +59,29 @@ class Http2NegativeCasesTest {
             Origin.text(out, 200, "o");
             return true;
         });
+        stall = TestServer.start("stall", socket -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         balancer = new Balancer(ConfigLoader.parse("""
                 frontends:
-                  - { name: front, listen: 127.0.0.1:0, mode: http, backend: pool }
+                  - name: front
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - { match: { path_prefix: /stall }, backend: stall }
+                      - { backend: pool }
                 backends:
                   - name: pool
                     retries: 0
                     servers: [ { name: o, address: %s } ]
-                """.formatted(origin.address()), Path.of("test.yaml")), 1);
+                  - name: stall
+                    retries: 0
+                    servers: [ { name: s, address: %s } ]
+                """.formatted(origin.address(), stall.address()), Path.of("test.yaml")), 1);
         balancer.start();
         front = balancer.address("front");
         authority = "127.0.0.1:" + front.getPort();
@@ -78,6 +95,9 @@ class Http2NegativeCasesTest {
         }
         if (origin != null) {
             origin.close();
+        }
+        if (stall != null) {
+            stall.close();
         }
     }
 
@@ -166,6 +186,19 @@ class Http2NegativeCasesTest {
                         "protocol_error"),
                 new Case("a window grown past 2^31-1", true, c -> {
                     c.frame(RawH2.WINDOW_UPDATE, 0, 0, ByteBuffer.allocate(4).putInt(0x7fffffff).array());
+                }, new GoAway(FLOW_CONTROL_ERROR), "flow_control"),
+                // A client that ignores Ferry's window: the body waits for a server that does not read, Ferry gives
+                // no more window, and 32 MiB sent blind run past it (the bound on request bytes held).
+                new Case("DATA past the flow-control window", true, c -> {
+                    c.headers(1, false, get("/stall"));
+                    byte[] chunk = new byte[16_384];
+                    try {
+                        for (int i = 0; i < 2048; i++) {
+                            c.frame(RawH2.DATA, 0, 1, chunk);
+                        }
+                    } catch (IOException e) {
+                        // Ferry closed the connection while the rest was still being written.
+                    }
                 }, new GoAway(FLOW_CONTROL_ERROR), "flow_control"),
                 // Malformed requests (8.1.1, 8.2, 8.3): stream errors.
                 new Case("no :path", true, c -> c.headers(1, true, ":method", "GET", ":scheme", "http",

@@ -182,7 +182,11 @@ final class RawH2 implements AutoCloseable {
             }
         }
         if (type == SETTINGS && (flags & ACK) == 0) {
-            frame(SETTINGS, ACK, 0, new byte[0]);
+            try {
+                frame(SETTINGS, ACK, 0, new byte[0]);
+            } catch (IOException e) {
+                // The peer closed already; what it sent before is still read.
+            }
         }
         return new Frame(type, flags, stream, payload, headers);
     }
