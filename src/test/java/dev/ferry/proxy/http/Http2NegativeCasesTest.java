@@ -305,6 +305,9 @@ class Http2NegativeCasesTest {
                     RawH2.Frame last = frames.getLast();
                     assertThat(last.type()).as("%s", frames).isEqualTo(RawH2.GOAWAY);
                     assertThat(last.errorCode()).as("GOAWAY code: %s", last).isEqualTo(g.code());
+                    System.out.printf("%s: GOAWAY %d after %d frames read, %d of them RST_STREAM%n", row.name(),
+                            last.errorCode(), frames.size() - 1,
+                            frames.stream().filter(f -> f.type() == RawH2.RST_STREAM).count());
                     assertThat(c.closedWithin(10_000)).as("the connection closes after GOAWAY").isTrue();
                 }
                 case Reset r -> {
