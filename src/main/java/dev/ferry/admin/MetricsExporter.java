@@ -14,7 +14,9 @@ import dev.ferry.director.sync.SyncStats;
 import dev.ferry.director.table.TcpState;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.http.Http2Gauges;
+import dev.ferry.proxy.http.Http2Stats;
 import dev.ferry.proxy.http.HttpFrontend;
+import io.netty.handler.codec.http2.Http2Error;
 import dev.ferry.proxy.http.RequestsByProtocol;
 import dev.ferry.proxy.http.LingeringStats;
 import dev.ferry.proxy.udp.UdpFrontend;
@@ -288,6 +290,7 @@ public final class MetricsExporter implements AutoCloseable {
         }
         if (f instanceof HttpFrontend http) {
             m.addAll(lingeringMeters(f.name(), http.lingeringStats()));
+            m.addAll(http2Meters(f.name(), http.http2Stats()));
             RequestsByProtocol r = http.requestsByProtocol();
             m.add(FunctionCounter.builder("ferry.http.requests", r, RequestsByProtocol::http1)
                     .tags("frontend", f.name(), "protocol", RequestsByProtocol.HTTP_1_1)
@@ -295,13 +298,13 @@ public final class MetricsExporter implements AutoCloseable {
             m.add(FunctionCounter.builder("ferry.http.requests", r, RequestsByProtocol::h2)
                     .tags("frontend", f.name(), "protocol", RequestsByProtocol.H2)
                     .description("request heads received, by the protocol the client spoke").register(registry));
-            m.addAll(http2Meters(f.name(), http.http2Gauges()));
+            m.addAll(http2GaugeMeters(f.name(), http.http2Gauges()));
         }
         return m;
     }
 
     /** An http frontend's HTTP/2 client connections and streams open now. */
-    private List<Meter> http2Meters(String name, Http2Gauges g) {
+    private List<Meter> http2GaugeMeters(String name, Http2Gauges g) {
         return List.of(
                 Gauge.builder("ferry.http2.active.connections", g, Http2Gauges::connections).tag("frontend", name)
                         .description("HTTP/2 client connections open now (also in ferry_frontend_active_connections)")
@@ -309,6 +312,31 @@ public final class MetricsExporter implements AutoCloseable {
                 Gauge.builder("ferry.http2.active.streams", g, Http2Gauges::streams).tag("frontend", name)
                         .description("streams open now on the HTTP/2 client connections").strongReference(true)
                         .register(registry));
+    }
+
+    /** An http frontend's HTTP/2 GOAWAY frames sent, RST_STREAM frames both ways and client violations (http.h2). */
+    private List<Meter> http2Meters(String name, Http2Stats stats) {
+        List<Meter> m = new ArrayList<>();
+        for (Http2Error code : Http2Error.values()) {
+            m.add(FunctionCounter.builder("ferry.http2.goaway", stats, s -> s.goAways(code))
+                    .tags("frontend", name, "code", Http2Stats.label(code))
+                    .description("GOAWAY frames sent to HTTP/2 clients, by error code").register(registry));
+        }
+        m.add(FunctionCounter.builder("ferry.http2.rst", stats, Http2Stats::rstReceived)
+                .tags("frontend", name, "direction", "received")
+                .description("RST_STREAM frames of HTTP/2 clients, received from them or sent to them")
+                .register(registry));
+        m.add(FunctionCounter.builder("ferry.http2.rst", stats, Http2Stats::rstSent)
+                .tags("frontend", name, "direction", "sent")
+                .description("RST_STREAM frames of HTTP/2 clients, received from them or sent to them")
+                .register(registry));
+        for (String kind : Http2Stats.violationKinds()) {
+            m.add(FunctionCounter.builder("ferry.http2.protocol.violations", stats, s -> s.violations(kind))
+                    .tags("frontend", name, "kind", kind)
+                    .description("HTTP/2 clients' protocol errors and flood-limit breaches (http.h2), by kind")
+                    .register(registry));
+        }
+        return m;
     }
 
     /** An http frontend's lingering closes (README, http.lingering_close), by how they ended. */

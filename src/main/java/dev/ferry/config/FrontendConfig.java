@@ -16,14 +16,24 @@ import java.util.Optional;
  * @param timeouts       client-side timeouts
  * @param options        the mode ({@code mode}: tcp, udp or http) with that mode's options ({@code udp:},
  *                       {@code http:}); only the frontend's own mode's options exist
+ * @param connectionAge  http mode: how long a client connection lives ({@code max_connection_age},
+ *                       {@code max_connection_age_grace}); {@link ConnectionAge#NONE} for others
  */
 public record FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
                              List<RouteConfig> routes, Optional<String> backend, int maxConnections,
-                             FrontendTimeouts timeouts, ModeOptions options) {
+                             FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge) {
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public FrontendConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** Without a connection age limit. */
+    public FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
+                          List<RouteConfig> routes, Optional<String> backend, int maxConnections,
+                          FrontendTimeouts timeouts, ModeOptions options) {
+        this(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts, options,
+                ConnectionAge.NONE);
     }
 
     /** tcp, udp or http: the mode of {@link #options()}. */

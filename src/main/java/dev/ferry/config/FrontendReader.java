@@ -14,14 +14,17 @@ import java.util.Set;
 /** Reads one entry of {@code frontends:} into a {@link FrontendConfig}, including the rules that depend on mode. */
 final class FrontendReader {
     static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
-            "max_connections", "timeouts", "udp", "http");
+            "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
     static final List<String> TLS_KEYS = List.of("certificates");
     static final List<String> CERTIFICATE_KEYS = List.of("cert", "key", "key_password_file");
     static final List<String> UDP_KEYS = List.of("per_datagram");
     static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size", "max_header_count",
             "forwarding_headers", "defer_accept", "lingering_close", "lingering_time", "lingering_timeout",
-            "lingering_bytes", "protocols");
+            "lingering_bytes", "protocols", "h2");
+    static final List<String> H2_KEYS = List.of("max_concurrent_streams", "max_header_list_size", "max_resets",
+            "max_local_resets", "reset_window", "max_control_frames", "control_window", "max_queued_control_frames",
+            "max_empty_frames", "max_continuation_frames");
     private static final Map<String, Mode> MODES = YamlMap.choicesOf(Mode.class);
     private static final Map<String, LingeringOptions.Mode> LINGERING_MODES =
             YamlMap.choicesOf(LingeringOptions.Mode.class);
@@ -100,8 +103,16 @@ final class FrontendReader {
             case UDP -> udp;
             case HTTP -> http;
         };
+        ConnectionAge age = new ConnectionAge(f.duration("max_connection_age", ConnectionAge.NONE.maxAge(), Duration.ZERO),
+                f.duration("max_connection_age_grace", ConnectionAge.NONE.grace(), Duration.ZERO));
+        for (String key : List.of("max_connection_age", "max_connection_age_grace")) {
+            if (f.has(key) && mode != Mode.HTTP && modeKnown) {
+                f.problem(key, key + " applies only to http frontends; a " + mode.key()
+                        + " frontend's connections last as long as their clients keep them");
+            }
+        }
         return new FrontendConfig(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
-                options);
+                options, age);
     }
 
     private static FrontendTimeouts timeouts(YamlMap t) {
@@ -118,7 +129,34 @@ final class FrontendReader {
                 forwardingHeaders(h, d.forwardingHeaders()),
                 h.bool("defer_accept", d.deferAccept()),
                 lingering(h, d.lingering()),
-                protocols(h, d.protocols()));
+                protocols(h, d.protocols()),
+                h.map("h2", H2_KEYS).map(FrontendReader::h2).orElse(d.h2()));
+    }
+
+    /** {@code http.h2}: each limit at least 1 (a limit of 0 would refuse every client, not switch a defence off). */
+    private static Http2Options h2(YamlMap h) {
+        Http2Options d = Http2Options.DEFAULTS;
+        int maxHeaderListSize = h.has("max_header_list_size") ? limit(h, "max_header_list_size", 0)
+                : d.maxHeaderListSize();
+        Duration resetWindow = h.duration("reset_window", Duration.ofSeconds(1)).map(w -> {
+            if (w.toMillis() % 1000 != 0 || w.compareTo(Http2Options.MAX_RESET_WINDOW) > 0) {
+                h.problem("reset_window", "must be whole seconds from 1s to 1h (e.g. 30s); Netty counts resets "
+                        + "per whole second");
+                return d.resetWindow();
+            }
+            return w;
+        }).orElse(d.resetWindow());
+        return new Http2Options(
+                h.integer("max_concurrent_streams", d.maxConcurrentStreams(), 1, Http2Options.MAX_CONCURRENT_STREAMS),
+                maxHeaderListSize,
+                h.integer("max_resets", d.maxResets(), 1, Integer.MAX_VALUE),
+                h.integer("max_local_resets", d.maxLocalResets(), 1, Integer.MAX_VALUE),
+                resetWindow,
+                h.integer("max_control_frames", d.maxControlFrames(), 1, Integer.MAX_VALUE),
+                h.duration("control_window", d.controlWindow(), POSITIVE),
+                h.integer("max_queued_control_frames", d.maxQueuedControlFrames(), 1, Integer.MAX_VALUE),
+                h.integer("max_empty_frames", d.maxEmptyFrames(), 1, Integer.MAX_VALUE),
+                h.integer("max_continuation_frames", d.maxContinuationFrames(), 1, Integer.MAX_VALUE));
     }
 
     /** {@code protocols}: a non-empty list of {@code h2} and {@code http/1.1}, each at most once, in any order. */

@@ -27,15 +27,17 @@ import java.util.Set;
  * @param protocols         what clients may speak, in order of preference (key {@code protocols}, default
  *                          {@code [h2, http/1.1]}): the ALPN offer on TLS, h2c by prior knowledge on plaintext when
  *                          {@code h2} is among them; never empty, no protocol twice
+ * @param h2                the HTTP/2 connection limits and flood defences (key {@code h2})
  */
 public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCount,
                           Set<ForwardingHeader> forwardingHeaders, boolean deferAccept, LingeringOptions lingering,
-                          List<HttpProtocol> protocols)
+                          List<HttpProtocol> protocols, Http2Options h2)
         implements ModeOptions {
     /** What {@code protocols} is when not written: HTTP/2 first, as browsers and gRPC clients prefer it. */
     public static final List<HttpProtocol> DEFAULT_PROTOCOLS = List.of(HttpProtocol.H2, HttpProtocol.HTTP_1_1);
     public static final HttpOptions DEFAULTS = new HttpOptions(8 * 1024, 32 * 1024, 100,
-            EnumSet.allOf(ForwardingHeader.class), true, LingeringOptions.DEFAULTS, DEFAULT_PROTOCOLS);
+            EnumSet.allOf(ForwardingHeader.class), true, LingeringOptions.DEFAULTS, DEFAULT_PROTOCOLS,
+            Http2Options.DEFAULTS);
     /** Smallest limit accepted: a request line or head below this could not carry an ordinary request. */
     public static final int MIN_LIMIT = 256;
     /** Largest limit accepted: Ferry holds up to this much of one head in memory per connection. */
@@ -58,6 +60,11 @@ public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCo
         return protocols.contains(HttpProtocol.H2);
     }
 
+    /** SETTINGS_MAX_HEADER_LIST_SIZE: {@code h2.max_header_list_size}, else {@code max_header_size}. */
+    public int h2MaxHeaderListSize() {
+        return h2.maxHeaderListSize() == 0 ? maxHeaderSize : h2.maxHeaderListSize();
+    }
+
     /** Whether clients may speak HTTP/1.x. */
     public boolean speaksHttp1() {
         return protocols.contains(HttpProtocol.HTTP_1_1);
@@ -71,6 +78,6 @@ public record HttpOptions(int maxRequestLine, int maxHeaderSize, int maxHeaderCo
     /** With the default field count, headers, accept and lingering. */
     public HttpOptions(int maxRequestLine, int maxHeaderSize) {
         this(maxRequestLine, maxHeaderSize, DEFAULTS.maxHeaderCount(), DEFAULTS.forwardingHeaders(),
-                DEFAULTS.deferAccept(), DEFAULTS.lingering(), DEFAULTS.protocols());
+                DEFAULTS.deferAccept(), DEFAULTS.lingering(), DEFAULTS.protocols(), DEFAULTS.h2());
     }
 }

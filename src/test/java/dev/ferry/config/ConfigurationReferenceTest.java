@@ -41,6 +41,7 @@ class ConfigurationReferenceTest {
         m.put("frontends[].tls", FrontendReader.TLS_KEYS);
         m.put("frontends[].tls.certificates[]", FrontendReader.CERTIFICATE_KEYS);
         m.put("frontends[].http", FrontendReader.HTTP_KEYS);
+        m.put("frontends[].http.h2", FrontendReader.H2_KEYS);
         m.put("frontends[].udp", FrontendReader.UDP_KEYS);
         m.put("frontends[].routes[]", RouteReader.KEYS);
         m.put("frontends[].routes[].match", RouteReader.MATCH_KEYS);

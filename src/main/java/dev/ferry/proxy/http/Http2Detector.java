@@ -1,5 +1,6 @@
 package dev.ferry.proxy.http;
 
+import dev.ferry.config.HttpOptions;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,18 +30,18 @@ final class Http2Detector extends ChannelInboundHandlerAdapter {
 
     private final HttpFrontend frontend;
     private final boolean http1;
-    private final int maxHeaderListSize;
+    private final HttpOptions options;
     /** The first bytes, while they may still be the preface. */
     private ByteBuf held;
 
     /**
      * @param http1             whether the frontend also speaks HTTP/1.1
-     * @param maxHeaderListSize the HTTP/2 header list limit ({@code http.max_header_size})
+     * @param options           the frontend's {@code http:} options when the client connected (the h2 limits)
      */
-    Http2Detector(HttpFrontend frontend, boolean http1, int maxHeaderListSize) {
+    Http2Detector(HttpFrontend frontend, boolean http1, HttpOptions options) {
         this.frontend = frontend;
         this.http1 = http1;
-        this.maxHeaderListSize = maxHeaderListSize;
+        this.options = options;
     }
 
     @Override
@@ -73,7 +74,7 @@ final class Http2Detector extends ChannelInboundHandlerAdapter {
         HttpProxyConnection h1 = p.get(HttpProxyConnection.class);
         h1.yieldToHttp2();
         Http2ProxyConnection.install(p, ctx.name(), frontend, h1.source(), h1.destination(), h1.clientAddress(),
-                maxHeaderListSize);
+                options, h1.openedAt());
         p.remove(RequestDecoder.class);
         p.remove(h1);
         ByteBuf bytes = held;

@@ -1,5 +1,8 @@
 package dev.ferry.proxy.http;
 
+import dev.ferry.config.ConnectionAge;
+import dev.ferry.config.Http2Options;
+import dev.ferry.config.HttpOptions;
 import dev.ferry.health.Timeline;
 import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.transport.LoopFlusher;
@@ -11,7 +14,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
-import io.netty.handler.codec.http2.Http2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameAdapter;
@@ -27,6 +29,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,12 +47,15 @@ import java.util.concurrent.TimeUnit;
  * reads them. With one handler per connection on the connection's event loop, flow control runs end to end without
  * locks or hand-offs.
  *
- * <p>What the connection owns: the codec's settings (at most {@value #MAX_CONCURRENT_STREAMS} concurrent streams, a
- * header list of at most {@code http.max_header_size}), the idle timeout (no stream and nothing read for
+ * <p>What the connection owns: the codec ({@link Http2ServerCodec}, with the frontend's {@code http.h2} limits), the
+ * control-frame budget ({@link Http2ControlFrameBudget}), the idle timeout (no stream and nothing read for
  * {@code client_idle}: GOAWAY and close; with streams, the shortest of their exchanges' idle timeouts), each
- * exchange's response timeout, and draining (GOAWAY with the last stream id, streams under way finish, then close).
- * Malformed requests are stream errors (PROTOCOL_ERROR; {@link Http2RequestChecks}), after which the connection
- * carries on.
+ * exchange's response timeout, draining (GOAWAY with the last stream id, streams under way finish, then close) and
+ * {@code max_connection_age} (gRPC's A9: at the jittered age GOAWAY with the last stream id 2^31-1 and a PING; once
+ * the PING is answered, or after a second, GOAWAY with the last stream id taken and draining; after
+ * {@code max_connection_age_grace} the connection closes whatever is still under way). Malformed requests are stream
+ * errors (PROTOCOL_ERROR; {@link Http2RequestChecks}), a head with more than {@code http.max_header_count} fields gets
+ * 431, and the connection carries on.
  *
  * <p>Threading: every method runs on the client channel's event loop, which is also the loop of its server
  * connections; no field needs synchronisation.
@@ -56,8 +63,10 @@ import java.util.concurrent.TimeUnit;
 final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements DownstreamConnection, Drainable {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyConnection.class);
     private static final RateLimitedLog INTERNAL_ERRORS = new RateLimitedLog(log, java.time.Duration.ofSeconds(10));
-    /** SETTINGS_MAX_CONCURRENT_STREAMS Ferry announces (RFC 9113 recommends no less than 100). */
-    static final int MAX_CONCURRENT_STREAMS = 100;
+    /** The PING payload of the first age GOAWAY (gRPC's two-step GOAWAY): its ACK says the client saw it. */
+    static final long AGE_PING = 0x4645525259414745L;
+    /** How long the first age GOAWAY waits for its PING's ACK before the second one goes anyway. */
+    private static final long AGE_PING_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final HttpFrontend frontend;
     private final Channel client;
@@ -69,7 +78,16 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
     private final IntObjectMap<Http2DownstreamStream> streams = new IntObjectHashMap<>();
     /** This connection in the frontend's open-connection and open-stream gauges. */
     private final Http2Gauges.Connection gauges;
-    private Http2ConnectionHandler codec;
+    private Http2ServerCodec codec;
+    private Http2ControlFrameBudget controlFrames;
+    private int maxHeaderCount;
+    /** {@code max_connection_age}: when the connection opened, its jittered age (-1: none) and the grace. */
+    private long openedAt;
+    private long maxAgeNanos = -1;
+    private long graceNanos;
+    /** The first age GOAWAY (last stream id 2^31-1) went out: new streams are still taken until the second. */
+    private boolean goingAway;
+    private Timeline.Scheduled ageTimer;
     private ChannelHandlerContext codecCtx;
     private boolean draining;
     private boolean closed;
@@ -92,26 +110,28 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
     /**
      * Puts the HTTP/2 codec and a connection after the handler named {@code after}: a byte counter, the codec, this.
      *
-     * @param maxHeaderListSize SETTINGS_MAX_HEADER_LIST_SIZE ({@code http.max_header_size})
+     * @param options  the frontend's {@code http:} options when the client connected ({@code h2},
+     *                 {@code max_header_size}, {@code max_header_count})
+     * @param openedAt when the client connected (its loop's Timeline), for {@code max_connection_age}
      */
     static void install(ChannelPipeline p, String after, HttpFrontend frontend, InetSocketAddress source,
-                        InetSocketAddress destination, ForwardingHeaders.Client clientAddress, int maxHeaderListSize) {
+                        InetSocketAddress destination, ForwardingHeaders.Client clientAddress, HttpOptions options,
+                        long openedAt) {
         Channel client = p.channel();
         Http2ProxyConnection c = new Http2ProxyConnection(frontend, client, source, destination, clientAddress);
-        Http2Settings settings = new Http2Settings()
-                .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
-                .maxHeaderListSize(maxHeaderListSize);
-        Http2ConnectionHandler codec = new Http2ConnectionHandlerBuilder()
-                .server(true)
-                .initialSettings(settings)
-                .validateHeaders(true)
-                .validateRequiredPseudoHeaders(true)
-                // Closing (idle timeout, drain, stop) sends GOAWAY and closes at once: draining is done here.
-                .gracefulShutdownTimeoutMillis(0)
-                .frameListener(c.new Frames())
-                .build();
+        Http2Options limits = options.h2();
+        Http2ServerCodec codec = Http2ServerCodec.of(limits, options.h2MaxHeaderListSize(), c.new Frames(),
+                frontend.http2Frames(), frontend.http2Stats());
         c.codec = codec;
         codec.connection().addListener(c.gauges);
+        c.controlFrames = new Http2ControlFrameBudget(limits.maxControlFrames(), limits.controlWindow().toNanos());
+        c.maxHeaderCount = options.maxHeaderCount();
+        c.openedAt = openedAt;
+        ConnectionAge age = frontend.connectionAge();
+        if (age.limited()) {
+            c.maxAgeNanos = age.jitteredNanos(ThreadLocalRandom.current());
+            c.graceNanos = age.grace().toNanos();
+        }
         codec.connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
@@ -222,7 +242,16 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
     /** The exchange on {@code s} is over. */
     void streamDone(Http2DownstreamStream s) {
         streams.remove(s.id());
-        if (draining && streams.isEmpty() && !closed) {
+        closeIfDrained();
+    }
+
+    /**
+     * Draining and nothing left under way: closes. Netty's count of active streams matters as well as the exchanges:
+     * a response whose exchange is done may still wait in the flow controller for the client's window, and its
+     * stream closes only once its END_STREAM went out ({@link #streamClosed}).
+     */
+    private void closeIfDrained() {
+        if (draining && !closed && streams.isEmpty() && codec.connection().numActiveStreams() == 0) {
             close();
         }
     }
@@ -232,9 +261,7 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
         if (s != null) {
             s.clientGone();
         }
-        if (draining && streams.isEmpty() && !closed) {
-            close();
-        }
+        closeIfDrained();
     }
 
     private void writabilityChanged(Http2Stream stream) {
@@ -257,6 +284,9 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
         long now = clock.nanoTime();
         lastActivity = now;
         ensureTimer(now + frontend.clientIdleNanos());
+        if (maxAgeNanos >= 0) {
+            ageTimer = clock.schedule(this::ageReached, Math.max(0, openedAt + maxAgeNanos - now));
+        }
     }
 
     @Override
@@ -306,14 +336,51 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
             return;
         }
         draining = true;
-        if (streams.isEmpty()) {
-            close();
-            return;
-        }
-        // No new streams from here (RFC 9113 6.8); those the client opened so far finish.
+        // No new streams from here (RFC 9113 6.8); those the client opened so far finish. The GOAWAY goes out even
+        // when none is under way, so that after an age GOAWAY of 2^31-1 the client learns the real last stream id.
         codec.goAway(codecCtx, codec.connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
                 Unpooled.EMPTY_BUFFER, codecCtx.newPromise());
         flushSoon();
+        closeIfDrained();
+    }
+
+    // ---- max_connection_age ----
+
+    /** The connection's age is reached: the first GOAWAY (new streams still taken) and a PING to learn it arrived. */
+    private void ageReached() {
+        ageTimer = null;
+        if (closed || draining || goingAway) {
+            return;
+        }
+        goingAway = true;
+        log.debug("{}: HTTP/2 connection {} reached max_connection_age", frontend.name(), client.remoteAddress());
+        codec.goAway(codecCtx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                codecCtx.newPromise());
+        codec.encoder().writePing(codecCtx, false, AGE_PING, codecCtx.newPromise());
+        flushSoon();
+        ageTimer = clock.schedule(this::agedOut, AGE_PING_WAIT_NANOS);
+    }
+
+    /** The client saw the first GOAWAY (or had a second to): the real one, then the grace for streams under way. */
+    private void agedOut() {
+        if (ageTimer != null) {
+            ageTimer.cancel();
+            ageTimer = null;
+        }
+        if (closed || draining) {
+            return;
+        }
+        ageTimer = clock.schedule(this::graceOver, graceNanos);
+        drain();
+    }
+
+    private void graceOver() {
+        ageTimer = null;
+        if (!closed) {
+            log.debug("{}: HTTP/2 connection {}: max_connection_age_grace over with {} streams under way",
+                    frontend.name(), client.remoteAddress(), streams.size());
+            close();
+        }
     }
 
     /** GOAWAY (the codec sends it on close) and close. */
@@ -347,6 +414,17 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
                     || stream.state() == Http2Stream.State.HALF_CLOSED_LOCAL) {
                 // Trailers of a stream whose exchange ended already.
                 return;
+            }
+            int fields = 0;
+            for (Map.Entry<CharSequence, CharSequence> field : headers) {
+                if (!Http2Headers.PseudoHeaderName.hasPseudoHeaderFormat(field.getKey())) {
+                    fields++;
+                }
+            }
+            if (fields > maxHeaderCount) {
+                // As HTTP/1's 431 (http.max_header_count); Netty answers a header-list error with 431 and a reset.
+                throw Http2Exception.headerListSizeError(streamId, Http2Error.PROTOCOL_ERROR, true, "%s: %d > %d",
+                        Http2Violation.HEADER_COUNT_MESSAGE, fields, maxHeaderCount);
             }
             String problem = Http2RequestChecks.problem(headers);
             Http2RequestHead head = null;
@@ -400,6 +478,40 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
         }
 
         @Override
+        public void onPingRead(ChannelHandlerContext ctx, long data) throws Http2Exception {
+            controlFrames.frame(clock.nanoTime());
+        }
+
+        @Override
+        public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+            if (data == AGE_PING && goingAway) {
+                agedOut();
+            }
+        }
+
+        @Override
+        public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) throws Http2Exception {
+            controlFrames.frame(clock.nanoTime());
+        }
+
+        @Override
+        public void onPriorityRead(ChannelHandlerContext ctx, int streamId, int streamDependency, short weight,
+                                   boolean exclusive) throws Http2Exception {
+            controlFrames.frame(clock.nanoTime());
+        }
+
+        @Override
+        public void onUnknownFrame(ChannelHandlerContext ctx, byte frameType, int streamId,
+                                   io.netty.handler.codec.http2.Http2Flags flags, ByteBuf payload) {
+            try {
+                controlFrames.frame(clock.nanoTime());
+            } catch (Http2Exception e) {
+                // This callback may not throw: the codec is told of the connection error as a throw would tell it.
+                codec.onError(ctx, false, e);
+            }
+        }
+
+        @Override
         public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
             Http2DownstreamStream s = streams.remove(streamId);
             if (s != null) {
@@ -428,6 +540,10 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
         if (timer != null) {
             timer.cancel();
             timer = null;
+        }
+        if (ageTimer != null) {
+            ageTimer.cancel();
+            ageTimer = null;
         }
     }
 

@@ -74,6 +74,8 @@ public final class HttpFrontend implements Frontend {
     private final RequestDurations requestDurations = new RequestDurations();
     private final RequestsByProtocol requestsByProtocol = new RequestsByProtocol();
     private final Http2Gauges http2Gauges = new Http2Gauges();
+    private final Http2Stats http2Stats = new Http2Stats();
+    private final Http2FrameCounter http2Frames = new Http2FrameCounter(http2Stats);
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
     /** Each event loop's clock and timer for the proxy path (the request-head, response and idle timeouts). */
@@ -235,6 +237,26 @@ public final class HttpFrontend implements Frontend {
         return http2Gauges;
     }
 
+    /** This frontend's HTTP/2 GOAWAY, RST_STREAM and protocol-violation counts. */
+    public Http2Stats http2Stats() {
+        return http2Stats;
+    }
+
+    /** Counts the frames of this frontend's HTTP/2 connections (one for all of them). */
+    Http2FrameCounter http2Frames() {
+        return http2Frames;
+    }
+
+    /** The {@code http:} options a new connection takes (those in force now). */
+    HttpOptions httpOptions() {
+        return http(config);
+    }
+
+    /** The {@code max_connection_age} a new connection takes. */
+    dev.ferry.config.ConnectionAge connectionAge() {
+        return config.connectionAge();
+    }
+
     AccessLog accessLog() {
         return accessLog;
     }
@@ -321,7 +343,7 @@ public final class HttpFrontend implements Frontend {
         tls.ifPresent(t -> client.pipeline().addLast("tls", t.newHandler(client.alloc())));
         HttpOptions http = http(config);
         if (http.speaksHttp2() || !http.speaksHttp1()) {
-            client.pipeline().addLast("h2-detect", new Http2Detector(this, http.speaksHttp1(), maxHeaderSize));
+            client.pipeline().addLast("h2-detect", new Http2Detector(this, http.speaksHttp1(), http));
         }
         client.pipeline()
                 .addLast("http", new RequestDecoder(maxRequestLine, maxHeaderSize, maxHeaderCount, connection))

@@ -78,6 +78,10 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     private Exchange exchange;
     /** The frontend is stopping: no further request on this connection. */
     private boolean draining;
+    /** When the connection was accepted (its Timeline's nanos), for {@code max_connection_age}. */
+    private long openedAt;
+    /** When the connection is past {@code max_connection_age} (relative to openedAt); -1 without a limit. */
+    private long maxAgeNanos = -1;
     /** Bytes of the next request head have arrived (so the connection is not idle). */
     private boolean headBytes;
 
@@ -131,9 +135,18 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         return clientAddress;
     }
 
+    /**
+     * Draining, or past {@code max_connection_age}: either way the next response says {@code Connection: close} and
+     * the connection closes after it.
+     */
     @Override
     public boolean draining() {
-        return draining;
+        return draining || (maxAgeNanos >= 0 && clock.nanoTime() - openedAt >= maxAgeNanos);
+    }
+
+    /** When the connection was accepted, on its event loop's Timeline. */
+    long openedAt() {
+        return openedAt;
     }
 
     @Override
@@ -199,6 +212,11 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
     public void channelActive(ChannelHandlerContext ctx) {
         long now = clock.nanoTime();
         lastActivity = now;
+        openedAt = now;
+        dev.ferry.config.ConnectionAge age = frontend.connectionAge();
+        if (age.limited()) {
+            maxAgeNanos = age.jitteredNanos(java.util.concurrent.ThreadLocalRandom.current());
+        }
         // The first request's clock starts at accept, so a client that connects and sends nothing is cut off too.
         headStart = now;
         ensureTimer(now + frontend.requestHeaderNanos());

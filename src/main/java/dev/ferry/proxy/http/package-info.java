@@ -17,6 +17,12 @@
  * to an HTTP/1 server is copied once. Routing ({@link dev.ferry.proxy.http.Router}), hash keys and
  * {@link dev.ferry.proxy.http.ForwardingHeaders} see only the neutral heads.
  *
+ * <p>HTTP/2 limits ({@code http.h2}): {@link dev.ferry.proxy.http.Http2ServerCodec} is Netty's connection handler
+ * built with them (streams, header list, CONTINUATION, rapid reset, MadeYouReset, queued control frames, empty DATA),
+ * {@link dev.ferry.proxy.http.Http2ControlFrameBudget} the PING/SETTINGS/PRIORITY budget Netty lacks; what trips
+ * them is a {@link dev.ferry.proxy.http.Http2Violation}, counted with GOAWAY and RST_STREAM frames
+ * ({@link dev.ferry.proxy.http.Http2FrameCounter}) in {@link dev.ferry.proxy.http.Http2Stats}.
+ *
  * <p>Time on the proxy path comes from each event loop's {@link dev.ferry.health.Timeline}, so timeouts are tested on
  * a hand-driven clock. Ferry's own answers are short plain-text responses ({@link dev.ferry.proxy.http.ErrorResponses});
  * WebSocket upgrades become a byte relay ({@link dev.ferry.proxy.http.TunnelRelay}).
