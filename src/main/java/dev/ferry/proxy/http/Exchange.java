@@ -173,14 +173,24 @@ final class Exchange {
     /**
      * When the response is due, or 0 when not waiting: the backend's response timeout after the request went, or a
      * gRPC request's {@code grpc-timeout} after its head arrived when that is sooner (also while the request is still
-     * being sent).
+     * being sent, and while a server is being connected).
      */
     long responseDue() {
-        if (phase != Phase.FORWARDING || responseStarted) {
+        if (responseStarted || route == null) {
             return 0;
         }
-        long due = requestSentAt == 0 ? 0 : requestSentAt + route.backend().config().timeouts().response().toNanos();
-        return grpc == null ? due : grpc.earliest(startNanos, due);
+        if (phase == Phase.CONNECTING) {
+            return grpc != null && grpc.hasDeadline() ? grpc.dueAt(startNanos) : 0;
+        }
+        if (phase != Phase.FORWARDING) {
+            return 0;
+        }
+        return grpc == null ? backendDue() : grpc.earliest(startNanos, backendDue());
+    }
+
+    /** When the backend's response timeout runs out for the request sent (0: not sent yet). */
+    private long backendDue() {
+        return requestSentAt == 0 ? 0 : requestSentAt + route.backend().config().timeouts().response().toNanos();
     }
 
     boolean isForwarding(Attempt a) {
@@ -210,6 +220,9 @@ final class Exchange {
         if (grpc != null && grpc.timeoutIgnored()) {
             log.debug("{}: [{}] ignoring the malformed grpc-timeout '{}'", frontend.name(), requestId,
                     grpc.timeoutText());
+        } else if (grpc != null && grpc.hasDeadline()) {
+            // The connection's timer checks responseDue from here on (and keeps itself set for it).
+            connection.ensureTimer(grpc.dueAt(startNanos));
         }
         frontend.forwarding().request(head, connection.clientAddress(), upgrade, requestId);
         assignServer();
@@ -362,9 +375,6 @@ final class Exchange {
             markRequestSent();
         }
         wroteUpstream = true;
-        if (grpc != null && grpc.hasDeadline()) {
-            connection.ensureTimer(grpc.dueAt(startNanos));
-        }
         downstream.resumeReading();
         flushUpstream();
         attempt.read();
@@ -563,9 +573,9 @@ final class Exchange {
     void responseTimedOut() {
         Attempt a = attempt;
         Server s = a != null && a.holdsStream() ? a.server() : null;
-        long backendDue = requestSentAt == 0 ? 0
-                : requestSentAt + route.backend().config().timeouts().response().toNanos();
-        if (grpc != null && grpc.hasDeadline() && grpc.earliest(startNanos, backendDue) != backendDue) {
+        long backendDue = backendDue();
+        if (grpc != null && grpc.hasDeadline()
+                && (phase == Phase.CONNECTING || grpc.earliest(startNanos, backendDue) != backendDue)) {
             log.debug("{}: [{}] the gRPC deadline (grpc-timeout {}) passed before {} responded", frontend.name(),
                     requestId, grpc.timeoutText(), s == null ? "the server" : s.name());
             localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "the deadline of the request (grpc-timeout "

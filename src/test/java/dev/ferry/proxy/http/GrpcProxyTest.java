@@ -242,6 +242,55 @@ class GrpcProxyTest {
         assertThat(balancer.backends().get("pool").server("silent").orElseThrow().failures()).isZero();
     }
 
+    /**
+     * The deadline also runs while Ferry is still connecting: the server's accept queue is full, so its kernel drops
+     * Ferry's SYN and the connect would wait for the 10 s connect timeout (then a 502, UNAVAILABLE).
+     */
+    @Test
+    void grpcTimeoutRunsOutWhileTheConnectHangs() throws Exception {
+        Requirements.requireCommand("curl", "apt-get install curl");
+        java.net.ServerSocket full = closing(new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress()));
+        List<Socket> queued = new ArrayList<>();
+        resources.add(() -> {
+            for (Socket q : queued) {
+                q.close();
+            }
+        });
+        // Connect until one hangs: the accept queue (backlog 1, never accepted) is full from then on.
+        boolean hung = false;
+        for (int i = 0; i < 16 && !hung; i++) {
+            Socket q = new Socket();
+            queued.add(q);
+            try {
+                q.connect(full.getLocalSocketAddress(), 300);
+            } catch (java.net.SocketTimeoutException e) {
+                hung = true;
+            }
+        }
+        assertThat(hung).as("a connect to a full accept queue hangs").isTrue();
+        InetSocketAddress front = start("""
+                retries: 0
+                timeouts: { connect: 10s, response: 30s }
+                servers: [ { name: full, address: 127.0.0.1:%d } ]""".formatted(full.getLocalPort()));
+        Path message = dir.resolve("request.bin");
+        Files.write(message, grpcFrame(hello().toByteArray()));
+
+        long started = System.nanoTime();
+        String head = run("curl", "-s", "--http2-prior-knowledge", "-D", "-", "-o", "/dev/null",
+                "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", "grpc-timeout: 400m",
+                "--data-binary", "@" + message,
+                "http://127.0.0.1:" + front.getPort() + "/grpc.testing.SimpleService/UnaryRpc");
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertThat(head).startsWith("HTTP/2 200").contains("grpc-status: 4\r\n",
+                "grpc-message: ferry: the deadline of the request (grpc-timeout 400m) passed before the server "
+                        + "responded\r\n");
+        assertThat(tookMillis).isBetween(350L, 5_000L);
+        assertThat(accessLines(1).getFirst()).contains("\"status\":504", "\"termination\":\"response_timeout\"");
+        assertThat(balancer.backends().get("pool").server("full").orElseThrow().failures()).isZero();
+    }
+
     @Test
     void theServersTrailersReachTheClient() throws Exception {
         byte[] reply = grpcFrame(SimpleResponse.newBuilder().setResponseMessage("hi there").build().toByteArray());
