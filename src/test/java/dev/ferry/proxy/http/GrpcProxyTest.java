@@ -243,6 +243,43 @@ class GrpcProxyTest {
     }
 
     /**
+     * A grpc-java deadline: the client ends the call when it passes (a hair before Ferry's grpc-timeout would) or
+     * Ferry does; either way the call is DEADLINE_EXCEEDED and the server's request is given up at once, not after the
+     * backend's 30 s.
+     */
+    @Test
+    void aClientDeadlineEndsTheServersRequestToo() throws Exception {
+        CountDownLatch requested = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        TestServer silent = silentOrigin(requested, closed);
+        InetSocketAddress front = start("""
+                retries: 0
+                timeouts: { response: 30s }
+                servers: [ { name: silent, address: %s } ]""".formatted(silent.address()));
+
+        ManagedChannel channel = NettyChannelBuilder.forAddress(front.getHostString(), front.getPort())
+                .usePlaintext().build();
+        resources.add(channel::shutdownNow);
+        // A first call that Ferry answers at once (no route) opens the connection and loads the classes, so that
+        // the deadline below is spent waiting for the server, not for the JVM.
+        assertThat(statusOf(() -> io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())).getCode())
+                .isEqualTo(Status.Code.UNIMPLEMENTED);
+
+        Status status = statusOf(() -> SimpleServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(1, TimeUnit.SECONDS).unaryRpc(hello()));
+
+        assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(requested.getCount()).isZero();
+        assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
+        System.out.println("a grpc-java deadline of 1 s through Ferry, access log: " + accessLines(2).get(1));
+        assertThat(accessLines(2).get(1)).containsAnyOf("\"termination\":\"client_closed\"",
+                "\"termination\":\"response_timeout\"");
+        assertThat(balancer.backends().get("pool").server("silent").orElseThrow().failures()).isZero();
+    }
+
+    /**
      * The deadline also runs while Ferry is still connecting: the server's accept queue is full, so its kernel drops
      * Ferry's SYN and the connect would wait for the 10 s connect timeout (then a 502, UNAVAILABLE).
      */
