@@ -33,9 +33,9 @@ import java.util.concurrent.TimeUnit;
  * never retried), 504 when the response does not start in time (the backend's {@code response} timeout, or a gRPC
  * request's {@code grpc-timeout} when sooner). To a gRPC request they are gRPC-shaped ({@link GrpcReplies}: HTTP 200,
  * trailers-only, the {@code grpc-status} of {@link GrpcStatus}); the access log and the request metrics still
- * record the HTTP status meant (503, 504...), which with the record's termination names the cause. Answers to a request whose body has not been read
- * keep the connection only when the request declared no body; otherwise they close it, so an unread body is never
- * taken for a request.
+ * record the HTTP status meant (503, 504...), which with the record's termination names the cause. Answers to a
+ * request whose body has not been read keep the connection only when the request declared no body; otherwise they
+ * close it, so an unread body is never taken for a request.
  *
  * <p>It sees neither the client's nor the server's protocol: requests and responses are {@link RequestHeaders} and
  * {@link ResponseHeaders}, bodies Netty's {@link HttpContent}; what goes to the client goes through a
