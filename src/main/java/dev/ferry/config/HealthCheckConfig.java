@@ -51,7 +51,8 @@ public record HealthCheckConfig(Probe probe, Duration interval, Duration timeout
      * The probe of one check type with that type's settings. Sealed, so a check holds one type's settings and no
      * other's; {@code dev.ferry.health.HealthProbes} maps each to the probe that runs it.
      */
-    public sealed interface Probe permits TcpCheck, HttpCheck, GrpcCheck, AgentCheck, RedisCheck, PgsqlCheck, MysqlCheck {
+    public sealed interface Probe
+            permits TcpCheck, HttpCheck, GrpcCheck, AgentCheck, RedisCheck, PgsqlCheck, MysqlCheck {
 
         /** The {@code type} this probe is written as. */
         Type type();

@@ -20,9 +20,10 @@ import java.util.Map;
  * The HTTP/2 codec's side of one exchange towards the client: one per stream ({@link Http2ProxyConnection} hands
  * them out). The response goes out as a HEADERS frame (held back until the first body part, so a response without a
  * body is one HEADERS frame with END_STREAM), DATA frames, and trailers as a last HEADERS frame; Ferry's own answers
- * as HEADERS and one DATA frame (to a gRPC request: one HEADERS frame, trailers-only, {@link GrpcReplies}). A response that breaks off, or a stream the exchange gives up, is reset
- * (RST_STREAM INTERNAL_ERROR); a response that is complete while the client is still sending the request ends with
- * RST_STREAM NO_ERROR (RFC 9113 8.1), which asks the client to stop sending without failing the response.
+ * as HEADERS and one DATA frame (to a gRPC request: one HEADERS frame, trailers-only, {@link GrpcReplies}). A
+ * response that breaks off, or a stream the exchange gives up, is reset (RST_STREAM INTERNAL_ERROR); a response that
+ * is complete while the client is still sending the request ends with RST_STREAM NO_ERROR (RFC 9113 8.1), which asks
+ * the client to stop sending without failing the response.
  *
  * <p>Request body: DATA frames wait here until the exchange takes them ({@link Exchange#takesBody()}, and no more
  * after one it could not write on at once); each part's bytes go back to the client's flow-control window only once

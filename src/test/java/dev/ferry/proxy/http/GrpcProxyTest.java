@@ -342,8 +342,8 @@ class GrpcProxyTest {
                 b.writeBytes(reply);
                 b.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
             }
-            b.writeBytes(("0\r\n" + (fail ? "grpc-status: 5\r\ngrpc-message: no such thing%21\r\n" : "grpc-status: 0\r\n")
-                    + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String trailers = fail ? "grpc-status: 5\r\ngrpc-message: no such thing%21\r\n" : "grpc-status: 0\r\n";
+            b.writeBytes(("0\r\n" + trailers + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             out.write(b.toByteArray());
             out.flush();
             return true;
