@@ -8,7 +8,7 @@ import java.util.Optional;
  * {@code health_check:} of a backend: what every check has (how often, how long, how many results turn a server, the
  * port), and the probe of its one {@code type} with that type's own settings.
  *
- * @param probe     what is sent and judged, by {@code type} (tcp, http, agent, redis, pgsql or mysql); only the
+ * @param probe     what is sent and judged, by {@code type} (tcp, http, grpc, agent, redis, pgsql or mysql); only the
  *                  check's own type's settings exist
  * @param interval  time between two probes of a server (key {@code interval})
  * @param timeout   the longest one probe may take (key {@code timeout})
@@ -21,7 +21,7 @@ public record HealthCheckConfig(Probe probe, Duration interval, Duration timeout
 
     /** The values of {@code type}, one per {@link Probe} record. */
     public enum Type {
-        TCP, HTTP, AGENT, REDIS, PGSQL, MYSQL;
+        TCP, HTTP, GRPC, AGENT, REDIS, PGSQL, MYSQL;
 
         /** As the file writes it. */
         public String key() {
@@ -33,6 +33,7 @@ public record HealthCheckConfig(Probe probe, Duration interval, Duration timeout
             return switch (this) {
                 case TCP -> TcpCheck.CONNECT;
                 case HTTP -> HttpCheck.DEFAULTS;
+                case GRPC -> GrpcCheck.DEFAULTS;
                 case AGENT -> new AgentCheck();
                 case REDIS -> new RedisCheck();
                 case PGSQL -> new PgsqlCheck();
@@ -50,7 +51,8 @@ public record HealthCheckConfig(Probe probe, Duration interval, Duration timeout
      * The probe of one check type with that type's settings. Sealed, so a check holds one type's settings and no
      * other's; {@code dev.ferry.health.HealthProbes} maps each to the probe that runs it.
      */
-    public sealed interface Probe permits TcpCheck, HttpCheck, AgentCheck, RedisCheck, PgsqlCheck, MysqlCheck {
+    public sealed interface Probe
+            permits TcpCheck, HttpCheck, GrpcCheck, AgentCheck, RedisCheck, PgsqlCheck, MysqlCheck {
 
         /** The {@code type} this probe is written as. */
         Type type();
@@ -90,6 +92,22 @@ public record HealthCheckConfig(Probe probe, Duration interval, Duration timeout
         @Override
         public Type type() {
             return Type.HTTP;
+        }
+    }
+
+    /**
+     * {@code type: grpc}: one {@code grpc.health.v1.Health/Check} call over h2c (HTTP/2 by prior knowledge), passing
+     * when the answer is {@code SERVING}.
+     *
+     * @param service the service asked about (key {@code service}; default {@code ""}: the server as a whole)
+     */
+    public record GrpcCheck(String service) implements Probe {
+        /** The server as a whole ({@code service: ""}). */
+        public static final GrpcCheck DEFAULTS = new GrpcCheck("");
+
+        @Override
+        public Type type() {
+            return Type.GRPC;
         }
     }
 

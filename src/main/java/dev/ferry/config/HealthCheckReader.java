@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 /** Reads a backend's {@code health_check:} into a {@link HealthCheckConfig}, filling the defaults. */
 final class HealthCheckReader {
     static final List<String> KEYS = List.of("type", "path", "method", "host", "expect_status", "expect_body",
-            "interval", "timeout", "rise", "fall", "check_port", "send", "send_binary", "expect", "expect_binary");
+            "interval", "timeout", "rise", "fall", "check_port", "send", "send_binary", "expect", "expect_binary",
+            "service");
     static final String DEFAULT_PATH = HttpCheck.DEFAULTS.path();
     static final String DEFAULT_METHOD = HttpCheck.DEFAULTS.method();
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
@@ -25,6 +26,9 @@ final class HealthCheckReader {
     static final int DEFAULT_FALL = 3;
     private static final List<String> HTTP_ONLY = List.of("path", "method", "host", "expect_status", "expect_body");
     private static final List<String> TCP_ONLY = List.of("send", "send_binary", "expect", "expect_binary");
+    private static final List<String> GRPC_ONLY = List.of("service");
+    /** The longest gRPC service name: a name, not a payload (it goes in the check's one small message). */
+    static final int MAX_SERVICE_BYTES = 1024;
     /** The longest {@code send}/{@code expect}: a probe, not a transfer (the reply is looked at up to 16 KiB). */
     static final int MAX_CHECK_BYTES = 4096;
     private static final Map<String, HealthCheckConfig.Type> TYPES = YamlMap.choicesOf(HealthCheckConfig.Type.class);
@@ -43,6 +47,7 @@ final class HealthCheckReader {
         if (typeKnown) {
             onlyFor(h, type, HealthCheckConfig.Type.HTTP, HTTP_ONLY);
             onlyFor(h, type, HealthCheckConfig.Type.TCP, TCP_ONLY);
+            onlyFor(h, type, HealthCheckConfig.Type.GRPC, GRPC_ONLY);
         }
         String path = h.text("path", "a path such as /healthz").orElse(DEFAULT_PATH);
         if (!path.startsWith("/")) {
@@ -63,10 +68,16 @@ final class HealthCheckReader {
         Optional<Integer> checkPort = h.integer("check_port", 1, 65535);
         Optional<CheckBytes> send = bytes(h, "send", "send_binary");
         Optional<CheckBytes> expect = bytes(h, "expect", "expect_binary");
+        String service = h.text("service", "a gRPC service name such as grpc.health.v1.Health, or \"\"")
+                .orElse(HealthCheckConfig.GrpcCheck.DEFAULTS.service());
+        if (service.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SERVICE_BYTES) {
+            h.problem("service", "the service name is longer than " + MAX_SERVICE_BYTES + " bytes");
+        }
         // Every key was read above whatever the type, so that a misplaced one is also checked for what it says.
         HealthCheckConfig.Probe probe = switch (type) {
             case TCP -> new TcpCheck(send, expect);
             case HTTP -> new HttpCheck(path, method.toUpperCase(Locale.ROOT), host, expectStatus, expectBody);
+            case GRPC -> new HealthCheckConfig.GrpcCheck(service);
             case AGENT, REDIS, PGSQL, MYSQL -> type.defaults();
         };
         return new HealthCheckConfig(probe, interval, timeout, rise, fall, checkPort);

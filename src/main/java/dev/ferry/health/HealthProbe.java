@@ -6,7 +6,7 @@ import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
 /**
- * One kind of active health check ({@code health_check.type}): tcp (a handshake, or send/expect), http, agent,
+ * One kind of active health check ({@code health_check.type}): tcp (a handshake, or send/expect), http, grpc, agent,
  * redis, pgsql or mysql.
  *
  * <p>Threading: {@link #check} may be called from any thread and never blocks; the probe works on {@code loop} (its

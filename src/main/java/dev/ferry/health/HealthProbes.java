@@ -6,6 +6,7 @@ import dev.ferry.config.CheckBytes;
 import dev.ferry.config.FeedbackConfig;
 import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.config.HealthCheckConfig.AgentCheck;
+import dev.ferry.config.HealthCheckConfig.GrpcCheck;
 import dev.ferry.config.HealthCheckConfig.HttpCheck;
 import dev.ferry.config.HealthCheckConfig.MysqlCheck;
 import dev.ferry.config.HealthCheckConfig.PgsqlCheck;
@@ -31,6 +32,7 @@ final class HealthProbes {
                     : new RequestReplyProbe(transport, tcp.send().map(CheckBytes::bytes).orElse(null),
                             tcp.expect().map(ExpectedBytes::new).orElse(null));
             case HttpCheck http -> new HttpProbe(transport, http);
+            case GrpcCheck grpc -> new GrpcProbe(transport, grpc);
             case AgentCheck agent -> new AgentProbe(transport);
             case RedisCheck redis -> new RequestReplyProbe(transport, RedisPong.PING, new RedisPong());
             case PgsqlCheck pgsql -> new RequestReplyProbe(transport, PgsqlSslReply.SSL_REQUEST, new PgsqlSslReply());

@@ -1,6 +1,7 @@
 /**
  * Watching servers: active checks ({@link dev.ferry.health.ActiveCheck} running a
- * {@link dev.ferry.health.TcpProbe}, {@link dev.ferry.health.HttpProbe} or {@link dev.ferry.health.AgentProbe}
+ * {@link dev.ferry.health.TcpProbe}, {@link dev.ferry.health.HttpProbe}, {@link dev.ferry.health.GrpcProbe}
+ * (grpc.health.v1 over h2c, its messages in {@code GrpcHealthMessages}) or {@link dev.ferry.health.AgentProbe}
  * under {@link dev.ferry.health.RiseFall}), passive health ({@link dev.ferry.health.OutlierDetector} with its
  * {@link dev.ferry.health.EjectionPolicy}), slow start ({@link dev.ferry.health.SlowStart} along a
  * {@link dev.ferry.health.SlowStartRamp}), and what an agent answers ({@link dev.ferry.health.AgentReply},

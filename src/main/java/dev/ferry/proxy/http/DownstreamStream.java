@@ -41,15 +41,18 @@ interface DownstreamStream {
     void sendTrailers(LastHttpContent last);
 
     /**
-     * Ferry's own answer ({@link ErrorResponses}): one entry point for every local reply.
+     * Ferry's own answer ({@link ErrorResponses}; to a gRPC request {@link GrpcReplies}): one entry point for every
+     * local reply.
      *
      * @param close       whether the connection closes after it (said in the reply) or carries the next request
      * @param lingerable  whether closing may linger for the client's bytes (not for a client too slow to send a head)
      * @param requestId   echoed back when not null
      * @param headRequest the reply answers a HEAD request (no body)
+     * @param grpc        the reply answers a gRPC request ({@link GrpcRequest}): HTTP 200, trailers-only, with the
+     *                    {@code grpc-status} that {@code status} maps to ({@link GrpcStatus})
      */
     void sendLocalReply(HttpResponseStatus status, String detail, boolean close, boolean lingerable, String requestId,
-                        boolean headRequest);
+                        boolean headRequest, boolean grpc);
 
     /** The response is complete: the connection closes ({@code close}) or takes the next request. */
     void end(boolean close);

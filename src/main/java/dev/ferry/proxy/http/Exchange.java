@@ -30,9 +30,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Ferry's own answers ({@link ErrorResponses}): 404 with no route, 405 for CONNECT, 502 when the server failed,
  * 503 when no server is available or this machine cannot open a connection to one (never counted against the server,
- * never retried), 504 when the response does not start in time. Answers to a request whose body has not been read
- * keep the connection only when the request declared no body; otherwise they close it, so an unread body is never
- * taken for a request.
+ * never retried), 504 when the response does not start in time (the backend's {@code response} timeout, or a gRPC
+ * request's {@code grpc-timeout} when sooner). To a gRPC request they are gRPC-shaped ({@link GrpcReplies}: HTTP 200,
+ * trailers-only, the {@code grpc-status} of {@link GrpcStatus}); the access log and the request metrics still
+ * record the HTTP status meant (503, 504...), which with the record's termination names the cause. Answers to a
+ * request whose body has not been read keep the connection only when the request declared no body; otherwise they
+ * close it, so an unread body is never taken for a request.
  *
  * <p>It sees neither the client's nor the server's protocol: requests and responses are {@link RequestHeaders} and
  * {@link ResponseHeaders}, bodies Netty's {@link HttpContent}; what goes to the client goes through a
@@ -64,6 +67,8 @@ final class Exchange {
     /** Null only for the record of a head that never decoded (or never came): see {@link #headless}. */
     private final RequestHeaders request;
     private final String requestId;
+    /** The request's gRPC view, null when it is not gRPC: then answers are gRPC-shaped, grpc-timeout a deadline. */
+    private final GrpcRequest grpc;
     private Phase phase = Phase.CONNECTING;
 
     private Route route;
@@ -104,6 +109,7 @@ final class Exchange {
         this.request = request;
         this.startNanos = startNanos;
         this.requestId = request != null ? ForwardingHeaders.requestId(request) : null;
+        this.grpc = request != null ? GrpcRequest.of(request) : null;
     }
 
     /**
@@ -164,12 +170,27 @@ final class Exchange {
         return Math.min(frontend.clientIdleNanos(), server);
     }
 
-    /** When the response is due (the backend's response timeout after the request went), or 0 when not waiting. */
+    /**
+     * When the response is due, or 0 when not waiting: the backend's response timeout after the request went, or a
+     * gRPC request's {@code grpc-timeout} after its head arrived when that is sooner (also while the request is still
+     * being sent, and while a server is being connected).
+     */
     long responseDue() {
-        if (phase != Phase.FORWARDING || responseStarted || requestSentAt == 0) {
+        if (responseStarted || route == null) {
             return 0;
         }
-        return requestSentAt + route.backend().config().timeouts().response().toNanos();
+        if (phase == Phase.CONNECTING) {
+            return grpc != null && grpc.hasDeadline() ? grpc.dueAt(startNanos) : 0;
+        }
+        if (phase != Phase.FORWARDING) {
+            return 0;
+        }
+        return grpc == null ? backendDue() : grpc.earliest(startNanos, backendDue());
+    }
+
+    /** When the backend's response timeout runs out for the request sent (0: not sent yet). */
+    private long backendDue() {
+        return requestSentAt == 0 ? 0 : requestSentAt + route.backend().config().timeouts().response().toNanos();
     }
 
     boolean isForwarding(Attempt a) {
@@ -196,6 +217,13 @@ final class Exchange {
         long hashKey = backend.hashKey().keyOf(source, backend.hashKey().needsHttp() ? new RequestView(head) : null);
         pick = new PickContext(source, frontend.destinationFor(route, target), hashKey, List.of(), 0);
         upgrade = head.asksUpgrade();
+        if (grpc != null && grpc.timeoutIgnored()) {
+            log.debug("{}: [{}] ignoring the malformed grpc-timeout '{}'", frontend.name(), requestId,
+                    grpc.timeoutText());
+        } else if (grpc != null && grpc.hasDeadline()) {
+            // The connection's timer checks responseDue from here on (and keeps itself set for it).
+            connection.ensureTimer(grpc.dueAt(startNanos));
+        }
         frontend.forwarding().request(head, connection.clientAddress(), upgrade, requestId);
         assignServer();
     }
@@ -596,10 +624,22 @@ final class Exchange {
 
     // ---- timeouts ----
 
-    /** The response did not start in time: 504, and the server's failure. */
+    /**
+     * The response did not start in time: 504 (to gRPC DEADLINE_EXCEEDED), and the server's failure unless it was the
+     * request's own gRPC deadline that ran out first (the server was still within the backend's timeout).
+     */
     void responseTimedOut() {
         Attempt a = attempt;
         Server s = a != null && a.holdsStream() ? a.server() : null;
+        long backendDue = backendDue();
+        if (grpc != null && grpc.hasDeadline()
+                && (phase == Phase.CONNECTING || grpc.earliest(startNanos, backendDue) != backendDue)) {
+            log.debug("{}: [{}] the gRPC deadline (grpc-timeout {}) passed before {} responded", frontend.name(),
+                    requestId, grpc.timeoutText(), s == null ? "the server" : s.name());
+            localReply(HttpResponseStatus.GATEWAY_TIMEOUT, "the deadline of the request (grpc-timeout "
+                    + grpc.timeoutText() + ") passed before the server responded", false);
+            return;
+        }
         log.warn("{}: [{}] {} did not respond within {} ms", frontend.name(), requestId,
                 s == null ? "the server" : s.name(), route.backend().config().timeouts().response().toMillis());
         if (s != null) {
@@ -641,7 +681,7 @@ final class Exchange {
         if (closes) {
             phase = Phase.ENDED;
             downstream.sendLocalReply(status, detail, true, status != HttpResponseStatus.REQUEST_TIMEOUT, requestId,
-                    isHeadRequest());
+                    isHeadRequest(), grpc != null);
             requestDone = true;
         } else if (requestDone) {
             localStatus = status;
@@ -658,7 +698,7 @@ final class Exchange {
     /** The request's (empty) body has been read: the local reply waiting for it goes, the connection stays. */
     private void sendDeferredReply() {
         phase = Phase.ENDED;
-        downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest());
+        downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest(), grpc != null);
         downstream.end(false);
     }
 

@@ -116,9 +116,10 @@ final class Http1DownstreamStream implements DownstreamStream {
 
     @Override
     public void sendLocalReply(HttpResponseStatus status, String detail, boolean close, boolean lingerable,
-                               String requestId, boolean headRequest) {
+                               String requestId, boolean headRequest, boolean grpc) {
         release();
-        ByteBuf r = ErrorResponses.of(client.alloc(), status, detail, close, requestId, headRequest);
+        ByteBuf r = grpc ? GrpcReplies.http1(client.alloc(), status, detail, close, requestId)
+                : ErrorResponses.of(client.alloc(), status, detail, close, requestId, headRequest);
         if (close) {
             connection.closeWithResponse(r, lingerable, connection.clientMaySend());
         } else {

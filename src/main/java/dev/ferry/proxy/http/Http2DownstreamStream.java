@@ -20,9 +20,10 @@ import java.util.Map;
  * The HTTP/2 codec's side of one exchange towards the client: one per stream ({@link Http2ProxyConnection} hands
  * them out). The response goes out as a HEADERS frame (held back until the first body part, so a response without a
  * body is one HEADERS frame with END_STREAM), DATA frames, and trailers as a last HEADERS frame; Ferry's own answers
- * as HEADERS and one DATA frame. A response that breaks off, or a stream the exchange gives up, is reset
- * (RST_STREAM INTERNAL_ERROR); a response that is complete while the client is still sending the request ends with
- * RST_STREAM NO_ERROR (RFC 9113 8.1), which asks the client to stop sending without failing the response.
+ * as HEADERS and one DATA frame (to a gRPC request: one HEADERS frame, trailers-only, {@link GrpcReplies}). A
+ * response that breaks off, or a stream the exchange gives up, is reset (RST_STREAM INTERNAL_ERROR); a response that
+ * is complete while the client is still sending the request ends with RST_STREAM NO_ERROR (RFC 9113 8.1), which asks
+ * the client to stop sending without failing the response.
  *
  * <p>Request body: DATA frames wait here until the exchange takes them ({@link Exchange#takesBody()}, and no more
  * after one it could not write on at once); each part's bytes go back to the client's flow-control window only once
@@ -220,22 +221,24 @@ final class Http2DownstreamStream implements DownstreamStream {
 
     @Override
     public void sendLocalReply(HttpResponseStatus status, String detail, boolean close, boolean lingerable,
-                               String requestId, boolean headRequest) {
+                               String requestId, boolean headRequest, boolean grpc) {
         if (headSent || responseEnded) {
             // Nothing sensible can follow a head already sent: the client learns the response broke off.
             reset();
             return;
         }
         held = null;
-        byte[] text = ErrorResponses.text(status, detail);
-        Http2Headers head = Http2ResponseEncoding.localReply(status, text.length, requestId);
         responseEnded = true;
         headSent = true;
-        if (headRequest) {
-            connection.writeHeaders(stream, head, true);
+        if (grpc) {
+            connection.writeHeaders(stream, GrpcReplies.trailersOnly(status, detail, requestId), true);
         } else {
-            connection.writeHeaders(stream, head, false);
-            connection.writeData(stream, Unpooled.wrappedBuffer(text), true);
+            byte[] text = ErrorResponses.text(status, detail);
+            Http2Headers head = Http2ResponseEncoding.localReply(status, text.length, requestId);
+            connection.writeHeaders(stream, head, headRequest);
+            if (!headRequest) {
+                connection.writeData(stream, Unpooled.wrappedBuffer(text), true);
+            }
         }
         connection.flushSoon();
         if (close) {

@@ -24,7 +24,10 @@
  * ({@link dev.ferry.proxy.http.Http2FrameCounter}) in {@link dev.ferry.proxy.http.Http2Stats}.
  *
  * <p>Time on the proxy path comes from each event loop's {@link dev.ferry.health.Timeline}, so timeouts are tested on
- * a hand-driven clock. Ferry's own answers are short plain-text responses ({@link dev.ferry.proxy.http.ErrorResponses});
+ * a hand-driven clock. Ferry's own answers are short plain-text responses
+ * ({@link dev.ferry.proxy.http.ErrorResponses}), or to a gRPC request ({@link dev.ferry.proxy.http.GrpcRequest},
+ * whose {@code grpc-timeout} is also a deadline) trailers-only gRPC answers
+ * ({@link dev.ferry.proxy.http.GrpcReplies}, codes from {@link dev.ferry.proxy.http.GrpcStatus});
  * WebSocket upgrades become a byte relay ({@link dev.ferry.proxy.http.TunnelRelay}).
  *
  * <p>What operators read of a frontend beside the common counters: its requests by the client's protocol
