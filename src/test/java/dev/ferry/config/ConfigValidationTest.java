@@ -55,7 +55,7 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
                 + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
-                + "timeouts, udp, http"));
+                + "timeouts, udp, http, max_connection_age, max_connection_age_grace"));
     }
 
     @Test
@@ -276,7 +276,7 @@ class ConfigValidationTest {
                 at(yaml, 4, "htttp", "frontends[0].mode",
                         "'htttp' is not allowed; did you mean 'http'? allowed: tcp, udp, http"),
                 at(yaml, 9, "htp", "backends[0].health_check.type",
-                        "'htp' is not allowed; did you mean 'http'? allowed: tcp, http, agent, redis, pgsql, mysql"));
+                        "'htp' is not allowed; did you mean 'http'? allowed: tcp, http, grpc, agent, redis, pgsql, mysql"));
     }
 
     @Test
@@ -415,7 +415,7 @@ class ConfigValidationTest {
                 at(yaml, 4, "header", "backends[0].hash_key",
                         "unknown hash_key 'header'; allowed: source_ip, source_ip_port, uri, header:NAME, cookie:NAME"),
                 at(yaml, 5, "v3", "backends[0].servers[0].send_proxy", "'v3' is not allowed; did you mean 'v1'? allowed: v1, v2"),
-                at(yaml, 6, "icmp", "backends[0].health_check.type", "'icmp' is not allowed; allowed: tcp, http, agent, redis, pgsql, mysql"));
+                at(yaml, 6, "icmp", "backends[0].health_check.type", "'icmp' is not allowed; allowed: tcp, http, grpc, agent, redis, pgsql, mysql"));
     }
 
     @Test

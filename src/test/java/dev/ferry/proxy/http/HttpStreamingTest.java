@@ -4,8 +4,6 @@ import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,6 +26,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.ferry.proxy.http.StallChecks.assertBounded;
+import static dev.ferry.proxy.http.StallChecks.awaitStalled;
+import static dev.ferry.proxy.http.StallChecks.usedDirectMemory;
+import static dev.ferry.proxy.http.StallChecks.usedHeapAfterGc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -161,35 +162,6 @@ class HttpStreamingTest {
      * Both deltas are measured from before this transfer: the allocator is shared by every test in this JVM and
      * keeps the chunks earlier tests pooled, so its absolute figure says nothing about what this stall holds.
      */
-    private static void assertBounded(long inFlight, long heapBefore, long directBefore) {
-        long heap = usedHeapAfterGc() - heapBefore;
-        long direct = usedDirectMemory() - directBefore;
-        System.out.printf("stalled: %d MiB in flight (kernel buffers + Ferry), heap delta %d KiB, direct delta %d KiB%n",
-                inFlight / MIB, heap / 1024, direct / 1024);
-        assertThat(inFlight).isLessThan(48 * MIB);
-        assertThat(heap).isLessThan(16 * MIB);
-        assertThat(direct).isLessThan(16 * MIB);
-    }
-
-    private static void awaitStalled(AtomicLong counter) {
-        long[] last = {-1};
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            long now = counter.get();
-            boolean stalled = now == last[0];
-            last[0] = now;
-            return stalled;
-        });
-    }
-
-    private static long usedHeapAfterGc() {
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static long usedDirectMemory() {
-        return ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p ? p.metric().usedDirectMemory() : 0;
-    }
-
     @Test
     void chunkedBodiesPassBothWays() throws Exception {
         start(Origin.start("o", (r, out, s) -> {
