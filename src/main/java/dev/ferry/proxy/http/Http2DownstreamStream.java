@@ -2,6 +2,7 @@ package dev.ferry.proxy.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
@@ -45,6 +46,8 @@ final class Http2DownstreamStream implements DownstreamStream {
     private Exchange exchange;
     /** Request body parts (the last one a {@link LastHttpContent}) the exchange has not taken yet. */
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    /** The write of the response's last frame (END_STREAM), once made; null before or on a closed connection. */
+    private ChannelFuture responseWritten;
     /** The final response head, until the first body part or flush. */
     private Http2Headers held;
     private boolean headSent;
@@ -196,16 +199,16 @@ final class Http2DownstreamStream implements DownstreamStream {
             } else {
                 data.release();
             }
-            connection.writeHeaders(stream, Http2ResponseEncoding.trailers(trailers), true);
+            responseWritten = connection.writeHeaders(stream, Http2ResponseEncoding.trailers(trailers), true);
         } else if (held != null && !data.isReadable()) {
             data.release();
             Http2Headers head = held;
             held = null;
             headSent = true;
-            connection.writeHeaders(stream, head, true);
+            responseWritten = connection.writeHeaders(stream, head, true);
         } else {
             writeHeld();
-            connection.writeData(stream, data, true);
+            responseWritten = connection.writeData(stream, data, true);
         }
         connection.flushSoon();
     }
@@ -231,13 +234,14 @@ final class Http2DownstreamStream implements DownstreamStream {
         responseEnded = true;
         headSent = true;
         if (grpc) {
-            connection.writeHeaders(stream, GrpcReplies.trailersOnly(status, detail, requestId), true);
+            responseWritten = connection.writeHeaders(stream, GrpcReplies.trailersOnly(status, detail, requestId),
+                    true);
         } else {
             byte[] text = ErrorResponses.text(status, detail);
             Http2Headers head = Http2ResponseEncoding.localReply(status, text.length, requestId);
-            connection.writeHeaders(stream, head, headRequest);
+            responseWritten = connection.writeHeaders(stream, head, headRequest);
             if (!headRequest) {
-                connection.writeData(stream, Unpooled.wrappedBuffer(text), true);
+                responseWritten = connection.writeData(stream, Unpooled.wrappedBuffer(text), true);
             }
         }
         connection.flushSoon();
@@ -258,7 +262,14 @@ final class Http2DownstreamStream implements DownstreamStream {
         }
         finished = true;
         if (!requestEnded) {
-            connection.resetStream(stream, Http2Error.NO_ERROR);
+            // RFC 9113 8.1: the rest of the request is refused without error, once the whole response went (the
+            // flow controller may still hold its last frames, which a reset now would throw away).
+            ChannelFuture written = responseWritten;
+            if (written == null || written.isDone()) {
+                connection.resetStream(stream, Http2Error.NO_ERROR);
+            } else {
+                written.addListener(f -> connection.resetStream(stream, Http2Error.NO_ERROR));
+            }
         }
         release();
         connection.streamDone(this);

@@ -9,6 +9,7 @@ import dev.ferry.transport.LoopFlusher;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -193,19 +194,24 @@ final class Http2ProxyConnection extends ChannelInboundHandlerAdapter implements
 
     // ---- what streams use ----
 
-    void writeHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
-        if (!closed) {
-            codec.encoder().writeHeaders(codecCtx, stream.id(), headers, 0, endStream, codecCtx.newPromise());
+    /** Writes a HEADERS frame; returns when it went (or failed), or null when the connection is closed. */
+    ChannelFuture writeHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
+        if (closed) {
+            return null;
         }
+        return codec.encoder().writeHeaders(codecCtx, stream.id(), headers, 0, endStream, codecCtx.newPromise());
     }
 
-    /** Writes a DATA frame (owned from here; queued by the flow controller while the window is shut). */
-    void writeData(Http2Stream stream, ByteBuf data, boolean endStream) {
+    /**
+     * Writes a DATA frame (owned from here; queued by the flow controller while the window is shut); returns when
+     * it went (or failed), or null when the connection is closed.
+     */
+    ChannelFuture writeData(Http2Stream stream, ByteBuf data, boolean endStream) {
         if (closed) {
             data.release();
-            return;
+            return null;
         }
-        codec.encoder().writeData(codecCtx, stream.id(), data, 0, endStream, codecCtx.newPromise());
+        return codec.encoder().writeData(codecCtx, stream.id(), data, 0, endStream, codecCtx.newPromise());
     }
 
     void resetStream(Http2Stream stream, Http2Error error) {

@@ -10,8 +10,10 @@
  * ({@link dev.ferry.proxy.http.Http1DownstreamStream}, {@link dev.ferry.proxy.http.Http2DownstreamStream}: one per
  * stream, heads translated by {@link dev.ferry.proxy.http.Http2RequestHead} and
  * {@link dev.ferry.proxy.http.Http2ResponseEncoding}) towards the client, {@link dev.ferry.proxy.http.UpstreamStream}
- * ({@link dev.ferry.proxy.http.UpstreamConnection}, handed out by {@link dev.ferry.proxy.http.UpstreamPool}) towards
- * the server, and protocol-neutral heads ({@link dev.ferry.proxy.http.RequestHeaders},
+ * ({@link dev.ferry.proxy.http.UpstreamConnection}, handed out by {@link dev.ferry.proxy.http.UpstreamPool}; for h2c
+ * servers {@link dev.ferry.proxy.http.Http2UpstreamStream}, a stream of a shared
+ * {@link dev.ferry.proxy.http.Http2UpstreamConnection} from the {@link dev.ferry.proxy.http.Http2UpstreamPool})
+ * towards the server, and protocol-neutral heads ({@link dev.ferry.proxy.http.RequestHeaders},
  * {@link dev.ferry.proxy.http.ResponseHeaders}, {@link dev.ferry.proxy.http.HeaderFields}) whose HTTP/1
  * implementations keep the received bytes ({@link dev.ferry.proxy.http.HeadParser}, RFC 9112), so an HTTP/1 head going
  * to an HTTP/1 server is copied once. Routing ({@link dev.ferry.proxy.http.Router}), hash keys and

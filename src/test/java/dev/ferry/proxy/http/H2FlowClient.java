@@ -21,6 +21,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.util.ReferenceCountUtil;
 
@@ -44,6 +45,8 @@ final class H2FlowClient implements AutoCloseable {
     final AtomicLong sent = new AtomicLong();
     final CompletableFuture<Http2Headers> head = new CompletableFuture<>();
     final CompletableFuture<Long> done = new CompletableFuture<>();
+    /** The error code of an RST_STREAM the server sent. */
+    final CompletableFuture<Long> reset = new CompletableFuture<>();
     /** The first bytes of the response body, for short answers. */
     private final StringBuffer start = new StringBuffer();
     private volatile boolean paused;
@@ -160,6 +163,10 @@ final class H2FlowClient implements AutoCloseable {
                 if (end) {
                     done.complete(received.get());
                 }
+            } else if (msg instanceof Http2ResetFrame r) {
+                reset.complete(r.errorCode());
+                done.completeExceptionally(new IllegalStateException("stream reset (" + r.errorCode() + ") after "
+                        + received + " bytes"));
             } else {
                 ReferenceCountUtil.release(msg);
             }

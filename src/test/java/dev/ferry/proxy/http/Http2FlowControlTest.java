@@ -201,4 +201,33 @@ class Http2FlowControlTest {
         }
         assertThat(read).isBetween(TOTAL, TOTAL + 300);
     }
+
+    @Test
+    void anHttp1ServerThatAnswersBeforeTheUploadEndedIsHeardByTheHttp2Client() throws Exception {
+        TestServer origin = keep(TestServer.start("early", s -> {
+            InputStream in = s.getInputStream();
+            while (!Origin.readLine(in).isEmpty()) {
+                // head
+            }
+            in.readNBytes((int) MIB);
+            Origin.text(s.getOutputStream(), 413, "enough", "Connection: close");
+            // Lingering, as servers do: the rest is read and dropped until Ferry closes, so no reset destroys the
+            // answer on its way.
+            s.shutdownOutput();
+            byte[] drop = new byte[64 * 1024];
+            while (in.read(drop) > 0) {
+                // dropped
+            }
+        }));
+        InetSocketAddress front = start(origin.address(), "http/1.1");
+        H2FlowClient c = client(front);
+        c.request("POST", "/up", false);
+        c.upload(TOTAL);
+        assertThat(c.head.get(20, TimeUnit.SECONDS).status().toString()).isEqualTo("413");
+        c.done.get(20, TimeUnit.SECONDS);
+        assertThat(c.body()).isEqualTo("enough");
+        // The rest of the upload is refused without error (RFC 9113 8.1: RST_STREAM NO_ERROR after the response).
+        assertThat(c.reset.get(20, TimeUnit.SECONDS)).isEqualTo(0L);
+        assertThat(c.sent.get()).isLessThan(TOTAL);
+    }
 }
