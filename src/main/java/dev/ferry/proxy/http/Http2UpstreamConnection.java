@@ -138,8 +138,9 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         return "http";
     }
 
-    long bornAt() {
-        return bornAt;
+    /** Whether the connection is older than {@code maxAgeNanos} ({@code max_connection_age}; 0: no limit). */
+    boolean pastAge(long now, long maxAgeNanos) {
+        return maxAgeNanos > 0 && now - bornAt >= maxAgeNanos;
     }
 
     long idleSince() {
@@ -158,7 +159,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     /** Whether another stream may go on this connection now (connected or still connecting), given its age. */
     boolean hasRoom(long now, long maxAgeNanos) {
-        if (closed || goingAway || (maxAgeNanos > 0 && now - bornAt >= maxAgeNanos)) {
+        if (closed || goingAway || pastAge(now, maxAgeNanos)) {
             return false;
         }
         int limit = maxStreams;

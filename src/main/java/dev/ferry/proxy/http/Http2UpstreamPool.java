@@ -81,7 +81,7 @@ final class Http2UpstreamPool {
         for (Http2UpstreamConnection c : list) {
             if (found == null && c.isUp() == up && c.hasRoom(now, maxAge)) {
                 found = c;
-            } else if (maxAge > 0 && c.isUp() && c.users() == 0 && now - c.bornAt() >= maxAge) {
+            } else if (c.isUp() && c.users() == 0 && c.pastAge(now, maxAge)) {
                 if (aged == null) {
                     aged = new ArrayList<>(1);
                 }
@@ -139,8 +139,7 @@ final class Http2UpstreamPool {
 
     /** {@code c} carries no stream now: closed when past its age, else closed by the sweep after server_idle. */
     void idle(Http2UpstreamConnection c) {
-        long maxAge = maxAgeNanos(c.server());
-        if (maxAge > 0 && timeline.nanoTime() - c.bornAt() >= maxAge) {
+        if (c.pastAge(timeline.nanoTime(), maxAgeNanos(c.server()))) {
             c.close();
             return;
         }
@@ -183,7 +182,7 @@ final class Http2UpstreamPool {
                 }
                 long maxAge = maxAgeNanos(c.server());
                 long due = c.idleSince() + serverIdleNanos(c.server());
-                if (due - now <= 0 || (maxAge > 0 && now - c.bornAt() >= maxAge)) {
+                if (due - now <= 0 || c.pastAge(now, maxAge)) {
                     closing.add(c);
                 } else {
                     next = Math.min(next, due - now);
@@ -207,11 +206,6 @@ final class Http2UpstreamPool {
             }
         }
         return n;
-    }
-
-    /** Connections open or being made, over all servers; for tests. */
-    int connectionCount() {
-        return offered.values().stream().mapToInt(List::size).sum();
     }
 
     /** Stop or reload: no connection takes new streams; each closes once its streams are done. */

@@ -76,10 +76,6 @@ final class Http2UpstreamStream implements UpstreamStream {
         lease.activate();
     }
 
-    boolean isRefused() {
-        return refused;
-    }
-
     boolean isDone() {
         return done;
     }

@@ -241,11 +241,6 @@ final class UpstreamPool {
         return n;
     }
 
-    /** HTTP/2 connections open or being made, over all servers; for tests. */
-    int http2ConnectionCount() {
-        return http2.connectionCount();
-    }
-
     /** Closes every idle connection, and HTTP/2 ones once their streams are done; runs on the pool's loop. */
     void closeAll() {
         List<UpstreamConnection> all = new ArrayList<>();
