@@ -202,10 +202,12 @@ class GrpcBalancingTest {
         ManagedChannel channel = channel(front);
 
         Iterator<SimpleResponse> stream = SimpleServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(30, TimeUnit.SECONDS).serverStreamingRpc(message("1000"));
+                .withDeadlineAfter(30, TimeUnit.SECONDS).serverStreamingRpc(message("1000/1024"));
+        // 1000 messages of 1 KiB: four times Ferry's stream window towards the server, so the window must reopen.
+        String pad = " " + "x".repeat(1024);
         int i = 0;
-        while (stream.hasNext()) {
-            assertThat(stream.next().getResponseMessage()).isEqualTo("a " + i);
+        while (stream.hasNext() && i <= 1000) {
+            assertThat(stream.next().getResponseMessage()).isEqualTo("a " + i + pad);
             i++;
         }
         assertThat(i).isEqualTo(1000);
@@ -343,6 +345,20 @@ class GrpcBalancingTest {
         assertThat(failure.getStatus().getDescription()).isEqualTo("no such thing at a");
         assertThat(failure.getTrailers()).isNotNull();
         assertThat(failure.getTrailers().get(GrpcOrigin.WHY)).isEqualTo("missing");
+        // With a message before it, the status and x-why come in real trailers (a HEADERS frame after DATA).
+        Iterator<SimpleResponse> stream = SimpleServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS).serverStreamingRpc(message("fail-after-1"));
+        assertThat(stream.next().getResponseMessage()).isEqualTo("a 0");
+        StatusRuntimeException late = null;
+        try {
+            stream.hasNext();
+        } catch (StatusRuntimeException e) {
+            late = e;
+        }
+        assertThat(late).isNotNull();
+        assertThat(late.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(late.getStatus().getDescription()).isEqualTo("gone at a");
+        assertThat(late.getTrailers().get(GrpcOrigin.WHY)).isEqualTo("gone");
         // A non-OK status is the server's answer, not its failure: HTTP 200 with grpc-status in the trailers.
         assertThat(server("a").failures()).isZero();
 

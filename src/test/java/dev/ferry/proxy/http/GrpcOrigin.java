@@ -30,9 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * service, for tests of Ferry balancing gRPC over HTTP/2 to servers. Every answer carries the server's name.
  *
  * <p>Unary: {@code "<name>"}; a request {@code "fail"} ends NOT_FOUND with the trailer {@code x-why: missing}; a
- * request {@code "hold"} waits for {@link #release} first. Server streaming: the request is a count {@code N} and the
- * answer {@code N} messages {@code "<name> <i>"}; {@code "endless"} sends one message every millisecond until the call
- * is cancelled or the server stops (at most 60 s). Client streaming: one answer {@code "<name> <messages> <bytes>"}.
+ * request {@code "hold"} waits for {@link #release} first. Server streaming: the request is a count {@code N} (or
+ * {@code N/P}) and the answer {@code N} messages {@code "<name> <i>"} (padded with a space and {@code P} x's);
+ * {@code "fail-after-1"} one message, then NOT_FOUND with the trailer {@code x-why: gone};
+ * {@code "endless"} sends one message every millisecond until the call is cancelled or the server stops (at most
+ * 60 s). Client streaming: one answer {@code "<name> <messages> <bytes>"}.
  * Bidi: each message echoed back as {@code "<name> <message>"}, the call ended when the client's ends.
  *
  * <p>Threading: grpc-java calls the service on its executor; what the test reads (counters, the heads seen) is
@@ -137,6 +139,14 @@ final class GrpcOrigin implements AutoCloseable {
 
         @Override
         public void serverStreamingRpc(SimpleRequest request, StreamObserver<SimpleResponse> out) {
+            if (request.getRequestMessage().equals("fail-after-1")) {
+                // A message first, so the status goes in real trailers (not a trailers-only head).
+                out.onNext(reply(name + " 0"));
+                Metadata trailers = new Metadata();
+                trailers.put(WHY, "gone");
+                out.onError(Status.NOT_FOUND.withDescription("gone at " + name).asRuntimeException(trailers));
+                return;
+            }
             if (request.getRequestMessage().equals("endless")) {
                 ServerCallStreamObserver<SimpleResponse> call = (ServerCallStreamObserver<SimpleResponse>) out;
                 // Bounded: 60 000 messages at one per millisecond; ends early once cancelled (the client or a stop).
@@ -153,9 +163,11 @@ final class GrpcOrigin implements AutoCloseable {
                 }
                 return;
             }
-            int n = Integer.parseInt(request.getRequestMessage());
+            String[] count = request.getRequestMessage().split("/");
+            int n = Integer.parseInt(count[0]);
+            String pad = count.length > 1 ? " " + "x".repeat(Integer.parseInt(count[1])) : "";
             for (int i = 0; i < n; i++) {
-                out.onNext(reply(name + " " + i));
+                out.onNext(reply(name + " " + i + pad));
             }
             out.onCompleted();
         }
