@@ -9,6 +9,7 @@ import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.ManualLoopClock;
 import dev.ferry.testing.TestServer;
 import dev.ferry.transport.Transport;
+import io.netty.handler.codec.http2.Http2Error;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -141,7 +142,11 @@ class ConnectionAgeClockTest {
         assertThat(first.type()).as("nothing but the PING's answer before 0.9 times the age").isEqualTo(RawH2.PING);
         assertThat(first.flags() & RawH2.ACK).isEqualTo(RawH2.ACK);
 
-        clock.advance(AGE.multipliedBy(2).dividedBy(10));
+        // The age is jittered: time moves in 100 ms steps until the first GOAWAY went, so the steps below start
+        // from then (one big step would also run the timers the GOAWAY sets, and the grace would start unseen).
+        for (int i = 0; i < 2_500 && frontend.http2Stats().goAways(Http2Error.NO_ERROR) == 0; i++) {
+            clock.advance(Duration.ofMillis(100));
+        }
         List<RawH2.Frame> step1 = c.readUntil(f -> f.type() == RawH2.PING, 10);
         RawH2.Frame goAway = step1.stream().filter(f -> f.type() == RawH2.GOAWAY).findFirst().orElseThrow();
         assertThat(goAway.lastStreamId()).isEqualTo(Integer.MAX_VALUE);
@@ -154,9 +159,10 @@ class ConnectionAgeClockTest {
         assertThat(second.lastStreamId()).isEqualTo(3);
         assertThat(frontend.stats().active()).as("stream 3 is still under way").isEqualTo(1);
 
-        clock.advance(Duration.ofMinutes(1).minusMillis(1));
+        // The grace started within the last 100 ms step before the first GOAWAY, plus the second.
+        clock.advance(Duration.ofMinutes(1).minusMillis(200));
         assertThat(frontend.stats().active()).as("within the grace").isEqualTo(1);
-        clock.advance(Duration.ofMillis(1));
+        clock.advance(Duration.ofMillis(200));
         assertThat(c.closedWithin(100)).as("closed at the end of the grace").isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> frontend.stats().active() == 0);
     }
