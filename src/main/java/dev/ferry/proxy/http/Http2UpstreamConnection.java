@@ -196,8 +196,8 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The connect ended (failed, or up: {@link #channelActive}): each waiting stream is claimed for its listener (even if abandoned meanwhile: its attempt
-     * then resets it) and told, or, on a failure, let go and told why.
+     * The connect ended (failed, or up: {@link #channelActive}): each waiting stream is claimed for its listener
+     * (even if abandoned meanwhile: its attempt then resets it) and told, or, on a failure, let go and told why.
      */
     void connectEnded(Throwable failure) {
         if (failure != null) {
@@ -255,8 +255,10 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     private void refuseSoon(Http2UpstreamStream s) {
         s.markRefused();
         channel.eventLoop().execute(() -> {
-            s.closedUnderneath();
-            oneLess();
+            // Unless its exchange let go of it meanwhile (which counted it off already).
+            if (s.closedUnderneath()) {
+                oneLess();
+            }
         });
     }
 

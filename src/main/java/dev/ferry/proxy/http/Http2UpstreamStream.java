@@ -249,11 +249,13 @@ final class Http2UpstreamStream implements UpstreamStream {
     /**
      * The stream ended without the exchange letting go of it: reset by the server, refused, or its connection
      * closed. The exchange hears of it as a refusal or a close.
+     *
+     * @return false when the exchange had let go of it already (nothing happened here)
      */
-    void closedUnderneath() {
+    boolean closedUnderneath() {
         UpstreamListener o = owner;
         if (done) {
-            return;
+            return false;
         }
         done = true;
         owner = null;
@@ -265,6 +267,7 @@ final class Http2UpstreamStream implements UpstreamStream {
                 o.upstreamClosed(this);
             }
         }
+        return true;
     }
 
     /** The connection this stream waited for could not be made: the lease goes, nothing else was started. */
