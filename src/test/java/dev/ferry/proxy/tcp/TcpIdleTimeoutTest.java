@@ -88,8 +88,9 @@ class TcpIdleTimeoutTest {
                     // what reached the kernel before the close
                 }
             });
-            assertThat(ended).as("Ferry closed the client: EOF or reset, not a read timeout")
-                    .isNotInstanceOf(java.net.SocketTimeoutException.class);
+            // null: the read ended in an EOF (the FIN), which is as good as a reset here.
+            assertThat(ended instanceof java.net.SocketTimeoutException)
+                    .as("Ferry closed the client: EOF or reset, not a read timeout (%s)", ended).isFalse();
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> balancer.frontends().get(0).stats().active() <= 0);
     }
