@@ -269,9 +269,21 @@ class FrontendTlsTest {
         Run r = sClient(at, "-status");
         assertThat(r.output()).contains("HTTP/1.1 200").contains("OCSP Response Status: successful")
                 .contains("Cert Status: good");
+        // A fresh response in the same file is stapled after a reload.
+        String before = thisUpdate(r.output());
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            pki.ocsp("site", "ca", false, 1);
+            return !thisUpdate(pki.openssl("ocsp", "-respin", "site.ocsp", "-resp_text", "-noverify")).equals(before);
+        });
+        balancer.reload(config(yaml(certificates("ocsp: " + pki.file("site.ocsp")))));
+        assertThat(thisUpdate(sClient(at, "-status").output())).isNotEqualTo(before);
         // Without ocsp: no staple.
         balancer.reload(config(yaml(certificates())));
         assertThat(sClient(at, "-status").output()).contains("HTTP/1.1 200").contains("no response sent");
+    }
+
+    private static String thisUpdate(String output) {
+        return output.lines().filter(l -> l.strip().startsWith("This Update:")).findFirst().orElse("none").strip();
     }
 
     private String mtls(String mode) {
@@ -301,6 +313,42 @@ class FrontendTlsTest {
             assertThat(failures().count(Reason.CLIENT_CERTIFICATE_INVALID)).isEqualTo(1);
         });
         assertThat(seen.requests).hasSize(2);
+        try (dev.ferry.admin.MetricsExporter metrics = new dev.ferry.admin.MetricsExporter(balancer)) {
+            assertThat(metrics.scrape())
+                    .contains("ferry_tls_handshake_failures_total{frontend=\"front\",reason=\"client_certificate_missing\"} 1.0")
+                    .contains("ferry_tls_handshake_failures_total{frontend=\"front\",reason=\"client_certificate_invalid\"} 1.0");
+        }
+    }
+
+    @Test
+    void aTcpFrontendChecksClientCertificatesToo() throws Exception {
+        // Answers the first line with "pong: LINE" and closes (so s_client ends).
+        TestServer echo = TestServer.start("pong", socket -> {
+            String line = Origin.readLine(socket.getInputStream());
+            socket.getOutputStream().write(("pong: " + line + "\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            socket.close();
+        });
+        resources.add(echo);
+        String yaml = """
+                frontends:
+                  - name: front
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    tls:
+                %s
+                backends:
+                  - { name: pool, servers: [ { name: o, address: 127.0.0.1:%d } ] }
+                """.formatted(mtls("required").indent(6).stripTrailing(), echo.port());
+        balancer = new Balancer(config(yaml), 1);
+        balancer.start();
+        InetSocketAddress at = balancer.address("front");
+        Run alice = sClient(at, "-cert", pki.file("alice.pem").toString(), "-key", pki.file("alice.key").toString());
+        assertThat(alice.output()).contains("pong: GET / HTTP/1.1").contains("Verify return code: 0 (ok)");
+        Run nobody = sClient(at);
+        assertThat(nobody.output()).doesNotContain("pong");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> failures().count(Reason.CLIENT_CERTIFICATE_MISSING) == 1);
     }
 
     @Test
