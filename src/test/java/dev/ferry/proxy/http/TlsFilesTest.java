@@ -145,4 +145,24 @@ class TlsFilesTest {
             assertThat(suites.message()).contains("fixed set of TLS 1.3 suites");
         }
     }
+
+    @Test
+    void whatOnlyBoringSslDoesIsRefusedOnTheJdksTls() throws Exception {
+        pki.ocsp("site", "ca", false, 1);
+        System.setProperty("ferry.tls.provider", "jdk");
+        try {
+            ConfigProblem ocsp = problem(site(", ocsp: site.ocsp"));
+            assertThat(ocsp.key()).isEqualTo("frontends[0].tls.certificates[0].ocsp");
+            assertThat(ocsp.message()).isEqualTo("OCSP stapling from a file needs BoringSSL (netty-tcnative), and "
+                    + "this process runs on the JDK's TLS");
+            assertThat(problem(site("") + "\nsession_tickets: false").key())
+                    .isEqualTo("frontends[0].tls.session_tickets");
+            assertThat(problem(site("") + "\nsession_cache: false").key()).isEqualTo("frontends[0].tls.session_cache");
+            ConfigProblem suite = problem(site("") + "\nciphersuites: [TLS_AES_128_CCM_8_SHA256]");
+            assertThat(suite.message()).startsWith("'TLS_AES_128_CCM_8_SHA256' is not a TLS 1.3 suite this Java "
+                    + "runtime has");
+        } finally {
+            System.clearProperty("ferry.tls.provider");
+        }
+    }
 }
