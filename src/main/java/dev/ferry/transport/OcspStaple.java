@@ -62,12 +62,13 @@ final class OcspStaple {
         }
         try {
             check(index, file, der, cert, now);
-        } catch (IllegalArgumentException | java.time.DateTimeException e) {
-            if (e instanceof TlsFileException t) {
-                throw t;
-            }
-            throw problem(index, file + " is not a DER OCSP response (" + e.getMessage() + "); fetch one with: "
-                    + "openssl ocsp -issuer ISSUER.pem -cert CERT.pem -url URL -respout " + file);
+        } catch (TlsFileException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Malformed DER ends in any of several exceptions (a missing element, a bad length, a bad time).
+            throw problem(index, file + " is not a DER OCSP response (" + (e instanceof IllegalArgumentException
+                    ? e.getMessage() : "malformed") + "); fetch one with: openssl ocsp -issuer ISSUER.pem -cert "
+                    + "CERT.pem -url URL -respout " + file);
         }
         return der;
     }

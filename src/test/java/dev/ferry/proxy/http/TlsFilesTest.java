@@ -109,6 +109,12 @@ class TlsFilesTest {
         assertThat(text.message()).contains("is text (PEM?)");
         assertThat(problem(site(", ocsp: junk.ocsp")).message()).contains(dir.resolve("junk.ocsp")
                 + " is not a DER OCSP response");
+        // A successful basic response whose content is an empty sequence.
+        Files.write(dir.resolve("empty.ocsp"), new byte[]{0x30, 0x16, 0x0A, 0x01, 0x00, (byte) 0xA0, 0x11, 0x30, 0x0F,
+                0x06, 0x09, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01, 0x04, 0x02, 0x30, 0x00});
+        assertThat(problem(site(", ocsp: empty.ocsp")).message()).isEqualTo(dir.resolve("empty.ocsp")
+                + " is not a DER OCSP response (malformed); fetch one with: openssl ocsp -issuer ISSUER.pem -cert "
+                + "CERT.pem -url URL -respout " + dir.resolve("empty.ocsp"));
         assertThat(problem(site(", ocsp: other.ocsp")).message()).contains(dir.resolve("other.ocsp")
                 + " is an OCSP response for another certificate (serial "
                 + new java.math.BigInteger(pki.serial("other"), 16).toString(16) + ")");
