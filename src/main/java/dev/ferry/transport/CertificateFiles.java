@@ -46,8 +46,8 @@ final class CertificateFiles {
         for (int i = 0; i < chain.size(); i++) {
             String dates = dates(chain.get(i), now);
             if (dates != null) {
-                throw new TlsFileException(index, "cert", (i == 0 ? "the certificate " : "the intermediate certificate ")
-                        + chain.get(i).getSubjectX500Principal().getName() + " in " + file + " " + dates
+                throw new TlsFileException(index, "cert", (i == 0 ? "the certificate "
+                        : "the intermediate certificate ") + chain.get(i).getSubjectX500Principal().getName() + " in " + file + " " + dates
                         + ": clients would refuse it; renew it (check: openssl x509 -noout -dates -in " + file + ")");
             }
         }

@@ -128,7 +128,8 @@ final class OcspStaple {
             return;
         }
         throw problem(index, file + " is an OCSP response for another certificate (serial " + others
-                + "); the certificate's serial is " + serial.toString(16) + ": fetch the response for this certificate");
+                + "); the certificate's serial is " + serial.toString(16)
+                + ": fetch the response for this certificate");
     }
 
     private static Instant time(Der.Element e) {
