@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -76,6 +77,15 @@ public final class TlsTerminator {
      */
     public static TlsTerminator load(TlsConfig config, List<String> alpn, SslProvider provider,
                                      TlsHandshakeFailures failures, TlsTerminator running) {
+        return load(config, alpn, provider, failures, running, System::nanoTime);
+    }
+
+    /**
+     * As {@link #load(TlsConfig, List, SslProvider, TlsHandshakeFailures, TlsTerminator)}, with the clock of the
+     * ticket key rotation ({@code System::nanoTime} in production; tests walk it).
+     */
+    public static TlsTerminator load(TlsConfig config, List<String> alpn, SslProvider provider,
+                                     TlsHandshakeFailures failures, TlsTerminator running, LongSupplier nanoTime) {
         TicketKeys tickets = null;
         if (provider != SslProvider.JDK && config.tickets().enabled()) {
             TlsConfig.Tickets t = config.tickets();
@@ -83,9 +93,9 @@ public final class TlsTerminator {
             if (t.keysFile().isPresent()) {
                 tickets = TicketKeys.fixed(TicketKeys.read(t.keysFile().get()));
             } else if (before != null && before.rotates()) {
-                tickets = TicketKeys.continuing(before, t.rotation(), System::nanoTime, new SecureRandom());
+                tickets = TicketKeys.continuing(before, t.rotation(), nanoTime, new SecureRandom());
             } else {
-                tickets = TicketKeys.rotating(t.rotation(), System::nanoTime, new SecureRandom());
+                tickets = TicketKeys.rotating(t.rotation(), nanoTime, new SecureRandom());
             }
         }
         return new TlsTerminator(ServerContexts.load(config, alpn, provider, tickets, Instant.now()), failures);
