@@ -85,6 +85,26 @@ class TlsFilesTest {
     }
 
     @Test
+    void aCertificateNotYetValidIsRefused() throws Exception {
+        // openssl 3.0 cannot date a certificate into the future; the JDK's keytool can.
+        Path keytool = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("keytool");
+        Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "f", "-keyalg", "RSA", "-keysize",
+                "2048", "-dname", "CN=future.test", "-startdate", "+1d", "-validity", "2", "-keystore", "future.p12",
+                "-storetype", "PKCS12", "-storepass", "changeit").directory(dir.toFile()).redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        pki.openssl("pkcs12", "-in", "future.p12", "-passin", "pass:changeit", "-nokeys", "-out", "future.pem");
+        pki.openssl("pkcs12", "-in", "future.p12", "-passin", "pass:changeit", "-nocerts", "-nodes", "-out",
+                "future.key");
+        ConfigProblem problem = problem("certificates: [ { cert: future.pem, key: future.key } ]");
+        assertThat(problem.key()).isEqualTo("frontends[0].tls.certificates[0].cert");
+        assertThat(problem.message()).contains("the certificate CN=future.test in " + dir.resolve("future.pem")
+                + " is not valid before ");
+    }
+
+    @Test
     void aCaFileMustHoldCaCertificates() throws Exception {
         Files.writeString(dir.resolve("garbage.pem"), "nothing here\n");
         ConfigProblem garbage = problem(site("") + "\nclient_auth: required\nca: garbage.pem");
