@@ -1,0 +1,279 @@
+package dev.ferry.proxy.http;
+
+import dev.ferry.config.ConfigLoader;
+import dev.ferry.runtime.Balancer;
+import dev.ferry.testing.LeakWatch;
+import dev.ferry.testing.TestPki;
+import dev.ferry.testing.TlsOrigin;
+import dev.ferry.transport.UpstreamTlsFailures;
+import dev.ferry.transport.UpstreamTlsFailures.Reason;
+import io.netty.handler.ssl.ClientAuth;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * TLS from Ferry to the servers (issue 20 item 9, {@code tls:} on a backend or a server): real TLS origins started
+ * here with certificates of a test CA made by openssl, the JDK HttpClient as the client. Pooled TLS connections are
+ * reused (100 requests, 1 handshake); the right CA passes, a wrong CA or a wrong name is refused (502, counted, the
+ * next server tried); a server that requires a client certificate takes Ferry's; {@code protocol: h2} sends requests
+ * as streams of one TLS connection and refuses a server that does not choose h2; sessions are resumed.
+ */
+@Timeout(120)
+@ExtendWith(LeakWatch.class)
+class BackendTlsTest {
+    @TempDir
+    static Path dir;
+    static TestPki pki;
+    static TestPki otherPki;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private Balancer balancer;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    @BeforeAll
+    static void certificates() {
+        pki = TestPki.authority(dir, "ca");
+        pki.issue("origin", "origin.test", "DNS:origin.test,IP:127.0.0.1");
+        pki.issue("named", "named.test", "DNS:named.test");
+        pki.issue("ferry", "ferry-client", "DNS:ferry.test");
+        otherPki = TestPki.authority(dir, "other-ca");
+        otherPki.issue("stranger", "origin.test", "DNS:origin.test,IP:127.0.0.1");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (balancer != null) {
+            balancer.close();
+        }
+        for (AutoCloseable r : resources) {
+            r.close();
+        }
+        client.close();
+    }
+
+    private <T extends AutoCloseable> T keep(T r) {
+        resources.add(r);
+        return r;
+    }
+
+    private InetSocketAddress start(String backend) throws Exception {
+        balancer = new Balancer(ConfigLoader.parse("""
+                frontends:
+                  - { name: front, listen: 127.0.0.1:0, mode: http, backend: pool }
+                backends:
+                %s
+                """.formatted(backend.indent(2)), dir.resolve("test.yaml")), 1);
+        balancer.start();
+        return balancer.address("front");
+    }
+
+    private HttpResponse<String> get(InetSocketAddress front, String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.getPort() + path))
+                .timeout(Duration.ofSeconds(20));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private UpstreamTlsFailures failures() {
+        return balancer.upstreamTlsFailures().get("pool");
+    }
+
+    @Test
+    void requestsGoOverOnePooledTlsConnectionVerifiedAgainstTheCa() throws Exception {
+        TlsOrigin origin = keep(TlsOrigin.http("o", pki.cert("origin"), pki.key("origin")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  tls: { ca: %s }
+                  servers: [ { name: o, address: %s } ]
+                """.formatted(pki.caCert(), origin.address()));
+        for (int i = 0; i < 100; i++) {
+            HttpResponse<String> r = get(front, "/n" + i);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("o /n" + i);
+        }
+        assertThat(origin.accepted.get()).as("TLS connections the origin accepted").isEqualTo(1);
+        assertThat(origin.handshakes.get()).isEqualTo(1);
+        assertThat(origin.protocols).containsExactly("http/1.1");
+        // An IP address as the server's address: no SNI, and the certificate's IP name was checked.
+        assertThat(origin.sniNames).isEmpty();
+        assertThat(failures().total(Reason.UNTRUSTED_CERTIFICATE)).isZero();
+    }
+
+    @Test
+    void aServerWhoseCertificateTheCaDidNotSignIsRefusedAndTheNextServerServes() throws Exception {
+        TlsOrigin stranger = keep(TlsOrigin.http("stranger", otherPki.cert("stranger"), otherPki.key("stranger")));
+        TlsOrigin good = keep(TlsOrigin.http("good", pki.cert("origin"), pki.key("origin")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  scheduler: rr
+                  tls: { ca: %s }
+                  servers: [ { name: stranger, address: %s }, { name: good, address: %s } ]
+                """.formatted(pki.caCert(), stranger.address(), good.address()));
+        for (int i = 0; i < 6; i++) {
+            HttpResponse<String> r = get(front, "/x");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("good /x");
+        }
+        assertThat(stranger.requests.get()).isZero();
+        assertThat(failures().count("stranger", Reason.UNTRUSTED_CERTIFICATE)).isPositive();
+        assertThat(failures().count("good", Reason.UNTRUSTED_CERTIFICATE)).isZero();
+    }
+
+    @Test
+    void aWrongCaAloneGives502() throws Exception {
+        TlsOrigin stranger = keep(TlsOrigin.http("stranger", otherPki.cert("stranger"), otherPki.key("stranger")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  retries: 0
+                  tls: { ca: %s }
+                  servers: [ { name: stranger, address: %s } ]
+                """.formatted(pki.caCert(), stranger.address()));
+        HttpResponse<String> r = get(front, "/x");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(stranger.requests.get()).isZero();
+        assertThat(failures().count("stranger", Reason.UNTRUSTED_CERTIFICATE)).isEqualTo(1);
+        assertThat(balancer.backends().get("pool").servers().getFirst().failures()).isPositive();
+    }
+
+    @Test
+    void theNameIsCheckedSniGivesItAndAWrongNameIsRefused() throws Exception {
+        TlsOrigin named = keep(TlsOrigin.http("named", pki.cert("named"), pki.key("named")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  retries: 0
+                  tls: { ca: %s }
+                  servers:
+                    - { name: right, address: %s, tls: { sni: named.test } }
+                    - { name: wrong, address: %2$s, tls: { sni: other.test }, weight: 0 }
+                    - { name: ip, address: %2$s, weight: 0 }
+                """.formatted(pki.caCert(), named.address()));
+        assertThat(get(front, "/a").statusCode()).isEqualTo(200);
+        assertThat(named.sniNames).contains("named.test");
+        assertThat(failures().total(Reason.UNTRUSTED_CERTIFICATE)).isZero();
+        // Only the wrongly named server, then only the one by IP address (its certificate names no IP).
+        var backend = balancer.backends().get("pool");
+        backend.setWeight(backend.server("right").orElseThrow(), 0);
+        backend.setWeight(backend.server("wrong").orElseThrow(), 1);
+        assertThat(get(front, "/b").statusCode()).isEqualTo(502);
+        assertThat(failures().count("wrong", Reason.UNTRUSTED_CERTIFICATE)).isEqualTo(1);
+        backend.setWeight(backend.server("wrong").orElseThrow(), 0);
+        backend.setWeight(backend.server("ip").orElseThrow(), 1);
+        assertThat(get(front, "/c").statusCode()).isEqualTo(502);
+        assertThat(failures().count("ip", Reason.UNTRUSTED_CERTIFICATE)).isEqualTo(1);
+        assertThat(named.requests.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aServerThatRequiresAClientCertificateTakesFerrysAndRefusesFerryWithoutOne() throws Exception {
+        TlsOrigin strict = keep(TlsOrigin.start("strict", pki.cert("origin"), pki.key("origin"),
+                TlsOrigin.Mode.HTTP, ClientAuth.REQUIRE, pki.caCert(), List.of("http/1.1")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  retries: 0
+                  tls: { ca: %s, client_cert: { cert: %s, key: %s } }
+                  servers:
+                    - { name: with, address: %s }
+                    - { name: without, address: %4$s, weight: 0, tls: { verify: true } }
+                """.formatted(pki.caCert(), pki.cert("ferry"), pki.key("ferry"), strict.address()));
+        HttpResponse<String> r = get(front, "/mtls");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("strict /mtls");
+        assertThat(strict.clientSubjects).contains("CN=ferry-client");
+        balancer.close();
+        balancer = null;
+
+        int failedBefore = strict.failedHandshakes.get();
+        front = start("""
+                - name: pool
+                  retries: 0
+                  tls: { ca: %s }
+                  servers: [ { name: without, address: %s } ]
+                """.formatted(pki.caCert(), strict.address()));
+        assertThat(get(front, "/mtls").statusCode()).isEqualTo(502);
+        await().atMost(Duration.ofSeconds(20)).until(() -> strict.failedHandshakes.get() > failedBefore);
+        assertThat(strict.requests.get()).isEqualTo(1);
+    }
+
+    @Test
+    void protocolH2SendsEveryRequestAsAStreamOfOneTlsConnection() throws Exception {
+        TlsOrigin origin = keep(TlsOrigin.http("h2o", pki.cert("origin"), pki.key("origin")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  protocol: h2
+                  tls: { ca: %s }
+                  servers: [ { name: o, address: %s } ]
+                """.formatted(pki.caCert(), origin.address()));
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        HttpClient h2client = keep(HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build());
+        for (int i = 0; i < 40; i++) {
+            // h2c to Ferry by prior knowledge is not what the JDK client does; HTTP/1.1 connections in parallel.
+            all.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.getPort() + "/s"
+                    + i)).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < all.size(); i++) {
+            HttpResponse<String> r = all.get(i).get();
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("h2o /s" + i);
+            assertThat(r.headers().firstValue("x-scheme")).hasValue("https");
+        }
+        assertThat(origin.protocols).containsExactly("h2");
+        assertThat(origin.accepted.get()).isEqualTo(1);
+        assertThat(new HashSet<>(origin.h2StreamConnections)).containsExactly(1);
+        assertThat(origin.requests.get()).isEqualTo(40);
+        h2client.close();
+    }
+
+    @Test
+    void protocolH2RefusesAServerThatDoesNotChooseH2() throws Exception {
+        TlsOrigin h1only = keep(TlsOrigin.start("h1", pki.cert("origin"), pki.key("origin"), TlsOrigin.Mode.HTTP,
+                ClientAuth.NONE, null, List.of("http/1.1")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  retries: 0
+                  protocol: h2
+                  tls: { ca: %s }
+                  servers: [ { name: o, address: %s } ]
+                """.formatted(pki.caCert(), h1only.address()));
+        assertThat(get(front, "/x").statusCode()).isEqualTo(502);
+        assertThat(failures().count("o", Reason.NO_H2)).isEqualTo(1);
+        assertThat(h1only.requests.get()).isZero();
+    }
+
+    @Test
+    void newConnectionsToTheSameServerResumeTheSession() throws Exception {
+        TlsOrigin origin = keep(TlsOrigin.http("o", pki.cert("origin"), pki.key("origin")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  tls: { ca: %s }
+                  servers: [ { name: o, address: %s } ]
+                """.formatted(pki.caCert(), origin.address()));
+        int n = 20;
+        for (int i = 0; i < n; i++) {
+            // The origin closes after each answer: every request needs a new TLS connection.
+            assertThat(get(front, "/r", "x-close", "1").statusCode()).isEqualTo(200);
+        }
+        assertThat(origin.accepted.get()).isEqualTo(n);
+        assertThat(origin.resumed.get()).as("resumed handshakes of %d", n).isGreaterThanOrEqualTo(n - 2);
+    }
+}
