@@ -276,4 +276,61 @@ class BackendTlsTest {
         assertThat(origin.accepted.get()).isEqualTo(n);
         assertThat(origin.resumed.get()).as("resumed handshakes of %d", n).isGreaterThanOrEqualTo(n - 2);
     }
+
+    @Test
+    void aTcpFrontendOriginatesTlsToTheServer() throws Exception {
+        TlsOrigin echo = keep(TlsOrigin.start("echo", pki.cert("origin"), pki.key("origin"), TlsOrigin.Mode.ECHO,
+                ClientAuth.NONE, null, List.of()));
+        TlsOrigin stranger = keep(TlsOrigin.start("stranger", otherPki.cert("stranger"), otherPki.key("stranger"),
+                TlsOrigin.Mode.ECHO, ClientAuth.NONE, null, List.of()));
+        balancer = new Balancer(ConfigLoader.parse("""
+                frontends:
+                  - { name: front, listen: 127.0.0.1:0, mode: tcp, backend: pool }
+                  - { name: refused, listen: 127.0.0.1:0, mode: tcp, backend: strangers }
+                backends:
+                  - { name: pool, tls: { ca: %s }, servers: [ { name: echo, address: %s } ] }
+                  - { name: strangers, retries: 0, tls: { ca: %1$s }, servers: [ { name: s, address: %s } ] }
+                """.formatted(pki.caCert(), echo.address(), stranger.address()), dir.resolve("test.yaml")), 1);
+        balancer.start();
+        byte[] data = "plain bytes in, TLS to the server ".repeat(2000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (java.net.Socket s = dev.ferry.testing.Clients.connect(balancer.address("front"))) {
+            s.getOutputStream().write(data);
+            s.getOutputStream().flush();
+            assertThat(s.getInputStream().readNBytes(data.length)).isEqualTo(data);
+        }
+        assertThat(echo.handshakes.get()).isEqualTo(1);
+        dev.ferry.testing.Clients.expectReset(balancer.address("refused"));
+        assertThat(balancer.upstreamTlsFailures().get("strangers").count("s", Reason.UNTRUSTED_CERTIFICATE))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void healthChecksGoOverTlsAndAServerWithAnUntrustedCertificateGoesDown() throws Exception {
+        TlsOrigin good = keep(TlsOrigin.http("good", pki.cert("origin"), pki.key("origin")));
+        TlsOrigin stranger = keep(TlsOrigin.http("stranger", otherPki.cert("stranger"), otherPki.key("stranger")));
+        balancer = new Balancer(ConfigLoader.parse("""
+                frontends:
+                  - { name: front, listen: 127.0.0.1:0, mode: http, backend: pool }
+                backends:
+                  - name: pool
+                    tls: { ca: %s }
+                    health_check: { type: http, path: /healthz, interval: 100ms, timeout: 2s, rise: 1, fall: 1 }
+                    servers: [ { name: good, address: %s }, { name: stranger, address: %s } ]
+                  - name: tcpcheck
+                    tls: { ca: %1$s }
+                    health_check: { type: tcp, interval: 100ms, timeout: 2s, rise: 1, fall: 1 }
+                    servers: [ { name: good, address: %2$s }, { name: stranger, address: %3$s } ]
+                """.formatted(pki.caCert(), good.address(), stranger.address()), dir.resolve("test.yaml")), 1);
+        balancer.start();
+        var pool = balancer.backends().get("pool");
+        var tcp = balancer.backends().get("tcpcheck");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(pool.server("stranger").orElseThrow().healthy()).isFalse();
+            assertThat(tcp.server("stranger").orElseThrow().healthy()).isFalse();
+            assertThat(good.requests.get()).as("https checks that reached the good server").isPositive();
+        });
+        assertThat(pool.server("good").orElseThrow().healthy()).isTrue();
+        assertThat(tcp.server("good").orElseThrow().healthy()).isTrue();
+        assertThat(stranger.requests.get()).isZero();
+    }
 }
