@@ -154,6 +154,42 @@ class BackendTlsTest {
         assertThat(stranger.requests.get()).isZero();
         assertThat(failures().count("stranger", Reason.UNTRUSTED_CERTIFICATE)).isEqualTo(1);
         assertThat(balancer.backends().get("pool").servers().getFirst().failures()).isPositive();
+        try (dev.ferry.admin.MetricsExporter metrics = new dev.ferry.admin.MetricsExporter(balancer)) {
+            assertThat(metrics.scrape()).contains("ferry_backend_server_tls_handshake_failures_total{backend=\"pool\","
+                    + "reason=\"untrusted_certificate\",server=\"stranger\"} 1.0");
+        }
+    }
+
+    @Test
+    void aReloadAppliesTlsAndReadsTheFilesAgain() throws Exception {
+        TlsOrigin origin = keep(TlsOrigin.http("o", pki.cert("origin"), pki.key("origin")));
+        InetSocketAddress front = start("""
+                - { name: pool, retries: 0, servers: [ { name: o, address: %s } ] }
+                """.formatted(origin.address()));
+        assertThat(get(front, "/plain").statusCode()).as("plain HTTP to a TLS port").isEqualTo(502);
+        Path ca = dir.resolve("reloaded-ca.pem");
+        java.nio.file.Files.copy(otherPki.caCert(), ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String withTls = """
+                frontends:
+                  - { name: front, listen: 127.0.0.1:%d, mode: http, backend: pool }
+                backends:
+                  - { name: pool, retries: 0, tls: { ca: %s }, servers: [ { name: o, address: %s } ] }
+                """.formatted(front.getPort(), ca, origin.address());
+        balancer.reload(ConfigLoader.parse(withTls, dir.resolve("test.yaml")));
+        assertThat(get(front, "/wrong-ca").statusCode()).isEqualTo(502);
+        assertThat(failures().count("o", Reason.UNTRUSTED_CERTIFICATE)).isEqualTo(1);
+        // The same file, now holding the right CA: a reload reads it again.
+        java.nio.file.Files.copy(pki.caCert(), ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        balancer.reload(ConfigLoader.parse(withTls, dir.resolve("test.yaml")));
+        HttpResponse<String> r = get(front, "/tls");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("o /tls");
+        // A file that cannot be used refuses the reload and changes nothing.
+        java.nio.file.Files.writeString(ca, "garbage");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> balancer.reload(ConfigLoader.parse(withTls,
+                        dir.resolve("test.yaml"))))
+                .isInstanceOf(dev.ferry.config.ConfigException.class).hasMessageContaining("backends[0].tls.ca");
+        assertThat(get(front, "/still").statusCode()).isEqualTo(200);
     }
 
     @Test
