@@ -369,4 +369,35 @@ class BackendTlsTest {
         assertThat(tcp.server("good").orElseThrow().healthy()).isTrue();
         assertThat(stranger.requests.get()).isZero();
     }
+
+    @Test
+    void grpcGoesToServersOverTlsAndTheGrpcHealthCheckToo() throws Exception {
+        GrpcOrigin grpc = keep(GrpcOrigin.startTls("g", pki.cert("origin"), pki.key("origin")));
+        InetSocketAddress front = start("""
+                - name: pool
+                  protocol: h2
+                  tls: { ca: %s }
+                  health_check: { type: grpc, interval: 100ms, timeout: 2s, rise: 1, fall: 1 }
+                  servers: [ { name: g, address: 127.0.0.1:%d } ]
+                """.formatted(pki.caCert(), grpc.address().getPort()));
+        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                .forAddress(front.getHostString(), front.getPort()).usePlaintext().build();
+        resources.add(() -> {
+            channel.shutdownNow();
+            channel.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        });
+        var stub = io.grpc.testing.protobuf.SimpleServiceGrpc.newBlockingStub(channel);
+        for (int i = 0; i < 20; i++) {
+            var reply = stub.unaryRpc(io.grpc.testing.protobuf.SimpleRequest.newBuilder()
+                    .setRequestMessage("hello").build());
+            assertThat(reply.getResponseMessage()).isEqualTo("g");
+        }
+        assertThat(grpc.calls.get()).isEqualTo(20);
+        var server = balancer.backends().get("pool").server("g").orElseThrow();
+        var health = balancer.health().get("pool");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(health.stats().of(server).checksPassed()).isPositive());
+        assertThat(server.healthy()).isTrue();
+        assertThat(failures().total(Reason.NO_H2) + failures().total(Reason.UNTRUSTED_CERTIFICATE)).isZero();
+    }
 }
