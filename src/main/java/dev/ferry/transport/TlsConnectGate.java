@@ -2,7 +2,7 @@ package dev.ferry.transport;
 
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -20,12 +20,15 @@ import java.util.concurrent.TimeUnit;
  * {@link UpstreamTlsException} (counted and logged in {@link UpstreamTlsFailures}) after which the channel is closed
  * and the handlers behind never heard of it, exactly as for a connect that failed.
  *
+ * <p>A close Ferry asks for before the connection is ready (the client left while connecting) fails {@link #ready()}
+ * without counting anything against the server.
+ *
  * <p>The handshake counts in the connect timeout: one deadline, {@code connect} from the moment the connect started,
  * covers both the TCP connect and the handshake. Removes itself once the connection is ready.
  *
  * <p>Threading: the channel's event loop.
  */
-public final class TlsConnectGate extends ChannelInboundHandlerAdapter {
+public final class TlsConnectGate extends ChannelDuplexHandler {
     private final ChannelPromise ready;
     private final String requiredProtocol;
     private final long timeoutMillis;
@@ -117,6 +120,19 @@ public final class TlsConnectGate extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         // The handlers behind never saw the connection come up: they must not see it go either.
         fail(new java.nio.channels.ClosedChannelException());
+    }
+
+    /**
+     * Ferry gives the connect up (the client left, a check timed out, a stop): not the server's failure, so not
+     * counted; the connect's caller hears of it as a closed channel.
+     */
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        if (!ready.isDone()) {
+            cancelTimer();
+            ready.tryFailure(new java.nio.channels.ClosedChannelException());
+        }
+        ctx.close(promise);
     }
 
     @Override

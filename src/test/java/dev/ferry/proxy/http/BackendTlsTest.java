@@ -400,4 +400,43 @@ class BackendTlsTest {
         assertThat(server.healthy()).isTrue();
         assertThat(failures().total(Reason.NO_H2) + failures().total(Reason.UNTRUSTED_CERTIFICATE)).isZero();
     }
+
+    @Test
+    void theHandshakeCountsInTheConnectTimeoutAndAClientThatLeavesIsNobodysFailure() throws Exception {
+        java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(2);
+        // Takes the connection, never answers the ClientHello.
+        dev.ferry.testing.TestServer silent = keep(dev.ferry.testing.TestServer.start("silent", socket -> {
+            try {
+                socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            } finally {
+                ended.countDown();
+            }
+        }));
+        balancer = new Balancer(ConfigLoader.parse("""
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, mode: http, backend: pool }
+                  - { name: tcp, listen: 127.0.0.1:0, mode: tcp, backend: patient }
+                backends:
+                  - { name: pool, retries: 0, tls: {}, timeouts: { connect: 500ms },
+                      servers: [ { name: s, address: %s } ] }
+                  - { name: patient, retries: 0, tls: {}, timeouts: { connect: 60s },
+                      servers: [ { name: s, address: %1$s } ] }
+                """.formatted(silent.address()),
+                dir.resolve("test.yaml")), 1);
+        balancer.start();
+        long t0 = System.nanoTime();
+        assertThat(get(balancer.address("web"), "/slow").statusCode()).isEqualTo(502);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+        assertThat(failures().count("s", Reason.TIMEOUT)).isEqualTo(1);
+
+        try (java.net.Socket client = dev.ferry.testing.Clients.connect(balancer.address("tcp"))) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> silent.accepted() == 2);
+            client.setSoLinger(true, 0);
+        }
+        // Ferry gives the handshake up as the client left: the server sees its connection end, nothing is counted.
+        assertThat(ended.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        for (Reason r : Reason.values()) {
+            assertThat(balancer.upstreamTlsFailures().get("patient").count("s", r)).as(r.label()).isZero();
+        }
+    }
 }
