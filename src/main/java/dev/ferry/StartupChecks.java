@@ -15,8 +15,9 @@ import java.util.List;
 /**
  * Every check start-up makes short of binding ports, in one place, so that {@code ferry validate} and
  * {@code ferry run} refuse the same files with the same words: certificates, keys and passphrase files that cannot be
- * used (or do not belong together), the admin listener's token rules, an access log that cannot be opened. The
- * checks are the ones start-up itself runs ({@link Balancer#loadTls}, {@link AdminServer#problems},
+ * used (or do not belong together), also those of the backends' {@code tls:}, the admin listener's token rules, an
+ * access log that cannot be opened. The checks are the ones start-up itself runs ({@link Balancer#loadTls},
+ * {@link Balancer#loadBackendTls}, {@link AdminServer#problems},
  * {@link Balancer#accessLogProblem}); {@code ferry run} runs this first and starts nothing when it finds a problem.
  *
  * <p>Blocking (file reads, name lookups); stateless.
@@ -35,6 +36,13 @@ final class StartupChecks {
                 } catch (ConfigException e) {
                     found.addAll(e.problems());
                 }
+            }
+        }
+        for (dev.ferry.config.BackendConfig bc : config.backends()) {
+            try {
+                Balancer.loadBackendTls(config, bc, new dev.ferry.transport.UpstreamTlsFailures(bc.name()));
+            } catch (ConfigException e) {
+                found.addAll(e.problems());
             }
         }
         found.addAll(AdminServer.problems(config));

@@ -165,6 +165,47 @@ class ValidateAgreesWithRunTest {
     }
 
     @Test
+    void theFilesOfTlsToServersAreCheckedByBoth() throws Exception {
+        Requirements.requireCommand("openssl", "apt-get install openssl");
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ferry-client",
+                "-keyout", "client.key", "-out", "client.pem");
+        openssl("genrsa", "-out", "other.key", "2048");
+        Files.writeString(dir.resolve("garbage.pem"), "not a certificate\n");
+        Path file = file("""
+                frontends:
+                  - { name: f, listen: 127.0.0.1:0, mode: http, backend: pool }
+                backends:
+                  - name: pool
+                    tls: { ca: no-such-ca.pem }
+                    servers: [ { address: 127.0.0.1:9 } ]
+                  - name: mtls
+                    tls: { client_cert: { cert: client.pem, key: other.key } }
+                    servers:
+                      - { address: 127.0.0.1:9 }
+                      - { address: 127.0.0.1:10, tls: { ca: garbage.pem } }
+                """);
+        Outcome validate = ferry("validate", file);
+        Outcome run = ferry("run", file);
+        assertThat(validate.exit()).isEqualTo(Ferry.EXIT_CONFIG);
+        assertThat(run.exit()).isEqualTo(Ferry.EXIT_CONFIG);
+        assertThat(run.stdout()).as("run started nothing").doesNotContain("started");
+        assertThat(validate.problems()).hasSize(2).containsExactlyElementsOf(run.problems());
+        assertThat(String.join("\n", validate.problems()))
+                .contains(":5:12: backends[0].tls.ca: cannot read certificate authority "
+                        + dir.resolve("no-such-ca.pem") + ": no such file")
+                .contains("backends[1].tls.client_cert.key: the key " + dir.resolve("other.key")
+                        + " does not belong to the certificate " + dir.resolve("client.pem"))
+                .doesNotContain("Exception");
+        // The server's own ca: is checked once the backend's files are right.
+        Files.copy(dir.resolve("client.key"), dir.resolve("other.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve("client.pem"), dir.resolve("no-such-ca.pem"));
+        Outcome again = ferry("validate", file);
+        assertThat(again.problems()).hasSize(1);
+        assertThat(again.problems().getFirst()).contains(": backends[1].servers[1].tls.ca: "
+                + dir.resolve("garbage.pem") + " holds no PEM certificate");
+    }
+
+    @Test
     void anEmptyTokenFileIsRefusedByBoth() throws Exception {
         Files.writeString(dir.resolve("admin.token"), "\n");
         Path file = file("""

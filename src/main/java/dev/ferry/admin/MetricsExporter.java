@@ -23,6 +23,7 @@ import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.transport.TlsHandshakeFailures;
+import dev.ferry.transport.UpstreamTlsFailures;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -119,6 +120,12 @@ public final class MetricsExporter implements AutoCloseable {
             live.add(failures);
             meters.computeIfAbsent(failures, k -> tlsMeters(failures));
         });
+        balancer.upstreamTlsFailures().forEach((backend, failures) -> balancer.backends().get(backend).servers()
+                .forEach(s -> {
+                    UpstreamTls key = new UpstreamTls(failures, s.name());
+                    live.add(key);
+                    meters.computeIfAbsent(key, k -> upstreamTlsMeters(key));
+                }));
         meters.entrySet().removeIf(e -> {
             if (live.contains(e.getKey())) {
                 return false;
@@ -378,6 +385,22 @@ public final class MetricsExporter implements AutoCloseable {
             list.add(FunctionCounter.builder("ferry.tls.handshake.failures", failures, f -> f.count(reason))
                     .tags("frontend", failures.frontend(), "reason", reason.label())
                     .description("TLS handshakes with clients that failed, by reason").register(registry));
+        }
+        return list;
+    }
+
+    /** The failed TLS handshakes to one server of a backend with {@code tls:}. */
+    private record UpstreamTls(UpstreamTlsFailures failures, String server) {
+    }
+
+    private List<Meter> upstreamTlsMeters(UpstreamTls key) {
+        List<Meter> list = new ArrayList<>();
+        for (UpstreamTlsFailures.Reason reason : UpstreamTlsFailures.Reason.values()) {
+            list.add(FunctionCounter.builder("ferry.backend.server.tls.handshake.failures", key,
+                            k -> k.failures().count(k.server(), reason))
+                    .tags("backend", key.failures().backend(), "server", key.server(), "reason", reason.label())
+                    .description("TLS handshakes with servers that failed, by reason (each also a connect failure "
+                            + "of the server)").register(registry));
         }
         return list;
     }

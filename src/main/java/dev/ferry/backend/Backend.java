@@ -45,6 +45,8 @@ public final class Backend {
     private volatile ServerOutcomes outcomes = ServerOutcomes.NONE;
     private final ServerTrash trash = new ServerTrash();
     private final Availability availability;
+    /** TLS to the servers, loaded at start and each reload (files are read off the event loops). */
+    private volatile dev.ferry.transport.BackendTls tls = dev.ferry.transport.BackendTls.NONE;
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
@@ -193,6 +195,16 @@ public final class Backend {
 
     public BackendConfig config() {
         return config;
+    }
+
+    /** TLS to this backend's servers ({@code tls:}); {@code BackendTls.NONE} when they speak plain TCP. */
+    public dev.ferry.transport.BackendTls tls() {
+        return tls;
+    }
+
+    /** Set at start and by each reload, with the files of the backend's {@code tls:} read. */
+    public void setTls(dev.ferry.transport.BackendTls tls) {
+        this.tls = tls;
     }
 
     public Scheduler scheduler() {

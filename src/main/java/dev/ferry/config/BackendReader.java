@@ -12,13 +12,16 @@ import java.util.function.Function;
 final class BackendReader {
     static final List<String> KEYS = List.of("name", "scheduler", "hash_key", "servers", "health_check", "outlier",
             "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive", "resolver", "protocol",
-            "max_connection_age", "http2");
+            "max_connection_age", "http2", "tls");
     static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy",
-            "resolve", "srv", "forwarding", "protocol");
+            "resolve", "srv", "forwarding", "protocol", "tls");
     static final List<String> HTTP2_KEYS = List.of("max_connections", "max_concurrent_streams");
     private static final Map<String, UpstreamProtocol> PROTOCOLS = UpstreamProtocol.choices();
-    private static final String H2_NEEDS_TLS = "h2 is HTTP/2 over TLS, and this version has no TLS to servers yet; "
-            + "use h2c (HTTP/2 over plain TCP by prior knowledge) or http/1.1";
+    private static final String H2_NEEDS_TLS = "h2 is HTTP/2 over TLS (chosen by ALPN) and this server has no tls:; "
+            + "add tls: to the backend or the server (tls: {} trusts the JDK's certificate authorities), or use h2c "
+            + "(HTTP/2 over plain TCP by prior knowledge)";
+    private static final String H2C_WITH_TLS = "h2c is HTTP/2 over plain TCP, and this server has tls:; for HTTP/2 "
+            + "over TLS write protocol: h2";
     static final List<String> RESOLVER_KEYS = List.of("nameserver", "refresh", "timeout");
     static final List<String> OUTLIER_KEYS = List.of("consecutive_failures", "ejection", "max_ejected_percent");
     static final List<String> TIMEOUT_KEYS = List.of("connect", "server_idle", "response");
@@ -37,10 +40,13 @@ final class BackendReader {
 
     private final CrossChecks crossChecks;
     private final SchedulerReader schedulerReader;
+    private final UpstreamTlsReader tlsReader;
 
-    BackendReader(CrossChecks crossChecks, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems) {
+    BackendReader(CrossChecks crossChecks, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems,
+                  Paths paths) {
         this.crossChecks = crossChecks;
         this.schedulerReader = new SchedulerReader(schedulerProblems);
+        this.tlsReader = new UpstreamTlsReader(paths);
     }
 
     BackendConfig read(YamlMap b) {
@@ -54,10 +60,8 @@ final class BackendReader {
         String hashKey = b.text("hash_key", "a hash key such as source_ip").orElse(BackendConfig.DEFAULT_HASH_KEY);
         HashKey.problem(hashKey).ifPresent(p -> b.problem("hash_key", p));
         UpstreamProtocol protocol = b.choice("protocol", PROTOCOLS).orElse(UpstreamProtocol.HTTP_1_1);
-        if (protocol == UpstreamProtocol.H2) {
-            b.problem("protocol", H2_NEEDS_TLS);
-        }
-        List<ServerConfig> servers = servers(b, protocol);
+        Optional<UpstreamTlsConfig> tls = tlsReader.read(b);
+        List<ServerConfig> servers = servers(b, protocol, tls);
         Optional<HealthCheckConfig> healthCheck = b.map("health_check", HealthCheckReader.KEYS)
                 .map(HealthCheckReader::read);
         Optional<OutlierConfig> outlier = b.map("outlier", OUTLIER_KEYS).map(BackendReader::outlier);
@@ -77,7 +81,7 @@ final class BackendReader {
         UpstreamHttp2Config http2 = b.map("http2", HTTP2_KEYS).map(BackendReader::http2)
                 .orElse(UpstreamHttp2Config.DEFAULTS);
         return new BackendConfig(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries,
-                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2);
+                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2, tls);
     }
 
     private static UpstreamHttp2Config http2(YamlMap h) {
@@ -86,11 +90,17 @@ final class BackendReader {
                 h.integer("max_concurrent_streams", d.maxConcurrentStreams(), 1, 10_000));
     }
 
-    private static List<ServerConfig> servers(YamlMap b, UpstreamProtocol backendProtocol) {
+    private List<ServerConfig> servers(YamlMap b, UpstreamProtocol backendProtocol,
+                                       Optional<UpstreamTlsConfig> backendTls) {
         List<ServerConfig> servers = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
+        boolean[] protocolReported = {false};
         for (YamlMap s : b.mapList("servers", SERVER_KEYS)) {
             ServerConfig server = server(s, backendProtocol);
+            Optional<UpstreamTlsConfig> own = tlsReader.read(s);
+            server = server.withTls(own);
+            tlsFitsProtocol(b, s, server.protocol().orElse(backendProtocol), server.protocol().isPresent(),
+                    backendTls.isPresent() || own.isPresent(), protocolReported);
             servers.add(server);
             if (server.name() == null) {
                 continue;
@@ -148,9 +158,6 @@ final class BackendReader {
         Optional<ProxyProtocolVersion> sendProxy = s.choice("send_proxy", PROXY_VERSIONS);
         Optional<DirectorServiceConfig.Forwarding> forwarding = s.choice("forwarding", FORWARDINGS);
         Optional<UpstreamProtocol> protocol = s.choice("protocol", PROTOCOLS);
-        if (protocol.orElse(null) == UpstreamProtocol.H2) {
-            s.problem("protocol", H2_NEEDS_TLS);
-        }
         UpstreamProtocol speaks = protocol.orElse(backendProtocol);
         if (speaks.isHttp2() && sendProxy.isPresent()) {
             // A PROXY header speaks for one client; an HTTP/2 connection carries the requests of many.
@@ -159,6 +166,25 @@ final class BackendReader {
         }
         return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy, discovery, forwarding,
                 protocol);
+    }
+
+    /**
+     * {@code h2} needs TLS and {@code h2c} refuses it: reported at the server's {@code protocol} when it wrote one,
+     * else once at the backend's.
+     */
+    private static void tlsFitsProtocol(YamlMap b, YamlMap s, UpstreamProtocol speaks, boolean ownProtocol,
+                                        boolean tls, boolean[] reported) {
+        String problem = speaks == UpstreamProtocol.H2 && !tls ? H2_NEEDS_TLS
+                : speaks == UpstreamProtocol.H2C && tls ? H2C_WITH_TLS : null;
+        if (problem == null) {
+            return;
+        }
+        if (ownProtocol) {
+            s.problem("protocol", problem);
+        } else if (!reported[0]) {
+            reported[0] = true;
+            b.problem("protocol", problem);
+        }
     }
 
     private static ResolverConfig resolver(YamlMap r) {

@@ -18,12 +18,28 @@ import java.util.Optional;
  *                       {@code forwarding}, as {@code ipvsadm} sets the method per real server); ignored by proxies
  * @param protocol       what http frontends speak to this server, when not what its backend says (key
  *                       {@code protocol})
+ * @param tls            this server's own {@code tls:}, each key given replacing its backend's (see
+ *                       {@link UpstreamTlsConfig#over}); empty: as the backend says
  */
 public record ServerConfig(String name, HostPort address, int weight, int maxConnections,
                            Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
-                           Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol) {
+                           Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol,
+                           Optional<UpstreamTlsConfig> tls) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 65_535;
+
+    /** A server with no {@code tls:} of its own. */
+    public ServerConfig(String name, HostPort address, int weight, int maxConnections,
+                        Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
+                        Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol) {
+        this(name, address, weight, maxConnections, sendProxy, discovery, forwarding, protocol, Optional.empty());
+    }
+
+    /** This server with {@code tls} as its own {@code tls:}. */
+    public ServerConfig withTls(Optional<UpstreamTlsConfig> tls) {
+        return new ServerConfig(name, address, weight, maxConnections, sendProxy, discovery, forwarding, protocol,
+                tls);
+    }
 
     /** A server at a fixed address. */
     public ServerConfig(String name, HostPort address, int weight, int maxConnections,

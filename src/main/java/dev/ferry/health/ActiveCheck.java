@@ -45,6 +45,8 @@ public final class ActiveCheck {
     private final RiseFall verdict;
     private final AgentWeight agentWeight;
     private final PeriodicTask task;
+    /** The TLS of each check, looked up as it starts (a reload may bring new files); null: plain TCP. */
+    private volatile java.util.function.Supplier<dev.ferry.transport.ServerTls> tls = () -> null;
     private boolean inFlight;
 
     /**
@@ -71,6 +73,15 @@ public final class ActiveCheck {
         this.task = new PeriodicTask(timeline, this::step);
     }
 
+    /** Checks over TLS as {@code tls} says at each check (HAProxy's {@code check-ssl}); call before {@link #start}. */
+    void tlsFrom(java.util.function.Supplier<dev.ferry.transport.ServerTls> tls) {
+        this.tls = tls;
+    }
+
+    private dev.ferry.transport.ServerTls tls() {
+        return tls.get();
+    }
+
     /** Schedules the first check at a random point within one interval. */
     public void start() {
         task.start(random.nextLong(intervalNanos));
@@ -92,7 +103,7 @@ public final class ActiveCheck {
         }
         if (!inFlight) {
             inFlight = true;
-            probe.check(loop, target, timeoutNanos, result -> timeline.execute(() -> completed(result)));
+            probe.check(loop, target, tls(), timeoutNanos, result -> timeline.execute(() -> completed(result)));
         }
         long jitter = intervalNanos * JITTER_PERCENT / 100;
         return intervalNanos - (jitter > 0 ? random.nextLong(jitter + 1) : 0);

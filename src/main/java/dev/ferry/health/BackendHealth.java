@@ -103,6 +103,7 @@ public final class BackendHealth {
                     config.interval().toNanos(), config.timeout().toNanos(), config.rise(), config.fall(), timeline,
                     transport.workers().next(), seeds.split(), owner.stats.of(server),
                     backend.config().feedback().isEmpty());
+            check.tlsFrom(() -> HealthProbes.tls(server, config, backend));
             checks.put(server, check);
             check.start();
         }

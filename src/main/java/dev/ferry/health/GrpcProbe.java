@@ -3,6 +3,8 @@ package dev.ferry.health;
 import dev.ferry.config.Addresses;
 import dev.ferry.config.HealthCheckConfig.GrpcCheck;
 import dev.ferry.transport.Reasons;
+import dev.ferry.transport.ServerTls;
+import dev.ferry.transport.TlsOriginator;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -49,15 +51,23 @@ public final class GrpcProbe implements HealthProbe {
 
     @Override
     public void check(EventLoop loop, InetSocketAddress target, long timeoutNanos, Consumer<ProbeResult> done) {
-        ProbeExchange.run(transport, loop, target, timeoutNanos, exchange -> initializer(exchange, target,
-                timeoutNanos), null, done);
+        check(loop, target, null, timeoutNanos, done);
     }
 
-    private ChannelHandler initializer(ProbeExchange exchange, InetSocketAddress target, long timeoutNanos) {
+    /** Over TLS: HTTP/2 chosen by ALPN ({@code h2}, scheme {@code https}). */
+    @Override
+    public void check(EventLoop loop, InetSocketAddress target, ServerTls tls, long timeoutNanos,
+                      Consumer<ProbeResult> done) {
+        ProbeExchange.run(transport, loop, target, tls, tls == null ? TlsOriginator.Alpn.NONE : TlsOriginator.Alpn.H2,
+                timeoutNanos, exchange -> initializer(exchange, target, timeoutNanos, tls != null), null, done);
+    }
+
+    private ChannelHandler initializer(ProbeExchange exchange, InetSocketAddress target, long timeoutNanos,
+                                       boolean tls) {
         return new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                Call call = new Call(exchange, headers(target, timeoutNanos));
+                Call call = new Call(exchange, headers(target, timeoutNanos, tls));
                 Http2ConnectionHandler codec = new Http2ConnectionHandlerBuilder()
                         .server(false)
                         .frameListener(call.frames)
@@ -69,10 +79,10 @@ public final class GrpcProbe implements HealthProbe {
         };
     }
 
-    private static Http2Headers headers(InetSocketAddress target, long timeoutNanos) {
+    private static Http2Headers headers(InetSocketAddress target, long timeoutNanos, boolean tls) {
         return new DefaultHttp2Headers()
                 .method("POST")
-                .scheme("http")
+                .scheme(tls ? "https" : "http")
                 .path(GrpcHealthMessages.PATH)
                 .authority(Addresses.format(target.getHostString(), target.getPort()))
                 .add("content-type", "application/grpc")

@@ -1,5 +1,6 @@
 package dev.ferry.health;
 
+import dev.ferry.transport.ServerTls;
 import io.netty.channel.EventLoop;
 
 import java.net.InetSocketAddress;
@@ -22,4 +23,13 @@ public interface HealthProbe {
      * @param done         receives the result exactly once, on {@code loop}
      */
     void check(EventLoop loop, InetSocketAddress target, long timeoutNanos, Consumer<ProbeResult> done);
+
+    /**
+     * Checks the server at {@code target} once, over TLS when {@code tls} is not null (the backend's {@code tls:},
+     * HAProxy's {@code check-ssl}); the handshake counts in the timeout. Probes that speak no TLS ignore it.
+     */
+    default void check(EventLoop loop, InetSocketAddress target, ServerTls tls, long timeoutNanos,
+                       Consumer<ProbeResult> done) {
+        check(loop, target, timeoutNanos, done);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.health;
 
+import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.CheckBytes;
@@ -12,6 +13,7 @@ import dev.ferry.config.HealthCheckConfig.MysqlCheck;
 import dev.ferry.config.HealthCheckConfig.PgsqlCheck;
 import dev.ferry.config.HealthCheckConfig.RedisCheck;
 import dev.ferry.config.HealthCheckConfig.TcpCheck;
+import dev.ferry.transport.ServerTls;
 import dev.ferry.transport.Transport;
 
 import java.net.InetSocketAddress;
@@ -38,6 +40,20 @@ final class HealthProbes {
             case PgsqlCheck pgsql -> new RequestReplyProbe(transport, PgsqlSslReply.SSL_REQUEST, new PgsqlSslReply());
             case MysqlCheck mysql -> new RequestReplyProbe(transport, null, new MysqlGreeting());
         };
+    }
+
+    /**
+     * The TLS of {@code server}'s checks, or null for plain TCP: checks go over TLS when the server speaks TLS
+     * ({@code tls:}) and the check probes the server's own port (HAProxy: {@code check-ssl} is implied by {@code ssl}
+     * without a check port). tcp, http, grpc and redis checks speak TLS; pgsql and mysql negotiate TLS inside their
+     * own protocols, and the agent port is plain, so those stay plain.
+     */
+    static ServerTls tls(Server server, HealthCheckConfig hc, Backend backend) {
+        if (hc.checkPort().isPresent() || hc.probe() instanceof AgentCheck || hc.probe() instanceof PgsqlCheck
+                || hc.probe() instanceof MysqlCheck) {
+            return null;
+        }
+        return backend.tls().forServer(server.name(), server.address());
     }
 
     /** The server's own address, or its {@code check_port}; agent checks default to the agent port. */

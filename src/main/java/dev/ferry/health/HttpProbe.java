@@ -4,6 +4,8 @@ import dev.ferry.config.Addresses;
 import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.transport.Reasons;
 import dev.ferry.config.HealthCheckConfig.HttpCheck;
+import dev.ferry.transport.ServerTls;
+import dev.ferry.transport.TlsOriginator;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -49,8 +51,15 @@ public final class HttpProbe implements HealthProbe {
 
     @Override
     public void check(EventLoop loop, InetSocketAddress target, long timeoutNanos, Consumer<ProbeResult> done) {
-        ProbeExchange.run(transport, loop, target, timeoutNanos, exchange -> initializer(exchange, target), null,
-                done);
+        check(loop, target, null, timeoutNanos, done);
+    }
+
+    /** Over TLS: HTTPS, offering http/1.1 by ALPN. */
+    @Override
+    public void check(EventLoop loop, InetSocketAddress target, ServerTls tls, long timeoutNanos,
+                      Consumer<ProbeResult> done) {
+        ProbeExchange.run(transport, loop, target, tls, TlsOriginator.Alpn.HTTP_1_1, timeoutNanos,
+                exchange -> initializer(exchange, target), null, done);
     }
 
     private ChannelHandler initializer(ProbeExchange exchange, InetSocketAddress target) {

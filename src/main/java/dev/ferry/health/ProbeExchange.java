@@ -1,6 +1,9 @@
 package dev.ferry.health;
 
 import dev.ferry.transport.Reasons;
+import dev.ferry.transport.ServerTls;
+import dev.ferry.transport.TlsConnectGate;
+import dev.ferry.transport.TlsOriginator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -40,17 +43,35 @@ final class ProbeExchange {
     static void run(Transport transport, EventLoop loop, InetSocketAddress target, long timeoutNanos,
                     Function<ProbeExchange, ChannelHandler> handler, ProbeResult onConnected,
                     Consumer<ProbeResult> done) {
+        run(transport, loop, target, null, TlsOriginator.Alpn.NONE, timeoutNanos, handler, onConnected, done);
+    }
+
+    /**
+     * As {@link #run(Transport, EventLoop, InetSocketAddress, long, Function, ProbeResult, Consumer)}, over TLS when
+     * {@code tls} is not null: the probe's handler sees the connection only once the handshake is done (offering
+     * {@code alpn}), and a failed handshake fails the check with why.
+     */
+    static void run(Transport transport, EventLoop loop, InetSocketAddress target, ServerTls tls,
+                    TlsOriginator.Alpn alpn, long timeoutNanos, Function<ProbeExchange, ChannelHandler> handler,
+                    ProbeResult onConnected, Consumer<ProbeResult> done) {
         if (!loop.inEventLoop()) {
-            loop.execute(() -> run(transport, loop, target, timeoutNanos, handler, onConnected, done));
+            loop.execute(() -> run(transport, loop, target, tls, alpn, timeoutNanos, handler, onConnected, done));
             return;
         }
         ProbeExchange exchange = new ProbeExchange(done);
         int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
-        ChannelFuture connect = new Bootstrap().group(loop).channel(transport.socketChannel())
+        TlsConnectGate[] gate = new TlsConnectGate[1];
+        ChannelHandler h = handler.apply(exchange);
+        if (tls != null) {
+            h = tls.initializer(h, ch -> {
+            }, alpn, connectMillis, loop, g -> gate[0] = g);
+        }
+        ChannelFuture connecting = new Bootstrap().group(loop).channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
                 .option(ChannelOption.SO_LINGER, 0)
-                .handler(handler.apply(exchange))
+                .handler(h)
                 .connect(target);
+        ChannelFuture connect = gate[0] == null ? connecting : gate[0].follow(connecting);
         exchange.channel = connect.channel();
         exchange.timer = loop.schedule(() -> exchange.finish(ProbeResult.fail("timed out after "
                 + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms")), timeoutNanos, TimeUnit.NANOSECONDS);

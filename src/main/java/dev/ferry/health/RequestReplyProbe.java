@@ -1,6 +1,8 @@
 package dev.ferry.health;
 
 import dev.ferry.transport.Reasons;
+import dev.ferry.transport.ServerTls;
+import dev.ferry.transport.TlsOriginator;
 import dev.ferry.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -44,7 +46,14 @@ public final class RequestReplyProbe implements HealthProbe {
 
     @Override
     public void check(EventLoop loop, InetSocketAddress target, long timeoutNanos, Consumer<ProbeResult> done) {
-        ProbeExchange.run(transport, loop, target, timeoutNanos, Conversation::new, null, done);
+        check(loop, target, null, timeoutNanos, done);
+    }
+
+    @Override
+    public void check(EventLoop loop, InetSocketAddress target, ServerTls tls, long timeoutNanos,
+                      Consumer<ProbeResult> done) {
+        ProbeExchange.run(transport, loop, target, tls, TlsOriginator.Alpn.NONE, timeoutNanos, Conversation::new,
+                null, done);
     }
 
     private final class Conversation extends ChannelInboundHandlerAdapter {

@@ -1,5 +1,7 @@
 package dev.ferry.health;
 
+import dev.ferry.transport.ServerTls;
+import dev.ferry.transport.TlsOriginator;
 import dev.ferry.transport.Transport;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -10,6 +12,7 @@ import java.util.function.Consumer;
 /** {@code type: tcp}: a completed three-way handshake is a pass; the connection is then reset. */
 public final class TcpProbe implements HealthProbe {
     private static final ProbeResult CONNECTED = ProbeResult.pass("connected");
+    private static final ProbeResult TLS_CONNECTED = ProbeResult.pass("connected, TLS handshake done");
 
     private final Transport transport;
 
@@ -19,7 +22,14 @@ public final class TcpProbe implements HealthProbe {
 
     @Override
     public void check(EventLoop loop, InetSocketAddress target, long timeoutNanos, Consumer<ProbeResult> done) {
-        ProbeExchange.run(transport, loop, target, timeoutNanos, exchange -> new ChannelInboundHandlerAdapter(),
-                CONNECTED, done);
+        check(loop, target, null, timeoutNanos, done);
+    }
+
+    /** Over TLS: a completed TLS handshake is the pass. */
+    @Override
+    public void check(EventLoop loop, InetSocketAddress target, ServerTls tls, long timeoutNanos,
+                      Consumer<ProbeResult> done) {
+        ProbeExchange.run(transport, loop, target, tls, TlsOriginator.Alpn.NONE, timeoutNanos,
+                exchange -> new ChannelInboundHandlerAdapter(), tls == null ? CONNECTED : TLS_CONNECTED, done);
     }
 }

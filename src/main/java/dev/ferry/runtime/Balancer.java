@@ -20,10 +20,12 @@ import dev.ferry.health.BackendHealth;
 import dev.ferry.health.HealthStats;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.config.Mode;
+import dev.ferry.transport.BackendTls;
 import dev.ferry.transport.TlsFileException;
 import dev.ferry.transport.TlsHandshakeFailures;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
+import dev.ferry.transport.UpstreamTlsFailures;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -87,6 +89,8 @@ public final class Balancer implements AutoCloseable {
     private final Map<String, TlsHandshakeFailures> tlsFailures = new java.util.concurrent.ConcurrentHashMap<>();
     /** The TLS terminator of each frontend with {@code tls:}, by name: a reload swaps new certificates into it. */
     private final Map<String, TlsTerminator> terminators = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Failed TLS handshakes to servers per backend name: they outlive the reloads that reload the files. */
+    private final Map<String, UpstreamTlsFailures> upstreamTlsFailures = new java.util.concurrent.ConcurrentHashMap<>();
     private final DirectorOpener directorOpener;
     private final long startedNanos = System.nanoTime();
     private volatile Snapshot state;
@@ -132,6 +136,7 @@ public final class Balancer implements AutoCloseable {
             accessLog.switchTo(openAccessLog(config));
             for (BackendConfig bc : config.backends()) {
                 backends.put(bc.name(), new Backend(bc));
+                backends.get(bc.name()).setTls(loadBackendTls(config, bc, upstreamTlsFailures(bc.name())));
             }
             backends.values().forEach(b -> watches.put(b.name(), watch(b)));
             for (FrontendConfig fc : config.frontends()) {
@@ -206,6 +211,40 @@ public final class Balancer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of(config.problem(at, e.getMessage())));
         }
+    }
+
+    /**
+     * Reads the files of a backend's {@code tls:} (and its servers'), as start-up and every reload do (and
+     * {@code ferry validate}, through the start-up checks).
+     *
+     * @throws ConfigException placed at the key whose file cannot be used ({@code backends[0].tls.ca},
+     *                         {@code backends[0].servers[1].tls.client_cert.key}, ...)
+     */
+    public static BackendTls loadBackendTls(FerryConfig config, BackendConfig bc, UpstreamTlsFailures failures)
+            throws ConfigException {
+        try {
+            return BackendTls.load(bc, TlsTerminator.defaultProvider(), failures);
+        } catch (BackendTls.FileProblem e) {
+            throw new ConfigException(List.of(config.problem("backends[" + config.backends().indexOf(bc) + "]."
+                    + e.path(), e.getMessage())));
+        }
+    }
+
+    private UpstreamTlsFailures upstreamTlsFailures(String backend) {
+        return upstreamTlsFailures.computeIfAbsent(backend, UpstreamTlsFailures::new);
+    }
+
+    /** Failed TLS handshakes to servers by backend name, for the backends that speak TLS to servers now. */
+    public Map<String, UpstreamTlsFailures> upstreamTlsFailures() {
+        Map<String, UpstreamTlsFailures> now = new LinkedHashMap<>();
+        Snapshot s = state;
+        for (BackendConfig bc : s.config().backends()) {
+            Backend b = s.backends().get(bc.name());
+            if (b != null && b.tls().any()) {
+                now.put(bc.name(), b.tls().failures());
+            }
+        }
+        return now;
     }
 
     /** Failed TLS handshakes by frontend name, for the frontends that have {@code tls:} now. */
@@ -333,9 +372,18 @@ public final class Balancer implements AutoCloseable {
 
         // 1. Backends: new ones are built aside; existing ones are reconfigured only after every bind below succeeded.
         Map<String, Backend> backends = new LinkedHashMap<>();
+        // TLS files are read again on every reload (renewed certificates): a file that cannot be used changes nothing.
+        Map<String, BackendTls> nextTls = new LinkedHashMap<>();
+        for (ReloadPlan.BackendStep step : plan.backends()) {
+            nextTls.put(step.config().name(), loadBackendTls(next, step.config(),
+                    upstreamTlsFailures(step.config().name())));
+        }
         for (ReloadPlan.BackendStep step : plan.backends()) {
             Backend existing = now.backends().get(step.config().name());
             backends.put(step.config().name(), existing != null ? existing : new Backend(step.config()));
+            if (existing == null) {
+                backends.get(step.config().name()).setTls(nextTls.get(step.config().name()));
+            }
         }
 
         // 2. What binds or opens comes first, so that a failure leaves everything as it was: the access log, new
@@ -389,6 +437,7 @@ public final class Balancer implements AutoCloseable {
         for (ReloadPlan.BackendStep step : plan.backends()) {
             BackendConfig bc = step.config();
             Backend b = backends.get(bc.name());
+            b.setTls(nextTls.get(bc.name()));
             switch (step.action()) {
                 case ADD -> {
                     report.add("backend " + bc.name() + ": added");

@@ -393,10 +393,52 @@ class ConfigValidationTest {
                 at(yaml, 7, "v2", "backends[0].servers[0].send_proxy", "a PROXY header speaks for one client, and an "
                         + "HTTP/2 connection (protocol: h2c) carries the requests of many; drop send_proxy or use "
                         + "protocol: http/1.1"),
-                at(yaml, 8, "h2", "backends[0].servers[1].protocol", "h2 is HTTP/2 over TLS, and this version has no "
-                        + "TLS to servers yet; use h2c (HTTP/2 over plain TCP by prior knowledge) or http/1.1"),
+                at(yaml, 8, "h2", "backends[0].servers[1].protocol", H2_NEEDS_TLS),
                 at(yaml, 10, "h3", "backends[0].servers[3].protocol",
                         "'h3' is not allowed; did you mean 'h2'? allowed: http/1.1, h2, h2c"));
+    }
+
+    private static final String H2_NEEDS_TLS = "h2 is HTTP/2 over TLS (chosen by ALPN) and this server has no "
+            + "tls:; add tls: to the backend or the server (tls: {} trusts the JDK's certificate authorities), or use "
+            + "h2c (HTTP/2 over plain TCP by prior knowledge)";
+
+    @Test
+    void tlsToServersIsCheckedAndH2NeedsItWhileH2cRefusesIt() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, mode: http, backend: pool } ]
+                backends:
+                  - name: pool
+                    protocol: h2
+                    tls: { verify: false, ca: certs/ca.pem, min_version: TLSv1.1, sni: 10.0.0.1 }
+                    servers:
+                      - { address: 127.0.0.1:9001 }
+                      - { address: 127.0.0.1:9002, protocol: h2c }
+                      - { address: 127.0.0.1:9003, tls: { client_cert: { cert: c.pem } } }
+                      - { address: 127.0.0.1:9004, tls: { sni: "bad name!", verfy: true } }
+                  - name: plain
+                    protocol: h2
+                    servers: [ { address: 127.0.0.1:9005 }, { address: 127.0.0.1:9006 } ]
+                  - name: mixed
+                    servers: [ { address: 127.0.0.1:9007, protocol: h2, tls: {} } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "certs", "backends[0].tls.ca", "ca: is used only to verify the server's certificate, "
+                        + "and verify: false turns that off; drop one of them"),
+                at(yaml, 5, "TLSv1.1", "backends[0].tls.min_version",
+                        "'TLSv1.1' is not allowed; allowed: TLSv1.2, TLSv1.3"),
+                at(yaml, 5, "10.0.0.1", "backends[0].tls.sni", "'10.0.0.1' is an IP address, and SNI carries only DNS "
+                        + "names (RFC 6066); leave sni: out to check the server's certificate against its IP address"),
+                at(yaml, 8, "h2c", "backends[0].servers[1].protocol", "h2c is HTTP/2 over plain TCP, and this server "
+                        + "has tls:; for HTTP/2 over TLS write protocol: h2"),
+                at(yaml, 9, "{ cert", "backends[0].servers[2].tls.client_cert.key", "missing; write the PEM private "
+                        + "key file of that certificate, e.g. key: certs/ferry-client.key"),
+                at(yaml, 10, "\"bad", "backends[0].servers[3].tls.sni",
+                        "'bad name!' is not a DNS name; write a name such as api.example.com"),
+                at(yaml, 10, "verfy", "backends[0].servers[3].tls.verfy",
+                        "unknown key 'verfy'; did you mean 'verify'? allowed keys here: verify, ca, sni, client_cert, "
+                                + "min_version"),
+                at(yaml, 12, "h2", "backends[1].protocol", H2_NEEDS_TLS));
     }
 
     @Test

@@ -56,6 +56,8 @@ class ConfigurationReferenceTest {
         m.put("backends[].feedback.coefficients", FeedbackReader.COEFFICIENT_KEYS);
         m.put("backends[].tcp_keepalive", BackendReader.KEEPALIVE_KEYS);
         m.put("backends[].resolver", BackendReader.RESOLVER_KEYS);
+        m.put("backends[].tls", UpstreamTlsReader.KEYS);
+        m.put("backends[].tls.client_cert", UpstreamTlsReader.CLIENT_CERT_KEYS);
         m.put("dns", DnsReader.KEYS);
         m.put("dns.zones[]", DnsReader.ZONE_KEYS);
         m.put("dns.zones[].records[]", DnsReader.RECORD_KEYS);

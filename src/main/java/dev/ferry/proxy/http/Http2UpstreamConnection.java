@@ -76,6 +76,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     private boolean goingAway;
     private boolean closed;
     private long idleSince;
+    private boolean tls;
 
     private record Waiting(Http2UpstreamStream stream, UpstreamListener listener, UpstreamPool.Opened whenDone) {
     }
@@ -122,7 +123,13 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     void bind(Channel channel) {
+        bind(channel, false);
+    }
+
+    /** @param tls whether the connection is HTTP/2 over TLS ({@code protocol: h2}) */
+    void bind(Channel channel, boolean tls) {
         this.channel = channel;
+        this.tls = tls;
     }
 
     Server server() {
@@ -133,9 +140,9 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         return channel;
     }
 
-    /** {@code :scheme} of the requests: h2c is HTTP/2 over plain TCP. */
+    /** {@code :scheme} of the requests: h2c is HTTP/2 over plain TCP, h2 over TLS. */
     String scheme() {
-        return "http";
+        return tls ? "https" : "http";
     }
 
     /** Whether the connection is older than {@code maxAgeNanos} ({@code max_connection_age}; 0: no limit). */
@@ -495,6 +502,6 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public String toString() {
-        return "h2c to " + server.name() + (channel == null ? "" : " " + channel.localAddress());
+        return (tls ? "h2 to " : "h2c to ") + server.name() + (channel == null ? "" : " " + channel.localAddress());
     }
 }

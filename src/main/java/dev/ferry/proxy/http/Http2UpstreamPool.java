@@ -3,6 +3,9 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Server;
 import dev.ferry.config.UpstreamHttp2Config;
 import dev.ferry.health.Timeline;
+import dev.ferry.transport.ServerTls;
+import dev.ferry.transport.TlsConnectGate;
+import dev.ferry.transport.TlsOriginator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -17,7 +20,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP/2 connections to servers that speak h2c, for one event loop of one frontend: a request takes a stream of
+ * The HTTP/2 connections to servers that speak h2c (or h2: over TLS, chosen by ALPN), for one event loop of one frontend: a request takes a stream of
  * the oldest connection to its server with room ({@link Http2UpstreamConnection#hasRoom}), so streams pack onto few
  * connections; when none has room, it waits for a connection being made that has, or a new connection is made, up to
  * {@code http2.max_connections} per server. Connections without streams for {@code server_idle}, or past
@@ -98,17 +101,24 @@ final class Http2UpstreamPool {
     private Http2UpstreamConnection connect(Server server, int connectTimeoutMillis) {
         Http2UpstreamConnection c = new Http2UpstreamConnection(server, this,
                 http2(server).maxConcurrentStreams(), timeline.nanoTime());
-        ChannelFuture f = bootstrap.clone()
+        ServerTls tls = server.backend().tls().forServer(server.name(), server.address());
+        TlsConnectGate[] gate = new TlsConnectGate[1];
+        ChannelFuture connect = bootstrap.clone()
                 .channelFactory(transport.socketChannelFor(server.address()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast("h2", c.newCodec()).addLast("upstream", c);
+                        if (tls != null) {
+                            // h2: HTTP/2 over TLS; the codec sees the connection only once the server chose h2.
+                            gate[0] = tls.install(ch, TlsOriginator.Alpn.H2, connectTimeoutMillis, loop);
+                        }
                     }
                 })
                 .connect(server.address());
-        c.bind(f.channel());
+        ChannelFuture f = gate[0] == null ? connect : gate[0].follow(connect);
+        c.bind(f.channel(), tls != null);
         server.backend().config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(f.channel(), k));
         offeredTo(server).add(c);
         f.addListener(done -> {

@@ -4,6 +4,9 @@ import dev.ferry.backend.Server;
 import dev.ferry.health.Timeline;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.transport.ProxyProtocol;
+import dev.ferry.transport.ServerTls;
+import dev.ferry.transport.TlsConnectGate;
+import dev.ferry.transport.TlsOriginator;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -25,8 +28,9 @@ import java.util.concurrent.TimeUnit;
  * most recently used one (warm, least likely to have been closed by the server), and connections idle for longer
  * than the backend's {@code server_idle} are closed by a sweep.
  *
- * <p>Servers that speak h2c are served by the loop's {@link Http2UpstreamPool} instead: streams of shared
- * connections. Connections past the backend's {@code max_connection_age} take no further request.
+ * <p>Servers that speak h2c or h2 are served by the loop's {@link Http2UpstreamPool} instead: streams of shared
+ * connections. With {@code tls:} on the backend (or the server) connections are TLS, pooled and reused as plain ones
+ * are; a connection is handed out only once its handshake is done. Connections past the backend's {@code max_connection_age} take no further request.
  *
  * <p>A connection is returned only between two complete exchanges (whole request sent, whole response received,
  * both keep-alive, no error); anything else is closed instead, so no pooled connection is ever in the middle of a
@@ -99,8 +103,22 @@ final class UpstreamPool {
      * when connected. The caller claims the connection once connected.
      */
     ChannelFuture connect(UpstreamConnection connection, int connectTimeoutMillis) {
+        return connect(connection, connectTimeoutMillis, ch -> {
+        });
+    }
+
+    /**
+     * As {@link #connect(UpstreamConnection, int)}, writing {@code plainFirst} (a PROXY header) before anything else;
+     * with TLS to the server ({@code tls:}) the future completes once the handshake is done, and its time counts in
+     * the connect timeout.
+     */
+    private ChannelFuture connect(UpstreamConnection connection, int connectTimeoutMillis,
+                                  java.util.function.Consumer<Channel> plainFirst) {
         Server server = connection.server();
         ResponseDecoder decoder = new ResponseDecoder();
+        ServerTls tls = server.backend() == null ? null : server.backend().tls().forServer(server.name(),
+                server.address());
+        TlsConnectGate[] gate = new TlsConnectGate[1];
         ChannelFuture f = bootstrap.clone()
                 .channelFactory(transport.socketChannelFor(server.address()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
@@ -108,11 +126,15 @@ final class UpstreamPool {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast("http", decoder).addLast("upstream", connection);
+                        plainFirst.accept(ch);
+                        if (tls != null) {
+                            gate[0] = tls.install(ch, TlsOriginator.Alpn.HTTP_1_1, connectTimeoutMillis, loop);
+                        }
                     }
                 })
                 .connect(server.address());
         connection.bind(f.channel(), decoder);
-        return f;
+        return gate[0] == null ? f : gate[0].follow(f);
     }
 
     UpstreamConnection newConnection(Server server) {
@@ -142,8 +164,9 @@ final class UpstreamPool {
             return http2.open(server, connectTimeoutMillis, listener, whenDone);
         }
         UpstreamConnection fresh = newConnection(server);
-        ChannelFuture connect = connect(fresh, connectTimeoutMillis);
-        server.sendProxy().ifPresent(v -> ProxyProtocol.write(connect.channel(), v, source, destination));
+        // The PROXY header goes first, before a TLS handshake (as HAProxy's send-proxy with ssl).
+        ChannelFuture connect = connect(fresh, connectTimeoutMillis,
+                ch -> server.sendProxy().ifPresent(v -> ProxyProtocol.write(ch, v, source, destination)));
         server.backend().config().tcpKeepalive().ifPresent(k -> transport.applyKeepalive(connect.channel(), k));
         connect.addListener(f -> {
             if (loop.inEventLoop()) {

@@ -8,6 +8,9 @@ import dev.ferry.config.Addresses;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.LocalFailures;
 import dev.ferry.transport.ProxyProtocol;
+import dev.ferry.transport.ServerTls;
+import dev.ferry.transport.TlsConnectGate;
+import dev.ferry.transport.TlsOriginator;
 import dev.ferry.transport.Reasons;
 import dev.ferry.transport.SendQueue;
 import dev.ferry.transport.Transport;
@@ -72,6 +75,8 @@ final class TcpProxyConnection {
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
     private ArrayDeque<Object> early;
     private boolean connected;
+    /** The PROXY header went already, ahead of the TLS handshake. */
+    private boolean proxySent;
     /** The client went away (closed or reset) before the server connection was up: nothing to count or retry. */
     private boolean clientGone;
     private boolean resetting;
@@ -154,10 +159,18 @@ final class TcpProxyConnection {
         lease = opened;
         serverSide = new Relay(false);
         connectStarted = System.nanoTime();
-        ChannelFuture connect = settings.serverBootstrap(client.eventLoop())
+        // With tls: on the backend the server connection is TLS (HAProxy's "server ... ssl"), the PROXY header first.
+        ServerTls tls = settings.backend().tls().forServer(chosen.name(), chosen.address());
+        TlsConnectGate[] gate = new TlsConnectGate[1];
+        ChannelFuture connecting = settings.serverBootstrap(client.eventLoop())
                 .channelFactory(frontend.transport().socketChannelFor(chosen.address()))
-                .handler(serverSide)
+                .handler(tls == null ? serverSide : tls.initializer(serverSide,
+                        ch -> chosen.sendProxy().ifPresent(v -> ProxyProtocol.write(ch, v, source, destination)),
+                        TlsOriginator.Alpn.NONE, settings.backend().config().timeouts().connect().toMillis(),
+                        client.eventLoop(), g -> gate[0] = g))
                 .connect(chosen.address());
+        ChannelFuture connect = gate[0] == null ? connecting : gate[0].follow(connecting);
+        proxySent = gate[0] != null;
         server = connect.channel();
         server.closeFuture().addListener(f -> opened.close());
         settings.backend().config().tcpKeepalive().ifPresent(k -> frontend.transport().applyKeepalive(server, k));
@@ -214,7 +227,9 @@ final class TcpProxyConnection {
         lastActivity = System.nanoTime();
         connectNanos = lastActivity - connectStarted;
         chosen.recordLatencyNanos(connectNanos);
-        chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
+        if (!proxySent) {
+            chosen.sendProxy().ifPresent(version -> ProxyProtocol.write(server, version, source, destination));
+        }
         scheduleIdleCheck(settings.idleTimeoutNanos());
         for (Object msg; early != null && (msg = early.poll()) != null; ) {
             clientSide.relay(msg);

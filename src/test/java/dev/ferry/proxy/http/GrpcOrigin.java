@@ -57,6 +57,10 @@ final class GrpcOrigin implements AutoCloseable {
     private final CountDownLatch release = new CountDownLatch(1);
 
     private GrpcOrigin(String name) throws IOException {
+        this(name, InsecureServerCredentials.create());
+    }
+
+    private GrpcOrigin(String name, io.grpc.ServerCredentials credentials) throws IOException {
         this.name = name;
         ServerInterceptor recordHeads = new ServerInterceptor() {
             @Override
@@ -67,8 +71,7 @@ final class GrpcOrigin implements AutoCloseable {
                 return next.startCall(call, headers);
             }
         };
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
-                        InsecureServerCredentials.create())
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), credentials)
                 .addService(ServerInterceptors.intercept(new Service(), recordHeads))
                 .addService(health.getHealthService())
                 .addTransportFilter(new ServerTransportFilter() {
@@ -83,6 +86,11 @@ final class GrpcOrigin implements AutoCloseable {
 
     static GrpcOrigin start(String name) throws IOException {
         return new GrpcOrigin(name);
+    }
+
+    /** A gRPC server over TLS (h2 by ALPN) with this certificate and key. */
+    static GrpcOrigin startTls(String name, java.nio.file.Path cert, java.nio.file.Path key) throws IOException {
+        return new GrpcOrigin(name, io.grpc.TlsServerCredentials.create(cert.toFile(), key.toFile()));
     }
 
     InetSocketAddress address() {
