@@ -56,7 +56,7 @@ final class StartBanner {
         String head = String.format("  frontend %-12s %-4s %-22s -> ", fc.name(), fc.mode().key(),
                 Addresses.format(balancer.address(fc.name())));
         Set<String> targets = new LinkedHashSet<>();
-        fc.routes().stream().map(RouteConfig::backend).forEach(targets::add);
+        fc.routes().stream().map(RouteConfig::backend).filter(java.util.Objects::nonNull).forEach(targets::add);
         fc.backend().ifPresent(targets::add); // http: the backend of requests no route matches
 
         List<String> described = new ArrayList<>();

@@ -215,7 +215,7 @@ public final class HttpFrontend implements Frontend {
      */
     void requestEnded(Route route, dev.ferry.backend.Server server, int status, long nanos) {
         if (route != null) {
-            requestDurations.record(route.backend().name(), nanos);
+            requestDurations.record(route.backendName(), nanos);
         }
         if (server != null) {
             server.requests().record(status, nanos);
