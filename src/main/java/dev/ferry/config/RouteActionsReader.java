@@ -106,6 +106,10 @@ final class RouteActionsReader {
         int code = m.has("code") ? m.choice("code", CODES).orElse(RouteActions.DEFAULT_REDIRECT_CODE)
                 : RouteActions.DEFAULT_REDIRECT_CODE;
         boolean stripQuery = m.bool("strip_query", false);
+        if (List.of("scheme", "host", "port", "path", "prefix", "strip_query").stream().noneMatch(m::has)) {
+            m.problemHere("this redirect changes nothing of the request's URL and would send clients back here "
+                    + "forever; give scheme, host, port, path, prefix or strip_query");
+        }
         return Optional.of(new RouteActions.Redirect(scheme, host, port, path, prefix, code, stripQuery));
     }
 

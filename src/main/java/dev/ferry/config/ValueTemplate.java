@@ -114,7 +114,8 @@ public record ValueTemplate(List<Part> parts) {
             } else {
                 start = i + 1;
                 end = start;
-                while (end < text.length() && isNameChar(text.charAt(end))) {
+                while (end < text.length() && isNameChar(text.charAt(end)) && (end > start
+                        || !Character.isDigit(text.charAt(end)))) {
                     end++;
                 }
                 next = end;
