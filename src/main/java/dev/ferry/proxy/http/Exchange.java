@@ -711,6 +711,10 @@ final class Exchange {
             log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
         }
         this.status = status.code();
+        if (own != null) {
+            frontend.routeAnswers().answered(ownTermination);
+            responseBytes = own.body().length;
+        }
         logAccess(own != null ? ownTermination : Termination.ofLocalReply(status.code()));
         if (closes) {
             phase = Phase.ENDED;
@@ -750,7 +754,6 @@ final class Exchange {
     private void sendOwnAnswer(RouteAnswer.Response own, boolean close) {
         responseStarted = true;
         boolean closes = downstream.sendHead(own.head(), !close && !connection.draining());
-        responseBytes += own.body().length;
         downstream.sendTrailers(new DefaultLastHttpContent(Unpooled.wrappedBuffer(own.body())));
         downstream.end(close || closes);
     }
