@@ -45,6 +45,7 @@ class RouteActionsTest {
     private Balancer balancer;
     private InetSocketAddress front;
     private H2Origin h2;
+    private String o1Address;
 
     @BeforeEach
     void start() throws Exception {
@@ -54,6 +55,7 @@ class RouteActionsTest {
             return true;
         }, seen);
         resources.add(o1);
+        o1Address = o1.address();
         h2 = H2Origin.start("h2o", (r, reply) -> reply.send(200, ("h2o " + r.headers().path()).getBytes(
                 StandardCharsets.UTF_8), Map.of("x-internal", "secret"), Map.of()));
         resources.add(h2);
@@ -318,6 +320,32 @@ class RouteActionsTest {
         Origin.Request r = seen.requests.getFirst();
         assertThat(r.header("X-Server")).as("set anew for the second attempt").isEqualTo("live");
         assertThat(r.all("X-Tag")).containsExactly("once");
+    }
+
+    @Test
+    void aReloadAppliesNewActionsToTheNextRequests() throws Exception {
+        assertThat(curlWrite("%{http_code} %{redirect_url}", url("/r301/a"))).isEqualTo("301 https://127.0.0.1/r301/a");
+        var report = balancer.reload(ConfigLoader.parse("""
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - { match: { path_prefix: /r301/ }, redirect: { scheme: https, code: 308, strip_query: true } }
+                      - { match: { path: /health }, return: { status: 200, body: fine } }
+                      - match: { path_prefix: /api/ }
+                        backend: pool
+                        path: { strip_prefix: /api }
+                        response_headers: { set: { X-Served-By: "v2-$server" } }
+                backends:
+                  - { name: pool, servers: [ { name: o1, address: %s } ] }
+                """.formatted(o1Address), Path.of("test.yaml")));
+        assertThat(String.join("; ", report.changes())).contains("route 1: actions.redirect.code 301 -> 308");
+        assertThat(curlWrite("%{http_code} %{redirect_url}", url("/r301/a?q=1"))).isEqualTo("308 https://127.0.0.1/r301/a");
+        assertThat(curl(url("/health")).body()).isEqualTo("fine");
+        Answer api = curl(url("/api/x"));
+        assertThat(api.body()).isEqualTo("o1 /x");
+        assertThat(api.field("x-served-by")).isEqualTo("v2-o1");
     }
 
     @Test
