@@ -71,8 +71,8 @@ final class RouteActionsReader {
         Optional<RouteActions.Redirect> redirect = route.map("redirect", REDIRECT_KEYS)
                 .flatMap(m -> redirect(m, pathPrefix));
         Optional<RouteActions.FixedAnswer> fixed = route.map("return", RETURN_KEYS).flatMap(this::fixed);
-        HeaderRules request = route.map("request_headers", HEADER_KEYS).map(this::rules).orElse(HeaderRules.NONE);
-        HeaderRules response = route.map("response_headers", HEADER_KEYS).map(this::rules).orElse(HeaderRules.NONE);
+        HeaderRules request = route.map("request_headers", HEADER_KEYS).map(RouteActionsReader::rules).orElse(HeaderRules.NONE);
+        HeaderRules response = route.map("response_headers", HEADER_KEYS).map(RouteActionsReader::rules).orElse(HeaderRules.NONE);
         Optional<RouteActions.PathRewrite> path = route.map("path", PATH_KEYS).flatMap(m -> path(m, pathPrefix));
         boolean answersItself = !backend && !answers.isEmpty();
         if (answersItself) {
@@ -140,7 +140,8 @@ final class RouteActionsReader {
 
     // ---- header rules ----
 
-    private HeaderRules rules(YamlMap m) {
+    /** A {@code request_headers:} or {@code response_headers:} block (of a route or of a frontend). */
+    static HeaderRules rules(YamlMap m) {
         List<HeaderRules.Field> set = fields(m, "set");
         List<HeaderRules.Field> add = fields(m, "add");
         List<String> remove = new ArrayList<>();
@@ -152,7 +153,7 @@ final class RouteActionsReader {
         return new HeaderRules(set, add, remove);
     }
 
-    private List<HeaderRules.Field> fields(YamlMap rules, String key) {
+    private static List<HeaderRules.Field> fields(YamlMap rules, String key) {
         List<HeaderRules.Field> fields = new ArrayList<>();
         rules.map(key, null).ifPresent(m -> {
             for (String name : m.keys()) {

@@ -55,7 +55,8 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
                 + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
-                + "timeouts, udp, http, max_connection_age, max_connection_age_grace"));
+                + "timeouts, udp, http, max_connection_age, max_connection_age_grace, request_headers, "
+                + "response_headers"));
     }
 
     @Test
@@ -721,6 +722,32 @@ class ConfigValidationTest {
                 at(yaml, 22, "0,", "frontends[0].routes[10].redirect.port", "0 is out of range; allowed: 1..65535"),
                 at(yaml, 22, "nope", "frontends[0].routes[10].redirect.path",
                         "'nope' is not a path; paths start with '/' and hold no spaces, '?' or '#'"));
+    }
+
+    @Test
+    void frontendHeaderRulesAreCheckedAndOnlyForHttp() {
+        String yaml = """
+                frontends:
+                  - name: db
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    request_headers: { set: { X-A: b } }
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    backend: pool
+                    response_headers: { remove: [Transfer-Encoding], add: { X-B: $nope } }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "{", "frontends[0].request_headers", "request_headers applies only to http frontends"),
+                at(yaml, 10, "[Transfer", "frontends[1].response_headers.remove", "'Transfer-Encoding' may not be "
+                        + "rewritten: Ferry keeps the fields that frame the message or speak for the connection, and "
+                        + "Host (not allowed: connection, content-length, host, keep-alive, proxy-connection, te, "
+                        + "trailer, transfer-encoding, upgrade)"),
+                at(yaml, 10, "$nope", "frontends[1].response_headers.add.X-B", "unknown variable '$nope'; allowed: "
+                        + "$request_id, $server, $backend, $frontend, $client_ip, $client_port, $host, $scheme, "
+                        + "$method, $uri"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.RouteActions;
 import dev.ferry.config.RouteConfig;
 
 import java.util.ArrayList;
@@ -29,9 +30,11 @@ final class Router {
             RouteConfig rc = config.routes().get(i);
             routes.add(new Route("routes[" + i + "]", rc.match().map(RouteMatcher::new).orElse(null),
                     rc.backend() == null ? null : backend(backends, rc.backend()),
-                    RouteActionPlan.of(rc.actions(), rc.match().flatMap(RouteConfig.Match::pathPrefix).orElse(null))));
+                    RouteActionPlan.of(rc.actions(), rc.match().flatMap(RouteConfig.Match::pathPrefix).orElse(null),
+                            config.requestHeaders(), config.responseHeaders())));
         }
-        config.backend().ifPresent(b -> routes.add(new Route("backend", null, backend(backends, b))));
+        config.backend().ifPresent(b -> routes.add(new Route("backend", null, backend(backends, b),
+                RouteActionPlan.of(RouteActions.NONE, null, config.requestHeaders(), config.responseHeaders()))));
         return new Router(routes);
     }
 

@@ -65,6 +65,8 @@ class RouteActionsTest {
                   - name: web
                     listen: 127.0.0.1:0
                     mode: http
+                    request_headers: { set: { X-Front: $frontend, X-Server: frontend-level } }
+                    response_headers: { set: { X-Front: "${frontend}!" } }
                     routes:
                       - { match: { path_prefix: /r301/ }, redirect: { scheme: https, code: 301 } }
                       - { match: { path_prefix: /r302/ }, redirect: { host: other.example, port: 8443 } }
@@ -249,6 +251,18 @@ class RouteActionsTest {
         assertThat(r.all("X-Tag")).containsExactly("a$b");
         assertThat(r.header("X-Secret")).isNull();
         assertThat(r.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
+        assertThat(r.header("X-Front")).as("the frontend's rules run first").isEqualTo("web");
+    }
+
+    @Test
+    void theFrontendsRulesApplyToEveryRouteAndARoutesSetWins() throws Exception {
+        Answer other = curl(url("/other"));
+        assertThat(other.field("x-front")).isEqualTo("web!");
+        assertThat(seen.requests.getFirst().header("X-Server")).isEqualTo("frontend-level");
+        assertThat(seen.requests.getFirst().header("X-Front")).isEqualTo("web");
+        curl(url("/api/x"));
+        assertThat(seen.requests.get(1).header("X-Server")).as("the route's set wins").isEqualTo("o1");
+        assertThat(curl(url("/r301/x")).field("x-front")).as("a route's own answer too").isEqualTo("web!");
     }
 
     @Test
