@@ -71,8 +71,10 @@ final class RouteActionsReader {
         Optional<RouteActions.Redirect> redirect = route.map("redirect", REDIRECT_KEYS)
                 .flatMap(m -> redirect(m, pathPrefix));
         Optional<RouteActions.FixedAnswer> fixed = route.map("return", RETURN_KEYS).flatMap(this::fixed);
-        HeaderRules request = route.map("request_headers", HEADER_KEYS).map(RouteActionsReader::rules).orElse(HeaderRules.NONE);
-        HeaderRules response = route.map("response_headers", HEADER_KEYS).map(RouteActionsReader::rules).orElse(HeaderRules.NONE);
+        HeaderRules request = route.map("request_headers", HEADER_KEYS).map(RouteActionsReader::rules)
+                .orElse(HeaderRules.NONE);
+        HeaderRules response = route.map("response_headers", HEADER_KEYS).map(RouteActionsReader::rules)
+                .orElse(HeaderRules.NONE);
         Optional<RouteActions.PathRewrite> path = route.map("path", PATH_KEYS).flatMap(m -> path(m, pathPrefix));
         boolean answersItself = !backend && !answers.isEmpty();
         if (answersItself) {

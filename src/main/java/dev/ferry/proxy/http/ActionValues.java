@@ -57,7 +57,8 @@ final class ActionValues {
             case SERVER -> server;
             case BACKEND -> backend;
             case FRONTEND -> frontend;
-            case CLIENT_IP -> client == null || client.getAddress() == null ? "-" : client.getAddress().getHostAddress();
+            case CLIENT_IP -> client == null || client.getAddress() == null ? "-"
+                    : client.getAddress().getHostAddress();
             case CLIENT_PORT -> client == null ? "-" : String.valueOf(client.getPort());
             case HOST -> target.host().isEmpty() ? "-" : target.host();
             case SCHEME -> scheme;

@@ -172,7 +172,8 @@ final class Exchange {
 
     /** The idle timeout while this exchange runs: the shorter of the client's and the route's server idle. */
     long idleNanos() {
-        long server = route != null && route.backend() != null ? route.backend().config().timeouts().serverIdle().toNanos() : Long.MAX_VALUE;
+        long server = route != null && route.backend() != null
+                ? route.backend().config().timeouts().serverIdle().toNanos() : Long.MAX_VALUE;
         return Math.min(frontend.clientIdleNanos(), server);
     }
 
@@ -220,7 +221,7 @@ final class Exchange {
         }
         if (route.actions() != null) {
             actionValues = new ActionValues(head, target, requestId, frontend.name(),
-                    frontend.config().tls().isPresent(), source(), route.backend() == null ? null : route.backend().name());
+                    frontend.config().tls().isPresent(), source(), route.backendName());
             if (route.actions().answer() != null) {
                 answerByRoute(route.actions());
                 return;
