@@ -233,6 +233,13 @@ class RouteActionsTest {
             assertThat(posted.body()).isEqualTo("ok");
             assertThat(posted.header("Connection")).as("an unread body closes the connection").isEqualTo("close");
         }
+        try (Raw c = new Raw(front)) {
+            c.send("GET /health HTTP/1.0\r\n\r\n");
+            Raw.Response r = c.read();
+            assertThat(r.body()).isEqualTo("ok");
+            assertThat(r.header("Connection")).isEqualTo("close");
+            assertThat(c.closedByPeer()).as("an HTTP/1.0 client's connection ends with the answer").isTrue();
+        }
         assertThat(seen.requests).isEmpty();
     }
 
