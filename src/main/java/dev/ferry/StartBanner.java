@@ -6,7 +6,6 @@ import dev.ferry.config.DirectorConfig;
 import dev.ferry.config.DirectorServiceConfig;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.config.FrontendConfig;
-import dev.ferry.config.RouteConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.DescriptorBudget;
 
@@ -56,7 +55,9 @@ final class StartBanner {
         String head = String.format("  frontend %-12s %-4s %-22s -> ", fc.name(), fc.mode().key(),
                 Addresses.format(balancer.address(fc.name())));
         Set<String> targets = new LinkedHashSet<>();
-        fc.routes().stream().map(RouteConfig::backend).forEach(targets::add);
+        // A route that answers itself shows as its action: "-> routes: redirect, api (wlc, 2 servers)".
+        fc.routes().stream().map(r -> r.backend() != null ? r.backend()
+                : r.actions().redirect().isPresent() ? "redirect" : "return").forEach(targets::add);
         fc.backend().ifPresent(targets::add); // http: the backend of requests no route matches
 
         List<String> described = new ArrayList<>();

@@ -37,6 +37,12 @@ class StartBannerTest {
                       - backend: site
                   - { name: one, listen: 127.0.0.1:0, mode: http, routes: [ { backend: api } ] }
                   - { name: raw, listen: 127.0.0.1:0, mode: tcp, backend: site }
+                  - name: plain
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - { match: { path: /health }, return: { status: 200 } }
+                      - { redirect: { scheme: https, code: 308 } }
                 backends:
                   - name: site
                     scheduler: rr
@@ -57,6 +63,8 @@ class StartBannerTest {
                         " frontend one http 127.0.0.1:" + balancer.address("one").getPort()
                                 + " -> route: api (wlc, 1 server)",
                         " frontend raw tcp 127.0.0.1:" + balancer.address("raw").getPort()
-                                + " -> backend site (rr, 2 servers)");
+                                + " -> backend site (rr, 2 servers)",
+                        " frontend plain http 127.0.0.1:" + balancer.address("plain").getPort()
+                                + " -> routes: return, redirect");
     }
 }

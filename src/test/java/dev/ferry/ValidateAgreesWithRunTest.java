@@ -206,6 +206,37 @@ class ValidateAgreesWithRunTest {
     }
 
     @Test
+    void badRouteActionsAreRefusedByBothWithTheSameWords() throws Exception {
+        Path file = file("""
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - { match: { path_prefix: /a/ }, backend: pool, redirect: { scheme: https } }
+                      - { match: { path: /b }, redirect: { code: 304, scheme: https } }
+                      - { backend: pool, request_headers: { set: { Content-Length: "1", X-Id: $requestid } } }
+                backends:
+                  - { name: pool, servers: [ { address: 127.0.0.1:9 } ] }
+                """);
+        Outcome validate = ferry("validate", file);
+        Outcome run = ferry("run", file);
+        assertThat(validate.exit()).isEqualTo(Ferry.EXIT_CONFIG);
+        assertThat(run.exit()).isEqualTo(Ferry.EXIT_CONFIG);
+        assertThat(run.stdout()).as("run started nothing").doesNotContain("started");
+        assertThat(validate.problems()).hasSize(4).containsExactlyElementsOf(run.problems());
+        assertThat(String.join("\n", validate.problems()))
+                .contains(":6:55: frontends[0].routes[0].redirect: a route has exactly one of backend:, redirect: "
+                        + "and return:")
+                .contains(":7:50: frontends[0].routes[1].redirect.code: '304' is not allowed")
+                .contains("frontends[0].routes[2].request_headers.set.Content-Length: 'Content-Length' may not be "
+                        + "rewritten")
+                .contains("frontends[0].routes[2].request_headers.set.X-Id: unknown variable '$requestid'; did you "
+                        + "mean '$request_id'?")
+                .doesNotContain("Exception");
+    }
+
+    @Test
     void anEmptyTokenFileIsRefusedByBoth() throws Exception {
         Files.writeString(dir.resolve("admin.token"), "\n");
         Path file = file("""

@@ -52,7 +52,11 @@ public enum Termination {
     /** A fault of Ferry's own (Ferry answered 500 when it still could). */
     INTERNAL_ERROR("internal_error"),
     /** Ferry refused the request for another reason of its own (e.g. 405 for CONNECT). */
-    REFUSED("refused");
+    REFUSED("refused"),
+    /** A route answered with its {@code redirect:} (Ferry's own answer, as configured; no server was asked). */
+    ROUTE_REDIRECT("route_redirect"),
+    /** A route answered with its {@code return:} (Ferry's own answer, as configured; no server was asked). */
+    ROUTE_RETURN("route_return");
 
     private final String word;
 

@@ -18,6 +18,7 @@ import dev.ferry.proxy.http.Http2Stats;
 import dev.ferry.proxy.http.HttpFrontend;
 import io.netty.handler.codec.http2.Http2Error;
 import dev.ferry.proxy.http.RequestsByProtocol;
+import dev.ferry.proxy.http.RouteAnswers;
 import dev.ferry.proxy.http.LingeringStats;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
@@ -306,8 +307,19 @@ public final class MetricsExporter implements AutoCloseable {
                     .tags("frontend", f.name(), "protocol", RequestsByProtocol.H2)
                     .description("request heads received, by the protocol the client spoke").register(registry));
             m.addAll(http2GaugeMeters(f.name(), http.http2Gauges()));
+            m.addAll(routeAnswerMeters(f.name(), http.routeAnswers()));
         }
         return m;
+    }
+
+    /** An http frontend's requests answered by its routes themselves ({@code redirect:}, {@code return:}). */
+    private List<Meter> routeAnswerMeters(String name, RouteAnswers a) {
+        String what = "requests a route answered itself (redirect:, return:), by action";
+        return List.of(
+                FunctionCounter.builder("ferry.http.route.answers", a, RouteAnswers::redirects)
+                        .tags("frontend", name, "action", RouteAnswers.REDIRECT).description(what).register(registry),
+                FunctionCounter.builder("ferry.http.route.answers", a, RouteAnswers::returns)
+                        .tags("frontend", name, "action", RouteAnswers.RETURN).description(what).register(registry));
     }
 
     /** An http frontend's HTTP/2 client connections and streams open now. */

@@ -18,14 +18,25 @@ import java.util.Optional;
  *                       {@code http:}); only the frontend's own mode's options exist
  * @param connectionAge  http mode: how long a client connection lives ({@code max_connection_age},
  *                       {@code max_connection_age_grace}); {@link ConnectionAge#NONE} for others
+ * @param requestHeaders  http mode: header rules for every request sent to a server, before the route's own
+ * @param responseHeaders http mode: header rules for every response to a client, before the route's own
  */
 public record FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
                              List<RouteConfig> routes, Optional<String> backend, int maxConnections,
-                             FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge) {
+                             FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge,
+                             HeaderRules requestHeaders, HeaderRules responseHeaders) {
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public FrontendConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** Without header rules of the frontend's own. */
+    public FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
+                          List<RouteConfig> routes, Optional<String> backend, int maxConnections,
+                          FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge) {
+        this(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts, options, connectionAge,
+                HeaderRules.NONE, HeaderRules.NONE);
     }
 
     /** Without a connection age limit. */

@@ -13,7 +13,8 @@ import java.util.Set;
 /** Reads one entry of {@code frontends:} into a {@link FrontendConfig}, including the rules that depend on mode. */
 final class FrontendReader {
     static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
-            "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace");
+            "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace",
+            "request_headers", "response_headers");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
     static final List<String> TLS_KEYS = TlsReader.KEYS;
     static final List<String> CERTIFICATE_KEYS = TlsReader.CERTIFICATE_KEYS;
@@ -110,8 +111,20 @@ final class FrontendReader {
                         + " frontend's connections last as long as their clients keep them");
             }
         }
+        HeaderRules requestHeaders = headerRules(f, "request_headers", mode, modeKnown);
+        HeaderRules responseHeaders = headerRules(f, "response_headers", mode, modeKnown);
         return new FrontendConfig(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
-                options, age);
+                options, age, requestHeaders, responseHeaders);
+    }
+
+    /** A frontend's {@code request_headers:} / {@code response_headers:}: for every request of an http frontend. */
+    private static HeaderRules headerRules(YamlMap f, String key, Mode mode, boolean modeKnown) {
+        HeaderRules rules = f.map(key, RouteActionsReader.HEADER_KEYS).map(RouteActionsReader::rules)
+                .orElse(HeaderRules.NONE);
+        if (f.has(key) && mode != Mode.HTTP && modeKnown) {
+            f.problem(key, key + " applies only to http frontends");
+        }
+        return rules;
     }
 
     private static FrontendTimeouts timeouts(YamlMap t) {

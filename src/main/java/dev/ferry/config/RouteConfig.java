@@ -7,8 +7,16 @@ import java.util.Optional;
 /**
  * One http route: when every given condition of {@code match} holds, the request goes to {@code backend}. A route
  * without {@code match} is the catch-all.
+ *
+ * @param backend null when the route answers itself ({@link RouteActions#answers()})
+ * @param actions redirect, return, header and path rewrites ({@link RouteActions#NONE} when none)
  */
-public record RouteConfig(Optional<Match> match, String backend) {
+public record RouteConfig(Optional<Match> match, String backend, RouteActions actions) {
+
+    /** A route to {@code backend} without actions. */
+    public RouteConfig(Optional<Match> match, String backend) {
+        this(match, backend, RouteActions.NONE);
+    }
 
     /**
      * Conditions of a route; absent ones match everything.

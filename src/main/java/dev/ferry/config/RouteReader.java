@@ -10,7 +10,8 @@ import java.util.regex.PatternSyntaxException;
 
 /** Reads the {@code routes:} of an http frontend into {@link RouteConfig}s, checking each condition. */
 final class RouteReader {
-    static final List<String> KEYS = List.of("match", "backend");
+    static final List<String> KEYS = List.of("match", "backend", "redirect", "return", "request_headers",
+            "response_headers", "path");
     static final List<String> MATCH_KEYS = List.of("host", "path_prefix", "path", "path_regex", "methods", "headers",
             "query");
     // RFC 9110 token characters: what a method or header name may be made of.
@@ -18,6 +19,7 @@ final class RouteReader {
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[A-Za-z0-9_.-]+(:[0-9]{1,5})?");
 
     private final CrossChecks crossChecks;
+    private final RouteActionsReader actionsReader = new RouteActionsReader();
 
     RouteReader(CrossChecks crossChecks) {
         this.crossChecks = crossChecks;
@@ -46,10 +48,13 @@ final class RouteReader {
         String backend = route.name("backend").orElse(null);
         if (backend != null) {
             crossChecks.backendReference(backend, route.value("backend").orElseThrow(), route.keyPath("backend"));
-        } else if (!route.has("backend")) {
-            route.missing("backend", "every route names the backend its requests go to");
+        } else if (!route.has("backend") && !route.has("redirect") && !route.has("return")) {
+            route.missing("backend", "every route names the backend its requests go to, or answers itself with "
+                    + "redirect: or return:");
         }
-        return new RouteConfig(match, backend);
+        RouteActions actions = actionsReader.read(route, match.flatMap(RouteConfig.Match::pathPrefix),
+                route.has("backend"));
+        return new RouteConfig(match, backend, actions);
     }
 
     /** The conditions of {@code match:}; empty when it sets none, which makes the route a catch-all. */

@@ -96,15 +96,21 @@ final class ConfigChanges {
         for (int i = 0; i < Math.max(before.size(), after.size()); i++) {
             String name = "route " + (i + 1);
             if (i >= before.size()) {
-                out.add(name + " added (backend " + after.get(i).backend() + ")");
+                out.add(name + " added (" + target(after.get(i)) + ")");
             } else if (i >= after.size()) {
-                out.add(name + " removed (was to backend " + before.get(i).backend() + ")");
+                out.add(name + " removed (was " + target(before.get(i)) + ")");
             } else if (!before.get(i).equals(after.get(i))) {
                 List<String> what = new ArrayList<>();
                 components("", before.get(i), after.get(i), Set.of(), what);
                 out.add(name + ": " + String.join(", ", what));
             }
         }
+    }
+
+    /** Where a route's requests go: {@code backend api}, or its own answer ({@code redirect}, {@code return}). */
+    private static String target(RouteConfig route) {
+        return route.backend() != null ? "backend " + route.backend()
+                : route.actions().redirect().isPresent() ? "redirect" : "return";
     }
 
     /** One phrase per differing component of two records of the same type, nested records by dotted key. */

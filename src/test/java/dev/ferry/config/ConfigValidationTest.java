@@ -55,7 +55,8 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
                 + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
-                + "timeouts, udp, http, max_connection_age, max_connection_age_grace"));
+                + "timeouts, udp, http, max_connection_age, max_connection_age_grace, request_headers, "
+                + "response_headers"));
     }
 
     @Test
@@ -739,7 +740,8 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(
                 at(yaml, 6, "match", "frontends[0].routes[0].backend",
-                        "missing; every route names the backend its requests go to"),
+                        "missing; every route names the backend its requests go to, or answers itself with "
+                                + "redirect: or return:"),
                 at(yaml, 7, "v1", "frontends[0].routes[0].match.path_prefix", "'v1' is not a path; paths start with '/'"),
                 at(yaml, 8, "\"(unclosed\"", "frontends[0].routes[0].match.path_regex",
                         "'(unclosed' is not a valid regular expression: Unclosed group near index 9"),
@@ -750,9 +752,109 @@ class ConfigValidationTest {
                 at(yaml, 11, "hots", "frontends[0].routes[0].match.hots", "unknown key 'hots'; did you mean 'host'? "
                         + "allowed keys here: host, path_prefix, path, path_regex, methods, headers, query"),
                 at(yaml, 12, "match", "frontends[0].routes[1].backend",
-                        "missing; every route names the backend its requests go to"),
+                        "missing; every route names the backend its requests go to, or answers itself with "
+                                + "redirect: or return:"),
                 at(yaml, 12, "\"bad host\"", "frontends[0].routes[1].match.host",
                         "'bad host' is not a host; write a name such as api.example.com, or *.example.com for subdomains"));
+    }
+
+    @Test
+    void routeActionsAreChecked() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - { match: { path_prefix: /a/ }, backend: pool, redirect: { scheme: https } }
+                      - { match: { path: /b }, redirect: { code: 300, prefix: /x/ } }
+                      - { match: { path: /c }, return: { status: 700 } }
+                      - { match: { path: /d }, return: { body: hi } }
+                      - match: { path: /e }
+                        backend: pool
+                        request_headers:
+                          set: { Content-Length: "5", X-Id: $requestid }
+                          remove: [Host]
+                        response_headers: { add: { X-A: "${server" } }
+                        path: { strip_prefix: /e, replace_prefix: { to: /f } }
+                      - { match: { path: /g }, redirect: {}, request_headers: { set: { X-A: b } } }
+                      - { match: { path: /h } }
+                      - { match: { path: /i }, backend: pool, path: { replace_prefix: { to: /f } } }
+                      - { match: { path: /j }, backend: pool, path: { regex_replace: { pattern: "^/j(.*)", substitution: "/k$2" } } }
+                      - { match: { path: /k }, return: { status: 204, body: x, content_type: "a\\tb " } }
+                      - { match: { path: /l }, redirect: { host: "a b", port: 0, path: nope } }
+                """ + POOL;
+        String forbidden = " may not be rewritten: Ferry keeps the fields that frame the message or speak for the "
+                + "connection, and Host (not allowed: connection, content-length, host, keep-alive, proxy-connection, "
+                + "te, trailer, transfer-encoding, upgrade)";
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 6, "redirect", "frontends[0].routes[0].redirect",
+                        "a route has exactly one of backend:, redirect: and return:; this one has backend and redirect"),
+                at(yaml, 7, "300", "frontends[0].routes[1].redirect.code",
+                        "'300' is not allowed; did you mean '301'? allowed: 301, 302, 303, 307, 308"),
+                at(yaml, 7, "prefix", "frontends[0].routes[1].redirect.prefix", "prefix: replaces the route's "
+                        + "match.path_prefix, and this route has none; add one or write path:"),
+                at(yaml, 8, "700", "frontends[0].routes[2].return.status", "700 is out of range; allowed: 200..599"),
+                at(yaml, 9, "{ body", "frontends[0].routes[3].return.status",
+                        "missing; a fixed answer needs its status (200..599)"),
+                at(yaml, 13, "Content-Length", "frontends[0].routes[4].request_headers.set.Content-Length",
+                        "'Content-Length'" + forbidden),
+                at(yaml, 13, "$requestid", "frontends[0].routes[4].request_headers.set.X-Id",
+                        "unknown variable '$requestid'; did you mean '$request_id'? allowed: $request_id, $server, "
+                                + "$backend, $frontend, $client_ip, $client_port, $host, $scheme, $method, $uri"),
+                at(yaml, 14, "[Host]", "frontends[0].routes[4].request_headers.remove", "'Host'" + forbidden),
+                at(yaml, 15, "\"${server\"", "frontends[0].routes[4].response_headers.add.X-A",
+                        "'${server': '${' is not closed; write ${name}"),
+                at(yaml, 16, "replace_prefix", "frontends[0].routes[4].path.replace_prefix", "path: takes one of "
+                        + "strip_prefix, replace_prefix, regex_replace; this one has strip_prefix and replace_prefix"),
+                at(yaml, 17, "{}", "frontends[0].routes[5].redirect", "this redirect changes nothing of the "
+                        + "request's URL and would send clients back here forever; give scheme, host, port, path, "
+                        + "prefix or strip_query"),
+                at(yaml, 17, "request_headers", "frontends[0].routes[5].request_headers", "request_headers applies "
+                        + "to requests sent to a backend; this route answers itself with redirect: (response_headers "
+                        + "apply to its answers)"),
+                at(yaml, 18, "{ match", "frontends[0].routes[6].backend", "missing; every route names the backend "
+                        + "its requests go to, or answers itself with redirect: or return:"),
+                at(yaml, 19, "{ to", "frontends[0].routes[7].path.replace_prefix.from", "missing; without from: the "
+                        + "route's match.path_prefix is replaced, and this route has none"),
+                at(yaml, 20, "\"/k$2\"", "frontends[0].routes[8].path.regex_replace.substitution",
+                        "'$2' names no group of the pattern '^/j(.*)' (it has 1)"),
+                at(yaml, 21, "x,", "frontends[0].routes[9].return.body",
+                        "a 204 answer has no body (RFC 9110 15.3.5, 15.4.5); remove body:"),
+                at(yaml, 21, "\"a\\tb \"", "frontends[0].routes[9].return.content_type",
+                        "'a\tb ' starts or ends with white space, which a header value cannot keep (RFC 9110 5.5)"),
+                at(yaml, 22, "\"a b\"", "frontends[0].routes[10].redirect.host", "'a b' is not a host; write a name "
+                        + "such as www.example.com or an address (IPv6 in brackets), without a port (that is port:)"),
+                at(yaml, 22, "0,", "frontends[0].routes[10].redirect.port", "0 is out of range; allowed: 1..65535"),
+                at(yaml, 22, "nope", "frontends[0].routes[10].redirect.path",
+                        "'nope' is not a path; paths start with '/' and hold no spaces, '?' or '#'"));
+    }
+
+    @Test
+    void frontendHeaderRulesAreCheckedAndOnlyForHttp() {
+        String yaml = """
+                frontends:
+                  - name: db
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    request_headers: { set: { X-A: b } }
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    backend: pool
+                    response_headers: { remove: [Transfer-Encoding], add: { X-B: $nope } }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "{", "frontends[0].request_headers", "request_headers applies only to http frontends"),
+                at(yaml, 10, "[Transfer", "frontends[1].response_headers.remove", "'Transfer-Encoding' may not be "
+                        + "rewritten: Ferry keeps the fields that frame the message or speak for the connection, and "
+                        + "Host (not allowed: connection, content-length, host, keep-alive, proxy-connection, te, "
+                        + "trailer, transfer-encoding, upgrade)"),
+                at(yaml, 10, "$nope", "frontends[1].response_headers.add.X-B", "unknown variable '$nope'; allowed: "
+                        + "$request_id, $server, $backend, $frontend, $client_ip, $client_port, $host, $scheme, "
+                        + "$method, $uri"));
     }
 
     @Test

@@ -46,6 +46,13 @@ class ConfigurationReferenceTest {
         m.put("frontends[].udp", FrontendReader.UDP_KEYS);
         m.put("frontends[].routes[]", RouteReader.KEYS);
         m.put("frontends[].routes[].match", RouteReader.MATCH_KEYS);
+        m.put("frontends[].routes[].redirect", RouteActionsReader.REDIRECT_KEYS);
+        m.put("frontends[].routes[].return", RouteActionsReader.RETURN_KEYS);
+        m.put("frontends[].routes[].request_headers", RouteActionsReader.HEADER_KEYS);
+        m.put("frontends[].routes[].response_headers", RouteActionsReader.HEADER_KEYS);
+        m.put("frontends[].routes[].path", RouteActionsReader.PATH_KEYS);
+        m.put("frontends[].routes[].path.replace_prefix", RouteActionsReader.REPLACE_PREFIX_KEYS);
+        m.put("frontends[].routes[].path.regex_replace", RouteActionsReader.REGEX_REPLACE_KEYS);
         m.put("backends[]", BackendReader.KEYS);
         m.put("backends[].http2", BackendReader.HTTP2_KEYS);
         m.put("backends[].servers[]", BackendReader.SERVER_KEYS);

@@ -6,6 +6,8 @@ import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.config.Addresses;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -72,6 +74,8 @@ final class Exchange {
     private Phase phase = Phase.CONNECTING;
 
     private Route route;
+    /** The template values of the route's actions; null when the route has none (every action stage is skipped). */
+    private ActionValues actionValues;
     private PickContext pick;
     private boolean upgrade;
     /** The current try; the only thing that records a server's outcome. */
@@ -90,6 +94,8 @@ final class Exchange {
     /** Ferry's own answer waiting for the request body to be read (phase DISCARD). */
     private HttpResponseStatus localStatus;
     private String localDetail;
+    /** The route's own answer waiting for the request body to be read, in place of localStatus's text. */
+    private RouteAnswer.Response localAnswer;
     /** When the request's end went to the server (0: not yet), for the response timeout and the latency. */
     private long requestSentAt;
 
@@ -166,7 +172,8 @@ final class Exchange {
 
     /** The idle timeout while this exchange runs: the shorter of the client's and the route's server idle. */
     long idleNanos() {
-        long server = route != null ? route.backend().config().timeouts().serverIdle().toNanos() : Long.MAX_VALUE;
+        long server = route != null && route.backend() != null
+                ? route.backend().config().timeouts().serverIdle().toNanos() : Long.MAX_VALUE;
         return Math.min(frontend.clientIdleNanos(), server);
     }
 
@@ -211,6 +218,14 @@ final class Exchange {
         if (route == null) {
             localReply(HttpResponseStatus.NOT_FOUND, "no route matches this request", false);
             return;
+        }
+        if (route.actions() != null) {
+            actionValues = new ActionValues(head, target, requestId, frontend.name(),
+                    frontend.config().tls().isPresent(), source(), route.backendName());
+            if (route.actions().answer() != null) {
+                answerByRoute(route.actions());
+                return;
+            }
         }
         Backend backend = route.backend();
         InetSocketAddress source = source();
@@ -382,6 +397,9 @@ final class Exchange {
 
     private void startForwarding() {
         phase = Phase.FORWARDING;
+        if (actionValues != null) {
+            route.actions().toServer(request, actionValues, actionValues.attempt(server.name()));
+        }
         attempt.sendHead(request);
         if (requestDone) {
             // A retry of a request without a body: the end of the message was consumed by the first attempt.
@@ -463,6 +481,9 @@ final class Exchange {
         // response head is the latency ewma compares.
         a.responded(code, requestSentAt != 0 ? connection.lastActivity() - requestSentAt : -1);
         frontend.forwarding().response(response, false);
+        if (actionValues != null) {
+            route.actions().toClient(response, actionValues);
+        }
         // The client connection ends after this response when the client asked so, or when the server answered
         // before the whole request body arrived (the rest of it would be read as a request).
         closeAfter = downstream.sendHead(response, requestDone && !connection.draining());
@@ -670,6 +691,20 @@ final class Exchange {
      * @param close whether the connection is past saving (bad input, a timeout, a fault of Ferry's)
      */
     void localReply(HttpResponseStatus status, String detail, boolean close) {
+        reply(status, detail, close, null, null);
+    }
+
+    /** The route answers itself ({@code redirect:}, {@code return:}): a reply of Ferry's own, as the route says. */
+    private void answerByRoute(RouteActionPlan actions) {
+        RouteAnswer answer = actions.answer();
+        RouteAnswer.Response own = answer.respond(actionValues, isHeadRequest());
+        actions.toClient(own.head(), actionValues);
+        reply(HttpResponseStatus.valueOf(own.code()), "answered by the route", false, own, answer.termination());
+    }
+
+    /** {@link #localReply}, or with {@code own} (not null) the route's own answer and its termination. */
+    private void reply(HttpResponseStatus status, String detail, boolean close, RouteAnswer.Response own,
+                       Termination ownTermination) {
         abandonAttempt();
         boolean bodyPending = bodyMayFollow();
         boolean closes = close || !downstream.clientKeepsConnection() || bodyPending || connection.draining();
@@ -677,19 +712,29 @@ final class Exchange {
             log.debug("{}: [{}] {} {}", frontend.name(), requestId, status.code(), detail);
         }
         this.status = status.code();
-        logAccess(Termination.ofLocalReply(status.code()));
+        if (own != null) {
+            frontend.routeAnswers().answered(ownTermination);
+            responseBytes = own.body().length;
+        }
+        logAccess(own != null ? ownTermination : Termination.ofLocalReply(status.code()));
         if (closes) {
             phase = Phase.ENDED;
-            downstream.sendLocalReply(status, detail, true, status != HttpResponseStatus.REQUEST_TIMEOUT, requestId,
-                    isHeadRequest(), grpc != null);
+            if (own != null) {
+                sendOwnAnswer(own, true);
+            } else {
+                downstream.sendLocalReply(status, detail, true, status != HttpResponseStatus.REQUEST_TIMEOUT,
+                        requestId, isHeadRequest(), grpc != null);
+            }
             requestDone = true;
         } else if (requestDone) {
             localStatus = status;
             localDetail = detail;
+            localAnswer = own;
             sendDeferredReply();
         } else {
             localStatus = status;
             localDetail = detail;
+            localAnswer = own;
             phase = Phase.DISCARD;
             downstream.resumeReading();
         }
@@ -698,8 +743,20 @@ final class Exchange {
     /** The request's (empty) body has been read: the local reply waiting for it goes, the connection stays. */
     private void sendDeferredReply() {
         phase = Phase.ENDED;
+        if (localAnswer != null) {
+            sendOwnAnswer(localAnswer, false);
+            return;
+        }
         downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest(), grpc != null);
         downstream.end(false);
+    }
+
+    /** Sends a route's own answer through the response verbs (framed as any response), then ends the exchange. */
+    private void sendOwnAnswer(RouteAnswer.Response own, boolean close) {
+        responseStarted = true;
+        boolean closes = downstream.sendHead(own.head(), !close && !connection.draining());
+        downstream.sendTrailers(new DefaultLastHttpContent(Unpooled.wrappedBuffer(own.body())));
+        downstream.end(close || closes);
     }
 
     // ---- access log ----
@@ -723,7 +780,7 @@ final class Exchange {
         Route rt = route;
         frontend.accessLog().log(new AccessRecord(
                 System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(durationNanos),
-                Addresses.format(source()), frontend.name(), rt == null ? "-" : rt.backend().name(),
+                Addresses.format(source()), frontend.name(), rt == null ? "-" : rt.backendName(),
                 s == null ? "-" : s.name(), status, r == null ? "-" : r.method().name() + " " + r.uri(), bodyBytes,
                 responseBytes, connectNanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(connectNanos),
                 TimeUnit.NANOSECONDS.toMillis(durationNanos), termination, requestId == null ? "-" : requestId));

@@ -33,7 +33,7 @@ final class Http1Encoding {
         if (sendsChunked(head) && !head.fields().listHas("transfer-encoding", "chunked")) {
             head.fields().set("transfer-encoding", "chunked");
         }
-        StringBuilder b = new StringBuilder(256).append(head.method().name()).append(' ').append(head.uri())
+        StringBuilder b = new StringBuilder(256).append(head.method().name()).append(' ').append(head.forwardedUri())
                 .append(" HTTP/1.1\r\n");
         head.fields().forEach((name, value) -> {
             // TE is hop-by-hop in HTTP/1; an HTTP/2 client's te: trailers says nothing to this server.

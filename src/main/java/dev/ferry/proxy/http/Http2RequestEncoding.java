@@ -24,7 +24,7 @@ final class Http2RequestEncoding {
      */
     static Http2Headers head(RequestHeaders head, String scheme) {
         Http2Headers out = new DefaultHttp2Headers(false);
-        String uri = head.uri();
+        String uri = head.forwardedUri();
         String authority = head.fields().get("host");
         String path = uri;
         int start = RequestHost.authorityStart(uri);

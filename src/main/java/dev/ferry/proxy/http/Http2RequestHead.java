@@ -22,6 +22,8 @@ import java.util.Map;
 final class Http2RequestHead implements RequestHeaders {
     private final HttpMethod method;
     private final String uri;
+    /** The target a route's path rewrite sends instead, or null. */
+    private String rewrittenUri;
     private final FieldList fields;
     private final boolean declaresBody;
 
@@ -72,6 +74,16 @@ final class Http2RequestHead implements RequestHeaders {
     @Override
     public String uri() {
         return uri;
+    }
+
+    @Override
+    public String forwardedUri() {
+        return rewrittenUri != null ? rewrittenUri : uri;
+    }
+
+    @Override
+    public void rewriteUri(String uri) {
+        rewrittenUri = uri;
     }
 
     @Override

@@ -73,6 +73,7 @@ public final class HttpFrontend implements Frontend {
             LoggerFactory.getLogger(HttpProxyConnection.class), java.time.Duration.ofSeconds(10));
     private final RequestDurations requestDurations = new RequestDurations();
     private final RequestsByProtocol requestsByProtocol = new RequestsByProtocol();
+    private final RouteAnswers routeAnswers = new RouteAnswers();
     private final Http2Gauges http2Gauges = new Http2Gauges();
     private final Http2Stats http2Stats = new Http2Stats();
     private final Http2FrameCounter http2Frames = new Http2FrameCounter(http2Stats);
@@ -217,7 +218,7 @@ public final class HttpFrontend implements Frontend {
      */
     void requestEnded(Route route, dev.ferry.backend.Server server, int status, long nanos) {
         if (route != null) {
-            requestDurations.record(route.backend().name(), nanos);
+            requestDurations.record(route.backendName(), nanos);
         }
         if (server != null) {
             server.requests().record(status, nanos);
@@ -227,6 +228,11 @@ public final class HttpFrontend implements Frontend {
     /** Counts a request by the protocol it came in (called once per request head, on its event loop). */
     void requestArrived(RequestHeaders head) {
         requestsByProtocol.arrived(head.protocolVersion());
+    }
+
+    /** This frontend's requests that its routes answered themselves ({@code redirect:}, {@code return:}). */
+    public RouteAnswers routeAnswers() {
+        return routeAnswers;
     }
 
     /** This frontend's requests by the protocol their clients spoke. */

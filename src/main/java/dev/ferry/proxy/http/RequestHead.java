@@ -22,6 +22,8 @@ final class RequestHead implements RequestHeaders {
     private final int targetEnd;
     private final HttpMethod method;
     private final String uri;
+    /** The target a route's path rewrite sends instead, or null. */
+    private String rewrittenUri;
     private final HttpVersion version;
     private final HeadFields fields;
     private final long contentLength;
@@ -49,6 +51,16 @@ final class RequestHead implements RequestHeaders {
     @Override
     public String uri() {
         return uri;
+    }
+
+    @Override
+    public String forwardedUri() {
+        return rewrittenUri != null ? rewrittenUri : uri;
+    }
+
+    @Override
+    public void rewriteUri(String uri) {
+        rewrittenUri = uri;
     }
 
     HttpVersion version() {
@@ -98,8 +110,25 @@ final class RequestHead implements RequestHeaders {
 
     /** The head as it goes to a server: the request line (as HTTP/1.1), the fields, the empty line. */
     ByteBuf encode(ByteBufAllocator alloc) {
+        if (rewrittenUri != null) {
+            return encodeRewritten(alloc);
+        }
         ByteBuf out = HeadBuffers.get(alloc, targetEnd + HTTP_1_1_CRLF.length + fields.sizeEstimate() + 2);
         out.writeBytes(bytes, 0, targetEnd);
+        out.writeBytes(HTTP_1_1_CRLF);
+        fields.writeTo(out);
+        out.writeShort(0x0d0a);
+        return out;
+    }
+
+    /** The head with a request line of its own: the method, the rewritten target, HTTP/1.1. */
+    private ByteBuf encodeRewritten(ByteBufAllocator alloc) {
+        String method = this.method.name();
+        ByteBuf out = HeadBuffers.get(alloc, method.length() + 1 + rewrittenUri.length() + HTTP_1_1_CRLF.length
+                + fields.sizeEstimate() + 2);
+        out.writeCharSequence(method, StandardCharsets.US_ASCII);
+        out.writeByte(' ');
+        out.writeCharSequence(rewrittenUri, StandardCharsets.ISO_8859_1);
         out.writeBytes(HTTP_1_1_CRLF);
         fields.writeTo(out);
         out.writeShort(0x0d0a);

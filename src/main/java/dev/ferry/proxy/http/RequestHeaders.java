@@ -15,6 +15,19 @@ interface RequestHeaders {
     /** The request target: origin form ({@code /path?query}) or absolute form ({@code http://host/path}). */
     String uri();
 
+    /**
+     * The target as it goes to the server: {@link #uri()} unless a route rewrote its path ({@link #rewriteUri}).
+     * Codecs that write the head for a server use this; routing, hash keys and the access log use {@link #uri()}.
+     */
+    default String forwardedUri() {
+        return uri();
+    }
+
+    /** Sends {@code uri} to the server instead of the client's target (a route's {@code path:}). */
+    default void rewriteUri(String uri) {
+        throw new UnsupportedOperationException("this head cannot be rewritten");
+    }
+
     /** The protocol version as {@code Via} names it: {@code 1.0}, {@code 1.1} or {@code 2}. */
     String protocolVersion();
 

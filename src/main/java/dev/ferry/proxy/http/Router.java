@@ -2,6 +2,7 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
+import dev.ferry.config.RouteActions;
 import dev.ferry.config.RouteConfig;
 
 import java.util.ArrayList;
@@ -28,9 +29,12 @@ final class Router {
         for (int i = 0; i < config.routes().size(); i++) {
             RouteConfig rc = config.routes().get(i);
             routes.add(new Route("routes[" + i + "]", rc.match().map(RouteMatcher::new).orElse(null),
-                    backend(backends, rc.backend())));
+                    rc.backend() == null ? null : backend(backends, rc.backend()),
+                    RouteActionPlan.of(rc.actions(), rc.match().flatMap(RouteConfig.Match::pathPrefix).orElse(null),
+                            config.requestHeaders(), config.responseHeaders())));
         }
-        config.backend().ifPresent(b -> routes.add(new Route("backend", null, backend(backends, b))));
+        config.backend().ifPresent(b -> routes.add(new Route("backend", null, backend(backends, b),
+                RouteActionPlan.of(RouteActions.NONE, null, config.requestHeaders(), config.responseHeaders()))));
         return new Router(routes);
     }
 
@@ -56,7 +60,7 @@ final class Router {
     List<Backend> backends() {
         List<Backend> list = new ArrayList<>();
         for (Route r : routes) {
-            if (!list.contains(r.backend())) {
+            if (r.backend() != null && !list.contains(r.backend())) {
                 list.add(r.backend());
             }
         }

@@ -25,6 +25,13 @@
  * them is a {@link dev.ferry.proxy.http.Http2Violation}, counted with GOAWAY and RST_STREAM frames
  * ({@link dev.ferry.proxy.http.Http2FrameCounter}) in {@link dev.ferry.proxy.http.Http2Stats}.
  *
+ * <p>Route actions ({@link dev.ferry.proxy.http.RouteActionPlan}, compiled once per route) are stages of the exchange,
+ * each in its own class: the route's own answer ({@link dev.ferry.proxy.http.RouteAnswer}:
+ * {@link dev.ferry.proxy.http.RedirectAnswer}, {@link dev.ferry.proxy.http.FixedAnswer}), sent through the same
+ * response verbs as a server's; the path sent to the server ({@link dev.ferry.proxy.http.PathRewriter}); header rules
+ * both ways ({@link dev.ferry.proxy.http.HeaderRewriter}, values from {@link dev.ferry.proxy.http.HeaderTemplate} and
+ * the exchange's {@link dev.ferry.proxy.http.ActionValues}); counted in {@link dev.ferry.proxy.http.RouteAnswers}.
+ *
  * <p>Time on the proxy path comes from each event loop's {@link dev.ferry.health.Timeline}, so timeouts are tested on
  * a hand-driven clock. Ferry's own answers are short plain-text responses
  * ({@link dev.ferry.proxy.http.ErrorResponses}), or to a gRPC request ({@link dev.ferry.proxy.http.GrpcRequest},
