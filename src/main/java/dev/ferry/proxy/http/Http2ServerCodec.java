@@ -28,6 +28,11 @@ import io.netty.handler.codec.http2.Http2Settings;
  */
 final class Http2ServerCodec extends Http2ConnectionHandler {
     private final Http2Stats stats;
+    /**
+     * Set by the first connection error: the connection is going away, and frames already read behind the one at
+     * fault (a client writing blind past its window sends many) are not further violations of their own.
+     */
+    private boolean failed;
 
     private Http2ServerCodec(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
                              Http2Stats stats) {
@@ -44,16 +49,19 @@ final class Http2ServerCodec extends Http2ConnectionHandler {
     @Override
     protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
                                      Http2Exception http2Ex) {
-        if (http2Ex != null) {
+        if (http2Ex != null && !failed) {
             stats.violation(Http2Violation.of(http2Ex, false));
         }
+        failed = true;
         super.onConnectionError(ctx, outbound, cause, http2Ex);
     }
 
     @Override
     protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
                                  Http2Exception.StreamException http2Ex) {
-        stats.violation(Http2Violation.of(http2Ex, true));
+        if (!failed) {
+            stats.violation(Http2Violation.of(http2Ex, true));
+        }
         super.onStreamError(ctx, outbound, cause, http2Ex);
     }
 
