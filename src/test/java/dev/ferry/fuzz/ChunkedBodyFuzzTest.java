@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Fuzzes chunked bodies (Ferry's {@code MessageDecoder}: chunk-size lines, extensions, chunk data, trailers) behind
  * a fixed chunked request head. The first input byte picks the split into two reads. Invariants:
  * <ul>
- *   <li>a body Ferry cannot read is refused with 400;</li>
+ *   <li>a body Ferry cannot read is refused with 400 (a request behind a whole body may be refused as a request);</li>
  *   <li>how the bytes were split into reads changes nothing;</li>
  *   <li>a body Ferry accepted holds exactly the data an independent reading of the chunks (written here from RFC
  *       9112 7.1) finds, and what Ferry forwards, re-chunked, re-parses to the same body and trailers.</li>
@@ -39,7 +39,10 @@ class ChunkedBodyFuzzTest {
         Decoded parts = Http1FuzzHarness.requests(input, split, 8192, 65536, 100);
         String what = "body: " + Http1FuzzHarness.text(body);
         if (whole.failed()) {
-            assertThat(whole.failureStatus()).as(what + " (" + whole.failureDetail() + ")").isEqualTo(400);
+            // A bad body is 400; once the body is whole, what follows is the next request, refused on its own terms.
+            boolean bodyWhole = !whole.messages().isEmpty() && !whole.messages().getFirst().endsWith("(body incomplete)");
+            assertThat(whole.failureStatus()).as(what + " (" + whole.failureDetail() + ")")
+                    .isIn(bodyWhole ? new Integer[] {400, 414, 431, 501} : new Integer[] {400});
         }
         assertThat(parts.messages()).as(what).isEqualTo(whole.messages());
         assertThat(parts.failureStatus()).as(what).isEqualTo(whole.failureStatus());

@@ -48,7 +48,6 @@ class Http1RequestFuzzTest {
         }
         assertThat(parts.messages()).as(what).isEqualTo(whole.messages());
         assertThat(parts.failureStatus()).as(what).isEqualTo(whole.failureStatus());
-        assertThat(parts.forwarded()).as(what).isEqualTo(whole.forwarded());
 
         // Forwarded bytes go to a server: re-read them (with limits that cannot be the reason for a refusal).
         Decoded again = Http1FuzzHarness.requests(whole.forwarded(), whole.forwarded().length,
@@ -56,6 +55,9 @@ class Http1RequestFuzzTest {
         String complete = what + "\nforwarded: " + Http1FuzzHarness.text(whole.forwarded());
         assertThat(again.failed()).as(complete + "\nfailure: " + again.failureDetail()).isFalse();
         assertThat(again.messages()).as(complete).isEqualTo(whole.messages());
+        // Chunks go out as they were read, so the forwarded bytes follow the reads; what they mean may not.
+        assertThat(Http1FuzzHarness.requests(parts.forwarded(), parts.forwarded().length, 1 << 20, 1 << 20, 1 << 20)
+                .messages()).as(complete).isEqualTo(whole.messages());
     }
 
     private static int indexOf(byte[] b, byte c) {

@@ -39,13 +39,15 @@ class Http1ResponseFuzzTest {
         }
         assertThat(mergeRaw(parts.messages())).as(what).isEqualTo(mergeRaw(whole.messages()));
         assertThat(parts.failureStatus()).as(what).isEqualTo(whole.failureStatus());
-        assertThat(parts.forwarded()).as(what).isEqualTo(whole.forwarded());
 
         Decoded again = Http1FuzzHarness.response(whole.forwarded(), whole.forwarded().length, head);
         String complete = what + "\nforwarded: " + Http1FuzzHarness.text(whole.forwarded());
         assertThat(again.failed()).as(complete + "\nfailure: " + again.failureDetail()).isFalse();
         // The framing may change on the way (close-delimited becomes chunked); the message may not.
         assertThat(withoutFraming(again.messages())).as(complete).isEqualTo(withoutFraming(whole.messages()));
+        // Chunks go out as they were read, so the forwarded bytes follow the reads; what they mean may not.
+        assertThat(withoutFraming(Http1FuzzHarness.response(parts.forwarded(), parts.forwarded().length, head)
+                .messages())).as(complete).isEqualTo(withoutFraming(whole.messages()));
     }
 
     /** Messages without the raw bytes that followed them and without how their body was framed. */
