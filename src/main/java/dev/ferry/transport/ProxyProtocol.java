@@ -31,12 +31,18 @@ public final class ProxyProtocol {
      * {@code UNKNOWN} protocol carries no addresses: then the connection's own addresses stand.
      *
      * @return the stated endpoints, or null when the header states none
+     * @throws HAProxyProtocolException when a stated address is not an IP address or a port is 0 (no TCP connection
+     *                                  has it; Netty's v1 decoder refuses it too, so it could not be passed on with
+     *                                  {@code send_proxy: v1}: found by fuzzing)
      */
     public static Endpoints endpoints(HAProxyMessage header) {
         if (header.command() != HAProxyCommand.PROXY
                 || header.proxiedProtocol().transportProtocol() != HAProxyProxiedProtocol.TransportProtocol.STREAM
                 || header.sourceAddress() == null || header.destinationAddress() == null) {
             return null;
+        }
+        if (header.sourcePort() == 0 || header.destinationPort() == 0) {
+            throw new HAProxyProtocolException("port 0 in a PROXY header");
         }
         return new Endpoints(new InetSocketAddress(literal(header.sourceAddress()), header.sourcePort()),
                 new InetSocketAddress(literal(header.destinationAddress()), header.destinationPort()));
