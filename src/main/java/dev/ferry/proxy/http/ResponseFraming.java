@@ -34,7 +34,9 @@ final class ResponseFraming {
                     close = true;
                 } else {
                     String codings = fields.get("transfer-encoding");
-                    fields.set("transfer-encoding", codings == null ? "chunked" : codings + ", chunked");
+                    // An empty field (found by fuzzing) must not become ", chunked".
+                    fields.set("transfer-encoding", codings == null || codings.isBlank() ? "chunked"
+                            : codings + ", chunked");
                 }
             }
             case CHUNKED -> {
