@@ -24,18 +24,33 @@ import java.util.Optional;
  * @param maxConnectionAge http: connections to servers older than this take no new request and close once idle
  *                     (key {@code max_connection_age}); zero = no limit
  * @param http2        HTTP/2 connection pools ({@code protocol: h2 | h2c})
+ * @param queue        where requests and new connections wait while every server is at its {@code max_connections};
+ *                     empty = no queue (they are refused at once)
+ * @param allBackups   with {@code backup: true} servers: while no primary server is usable, all usable backups share
+ *                     the traffic (key {@code allbackups}, HAProxy's {@code option allbackups}); false = the first
  */
 public record BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
                             Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
                             Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
                             BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive,
                             ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
-                            UpstreamHttp2Config http2) {
+                            UpstreamHttp2Config http2, Optional<QueueConfig> queue, boolean allBackups) {
     public static final int DEFAULT_RETRIES = 2;
     public static final String DEFAULT_HASH_KEY = "source_ip";
 
     public BackendConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A backend without a queue whose backups (if any) take over one at a time. */
+    public BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
+                         Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
+                         Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
+                         BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive,
+                         ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
+                         UpstreamHttp2Config http2) {
+        this(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries, timeouts,
+                tcpKeepalive, resolver, protocol, maxConnectionAge, http2, Optional.empty(), false);
     }
 
     /** A backend speaking HTTP/1.1 to its servers, with no connection age limit. */

@@ -18,12 +18,21 @@ import java.util.Optional;
  *                       {@code forwarding}, as {@code ipvsadm} sets the method per real server); ignored by proxies
  * @param protocol       what http frontends speak to this server, when not what its backend says (key
  *                       {@code protocol})
+ * @param backup         takes traffic only while no primary server of its backend is usable (key {@code backup},
+ *                       HAProxy's {@code backup})
  */
 public record ServerConfig(String name, HostPort address, int weight, int maxConnections,
                            Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
-                           Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol) {
+                           Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol, boolean backup) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 65_535;
+
+    /** A primary server (not a backup). */
+    public ServerConfig(String name, HostPort address, int weight, int maxConnections,
+                        Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
+                        Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol) {
+        this(name, address, weight, maxConnections, sendProxy, discovery, forwarding, protocol, false);
+    }
 
     /** A server at a fixed address. */
     public ServerConfig(String name, HostPort address, int weight, int maxConnections,

@@ -171,7 +171,7 @@ final class UpstreamPool {
     /** Puts a connection that finished an exchange cleanly back, or closes it when the server has enough idle. */
     void release(UpstreamConnection c) {
         Channel ch = c.channel();
-        if (!ch.isActive() || tooOld(c, timeline.nanoTime())) {
+        if (!ch.isActive() || tooOld(c, timeline.nanoTime()) || freesSlot(c.server())) {
             ch.close();
             return;
         }
@@ -188,6 +188,37 @@ final class UpstreamPool {
             scheduleSweep(idleTimeoutNanos(c));
         }
     }
+
+    /**
+     * Whether an idle connection to {@code server} should rather close: it is at its {@code max_connections} and its
+     * backend queues, so the slot goes to a waiting request (of any event loop) instead of idling here. An overloaded
+     * server is not picked, so its idle connections would only hold slots.
+     */
+    private static boolean freesSlot(Server server) {
+        return server.isOverloaded() && server.backend() != null && server.backend().queue() != null;
+    }
+
+    /** This pool's event loop as a backend queue sees it: where a queued request of this loop is woken. */
+    dev.ferry.backend.BackendQueue.Loop queueLoop() {
+        return queueLoop;
+    }
+
+    private final dev.ferry.backend.BackendQueue.Loop queueLoop = new dev.ferry.backend.BackendQueue.Loop() {
+        @Override
+        public long nanoTime() {
+            return timeline.nanoTime();
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            timeline.execute(task);
+        }
+
+        @Override
+        public Runnable schedule(Runnable task, long delayNanos) {
+            return timeline.schedule(task, delayNanos)::cancel;
+        }
+    };
 
     private static long idleTimeoutNanos(UpstreamConnection c) {
         return c.server().backend().config().timeouts().serverIdle().toNanos();
