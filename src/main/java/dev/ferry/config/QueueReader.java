@@ -26,7 +26,7 @@ final class QueueReader {
 
     static boolean allBackups(YamlMap b, List<ServerConfig> servers) {
         boolean all = b.bool("allbackups", false);
-        if (b.has("allbackups") && servers.stream().noneMatch(ServerConfig::backup)) {
+        if (all && servers.stream().noneMatch(ServerConfig::backup)) {
             b.problem("allbackups", "applies only to backends with backup servers (backup: true on a server)");
         }
         return all;
