@@ -138,5 +138,18 @@ class QueueAndBackupStatusTest {
         assertThat(AdminHarness.server(status, "app", "one").get("serving").asBoolean()).isFalse();
         spare.pass(1);
         assertThat(get("/gate/to-spare").get(30, TimeUnit.SECONDS).body()).isEqualTo("spare /gate/to-spare");
+
+        // A backup added at run time stands by behind the one serving (only the first usable backup serves).
+        HttpResponse<String> added = ferry.call("POST", "/api/v1/backends/app/servers",
+                "{\"name\": \"late\", \"address\": \"" + one.address() + "\", \"backup\": true}");
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+        status = ferry.status();
+        assertThat(AdminHarness.server(status, "app", "late").get("backup").asBoolean()).isTrue();
+        assertThat(AdminHarness.server(status, "app", "late").get("serving").asBoolean()).isTrue();
+        assertThat(AdminHarness.server(status, "app", "spare").get("serving").asBoolean())
+                .as("a server added at run time goes first in the list, so it is the first backup now").isFalse();
+        assertThat(ferry.call("POST", "/api/v1/backends/app/servers",
+                "{\"name\": \"bad\", \"address\": \"" + one.address() + "\", \"backup\": \"yes\"}")
+                .statusCode()).isEqualTo(400);
     }
 }

@@ -6,6 +6,7 @@ import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.GateOrigin;
 import dev.ferry.testing.LeakWatch;
+import dev.ferry.testing.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -229,5 +230,39 @@ class HttpQueueTest {
         assertThat(get(balancer, "/gate/refused").get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
         origin.pass(1);
         assertThat(holder.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void http2StreamsQueueTooAndAGrpcCallPastTheTimeoutIsUnavailable() throws Exception {
+        Requirements.requireCommand("curl", "apt-get install curl");
+        GateOrigin origin = GateOrigin.start("one");
+        closing.add(origin);
+        Balancer balancer = start(origin, "{ size: 10, timeout: 2s }");
+        BackendQueue queue = queue(balancer);
+        int port = balancer.address("web").getPort();
+        CompletableFuture<HttpResponse<String>> holder = get(balancer, "/gate/held");
+        await().atMost(WAIT).until(() -> origin.held() == 1);
+
+        // A gRPC call over h2c waits, then gets the gRPC shape of 503: UNAVAILABLE.
+        Path message = dir.resolve("request.bin");
+        Files.write(message, new byte[] {0, 0, 0, 0, 0});
+        Process grpc = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-D", "-", "-o", "/dev/null",
+                "-H", "content-type: application/grpc", "-H", "te: trailers", "--data-binary", "@" + message,
+                "http://127.0.0.1:" + port + "/gate.Service/Call").redirectErrorStream(true).start();
+        String grpcHead = new String(grpc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(grpc.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(grpcHead).startsWith("HTTP/2 200").contains("grpc-status: 14\r\n");
+        assertThat(queue.timeoutsTotal()).isEqualTo(1);
+
+        // A plain HTTP/2 request waits for the slot and is served once it frees.
+        Process h2 = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-w", " %{http_code}",
+                "http://127.0.0.1:" + port + "/gate/h2").redirectErrorStream(true).start();
+        await().atMost(WAIT).until(() -> queue.length() == 1);
+        origin.pass(2);
+        String h2Out = new String(h2.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(h2.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(h2Out).isEqualTo("one /gate/h2 200");
+        assertThat(holder.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(origin.arrivals()).containsExactly("/gate/held", "/gate/h2");
     }
 }
