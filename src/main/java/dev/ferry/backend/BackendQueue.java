@@ -98,6 +98,17 @@ public final class BackendQueue {
         return t;
     }
 
+    /**
+     * Whether a connection to {@code server} that has nothing to do should close rather than idle (in a keep-alive
+     * pool, or as an HTTP/2 connection without streams): the server is at its limit, or would be with {@code extra}
+     * more, while requests wait here. An idle connection holds a slot a waiting request (of any event loop) needs,
+     * and an overloaded server is not picked, so its idle connections would only hold slots. Any thread.
+     */
+    public boolean wantsSlotOf(Server server, int extra) {
+        int u = server.upperThreshold();
+        return server.isOverloaded() || (u > 0 && length.get() > 0 && load(server) + extra >= u);
+    }
+
     /** A server let go of a connection or request: the oldest waiter, if any, may take the slot. Any thread. */
     void slotFreed(Server server) {
         if (length.get() > 0) {

@@ -191,11 +191,12 @@ final class UpstreamPool {
 
     /**
      * Whether an idle connection to {@code server} should rather close: it is at its {@code max_connections} and its
-     * backend queues, so the slot goes to a waiting request (of any event loop) instead of idling here. An overloaded
-     * server is not picked, so its idle connections would only hold slots.
+     * backend queues ({@link dev.ferry.backend.BackendQueue#wantsSlotOf}), so the slot goes to a waiting request (of
+     * any event loop) instead of idling here.
      */
     private static boolean freesSlot(Server server) {
-        return server.isOverloaded() && server.backend() != null && server.backend().queue() != null;
+        dev.ferry.backend.BackendQueue queue = server.backend() == null ? null : server.backend().queue();
+        return queue != null && queue.wantsSlotOf(server, 0);
     }
 
     /** This pool's event loop as a backend queue sees it: where a queued request of this loop is woken. */

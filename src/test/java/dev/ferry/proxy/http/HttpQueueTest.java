@@ -265,4 +265,47 @@ class HttpQueueTest {
         assertThat(holder.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         assertThat(origin.arrivals()).containsExactly("/gate/held", "/gate/h2");
     }
+
+    @Test
+    void anH2cServerAtItsLimitTakesQueuedRequestsInOrder() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<java.util.Map.Entry<String, H2Origin.Reply>> held =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        H2Origin origin = H2Origin.start("h2", (r, reply) -> held.add(java.util.Map.entry(
+                r.headers().path().toString(), reply)));
+        closing.add(origin);
+        Path file = dir.resolve("ferry.yaml");
+        Files.writeString(file, """
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, mode: http, backend: app }
+                backends:
+                  - name: app
+                    protocol: h2c
+                    queue: { size: 10, timeout: 30s }
+                    servers: [ { name: h2, address: %s, max_connections: 1 } ]
+                """.formatted(origin.address()));
+        Balancer balancer = new Balancer(ConfigLoader.load(file), 2);
+        balancer.start();
+        closing.add(balancer);
+        BackendQueue queue = queue(balancer);
+
+        List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+        sent.add(get(balancer, "/r/0"));
+        await().atMost(WAIT).until(() -> held.size() == 1);
+        for (int i = 1; i <= 3; i++) {
+            sent.add(get(balancer, "/r/" + i));
+            int expected = i;
+            await().atMost(WAIT).until(() -> queue.length() == expected);
+        }
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i <= 3; i++) {
+            java.util.Map.Entry<String, H2Origin.Reply> next = held.poll(30, TimeUnit.SECONDS);
+            assertThat(next).as("request %d reached the server", i).isNotNull();
+            assertThat(held).as("one stream at a time").isEmpty();
+            order.add(next.getKey());
+            next.getValue().text("h2 " + next.getKey());
+            assertThat(sent.get(i).get(30, TimeUnit.SECONDS).body()).isEqualTo("h2 /r/" + i);
+        }
+        assertThat(order).containsExactly("/r/0", "/r/1", "/r/2", "/r/3");
+        assertThat(queue.dispatchedTotal()).isEqualTo(3);
+    }
 }
