@@ -44,7 +44,7 @@ public final class Server implements Member {
     private volatile double slowStartShare = 1.0;
     private volatile double feedbackFactor = 1.0;
     private volatile boolean overloaded;
-    /** {@code backup: true}: offered only while no primary server of the backend is usable ({@link BackupSelection}). */
+    /** {@code backup: true}: offered only while no primary of the backend is usable ({@link BackupSelection}). */
     private volatile boolean backup;
     /** Position in the backend's current snapshot (list order), or -1 when not a member. */
     private volatile int index = -1;
