@@ -8,7 +8,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Issue 20 items 5 and 6: {@code queue:}, {@code allbackups:} and {@code servers[].backup} as the readers read them. */
+/** Issue 20 items 5 and 6: {@code queue:}, {@code allbackups:}, {@code servers[].backup} as the readers read them. */
 class QueueAndBackupConfigTest {
     private static FerryConfig parse(String yaml) throws ConfigException {
         return ConfigLoader.parse(yaml, Path.of("ferry.yaml"), ConfigLoaderTest::knownSchedulers);
