@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
  * no slot.
  *
  * <p>Only a request's or a connection's first pick waits; a retry after a failure is answered as without a queue.
- * Only while some usable server is at its limit does anything wait: with no server up a request is refused at once.
+ * Only while some usable server is at its limit (or others wait already) does anything wait: with no server up a
+ * request is refused at once.
  *
  * <p>Threading: the queue of waiters is a lock-free deque shared by every event loop; {@link #slotFreed} and
  * {@link #serversChanged} run on any thread and only hand a woken waiter to its own loop ({@link Loop#execute});
@@ -80,7 +81,7 @@ public final class BackendQueue {
      *         whose waiter is told once what became of it
      */
     public Ticket enqueue(Loop loop, PickContext context, Waiter waiter) {
-        if (closed || (length.get() == 0 && !anyAtLimit())) {
+        if (closed || (length.get() == 0 ? !anyAtLimit() : !anyUsable())) {
             return null;
         }
         QueueConfig c = config;
@@ -181,6 +182,15 @@ public final class BackendQueue {
 
     private static long load(Server s) {
         return (long) s.active() + s.inactive();
+    }
+
+    private boolean anyUsable() {
+        for (Server s : backend.snapshot().servers()) {
+            if (s.weight() > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean anyAtLimit() {

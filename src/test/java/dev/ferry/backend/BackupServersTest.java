@@ -241,4 +241,38 @@ class BackupServersTest {
         assertThat(s1.backup()).isFalse();
         assertThat(pool.server("b1").orElseThrow().backup()).isTrue();
     }
+
+    @Test
+    void udpSessionsGoToTheBackupWhileNoPrimaryIsUsable() throws Exception {
+        dev.ferry.testing.UdpTestServer p = closeLater(dev.ferry.testing.UdpTestServer.naming("p"));
+        dev.ferry.testing.UdpTestServer x = closeLater(dev.ferry.testing.UdpTestServer.naming("x"));
+        Balancer balancer = start("""
+                frontends:
+                  - { name: front, listen: 127.0.0.1:0, mode: udp, backend: pool }
+                backends:
+                  - name: pool
+                    servers:
+                      - { name: p, address: %s }
+                      - { name: x, address: %s, backup: true }
+                """.formatted(p.address(), x.address()));
+        Backend pool = balancer.backends().get("pool");
+        assertThat(udpAnswer(balancer, "one")).isEqualTo("p:one");
+        pool.setState(pool.server("p").orElseThrow(), ServerState.MAINT);
+        assertThat(udpAnswer(balancer, "two")).as("a new session, on the backup").isEqualTo("x:two");
+        pool.setState(pool.server("p").orElseThrow(), ServerState.READY);
+        assertThat(udpAnswer(balancer, "three")).isEqualTo("p:three");
+    }
+
+    /** One datagram from a new client socket (a new session) and its answer. */
+    private String udpAnswer(Balancer balancer, String text) throws Exception {
+        try (java.net.DatagramSocket client = new java.net.DatagramSocket(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))) {
+            client.setSoTimeout(5_000);
+            byte[] out = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            client.send(new java.net.DatagramPacket(out, out.length, balancer.address("front")));
+            java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[2048], 2048);
+            client.receive(in);
+            return new String(in.getData(), 0, in.getLength(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
 }
