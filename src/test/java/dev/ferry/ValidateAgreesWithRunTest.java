@@ -111,6 +111,60 @@ class ValidateAgreesWithRunTest {
     }
 
     @Test
+    void tlsFilesOfTheSecondKindAreRefusedByBoth() throws Exception {
+        Requirements.requireCommand("openssl", "apt-get install openssl");
+        dev.ferry.testing.OpensslPki pki = new dev.ferry.testing.OpensslPki(dir);
+        pki.ca("ca");
+        pki.signed("old", "old.test", "DNS:old.test", "ca", -1);
+        pki.signed("site", "a.test", "DNS:a.test", "ca", 2);
+        Files.write(dir.resolve("junk.ocsp"), new byte[]{0x30, 0x03, 0x0A, 0x01});
+        Files.writeString(dir.resolve("bad.keys"), "not base64 !\n");
+        Path file = file("""
+                frontends:
+                  - name: expired
+                    listen: 127.0.0.1:0
+                    mode: http
+                    tls: { certificates: [ { cert: old.pem, key: old.key } ] }
+                    routes: [ { backend: pool } ]
+                  - name: bad-ca
+                    listen: 127.0.0.1:0
+                    mode: http
+                    tls: { certificates: [ { cert: site.pem, key: site.key } ], client_auth: required, ca: site.key }
+                    routes: [ { backend: pool } ]
+                  - name: bad-ocsp
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    tls: { certificates: [ { cert: site.pem, key: site.key, ocsp: junk.ocsp } ] }
+                  - name: bad-ticket-keys
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    tls: { certificates: [ { cert: site.pem, key: site.key } ], ticket_keys: bad.keys }
+                  - name: unknown-cipher
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    tls: { certificates: [ { cert: site.pem, key: site.key } ], ciphers: [NO-SUCH-CIPHER] }
+                backends:
+                  - { name: pool, servers: [ { address: 127.0.0.1:9 } ] }
+                """);
+
+        Outcome validate = ferry("validate", file);
+        Outcome run = ferry("run", file);
+
+        assertThat(validate.exit()).isEqualTo(Ferry.EXIT_CONFIG);
+        assertThat(run.exit()).isEqualTo(Ferry.EXIT_CONFIG);
+        assertThat(validate.problems()).hasSize(5).containsExactlyElementsOf(run.problems());
+        assertThat(String.join("\n", validate.problems()))
+                .contains("frontends[0].tls.certificates[0].cert: the certificate O=Ferry tests,CN=old.test in "
+                        + dir.resolve("old.pem") + " expired at ")
+                .contains("frontends[1].tls.ca: " + dir.resolve("site.key") + " holds no PEM certificate")
+                .contains("frontends[2].tls.certificates[0].ocsp: " + dir.resolve("junk.ocsp")
+                        + " is not a DER OCSP response")
+                .contains("frontends[3].tls.ticket_keys: " + dir.resolve("bad.keys") + " line 1 is not base64")
+                .contains("frontends[4].tls.ciphers: 'NO-SUCH-CIPHER' is not a TLS 1.2 cipher suite")
+                .doesNotContain("Exception");
+    }
+
+    @Test
     void anEmptyTokenFileIsRefusedByBoth() throws Exception {
         Files.writeString(dir.resolve("admin.token"), "\n");
         Path file = file("""

@@ -42,11 +42,12 @@ public record FrontendConfig(String name, HostPort listen, Optional<TlsConfig> t
     }
 
     /**
-     * Whether {@code next} asks for a listening socket made as this frontend's was (mode, PROXY protocol, TLS, and
-     * for HTTP deferred accept), so that a reload can keep the socket and change the rest in place.
+     * Whether {@code next} asks for a listening socket made as this frontend's was (mode, PROXY protocol, TLS or
+     * not, and for HTTP deferred accept), so that a reload can keep the socket and change the rest in place (a
+     * changed {@code tls:} swaps the certificates and policy for new handshakes).
      */
     public boolean keepsListenerSettings(FrontendConfig next) {
-        boolean sameAccept = next.proxyProtocol == proxyProtocol && next.tls.equals(tls);
+        boolean sameAccept = next.proxyProtocol == proxyProtocol && next.tls.isPresent() == tls.isPresent();
         return switch (options) {
             case UdpOptions u -> next.options instanceof UdpOptions;
             case TcpOptions t -> next.options instanceof TcpOptions && sameAccept;

@@ -1,6 +1,5 @@
 package dev.ferry.config;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -16,8 +15,8 @@ final class FrontendReader {
     static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
             "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
-    static final List<String> TLS_KEYS = List.of("certificates");
-    static final List<String> CERTIFICATE_KEYS = List.of("cert", "key", "key_password_file");
+    static final List<String> TLS_KEYS = TlsReader.KEYS;
+    static final List<String> CERTIFICATE_KEYS = TlsReader.CERTIFICATE_KEYS;
     static final List<String> UDP_KEYS = List.of("per_datagram");
     static final List<String> HTTP_KEYS = List.of("max_request_line", "max_header_size", "max_header_count",
             "forwarding_headers", "defer_accept", "lingering_close", "lingering_time", "lingering_timeout",
@@ -32,12 +31,12 @@ final class FrontendReader {
 
     private final CrossChecks crossChecks;
     private final RouteReader routeReader;
-    private final Paths paths;
+    private final TlsReader tlsReader;
 
     FrontendReader(CrossChecks crossChecks, Paths paths) {
         this.crossChecks = crossChecks;
         this.routeReader = new RouteReader(crossChecks);
-        this.paths = paths;
+        this.tlsReader = new TlsReader(paths);
     }
 
     FrontendConfig read(YamlMap f) {
@@ -57,7 +56,7 @@ final class FrontendReader {
         } else if (!f.has("listen")) {
             f.missing("listen", "every frontend needs an address to listen on, e.g. 0.0.0.0:8080");
         }
-        Optional<TlsConfig> tls = f.map("tls", TLS_KEYS).map(this::tls);
+        Optional<TlsConfig> tls = f.map("tls", TLS_KEYS).map(t -> tlsReader.read(t, mode == Mode.HTTP || !modeKnown));
         if (tls.isPresent() && mode == Mode.UDP && modeKnown) {
             f.problem("tls", "tls applies only to tcp and http frontends");
         }
@@ -237,30 +236,5 @@ final class FrontendReader {
             }
             return (int) (long) bytes;
         }).orElse(fallback);
-    }
-
-    private TlsConfig tls(YamlMap t) {
-        List<TlsConfig.Certificate> certificates = new ArrayList<>();
-        for (YamlMap c : t.mapList("certificates", CERTIFICATE_KEYS)) {
-            Optional<Path> cert = c.parsed("cert", "a PEM certificate file", paths::resolve);
-            Optional<Path> key = c.parsed("key", "a PEM private key file", paths::resolve);
-            Optional<Path> password = c.parsed("key_password_file", "a file holding the key's passphrase",
-                    paths::resolve);
-            if (!c.has("cert")) {
-                c.missing("cert", "write the PEM certificate (chain) file, e.g. cert: certs/site.pem");
-            }
-            if (!c.has("key")) {
-                c.missing("key", "write the PEM private key file, e.g. key: certs/site.key");
-            }
-            if (cert.isPresent() && key.isPresent()) {
-                certificates.add(new TlsConfig.Certificate(cert.get(), key.get(), password));
-            }
-        }
-        if (!t.has("certificates")) {
-            t.missing("certificates", "tls needs at least one { cert: FILE, key: FILE }");
-        } else if (t.isEmptyList("certificates")) {
-            t.problem("certificates", "is empty; tls needs at least one { cert: FILE, key: FILE }");
-        }
-        return new TlsConfig(certificates);
     }
 }

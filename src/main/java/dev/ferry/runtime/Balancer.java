@@ -85,6 +85,8 @@ public final class Balancer implements AutoCloseable {
     private final EventExecutor control = new DefaultEventExecutor(new DefaultThreadFactory("ferry-control", true));
     /** Failed TLS handshakes per frontend name: they outlive a reload that reloads the certificates. */
     private final Map<String, TlsHandshakeFailures> tlsFailures = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The TLS terminator of each frontend with {@code tls:}, by name: a reload swaps new certificates into it. */
+    private final Map<String, TlsTerminator> terminators = new java.util.concurrent.ConcurrentHashMap<>();
     private final DirectorOpener directorOpener;
     private final long startedNanos = System.nanoTime();
     private volatile Snapshot state;
@@ -170,7 +172,9 @@ public final class Balancer implements AutoCloseable {
             throws ConfigException {
         Optional<TlsTerminator> tls = Optional.empty();
         if (fc.tls().isPresent()) {
-            tls = Optional.of(loadTls(config, fc, tlsFailures.computeIfAbsent(fc.name(), TlsHandshakeFailures::new)));
+            tls = Optional.of(loadTls(config, fc, tlsFailures.computeIfAbsent(fc.name(), TlsHandshakeFailures::new),
+                    null));
+            terminators.put(fc.name(), tls.get());
         }
         return frontendFactory.create(fc, backends, tls);
     }
@@ -185,14 +189,20 @@ public final class Balancer implements AutoCloseable {
      */
     public static TlsTerminator loadTls(FerryConfig config, FrontendConfig fc, TlsHandshakeFailures failures)
             throws ConfigException {
+        return loadTls(config, fc, failures, null);
+    }
+
+    /** @param running the frontend's terminator now, on a reload (its own ticket keys carry on); else null */
+    private static TlsTerminator loadTls(FerryConfig config, FrontendConfig fc, TlsHandshakeFailures failures,
+                                         TlsTerminator running) throws ConfigException {
         String at = "frontends[" + config.frontends().indexOf(fc) + "].tls";
         try {
             List<String> alpn = fc.options() instanceof HttpOptions http
                     ? http.protocols().stream().map(HttpProtocol::key).toList() : List.of();
-            return TlsTerminator.load(fc.tls().orElseThrow(), alpn, TlsTerminator.defaultProvider(), failures);
+            return TlsTerminator.load(fc.tls().orElseThrow(), alpn, TlsTerminator.defaultProvider(), failures,
+                    running);
         } catch (TlsFileException e) {
-            throw new ConfigException(List.of(config.problem(at + ".certificates[" + e.certificate() + "]." + e.key(),
-                    e.getMessage())));
+            throw new ConfigException(List.of(config.problem(at + "." + e.path(), e.getMessage())));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of(config.problem(at, e.getMessage())));
         }
@@ -335,7 +345,16 @@ public final class Balancer implements AutoCloseable {
         Map<String, InetSocketAddress> startedAt = new LinkedHashMap<>();
         DnsResponder freshDns = null;
         Map<String, Director> freshDirectors;
+        Map<String, TlsTerminator> freshTls = new LinkedHashMap<>();
         try {
+            // Kept listeners with tls: their files are read again (a renewed certificate under the same name).
+            for (ReloadPlan.FrontendStep step : plan.frontends()) {
+                FrontendConfig fc = step.config();
+                if (step.action() == ReloadPlan.Action.KEEP && fc.tls().isPresent()) {
+                    freshTls.put(fc.name(), loadTls(next, fc, tlsFailures.computeIfAbsent(fc.name(),
+                            TlsHandshakeFailures::new), terminators.get(fc.name())));
+                }
+            }
             for (ReloadPlan.FrontendStep step : plan.listenersToStart()) {
                 Frontend fresh = create(step.config(), backends, next);
                 startedAt.put(step.config().name(), fresh.start());
@@ -407,6 +426,11 @@ public final class Balancer implements AutoCloseable {
                     report.add("frontend " + fc.name() + ": updated (" + String.join(", ", step.changes()) + ")");
                 }
                 kept.reconfigure(fc, backends);
+                TlsTerminator freshCertificates = freshTls.get(fc.name());
+                if (freshCertificates != null && terminators.get(fc.name()).takeOver(freshCertificates)) {
+                    report.add("frontend " + fc.name() + ": TLS certificates and settings reloaded (new handshakes "
+                            + "use them, live connections carry on)");
+                }
                 frontends.add(kept);
                 bound.put(fc.name(), now.bound().get(fc.name()));
                 continue;
@@ -425,6 +449,7 @@ public final class Balancer implements AutoCloseable {
         }
         for (String name : plan.removedFrontends()) {
             retire(current.get(name));
+            terminators.remove(name);
             report.add("frontend " + name + ": removed (its connections drain)");
         }
         DnsResponder dns = now.dns();

@@ -66,6 +66,11 @@ final class Der {
         return elements;
     }
 
+    /** The first element {@code der} holds (an explicitly tagged value's content). */
+    static Element first(byte[] der) {
+        return element(der, 0);
+    }
+
     private static Element element(byte[] der, int at) {
         if (at + 2 > der.length) {
             throw new IllegalArgumentException("truncated DER");

@@ -37,6 +37,10 @@ public final class TlsHandshakeFailures {
         NO_SHARED_CIPHER,
         /** The client refused Ferry's certificate (unknown CA, wrong name, expired): an alert from the client. */
         CERTIFICATE_REFUSED,
+        /** {@code client_auth: required} and the client sent no certificate. */
+        CLIENT_CERTIFICATE_MISSING,
+        /** The client's certificate does not verify against {@code ca} (another CA, expired, not for clients). */
+        CLIENT_CERTIFICATE_INVALID,
         /** The handshake did not finish in time. */
         TIMEOUT,
         /** The client closed or reset the connection during the handshake. */
@@ -114,6 +118,14 @@ public final class TlsHandshakeFailures {
             return Reason.CLIENT_CLOSED;
         }
         String m = messages(c).toLowerCase(Locale.ROOT);
+        // The server checks one certificate only, the client's: its trust manager's exceptions are about that one.
+        if (m.contains("peer_did_not_return_a_certificate") || m.contains("empty client certificate chain")) {
+            return Reason.CLIENT_CERTIFICATE_MISSING;
+        }
+        if (hasCertificateException(c) || m.contains("certificate_verify_failed")
+                || m.contains("unable to find valid certification path")) {
+            return Reason.CLIENT_CERTIFICATE_INVALID;
+        }
         if (m.contains("no_shared_cipher") || m.contains("no cipher suites in common") || m.contains("no_cipher")
                 || m.contains("no shared cipher")) {
             return Reason.NO_SHARED_CIPHER;
@@ -131,6 +143,16 @@ public final class TlsHandshakeFailures {
             return Reason.CLIENT_CLOSED;
         }
         return Reason.OTHER;
+    }
+
+    private static boolean hasCertificateException(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.security.cert.CertificateException
+                    || c instanceof java.security.cert.CertPathValidatorException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String messages(Throwable t) {

@@ -5,63 +5,59 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.util.DomainWildcardMappingBuilder;
-import io.netty.util.Mapping;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
+import java.security.SecureRandom;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
-import javax.net.ssl.SSLException;
 
 /**
  * TLS termination for a frontend's {@code tls:}: one server context per PEM certificate/key pair, chosen per
  * connection by the name the client asks for (SNI). The names of a certificate are its DNS subject alternative
  * names (or, without any, its subject CN); wildcard names ({@code *.example.com}) match one label. A client that
- * sends no name, or a name no certificate has, gets the first certificate. TLS 1.3 and 1.2 only; for http frontends
- * ALPN offers the frontend's {@code http.protocols} in their order ({@code h2, http/1.1} by default).
+ * sends no name, or a name no certificate has, gets the first certificate. TLS 1.3 and 1.2 ({@code min_version}),
+ * the suites and groups of {@link HandshakePolicy}; for http frontends ALPN offers the frontend's
+ * {@code http.protocols} in their order ({@code h2, http/1.1} by default). Optionally: OCSP staples
+ * ({@link OcspStaple}), client certificates checked against {@code ca} ({@code client_auth}), session tickets with
+ * keys from a file or rotated by Ferry ({@link TicketKeys}).
  *
  * <p>Keys are read by {@link PrivateKeys} (PKCS#8, PKCS#1, SEC1, encrypted PKCS#8); a key that does not belong to its
- * certificate is refused at load, naming both files, as HAProxy and nginx refuse it. Failed handshakes are counted
- * and logged through {@link TlsHandshakeFailures}.
+ * certificate, an expired certificate or CA, a bad OCSP file is refused at load, naming the files, as HAProxy and
+ * nginx refuse them. Failed handshakes are counted and logged through {@link TlsHandshakeFailures}.
  *
- * <p>Threading: immutable after {@link #load}; {@link #newHandler} is called from every event loop.
+ * <p>A reload reads the files again ({@link #load}) and {@link #takeOver}s the new material: new handshakes get the new
+ * certificates, connections already under way keep theirs; the listener is not touched.
+ *
+ * <p>Threading: {@link #load} blocks (files); {@link #newHandler} is called from every event loop and reads the current
+ * material with one volatile read; {@link #takeOver} from the reloading thread.
  */
 public final class TlsTerminator {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-    private final Mapping<String, SslContext> byName;
-    private final SslContext defaultContext;
+    private volatile ServerContexts contexts;
     private final TlsHandshakeFailures failures;
 
-    private TlsTerminator(Mapping<String, SslContext> byName, SslContext defaultContext,
-                          TlsHandshakeFailures failures) {
-        this.byName = byName;
-        this.defaultContext = defaultContext;
+    private TlsTerminator(ServerContexts contexts, TlsHandshakeFailures failures) {
+        this.contexts = contexts;
         this.failures = failures;
     }
 
     /**
-     * Reads the certificates and keys (blocking file reads: call off the event loops).
+     * Reads the certificates and keys (blocking file reads: call off the event loops), with session ticket keys of
+     * its own.
      *
      * @param alpn      the protocols ALPN offers, in order of preference (http frontends); empty for none
      * @param provider  the TLS implementation ({@link #defaultProvider()} unless measuring)
@@ -70,38 +66,51 @@ public final class TlsTerminator {
      */
     public static TlsTerminator load(TlsConfig config, List<String> alpn, SslProvider provider,
                                      TlsHandshakeFailures failures) {
-        SslContext first = null;
-        List<SslContext> contexts = new ArrayList<>();
-        List<Set<String>> names = new ArrayList<>();
-        List<TlsConfig.Certificate> certificates = config.certificates();
-        for (int i = 0; i < certificates.size(); i++) {
-            TlsConfig.Certificate c = certificates.get(i);
-            List<X509Certificate> chain = chain(i, c.cert());
-            PrivateKey key = PrivateKeys.read(i, c.key(), c.keyPasswordFile());
-            if (!KeyPairCheck.matches(key, chain.get(0).getPublicKey())) {
-                throw new TlsFileException(i, "key", "the key " + c.key() + " does not belong to the certificate "
-                        + c.cert() + " (their public keys differ): every handshake would fail; give each certificate"
-                        + " its own key (compare: openssl x509 -noout -pubkey -in " + c.cert()
-                        + " and openssl pkey -pubout -in " + c.key() + ")");
-            }
-            SslContext ctx = context(i, c, chain, key, alpn, provider);
-            contexts.add(ctx);
-            names.add(names(chain.get(0)));
-            if (first == null) {
-                first = ctx;
+        return load(config, alpn, provider, failures, null);
+    }
+
+    /**
+     * As {@link #load(TlsConfig, List, SslProvider, TlsHandshakeFailures)}, for a reload of a running frontend.
+     *
+     * @param running the frontend's terminator now (null for a new one): Ferry's own ticket keys carry on from it,
+     *                so clients resume across the reload
+     */
+    public static TlsTerminator load(TlsConfig config, List<String> alpn, SslProvider provider,
+                                     TlsHandshakeFailures failures, TlsTerminator running) {
+        return load(config, alpn, provider, failures, running, System::nanoTime);
+    }
+
+    /**
+     * As {@link #load(TlsConfig, List, SslProvider, TlsHandshakeFailures, TlsTerminator)}, with the clock of the
+     * ticket key rotation ({@code System::nanoTime} in production; tests walk it).
+     */
+    public static TlsTerminator load(TlsConfig config, List<String> alpn, SslProvider provider,
+                                     TlsHandshakeFailures failures, TlsTerminator running, LongSupplier nanoTime) {
+        TicketKeys tickets = null;
+        if (provider != SslProvider.JDK && config.tickets().enabled()) {
+            TlsConfig.Tickets t = config.tickets();
+            TicketKeys before = running == null ? null : running.contexts.tickets();
+            if (t.keysFile().isPresent()) {
+                tickets = TicketKeys.fixed(TicketKeys.read(t.keysFile().get()));
+            } else if (before != null && before.rotates()) {
+                tickets = TicketKeys.continuing(before, t.rotation(), nanoTime, new SecureRandom());
+            } else {
+                tickets = TicketKeys.rotating(t.rotation(), nanoTime, new SecureRandom());
             }
         }
-        if (first == null) {
-            throw new IllegalArgumentException("tls needs at least one certificate");
-        }
-        DomainWildcardMappingBuilder<SslContext> mapping = new DomainWildcardMappingBuilder<>(first);
-        // Added last to first, so where two certificates claim a name the earlier one in the list wins.
-        for (int i = contexts.size() - 1; i >= 0; i--) {
-            for (String name : names.get(i)) {
-                mapping.add(name, contexts.get(i));
-            }
-        }
-        return new TlsTerminator(mapping.build(), first, failures);
+        return new TlsTerminator(ServerContexts.load(config, alpn, provider, tickets, Instant.now()), failures);
+    }
+
+    /**
+     * Swaps in the material {@code fresh} read (a reload): handshakes that start from now on use it, live connections
+     * carry on with what they have.
+     *
+     * @return whether anything read differs (certificates, keys, staples, CAs, ticket keys or settings)
+     */
+    public boolean takeOver(TlsTerminator fresh) {
+        ServerContexts before = contexts;
+        contexts = fresh.contexts;
+        return !before.fingerprint().equals(fresh.contexts.fingerprint());
     }
 
     /**
@@ -117,50 +126,7 @@ public final class TlsTerminator {
         return SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
-    private static SslContext context(int index, TlsConfig.Certificate c, List<X509Certificate> chain,
-                                      PrivateKey key, List<String> alpn, SslProvider provider) {
-        try {
-            SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-                    .sslProvider(provider)
-                    .protocols(PROTOCOLS);
-            if (!alpn.isEmpty()) {
-                // A client offering none of them goes on without ALPN (NO_ADVERTISE), as one without ALPN does.
-                b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
-            }
-            return b.build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new TlsFileException(index, "cert", "cannot use certificate " + c.cert() + " with key " + c.key()
-                    + ": " + rootMessage(e));
-        }
-    }
-
-    /** The certificates of a PEM file, the server's own first. */
-    static List<X509Certificate> chain(int index, Path certFile) {
-        String text = PrivateKeys.readText(index, "cert", certFile, "certificate");
-        if (!text.contains("-----BEGIN CERTIFICATE-----")) {
-            throw new TlsFileException(index, "cert", certFile + " holds no PEM certificate (no -----BEGIN "
-                    + "CERTIFICATE----- line)" + (text.contains("PRIVATE KEY-----") ? "; it holds a private key: are "
-                    + "cert and key swapped?" : "; for a DER (binary) certificate write PEM with: openssl x509 "
-                    + "-inform DER -in " + certFile + " -out " + certFile + ".pem"));
-        }
-        try (InputStream in = Files.newInputStream(certFile)) {
-            List<X509Certificate> chain = new ArrayList<>();
-            for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                chain.add((X509Certificate) c);
-            }
-            if (chain.isEmpty()) {
-                throw new CertificateException("no certificate");
-            }
-            return chain;
-        } catch (IOException | CertificateException e) {
-            throw new TlsFileException(index, "cert", certFile + " is not a usable PEM certificate (" + rootMessage(e)
-                    + "); check it with: openssl x509 -noout -text -in " + certFile);
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
@@ -213,20 +179,44 @@ public final class TlsTerminator {
         return failures;
     }
 
+    /** Whether clients are asked for a certificate ({@code client_auth} optional or required). */
+    public boolean asksClientCertificates() {
+        return contexts.clientCertificates();
+    }
+
     /**
      * Takes the place the frontend gave the TLS handler and puts the SNI handler there, followed by a
-     * {@link HandshakeWatcher} that reports a failed handshake.
+     * {@link HandshakeWatcher} that reports a failed handshake. The connection keeps the material current now.
      */
     private final class Installer extends ChannelHandlerAdapter {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
+            ServerContexts now = contexts;
+            now.rotateTicketKeys();
             ctx.pipeline().addAfter(ctx.name(), null, new HandshakeWatcher(failures));
-            ctx.pipeline().replace(this, ctx.name(), new SniHandler(byName));
+            ctx.pipeline().replace(this, ctx.name(), new Sni(now));
+        }
+    }
+
+    /** SNI with the chosen context's staple and per-connection settings put on the new engine. */
+    private static final class Sni extends SniHandler {
+        private final ServerContexts material;
+
+        Sni(ServerContexts material) {
+            super(material.byName());
+            this.material = material;
+        }
+
+        @Override
+        protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
+            SslHandler h = super.newSslHandler(context, allocator);
+            material.prepare(context, h.engine());
+            return h;
         }
     }
 
     /** The context used when the client names no known host. */
     public SslContext defaultContext() {
-        return defaultContext;
+        return contexts.first();
     }
 }

@@ -614,6 +614,71 @@ class ConfigValidationTest {
     }
 
     @Test
+    void tlsPolicyKeysAreChecked() {
+        String yaml = """
+                frontends:
+                  - name: web
+                    listen: 127.0.0.1:0
+                    mode: http
+                    backend: pool
+                    tls:
+                      certificates: [ { cert: c.pem, key: c.key } ]
+                      min_version: TLSv1.1
+                      ciphers: [TLS_AES_128_GCM_SHA256, "A:B"]
+                      ciphersuites: [TLS_RSA_WITH_AES_128_CBC_SHA]
+                      groups: []
+                      session_tickets: false
+                      ticket_key_rotation: 1h
+                      client_auth: optonal
+                      ca: ca.pem
+                  - name: tcp
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    tls:
+                      certificates: [ { cert: c.pem, key: c.key } ]
+                      min_version: TLSv1.3
+                      ciphers: [ECDHE-RSA-AES128-GCM-SHA256]
+                      client_auth: required
+                      ticket_keys: t.keys
+                      ticket_key_rotation: 1s
+                      client_cert_headers: { subject: "bad name" }
+                """ + POOL;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 8, "TLSv1.1", "frontends[0].tls.min_version", "'TLSv1.1' is refused: TLS 1.0 and 1.1 (and "
+                        + "SSL) are deprecated by RFC 8996 and Ferry does not speak them; allowed: TLSv1.2 (the "
+                        + "default: TLS 1.2 and 1.3) or TLSv1.3 (1.3 only)"),
+                at(yaml, 9, "[", "frontends[0].tls.ciphers", "'TLS_AES_128_GCM_SHA256' is a TLS 1.3 suite; ciphers "
+                        + "lists TLS 1.2 suites, TLS 1.3 ones go in ciphersuites"),
+                at(yaml, 9, "[", "frontends[0].tls.ciphers", "'A:B' holds several names; write one suite per list "
+                        + "item, e.g. [ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-RSA-AES128-GCM-SHA256]"),
+                at(yaml, 10, "[", "frontends[0].tls.ciphersuites", "'TLS_RSA_WITH_AES_128_CBC_SHA' is not a TLS 1.3 "
+                        + "suite; allowed: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, "
+                        + "TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256, TLS_AES_128_CCM_8_SHA256 (TLS 1.2 "
+                        + "suites go in ciphers)"),
+                at(yaml, 11, "[]", "frontends[0].tls.groups", "is empty; leave groups out for the defaults, or list "
+                        + "at least one"),
+                at(yaml, 13, "1h", "frontends[0].tls.ticket_key_rotation", "ticket_key_rotation has no use with "
+                        + "session_tickets: false; remove one of them"),
+                at(yaml, 14, "optonal", "frontends[0].tls.client_auth", "'optonal' is not allowed; did you mean "
+                        + "'optional'? allowed: none, optional, required"),
+                at(yaml, 15, "ca.pem", "frontends[0].tls.ca", "ca is the CAs of client certificates, which are asked "
+                        + "for only with client_auth: optional or required; set client_auth or remove ca"),
+                at(yaml, 20, "certificates", "frontends[1].tls.ca", "missing; client_auth: required needs the CA "
+                        + "certificates that client certificates must chain to, e.g. ca: certs/clients-ca.pem"),
+                at(yaml, 22, "[", "frontends[1].tls.ciphers", "ciphers are TLS 1.2 suites, and min_version TLSv1.3 "
+                        + "takes no TLS 1.2 client; remove ciphers (TLS 1.3 suites go in ciphersuites)"),
+                at(yaml, 25, "1s", "frontends[1].tls.ticket_key_rotation", "must be at least 1m"),
+                at(yaml, 25, "1s", "frontends[1].tls.ticket_key_rotation", "ticket_keys are rotated by whoever "
+                        + "writes the file (add a new first line and reload); ticket_key_rotation is for the keys "
+                        + "Ferry makes itself; keep one of them"),
+                at(yaml, 26, "{", "frontends[1].tls.client_cert_headers", "client_cert_headers applies only to http "
+                        + "frontends (a tcp frontend relays bytes and adds no header)"),
+                at(yaml, 26, "\"bad", "frontends[1].tls.client_cert_headers.subject", "'bad name' is not a header "
+                        + "name (letters, digits and !#$%&'*+.^_`|~- only)"));
+    }
+
+    @Test
     void routeConditionsAreChecked() {
         String yaml = """
                 frontends:

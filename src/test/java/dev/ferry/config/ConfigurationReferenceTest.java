@@ -40,6 +40,7 @@ class ConfigurationReferenceTest {
         m.put("frontends[].timeouts", FrontendReader.TIMEOUT_KEYS);
         m.put("frontends[].tls", FrontendReader.TLS_KEYS);
         m.put("frontends[].tls.certificates[]", FrontendReader.CERTIFICATE_KEYS);
+        m.put("frontends[].tls.client_cert_headers", TlsReader.CLIENT_CERT_HEADER_KEYS);
         m.put("frontends[].http", FrontendReader.HTTP_KEYS);
         m.put("frontends[].http.h2", FrontendReader.H2_KEYS);
         m.put("frontends[].udp", FrontendReader.UDP_KEYS);

@@ -87,6 +87,26 @@ class ReloadPlanTest {
     }
 
     @Test
+    void aChangedTlsKeepsTheListenerAndSwitchingTlsOnOrOffNeedsARestart() throws Exception {
+        String tls = ", tls: { certificates: [ { cert: a.pem, key: a.key } ]%s }";
+        FerryConfig now = frontends("  - { name: web, listen: 127.0.0.1:8080, mode: http, backend: site"
+                + tls.formatted("") + " }\n");
+        FerryConfig changed = frontends("  - { name: web, listen: 127.0.0.1:8080, mode: http, backend: site"
+                + tls.formatted(", min_version: TLSv1.3, client_auth: optional, ca: ca.pem") + " }\n");
+        FerryConfig plain = frontends("  - { name: web, listen: 127.0.0.1:8080, mode: http, backend: site }\n");
+
+        ReloadPlan plan = ReloadPlan.of(now, Map.of("web", 8080), 0, changed);
+        assertThat(plan.refusals()).isEmpty();
+        assertThat(plan.frontends()).singleElement().satisfies(f -> {
+            assertThat(f.action()).isEqualTo(Action.KEEP);
+            assertThat(String.join(", ", f.changes())).contains("tls.min_version tlsv1.2 -> tlsv1.3",
+                    "tls.client_auth none -> optional", "tls.ca added");
+        });
+        assertThat(ReloadPlan.of(now, Map.of("web", 8080), 0, plain).refusals()).singleElement()
+                .satisfies(p -> assertThat(p.toString()).contains("needs a restart"));
+    }
+
+    @Test
     void portZeroMeansThePortTheListenerWasBoundTo() throws Exception {
         FerryConfig now = frontends("  - { name: web, listen: 127.0.0.1:0, mode: http, backend: site }\n");
         FerryConfig samePort = frontends("  - { name: web, listen: 127.0.0.1:41234, mode: http, backend: site }\n");

@@ -71,6 +71,19 @@ class TlsHandshakeFailuresTest {
                 .isEqualTo(TlsHandshakeFailures.Reason.NO_SHARED_CIPHER);
         assertThat(TlsHandshakeFailures.classify(new java.nio.channels.ClosedChannelException()))
                 .isEqualTo(TlsHandshakeFailures.Reason.CLIENT_CLOSED);
+        assertThat(TlsHandshakeFailures.classify(new SSLHandshakeException(
+                "error:100000c0:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE")))
+                .isEqualTo(TlsHandshakeFailures.Reason.CLIENT_CERTIFICATE_MISSING);
+        assertThat(TlsHandshakeFailures.classify(new SSLHandshakeException("Empty client certificate chain")))
+                .isEqualTo(TlsHandshakeFailures.Reason.CLIENT_CERTIFICATE_MISSING);
+        SSLHandshakeException untrusted = new SSLHandshakeException("unable to find valid certification path to "
+                + "requested target");
+        untrusted.initCause(new java.security.cert.CertificateException("PKIX path building failed"));
+        assertThat(TlsHandshakeFailures.classify(untrusted))
+                .isEqualTo(TlsHandshakeFailures.Reason.CLIENT_CERTIFICATE_INVALID);
+        assertThat(TlsHandshakeFailures.classify(new SSLHandshakeException(
+                "error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED")))
+                .isEqualTo(TlsHandshakeFailures.Reason.CLIENT_CERTIFICATE_INVALID);
         assertThat(TlsHandshakeFailures.classify(new SSLHandshakeException("something new")))
                 .isEqualTo(TlsHandshakeFailures.Reason.OTHER);
     }

@@ -1,6 +1,8 @@
 package dev.ferry.proxy.http;
 
 import dev.ferry.config.ForwardingHeader;
+import dev.ferry.transport.ClientCertificate;
+import io.netty.channel.Channel;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -38,12 +40,19 @@ final class ForwardingHeaders {
     private final boolean forwarded;
     private final boolean via;
     private final boolean requestIdSent;
+    private final ClientCertHeaders clientCert;
 
     /**
      * @param tls   whether clients reach this frontend over TLS ({@code https}) or not ({@code http})
      * @param added the headers to add
      */
     ForwardingHeaders(boolean tls, Set<ForwardingHeader> added) {
+        this(tls, added, ClientCertHeaders.NONE);
+    }
+
+    /** @param clientCert the client certificate headers of a TLS frontend ({@link ClientCertHeaders#NONE} without) */
+    ForwardingHeaders(boolean tls, Set<ForwardingHeader> added, ClientCertHeaders clientCert) {
+        this.clientCert = clientCert;
         this.proto = tls ? "https" : "http";
         this.forwardedFor = added.contains(ForwardingHeader.X_FORWARDED_FOR);
         this.forwardedProto = added.contains(ForwardingHeader.X_FORWARDED_PROTO);
@@ -64,20 +73,39 @@ final class ForwardingHeaders {
         private final String forwardedNode;
         private String lastHost;
         private String lastForwarded;
+        /** The client connection (for its TLS certificate), or null. */
+        private final Channel channel;
+        private ClientCertificate certificate;
+        private boolean certificateRead;
 
-        private Client(String ip, String forwardedNode) {
+        private Client(String ip, String forwardedNode, Channel channel) {
             this.ip = ip;
             this.forwardedNode = forwardedNode;
+            this.channel = channel;
         }
 
         static Client of(InetSocketAddress address) {
+            return of(address, null);
+        }
+
+        /** @param channel the client connection, whose TLS session tells the client certificate */
+        static Client of(InetSocketAddress address, Channel channel) {
             if (address == null || address.getAddress() == null) {
-                return new Client("unknown", "unknown");
+                return new Client("unknown", "unknown", channel);
             }
             String ip = address.getAddress().getHostAddress();
             // RFC 7239 6: an IPv6 node is bracketed and, having colons, quoted.
             String node = address.getAddress() instanceof Inet6Address ? "\"[" + ip + "]\"" : ip;
-            return new Client(ip, node);
+            return new Client(ip, node, channel);
+        }
+
+        /** The client's verified TLS certificate, or null; read once, at the first request (after the handshake). */
+        ClientCertificate certificate() {
+            if (!certificateRead && channel != null) {
+                certificate = ClientCertificate.of(channel);
+                certificateRead = true;
+            }
+            return certificate;
         }
 
         String ip() {
@@ -129,6 +157,7 @@ final class ForwardingHeaders {
         if (requestIdSent && !h.contains(X_REQUEST_ID, requestId)) {
             h.set(X_REQUEST_ID, requestId);
         }
+        clientCert.request(h, client);
     }
 
     private String forwardedElement(Client client, String host) {

@@ -115,7 +115,8 @@ public final class HttpFrontend implements Frontend {
         this.transport = transport;
         HttpOptions http = http(config);
         this.router = Router.of(config, backends);
-        this.forwarding = new ForwardingHeaders(tls.isPresent(), http.forwardingHeaders());
+        this.forwarding = new ForwardingHeaders(tls.isPresent(), http.forwardingHeaders(),
+                ClientCertHeaders.of(config.tls()));
         this.tls = tls;
         this.requestHeaderNanos = config.timeouts().requestHeader().toNanos();
         this.clientIdleNanos = config.timeouts().clientIdle().toNanos();
@@ -176,7 +177,8 @@ public final class HttpFrontend implements Frontend {
         this.maxRequestLine = http.maxRequestLine();
         this.maxHeaderSize = http.maxHeaderSize();
         this.maxHeaderCount = http.maxHeaderCount();
-        this.forwarding = new ForwardingHeaders(tls.isPresent(), http.forwardingHeaders());
+        this.forwarding = new ForwardingHeaders(tls.isPresent(), http.forwardingHeaders(),
+                ClientCertHeaders.of(next.tls()));
         ConnectionLimiter l = limiter;
         if (l != null) {
             l.setMax(next.maxConnections());

@@ -101,7 +101,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
         this.lingering = frontend.lingering();
         this.source = (InetSocketAddress) client.remoteAddress();
         this.destination = (InetSocketAddress) client.localAddress();
-        this.clientAddress = ForwardingHeaders.Client.of(source);
+        this.clientAddress = ForwardingHeaders.Client.of(source, client);
     }
 
     // ---- what exchanges use ----
@@ -323,7 +323,7 @@ final class HttpProxyConnection extends ChannelInboundHandlerAdapter
             if (stated != null) {
                 source = stated.source();
                 destination = stated.destination();
-                clientAddress = ForwardingHeaders.Client.of(source);
+                clientAddress = ForwardingHeaders.Client.of(source, client);
             }
         } finally {
             header.release();

@@ -213,7 +213,7 @@ class TlsTerminationTest {
     }
 
     /** Tests talk to their own self-signed certificates. */
-    private static final class TrustAll implements X509TrustManager {
+    static final class TrustAll implements X509TrustManager {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) {
         }
