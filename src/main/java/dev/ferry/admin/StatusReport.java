@@ -75,7 +75,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
      * One backend: its scheduler and servers in list order; {@code http} when an http frontend routes to it (its
      * servers' {@code requests} then count its traffic better than their connections).
      */
-    public record BackendStatus(String name, String scheduler, boolean http, List<ServerStatus> servers) {
+    public record BackendStatus(String name, String scheduler, boolean http, List<ServerStatus> servers,
+                                QueueStatus queue) {
     }
 
     /**
@@ -102,13 +103,16 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     /**
      * One server. {@code state} is {@code up}, {@code down} (failing its health check), {@code ejected} (taken out by
      * passive health, {@code outlier}, for {@code ejection_remaining_ms} more; null in other states), {@code drain}
-     * or {@code maint}; {@code effective_weight} is what the scheduler uses now.
+     * or {@code maint}; {@code effective_weight} is what the scheduler uses now. {@code backup}: a {@code backup: true}
+     * server; {@code serving}: offered to the scheduler now (a member of the backend's snapshot: for a backup, while
+     * no primary is usable).
      */
     public record ServerStatus(String name, String address, String state, Long ejectionRemainingMs,
                                int configuredWeight, int effectiveWeight,
                                int active, int inactive, boolean overloaded, int maxConnections,
                                long connectionsTotal, long failures, long bytesIn, long bytesOut,
-                               Double latencyMs, HealthDetail health, RequestsStatus requests) {
+                               Double latencyMs, HealthDetail health, RequestsStatus requests, boolean backup,
+                               boolean serving) {
     }
 
     /** What the health checks saw of a server; null when its backend has no checking at all. */
@@ -135,7 +139,7 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                 servers.add(server(s, balancer));
             }
             backends.add(new BackendStatus(b.name(), b.config().scheduler().name(), routedByHttp(balancer, b.name()),
-                    servers));
+                    servers, QueueStatus.of(b.queue())));
         }
         List<RetiredFrontend> retired = new ArrayList<>();
         for (Frontend f : balancer.retiredFrontends()) {
@@ -163,7 +167,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
         return new ServerStatus(s.name(), Addresses.format(s.address()), state, ejectionRemainingMs,
                 s.configuredWeight(), s.weight(),
                 s.active(), s.inactive(), s.isOverloaded(), s.upperThreshold(), s.totalConnections(), s.failures(),
-                s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer), RequestsStatus.of(s.requests()));
+                s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer), RequestsStatus.of(s.requests()), s.backup(),
+                s.index() >= 0);
     }
 
     /** An http frontend's request heads by the protocol the client spoke, {@code http/1.1} first. */

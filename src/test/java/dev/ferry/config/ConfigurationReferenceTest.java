@@ -59,6 +59,7 @@ class ConfigurationReferenceTest {
         m.put("backends[].timeouts", BackendReader.TIMEOUT_KEYS);
         m.put("backends[].health_check", HealthCheckReader.KEYS);
         m.put("backends[].outlier", BackendReader.OUTLIER_KEYS);
+        m.put("backends[].queue", QueueReader.KEYS);
         m.put("backends[].feedback", FeedbackReader.KEYS);
         m.put("backends[].feedback.coefficients", FeedbackReader.COEFFICIENT_KEYS);
         m.put("backends[].tcp_keepalive", BackendReader.KEEPALIVE_KEYS);

@@ -3,6 +3,7 @@ package dev.ferry.proxy.http;
 import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.accesslog.Termination;
 import dev.ferry.backend.Backend;
+import dev.ferry.backend.BackendQueue;
 import dev.ferry.backend.Server;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.config.Addresses;
@@ -80,6 +81,8 @@ final class Exchange {
     private boolean upgrade;
     /** The current try; the only thing that records a server's outcome. */
     private Attempt attempt;
+    /** The request's place in its backend's queue while every server is full ({@code queue:}); null otherwise. */
+    private BackendQueue.Ticket queued;
     /** The server of the current (or last) attempt, for the access log. */
     private Server server;
     private boolean requestDone;
@@ -324,6 +327,9 @@ final class Exchange {
         if (picked == null) {
             picked = fallback;
         }
+        if (picked == null && pick.attempt() == 0 && waitInQueue(backend)) {
+            return;
+        }
         if (picked == null) {
             if (pick.attempt() == 0) {
                 frontend.stats().rejectedNoServer();
@@ -334,6 +340,36 @@ final class Exchange {
             return;
         }
         tryOn(picked);
+    }
+
+    /**
+     * Every server is at its {@code max_connections}: waits in the backend's queue when it has one (true: waiting, or
+     * refused with 503 as the queue is full), else false (refused as without a queue).
+     */
+    private boolean waitInQueue(Backend backend) {
+        BackendQueue q = backend.queue();
+        BackendQueue.Ticket t = q == null ? null : q.enqueue(connection.pool().queueLoop(), pick, this::dequeued);
+        if (t == null) {
+            return false;
+        }
+        if (t.refused()) {
+            frontend.stats().rejectedNoServer();
+            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server is full and so is the queue", false);
+        } else {
+            queued = t;
+        }
+        return true;
+    }
+
+    /** The queue let the request go: to {@code s}, or (null) it waited for the whole queue timeout. */
+    private void dequeued(Server s) {
+        queued = null;
+        if (s != null) {
+            tryOn(s);
+            return;
+        }
+        frontend.stats().rejectedNoServer();
+        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server had room within the queue timeout", false);
     }
 
     /** Starts an attempt on {@code picked}: a pooled connection (or HTTP/2 stream) if there is one, else a new one. */
@@ -625,6 +661,10 @@ final class Exchange {
 
     /** Abandons the current server connection (it may be inside a message): closed, never pooled. */
     private void abandonAttempt() {
+        if (queued != null) {
+            queued.cancel(); // still waiting for a server: leaves the queue, takes no slot
+            queued = null;
+        }
         Attempt a = attempt;
         if (a != null) {
             a.abandon();

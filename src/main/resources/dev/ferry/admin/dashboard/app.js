@@ -469,6 +469,7 @@
       state: h('span', { class: 'badge' }),
       reason: h('span', { class: 'state-reason', hidden: true }),
       overloaded: h('span', { class: 'badge badge-full', title: 'at max_connections: skipped until one closes', hidden: true }, 'full'),
+      backup: h('span', { class: 'badge badge-backup', hidden: true }, 'backup'),
       weight: h('span', {}),
       effective: h('span', {}),
       active: h('span', {}),
@@ -504,7 +505,7 @@
         h('span', { class: 'swatch', style: `background:${color}` }),
         h('span', { class: 'server-name' }, server.name),
         h('span', { class: 'server-address' }, server.address)),
-      h('td', { 'data-label': 'State' }, cells.state, ' ', cells.overloaded, cells.reason),
+      h('td', { 'data-label': 'State' }, cells.state, ' ', cells.overloaded, cells.backup, cells.reason),
       h('td', { class: 'num', 'data-label': 'Weight' }, cells.weight),
       h('td', { class: 'num', 'data-label': 'Effective' }, cells.effective),
       h('td', { class: 'num', 'data-label': 'Active' }, cells.active, h('span', { class: 'bar' }, cells.bar)),
@@ -526,6 +527,7 @@
     const view = { signature: signature(backend), rows: new Map(), history: new History(), charts: null };
     const head = {
       summary: h('span', { class: 'muted' }),
+      queue: h('span', { class: 'pill pill-queue', hidden: true }),
       rate: h('span', { class: 'backend-rate' }),
     };
     const http = Boolean(backend.http);
@@ -567,6 +569,7 @@
         h('h3', { class: 'card-title' }, backend.name),
         h('span', { class: 'pill', title: 'scheduler' }, backend.scheduler),
         head.summary,
+        head.queue,
         h('span', { class: 'spacer' }),
         head.rate),
       backend.servers.length === 0
@@ -597,6 +600,11 @@
       c.state.className = `badge state state-${s.state}`;
       c.state.dataset.state = s.state;
       c.overloaded.hidden = !s.overloaded;
+      // A backup server takes traffic only while no primary is usable: "serving" says it does now.
+      c.backup.hidden = !s.backup;
+      setText(c.backup, s.serving ? 'backup · serving' : 'backup');
+      c.backup.title = s.serving ? 'backup server: taking the traffic, no primary server is usable'
+        : 'backup server: standing by while a primary server is usable';
       // Why a server is down: the health check's last reason (the API has it under health.last_reason); an ejected
       // server (passive health) says when it comes back.
       const reason = s.state === 'down' && s.health && s.health.last_reason ? s.health.last_reason
@@ -643,6 +651,17 @@
     }
     setText(view.head.summary, `${backend.servers.length} server${backend.servers.length === 1 ? '' : 's'} · ${up} up`);
     setText(view.head.rate, `${fmt.perSecond(totalRate)} ${field === 'requests_total' ? 'req/s' : 'conn/s'}`);
+    const q = backend.queue;
+    view.head.queue.hidden = !q;
+    if (q) {
+      setText(view.head.queue, `queue ${fmt.number(q.length)} / ${fmt.number(q.size)}`);
+      const avg = q.wait_count > 0 ? q.wait_seconds_sum / q.wait_count * 1000 : null;
+      view.head.queue.title = `waiting now ${fmt.number(q.length)} (at most ${fmt.number(q.size)}, `
+        + `for ${fmt.number(q.timeout_ms)} ms); since start ${fmt.number(q.queued_total)} waited, `
+        + `${fmt.number(q.timeouts_total)} timed out, ${fmt.number(q.full_total)} refused (full), `
+        + `${fmt.number(q.abandoned_total)} left; average wait ${fmt.ms(avg)}`;
+      view.head.queue.classList.toggle('pill-busy', q.length > 0);
+    }
     if (view.charts) view.charts.update(view.history, field, now);
   }
 
