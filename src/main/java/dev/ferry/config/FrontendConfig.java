@@ -18,14 +18,26 @@ import java.util.Optional;
  *                       {@code http:}); only the frontend's own mode's options exist
  * @param connectionAge  http mode: how long a client connection lives ({@code max_connection_age},
  *                       {@code max_connection_age_grace}); {@link ConnectionAge#NONE} for others
+ * @param access         {@code allow}, {@code deny}, {@code allow_file}, {@code deny_file}: who may connect (tcp:
+ *                       checked at accept; udp: per datagram; http: per request, 403)
+ * @param rateLimit      {@code rate_limit}: request and connection limits per key (tcp and http)
  */
 public record FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
                              List<RouteConfig> routes, Optional<String> backend, int maxConnections,
-                             FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge) {
+                             FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge,
+                             AccessRules access, Optional<RateLimitConfig> rateLimit) {
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public FrontendConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** Without access rules or rate limit. */
+    public FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
+                          List<RouteConfig> routes, Optional<String> backend, int maxConnections,
+                          FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge) {
+        this(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts, options, connectionAge,
+                AccessRules.NONE, Optional.empty());
     }
 
     /** Without a connection age limit. */

@@ -14,7 +14,8 @@ import java.util.Set;
 /** Reads one entry of {@code frontends:} into a {@link FrontendConfig}, including the rules that depend on mode. */
 final class FrontendReader {
     static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
-            "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace");
+            "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace",
+            "allow", "deny", "allow_file", "deny_file", "rate_limit");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
     static final List<String> TLS_KEYS = List.of("certificates");
     static final List<String> CERTIFICATE_KEYS = List.of("cert", "key", "key_password_file");
@@ -33,10 +34,12 @@ final class FrontendReader {
     private final CrossChecks crossChecks;
     private final RouteReader routeReader;
     private final Paths paths;
+    private final AdmissionReader admission;
 
     FrontendReader(CrossChecks crossChecks, Paths paths) {
         this.crossChecks = crossChecks;
-        this.routeReader = new RouteReader(crossChecks);
+        this.admission = new AdmissionReader(paths);
+        this.routeReader = new RouteReader(crossChecks, admission);
         this.paths = paths;
     }
 
@@ -111,8 +114,14 @@ final class FrontendReader {
                         + " frontend's connections last as long as their clients keep them");
             }
         }
+        AccessRules access = admission.access(f);
+        Optional<RateLimitConfig> rateLimit = admission.rateLimit(f, switch (mode) {
+            case TCP -> AdmissionReader.Scope.TCP_FRONTEND;
+            case UDP -> AdmissionReader.Scope.UDP_FRONTEND;
+            case HTTP -> AdmissionReader.Scope.HTTP_FRONTEND;
+        }, modeKnown);
         return new FrontendConfig(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
-                options, age);
+                options, age, access, rateLimit);
     }
 
     private static FrontendTimeouts timeouts(YamlMap t) {

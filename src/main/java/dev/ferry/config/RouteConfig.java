@@ -6,9 +6,16 @@ import java.util.Optional;
 
 /**
  * One http route: when every given condition of {@code match} holds, the request goes to {@code backend}. A route
- * without {@code match} is the catch-all.
+ * without {@code match} is the catch-all. Its {@code access} rules ({@code allow}, {@code deny}, ...) and
+ * {@code rate_limit} apply to the requests it took (403, and 429 or the limit's status).
  */
-public record RouteConfig(Optional<Match> match, String backend) {
+public record RouteConfig(Optional<Match> match, String backend, AccessRules access,
+                          Optional<RateLimitConfig> rateLimit) {
+
+    /** Without access rules or rate limit. */
+    public RouteConfig(Optional<Match> match, String backend) {
+        this(match, backend, AccessRules.NONE, Optional.empty());
+    }
 
     /**
      * Conditions of a route; absent ones match everything.

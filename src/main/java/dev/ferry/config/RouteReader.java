@@ -10,7 +10,8 @@ import java.util.regex.PatternSyntaxException;
 
 /** Reads the {@code routes:} of an http frontend into {@link RouteConfig}s, checking each condition. */
 final class RouteReader {
-    static final List<String> KEYS = List.of("match", "backend");
+    static final List<String> KEYS = List.of("match", "backend", "allow", "deny", "allow_file", "deny_file",
+            "rate_limit");
     static final List<String> MATCH_KEYS = List.of("host", "path_prefix", "path", "path_regex", "methods", "headers",
             "query");
     // RFC 9110 token characters: what a method or header name may be made of.
@@ -18,9 +19,11 @@ final class RouteReader {
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[A-Za-z0-9_.-]+(:[0-9]{1,5})?");
 
     private final CrossChecks crossChecks;
+    private final AdmissionReader admission;
 
-    RouteReader(CrossChecks crossChecks) {
+    RouteReader(CrossChecks crossChecks, AdmissionReader admission) {
         this.crossChecks = crossChecks;
+        this.admission = admission;
     }
 
     /** Reads every route of {@code frontend}; a route after a catch-all is reported as unreachable. */
@@ -49,7 +52,8 @@ final class RouteReader {
         } else if (!route.has("backend")) {
             route.missing("backend", "every route names the backend its requests go to");
         }
-        return new RouteConfig(match, backend);
+        return new RouteConfig(match, backend, admission.access(route),
+                admission.rateLimit(route, AdmissionReader.Scope.ROUTE, true));
     }
 
     /** The conditions of {@code match:}; empty when it sets none, which makes the route a catch-all. */

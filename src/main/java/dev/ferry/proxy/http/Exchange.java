@@ -4,6 +4,8 @@ import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.accesslog.Termination;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
+import dev.ferry.proxy.admission.HttpAdmission;
+import dev.ferry.proxy.admission.RequestPass;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.config.Addresses;
 import io.netty.handler.codec.http.HttpContent;
@@ -90,6 +92,9 @@ final class Exchange {
     /** Ferry's own answer waiting for the request body to be read (phase DISCARD). */
     private HttpResponseStatus localStatus;
     private String localDetail;
+    private long localRetryAfter;
+    /** The request's access and rate-limit admission (null: the frontend has no such rules); released at its end. */
+    private RequestPass pass;
     /** When the request's end went to the server (0: not yet), for the response timeout and the latency. */
     private long requestSentAt;
 
@@ -207,9 +212,23 @@ final class Exchange {
             return;
         }
         RequestTarget target = new RequestTarget(head);
+        HttpAdmission admission = frontend.admission();
+        RequestView view = null;
+        if (admission.active()) {
+            pass = new RequestPass();
+            view = new RequestView(head);
+            if (!admission.admitsBeforeRouting(pass, source(), view, connection.now())) {
+                refuse();
+                return;
+            }
+        }
         route = frontend.router().route(target);
         if (route == null) {
             localReply(HttpResponseStatus.NOT_FOUND, "no route matches this request", false);
+            return;
+        }
+        if (pass != null && !admission.admitsOnRoute(route.name(), pass, source(), view, connection.now())) {
+            refuse();
             return;
         }
         Backend backend = route.backend();
@@ -657,6 +676,11 @@ final class Exchange {
 
     // ---- Ferry's own responses ----
 
+    /** The request's admission refused it: 403, or the rate limit's status with Retry-After. */
+    private void refuse() {
+        localReply(HttpResponseStatus.valueOf(pass.status()), pass.detail(), false, pass.retryAfterSeconds());
+    }
+
     /**
      * Answers the request with Ferry's own response: the one way every local reply leaves (no route, no server, a
      * failed or slow server, bad input, a timeout, a fault of Ferry's). The server connection, if any, goes; the
@@ -670,6 +694,12 @@ final class Exchange {
      * @param close whether the connection is past saving (bad input, a timeout, a fault of Ferry's)
      */
     void localReply(HttpResponseStatus status, String detail, boolean close) {
+        localReply(status, detail, close, 0);
+    }
+
+    /** As above, with {@code Retry-After: retryAfterSeconds} when above 0. */
+    private void localReply(HttpResponseStatus status, String detail, boolean close, long retryAfterSeconds) {
+        localRetryAfter = retryAfterSeconds;
         abandonAttempt();
         boolean bodyPending = bodyMayFollow();
         boolean closes = close || !downstream.clientKeepsConnection() || bodyPending || connection.draining();
@@ -681,7 +711,7 @@ final class Exchange {
         if (closes) {
             phase = Phase.ENDED;
             downstream.sendLocalReply(status, detail, true, status != HttpResponseStatus.REQUEST_TIMEOUT, requestId,
-                    isHeadRequest(), grpc != null);
+                    isHeadRequest(), grpc != null, localRetryAfter);
             requestDone = true;
         } else if (requestDone) {
             localStatus = status;
@@ -698,7 +728,8 @@ final class Exchange {
     /** The request's (empty) body has been read: the local reply waiting for it goes, the connection stays. */
     private void sendDeferredReply() {
         phase = Phase.ENDED;
-        downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest(), grpc != null);
+        downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest(), grpc != null,
+                localRetryAfter);
         downstream.end(false);
     }
 
@@ -711,6 +742,9 @@ final class Exchange {
         }
         logged = true;
         long now = connection.now();
+        if (pass != null) {
+            pass.release(now);
+        }
         long durationNanos = now - startNanos;
         if (request != null) {
             frontend.requestEnded(route, server, status, durationNanos);
