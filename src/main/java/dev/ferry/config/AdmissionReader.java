@@ -181,7 +181,9 @@ final class AdmissionReader {
                         + "connections_per_second or concurrent_connections the key must be source_ip");
             }
         }
-        if (!c.limitsRequests() && !c.limitsConnections()) {
+        boolean anyLimitWritten = List.of("requests_per_second", "connections_per_second", "concurrent_connections",
+                "concurrent_requests").stream().anyMatch(r::has);
+        if (!anyLimitWritten) {
             r.problemHere("rate_limit sets no limit; write " + (scope == Scope.ROUTE
                     ? "requests_per_second or concurrent_requests"
                     : scope == Scope.TCP_FRONTEND ? "connections_per_second or concurrent_connections"
