@@ -1,5 +1,7 @@
 package dev.ferry.proxy.tcp;
 
+import dev.ferry.admin.MetricsExporter;
+import dev.ferry.admin.StatusReport;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.admission.AdmissionStats;
@@ -162,7 +164,8 @@ class TcpAdmissionTest {
         expectReset(B, front);
 
         Files.writeString(nets, "127.0.0.3   # only B now\n");
-        balancer.reload(ConfigLoader.load(file));
+        assertThat(balancer.reload(ConfigLoader.load(file)).toString())
+                .isEqualTo("frontend front: updated (access.allow_file.networks changed)");
         try (Socket s = open(B, front)) {
             assertThat(echoOver(s, "b")).isEqualTo("b");
         }
@@ -220,6 +223,28 @@ class TcpAdmissionTest {
         assertThat(rule().allowedCount()).isEqualTo(3);
         assertThat(rule().trackedKeys(System.nanoTime())).isEqualTo(2);
         assertThat(server.accepted()).isEqualTo(3);
+    }
+
+    @Test
+    void metricsAndTheStatusApiCountEachRule() throws Exception {
+        TestServer server = echo();
+        InetSocketAddress front = start(write(tcpFrontend(
+                "deny: [127.0.0.3], rate_limit: { connections_per_second: 0.01, connections_burst: 1 }", server)));
+        expectReset(B, front);
+        try (Socket s = open(A, front)) {
+            assertThat(echoOver(s, "x")).isEqualTo("x");
+        }
+        expectReset(A, front);
+
+        try (MetricsExporter metrics = new MetricsExporter(balancer)) {
+            String text = metrics.scrape();
+            assertThat(text).contains("ferry_denied_total{frontend=\"front\",rule=\"frontend\"} 1.0")
+                    .contains("ferry_rate_limit_total{frontend=\"front\",result=\"allowed\",rule=\"frontend\"} 1.0")
+                    .contains("ferry_rate_limit_total{frontend=\"front\",result=\"limited\",rule=\"frontend\"} 1.0")
+                    .contains("ferry_rate_limit_keys{frontend=\"front\",rule=\"frontend\"} 1.0");
+        }
+        StatusReport.FrontendStatus status = StatusReport.of(balancer, "test").frontends().getFirst();
+        assertThat(status.admission()).containsExactly(new StatusReport.AdmissionRule("frontend", 1, 1, 1, 1));
     }
 
     @Test
