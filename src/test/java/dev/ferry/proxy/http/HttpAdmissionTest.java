@@ -252,6 +252,33 @@ class HttpAdmissionTest {
         assertThat(get(A, front, "/").status()).isEqualTo(503);
     }
 
+    /** curl over h2c (prior knowledge) from {@code local}: status line and headers (-i), then the body. */
+    private static String curlH2(InetAddress local, InetSocketAddress front, String path) throws Exception {
+        Requirements.requireCommand("curl", "apt-get install curl");
+        Process p = new ProcessBuilder("curl", "-sS", "-i", "--max-time", "20", "--http2-prior-knowledge",
+                "--interface", local.getHostAddress(), "http://127.0.0.1:" + front.getPort() + path)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("curl's exit status; output: %s", out).isZero();
+        return out;
+    }
+
+    @Test
+    void overHttp2TheRefusalsAreTheSameWithRetryAfter() throws Exception {
+        TestServer origin = origin();
+        InetSocketAddress front = start("""
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, mode: http, backend: pool, http: { protocols: [h2, http/1.1] },
+                      rate_limit: { requests_per_second: 0.01, burst: 1 }, deny: [127.0.0.3] }
+                """, origin.address());
+        // One connection per request: curl's next request on an h2c connection after any local reply of Ferry's
+        // (a 404 too, before this work) ends in "Error in the HTTP2 framing layer"; nghttp's do not. Left alone here.
+        assertThat(curlH2(A, front, "/a")).startsWith("HTTP/2 200");
+        assertThat(curlH2(A, front, "/b")).startsWith("HTTP/2 429").contains("retry-after: 100\r\n");
+        assertThat(curlH2(B, front, "/a")).startsWith("HTTP/2 403");
+    }
+
     @Test
     void concurrentRequestsPerKeyAreCappedWhileOneIsInFlight() throws Exception {
         HoldingOrigin origin = HoldingOrigin.start("held");
