@@ -21,6 +21,11 @@ public final class AdmissionStats {
         return rules.computeIfAbsent(rule, RuleStats::new);
     }
 
+    /** The stats of {@code rule} when it has had rules, else null (nothing made). */
+    RuleStats existing(String rule) {
+        return rules.get(rule);
+    }
+
     /** Every rule that has existed, by name order. */
     public List<RuleStats> rules() {
         return rules.values().stream().sorted(java.util.Comparator.comparing(RuleStats::rule)).toList();

@@ -7,7 +7,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 
+import io.netty.util.AttributeKey;
+
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -29,6 +32,9 @@ import java.util.function.LongSupplier;
 public final class ConnectionGate extends ChannelInboundHandlerAdapter {
     private record Rules(AccessPolicy access, RateLimiter limiter) {
     }
+
+    /** How a connection gives its slot back when it is closed without ever being registered (see {@link #released}). */
+    private static final AttributeKey<Runnable> RELEASE = AttributeKey.valueOf(ConnectionGate.class, "release");
 
     private final boolean checkAccess;
     private final AdmissionStats stats;
@@ -52,11 +58,11 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter {
      */
     public void reconfigure(FrontendConfig config) {
         Rules before = rules;
-        RuleStats ruleStats = stats.rule(AdmissionStats.FRONTEND);
         RateLimiter limiter = config.rateLimit()
-                .map(l -> RateLimiter.of(l, ruleStats, before.limiter)).orElse(null);
-        if (limiter == null) {
-            ruleStats.table(null);
+                .map(l -> RateLimiter.of(l, stats.rule(AdmissionStats.FRONTEND), before.limiter)).orElse(null);
+        RuleStats had = stats.existing(AdmissionStats.FRONTEND);
+        if (limiter == null && had != null) {
+            had.table(null);
         }
         reconfigure(AccessPolicy.of(config.access()), limiter);
     }
@@ -103,10 +109,28 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter {
             }
             if (slot != RateLimiter.UNCOUNTED) {
                 RateLimiter limiter = r.limiter;
-                child.closeFuture().addListener(f -> limiter.releaseConnection(slot, clock.getAsLong()));
+                AtomicBoolean released = new AtomicBoolean();
+                Runnable release = () -> {
+                    if (released.compareAndSet(false, true)) {
+                        limiter.releaseConnection(slot, clock.getAsLong());
+                    }
+                };
+                child.attr(RELEASE).set(release);
+                child.closeFuture().addListener(f -> release.run());
             }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * A connection this gate admitted was closed by a later handler before it was registered ({@code closeForcibly}
+     * completes no close future): gives its per-key slot back. No effect for others, or when already given back.
+     */
+    public static void released(Channel child) {
+        Runnable release = child.attr(RELEASE).getAndSet(null);
+        if (release != null) {
+            release.run();
+        }
     }
 
     /** Closes a connection that was accepted but never registered, with a reset. */

@@ -52,24 +52,35 @@ public final class HttpAdmission {
      */
     public static HttpAdmission of(FrontendConfig config, AdmissionStats stats, HttpAdmission previous) {
         HttpAdmission before = previous == null ? NONE : previous;
-        Rule own = rule(config.access(), config.rateLimit(), stats.rule(AdmissionStats.FRONTEND), before.frontend);
+        Rule own = rule(config.access(), config.rateLimit(), stats, AdmissionStats.FRONTEND, before.frontend);
         Map<String, Rule> routes = new HashMap<>();
         for (int i = 0; i < config.routes().size(); i++) {
             RouteConfig rc = config.routes().get(i);
             String name = "routes[" + i + "]";
-            Rule r = rule(rc.access(), rc.rateLimit(), stats.rule(name), before.routes.get(name));
+            Rule r = rule(rc.access(), rc.rateLimit(), stats, name, before.routes.get(name));
             if (r != null) {
                 routes.put(name, r);
+            }
+        }
+        for (RuleStats r : stats.rules()) {
+            // A route a reload removed (or that lost its rules) tracks no keys any more; its counters stay.
+            if (!r.rule().equals(AdmissionStats.FRONTEND) && !routes.containsKey(r.rule())) {
+                r.table(null);
             }
         }
         return own == null && routes.isEmpty() ? NONE : new HttpAdmission(own, Map.copyOf(routes));
     }
 
-    private static Rule rule(AccessRules access, Optional<RateLimitConfig> limit, RuleStats stats, Rule previous) {
+    private static Rule rule(AccessRules access, Optional<RateLimitConfig> limit, AdmissionStats all, String name,
+                             Rule previous) {
         if (access.isEmpty() && limit.isEmpty()) {
-            stats.table(null);
+            RuleStats had = all.existing(name);
+            if (had != null) {
+                had.table(null);
+            }
             return null;
         }
+        RuleStats stats = all.rule(name);
         RateLimiter limiter = limit.map(l -> RateLimiter.of(l, stats, previous == null ? null : previous.limiter))
                 .orElse(null);
         if (limiter == null) {

@@ -94,7 +94,7 @@ public final class HttpFrontend implements Frontend {
     private final AdmissionStats admissionStats = new AdmissionStats();
     /** allow/deny and request limits per request (403, 429); connection limits at accept ({@link #gate}). */
     private volatile HttpAdmission admission;
-    private final ConnectionGate gate = new ConnectionGate(false, admissionStats, System::nanoTime);
+    private final ConnectionGate gate = new ConnectionGate(false, admissionStats, this::admissionClock);
     private volatile int port;
 
     /**
@@ -204,6 +204,11 @@ public final class HttpFrontend implements Frontend {
     @Override
     public AdmissionStats admissionStats() {
         return admissionStats;
+    }
+
+    /** The connection gate's clock: the event loops' (one time for all), as the requests' limits read it. */
+    private long admissionClock() {
+        return timelines.values().iterator().next().nanoTime();
     }
 
     /** The access rules and request limits in force for new requests. */

@@ -132,6 +132,47 @@ class KeyTableTest {
     }
 
     @Test
+    void manyThreadsCountingUpAndDownLeaveNothingBehind() throws Exception {
+        KeyTable t = new KeyTable(1000, EXPIRE, TokenBucket.NONE, TokenBucket.NONE);
+        int threads = 4;
+        int rounds = 20_000;
+        java.util.List<Thread> workers = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        for (int w = 0; w < threads; w++) {
+            int seed = w;
+            workers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    long key = (i * 31L + seed) % 50;
+                    KeyTable.Entry e = t.acquire(key, now, true, threads);
+                    if (e == null) {
+                        refused.incrementAndGet();
+                    } else {
+                        t.release(e, true, now);
+                    }
+                }
+            }));
+        }
+        for (Thread w : workers) {
+            w.join(60_000);
+        }
+        assertThat(refused).as("at most one slot per thread is held at once: never over the limit").hasValue(0);
+        assertThat(t.sweep(now + EXPIRE + 1)).as("every slot came back, so every key could expire").isZero();
+    }
+
+    @Test
+    void aReloadWithTheSameLimitKeepsTheKeysAndAChangedOneStartsAfresh() {
+        dev.ferry.config.RateLimitConfig config = new dev.ferry.config.RateLimitConfig(
+                new dev.ferry.config.HashKey(dev.ferry.config.HashKey.Kind.SOURCE_IP, ""), 32, 128, 1, 1, 0, 1, 0, 0,
+                429, 100, java.time.Duration.ofMinutes(1));
+        RuleStats stats = new AdmissionStats().rule("routes[0]");
+        RateLimiter first = RateLimiter.of(config, stats, null);
+        assertThat(RateLimiter.of(config, stats, first).table()).isSameAs(first.table());
+        dev.ferry.config.RateLimitConfig faster = new dev.ferry.config.RateLimitConfig(config.key(), 32, 128, 5, 5, 0,
+                1, 0, 0, 429, 100, java.time.Duration.ofMinutes(1));
+        assertThat(RateLimiter.of(faster, stats, first).table()).isNotSameAs(first.table());
+    }
+
+    @Test
     void slowRatesAndHugeBurstsDoNotOverflow() {
         TokenBucket b = TokenBucket.of(0.001, Integer.MAX_VALUE);
         assertThat(b.toleranceNanos()).isPositive();

@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -277,6 +278,30 @@ class HttpAdmissionTest {
         assertThat(curlH2(A, front, "/a")).startsWith("HTTP/2 200");
         assertThat(curlH2(A, front, "/b")).startsWith("HTTP/2 429").contains("retry-after: 100\r\n");
         assertThat(curlH2(B, front, "/a")).startsWith("HTTP/2 403");
+    }
+
+    @Test
+    void anHttpFrontendsConnectionLimitResetsAtAcceptAndSharesTheRuleWithItsRequestLimit() throws Exception {
+        TestServer origin = origin();
+        InetSocketAddress front = start("""
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, mode: http, backend: pool,
+                      rate_limit: { concurrent_connections: 1, requests_per_second: 0.01, burst: 5 } }
+                """, origin.address());
+        Raw kept = new Raw(front, A);
+        resources.add(kept);
+        assertThat(kept.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        try (Raw second = new Raw(front, A)) {
+            second.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThatThrownBy(() -> second.in.read()).as("reset at accept").isInstanceOf(java.net.SocketException.class)
+                    .hasMessageContaining("reset");
+        }
+        assertThat(get(B, front, "/").status()).isEqualTo(200);
+        RuleStats r = rule("frontend");
+        assertThat(r.limitedCount()).isEqualTo(1);
+        assertThat(r.trackedKeys(clock.nanoTime())).as("one table for the rule's connection and request limits")
+                .isEqualTo(2);
+        assertThat(origin.accepted()).isEqualTo(2);
     }
 
     @Test
