@@ -36,8 +36,11 @@ public final class AccessPolicy {
         return this == ALL;
     }
 
-    /** Whether {@code source} may come in. */
+    /** Whether {@code source} may come in; an unknown source (null) only when there is no allow list. */
     public boolean admits(InetAddress source) {
+        if (source == null) {
+            return allow == null;
+        }
         if (deny.contains(source)) {
             return false;
         }

@@ -65,6 +65,9 @@ public final class RateLimiter {
 
     /** The key of a source address under the rule's netmasks (no allocation for IPv4). */
     public long sourceKey(InetAddress a) {
+        if (a == null) {
+            return 0;
+        }
         if (a instanceof Inet4Address) {
             return 0x1_0000_0000L | (NetworkSet.ipv4(a) & mask4);
         }
