@@ -68,6 +68,7 @@ public final class MetricsExporter implements AutoCloseable {
         gc.bindTo(registry);
         registry.getPrometheusRegistry().register(new RequestDurationCollector(balancer));
         registry.getPrometheusRegistry().register(new QueueMeters.WaitCollector(balancer));
+        registry.getPrometheusRegistry().register(new AdmissionCollector(balancer));
         FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, true)).tag("direction", "in")
                 .description("bytes received from clients").register(registry);
         FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, false)).tag("direction", "out")

@@ -58,7 +58,19 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
                                  long connectionsTotal, long refusedNoServer, long overLimit, long retries,
                                  long bytesIn, long bytesOut, Long requestsTotal, Map<String, Long> requestsByProtocol,
-                                 Http2Status http2, UdpCounters udp) {
+                                 Http2Status http2, UdpCounters udp, List<AdmissionRule> admission) {
+    }
+
+    /**
+     * One access/rate-limit rule of a frontend ({@code frontend} or {@code routes[N]}): sources refused by its access
+     * rules, connections or requests its rate limit let through and refused, and the keys it tracks now.
+     */
+    public record AdmissionRule(String rule, long denied, long allowed, long limited, int trackedKeys) {
+        static List<AdmissionRule> of(dev.ferry.proxy.admission.AdmissionStats stats) {
+            long now = System.nanoTime();
+            return stats.rules().stream().map(r -> new AdmissionRule(r.rule(), r.deniedCount(), r.allowedCount(),
+                    r.limitedCount(), r.trackedKeys(now))).toList();
+        }
     }
 
     /**
@@ -130,7 +142,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                     f instanceof HttpFrontend http ? requests(http) : null,
                     f instanceof HttpFrontend http ? byProtocol(http) : null,
                     f instanceof HttpFrontend http ? Http2Status.of(http.http2Gauges()) : null,
-                    f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null));
+                    f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null,
+                    AdmissionRule.of(f.admissionStats())));
         }
         List<BackendStatus> backends = new ArrayList<>();
         for (Backend b : balancer.backends().values()) {

@@ -56,7 +56,7 @@ class ConfigValidationTest {
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
                 + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
                 + "timeouts, udp, http, max_connection_age, max_connection_age_grace, request_headers, "
-                + "response_headers"));
+                + "response_headers, allow, deny, allow_file, deny_file, rate_limit"));
     }
 
     @Test

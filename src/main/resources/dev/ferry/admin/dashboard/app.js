@@ -355,6 +355,21 @@
       value: (f) => f.http2?.active_streams },
   ];
 
+  // Access rules and rate limits, summed over the frontend's rules (per rule in /api/v1/status); hidden without rules.
+  const ADMISSION_STATS = [
+    { key: 'denied', label: 'denied', title: 'refused by allow/deny (reset, dropped or 403) since start' },
+    { key: 'limited', label: 'rate limited', title: 'refused by rate_limit (reset or 429) since start' },
+    { key: 'tracked_keys', label: 'limit keys', title: 'keys the rate limits track now' },
+  ];
+
+  function updateAdmission(view, f) {
+    const rules = f.admission || [];
+    view.admission.hidden = rules.length === 0;
+    for (const st of ADMISSION_STATS) {
+      setText(view.values['admission-' + st.key], fmt.number(rules.reduce((n, r) => n + (r[st.key] || 0), 0)));
+    }
+  }
+
   function buildFrontend(f) {
     const values = { rate: h('span', { class: 'headline-value' }), active: h('strong') };
     const stats = FRONTEND_STATS.map((st) => {
@@ -366,6 +381,11 @@
       return h('div', { class: 'stat', title: st.title, dataset: { stat: st.key } },
         h('span', { class: 'stat-label' }, st.label), values[st.key]);
     });
+    const admission = h('div', { class: 'stats admission-stats' }, ADMISSION_STATS.map((st) => {
+      values['admission-' + st.key] = h('span', { class: 'stat-value' });
+      return h('div', { class: 'stat', title: st.title, dataset: { admission: st.key } },
+        h('span', { class: 'stat-label' }, st.label), values['admission-' + st.key]);
+    }));
     const card = h('article', { class: 'card frontend', dataset: { frontend: f.name } },
       h('div', { class: 'card-head' },
         h('h3', { class: 'card-title' }, f.name),
@@ -378,8 +398,9 @@
         h('span', { class: 'headline-unit' }, f.mode === 'http' ? 'req/s' : 'conn/s'),
         h('span', { class: 'headline-side' }, values.active, ' active')),
       h('div', { class: 'stats' }, stats),
-      httpStats.length ? h('div', { class: 'stats protocol-stats' }, httpStats) : null);
-    return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values, http: httpStats };
+      httpStats.length ? h('div', { class: 'stats protocol-stats' }, httpStats) : null,
+      admission);
+    return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values, http: httpStats, admission };
   }
 
   function updateHttpStats(view, f) {
@@ -408,6 +429,7 @@
       setText(view.values.active, fmt.number(f.active_connections));
       for (const st of FRONTEND_STATS) setText(view.values[st.key], st.format(f[st.key]));
       if (view.http.length) updateHttpStats(view, f);
+      updateAdmission(view, f);
       return view.card;
     });
     const names = new Set(frontends.map((f) => f.name));
