@@ -24,18 +24,32 @@ import java.util.Optional;
  * @param maxConnectionAge http: connections to servers older than this take no new request and close once idle
  *                     (key {@code max_connection_age}); zero = no limit
  * @param http2        HTTP/2 connection pools ({@code protocol: h2 | h2c})
+ * @param sticky       http: session persistence by a signed cookie (key {@code sticky}); empty = off
+ * @param stick        http: a stick table keyed by source address, header or cookie (key {@code stick}); empty = off
  */
 public record BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
                             Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
                             Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
                             BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive,
                             ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
-                            UpstreamHttp2Config http2) {
+                            UpstreamHttp2Config http2, Optional<StickyConfig> sticky,
+                            Optional<StickConfig> stick) {
     public static final int DEFAULT_RETRIES = 2;
     public static final String DEFAULT_HASH_KEY = "source_ip";
 
     public BackendConfig {
         servers = List.copyOf(servers);
+    }
+
+    /** A backend without sticky sessions or a stick table. */
+    public BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
+                         Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
+                         Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
+                         BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive,
+                         ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
+                         UpstreamHttp2Config http2) {
+        this(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries, timeouts,
+                tcpKeepalive, resolver, protocol, maxConnectionAge, http2, Optional.empty(), Optional.empty());
     }
 
     /** A backend speaking HTTP/1.1 to its servers, with no connection age limit. */

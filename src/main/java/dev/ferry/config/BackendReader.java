@@ -12,7 +12,7 @@ import java.util.function.Function;
 final class BackendReader {
     static final List<String> KEYS = List.of("name", "scheduler", "hash_key", "servers", "health_check", "outlier",
             "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive", "resolver", "protocol",
-            "max_connection_age", "http2");
+            "max_connection_age", "http2", "sticky", "stick");
     static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy",
             "resolve", "srv", "forwarding", "protocol");
     static final List<String> HTTP2_KEYS = List.of("max_connections", "max_concurrent_streams");
@@ -37,10 +37,13 @@ final class BackendReader {
 
     private final CrossChecks crossChecks;
     private final SchedulerReader schedulerReader;
+    private final StickyReader stickyReader;
 
-    BackendReader(CrossChecks crossChecks, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems) {
+    BackendReader(CrossChecks crossChecks, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems,
+                  Paths paths) {
         this.crossChecks = crossChecks;
         this.schedulerReader = new SchedulerReader(schedulerProblems);
+        this.stickyReader = new StickyReader(paths);
     }
 
     BackendConfig read(YamlMap b) {
@@ -76,8 +79,10 @@ final class BackendReader {
         Duration maxConnectionAge = b.duration("max_connection_age", Duration.ZERO, Duration.ZERO);
         UpstreamHttp2Config http2 = b.map("http2", HTTP2_KEYS).map(BackendReader::http2)
                 .orElse(UpstreamHttp2Config.DEFAULTS);
+        Optional<StickyConfig> sticky = stickyReader.sticky(b);
+        Optional<StickConfig> stick = stickyReader.stick(b);
         return new BackendConfig(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries,
-                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2);
+                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2, sticky, stick);
     }
 
     private static UpstreamHttp2Config http2(YamlMap h) {

@@ -34,7 +34,7 @@ final class ConfigReader {
         this.paths = new Paths(source);
         this.crossChecks = new CrossChecks(problems);
         this.frontendReader = new FrontendReader(crossChecks, paths);
-        this.backendReader = new BackendReader(crossChecks, schedulerProblems);
+        this.backendReader = new BackendReader(crossChecks, schedulerProblems, paths);
         this.dnsReader = new DnsReader(crossChecks);
     }
 

@@ -73,6 +73,8 @@ final class Exchange {
 
     private Route route;
     private PickContext pick;
+    /** The request's part in its backend's sticky cookie and stick table; null when the backend has neither. */
+    private StickyRequest sticky;
     private boolean upgrade;
     /** The current try; the only thing that records a server's outcome. */
     private Attempt attempt;
@@ -216,6 +218,7 @@ final class Exchange {
         InetSocketAddress source = source();
         long hashKey = backend.hashKey().keyOf(source, backend.hashKey().needsHttp() ? new RequestView(head) : null);
         pick = new PickContext(source, frontend.destinationFor(route, target), hashKey, List.of(), 0);
+        sticky = StickyRequest.of(backend, head, source);
         upgrade = head.asksUpgrade();
         if (grpc != null && grpc.timeoutIgnored()) {
             log.debug("{}: [{}] ignoring the malformed grpc-timeout '{}'", frontend.name(), requestId,
@@ -305,7 +308,7 @@ final class Exchange {
     private void assignServer(Server fallback) {
         phase = Phase.CONNECTING;
         Backend backend = route.backend();
-        Server picked = backend.pick(pick);
+        Server picked = sticky != null ? sticky.pick(backend, pick) : backend.pick(pick);
         if (picked == null) {
             picked = fallback;
         }
@@ -462,6 +465,9 @@ final class Exchange {
         // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
         // response head is the latency ewma compares.
         a.responded(code, requestSentAt != 0 ? connection.lastActivity() - requestSentAt : -1);
+        if (sticky != null) {
+            sticky.response(a.server(), response);
+        }
         frontend.forwarding().response(response, false);
         // The client connection ends after this response when the client asked so, or when the server answered
         // before the whole request body arrived (the rest of it would be read as a request).
