@@ -5,6 +5,7 @@ import dev.ferry.accesslog.Termination;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.config.Addresses;
+import dev.ferry.proxy.ClientPersistence;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.LocalFailures;
 import dev.ferry.transport.ProxyProtocol;
@@ -69,6 +70,8 @@ final class TcpProxyConnection {
     private boolean awaitingProxyHeader;
     private ConnectionLease lease;
     private PickContext pick;
+    /** The persistence template's hold on this connection, or null (no persistence, or no server yet). */
+    private ClientPersistence.Hold hold;
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
     private ArrayDeque<Object> early;
     private boolean connected;
@@ -141,11 +144,23 @@ final class TcpProxyConnection {
 
     private void begin() {
         pick = new PickContext(source, destination, settings.backend().hashKey().keyOf(source, null), List.of(), 0);
+        client.closeFuture().addListener(f -> {
+            if (hold != null) {
+                hold.release();
+            }
+        });
         connectNext();
     }
 
     private void connectNext() {
-        Server chosen = settings.backend().pick(pick);
+        ClientPersistence persistence = frontend.persistence();
+        Server chosen;
+        if (persistence != null) {
+            hold = persistence.acquire(source, settings.backend(), () -> settings.backend().pick(pick));
+            chosen = hold == null ? null : hold.server();
+        } else {
+            chosen = settings.backend().pick(pick);
+        }
         if (chosen == null) {
             refuse(pick.attempt() == 0 ? "no server available" : "no further server to try");
             return;
@@ -200,6 +215,9 @@ final class TcpProxyConnection {
                 log.debug("{}: connect to {} ({}) failed: {}; trying another server",
                         frontend.name(), chosen.name(), chosen.address(), why);
                 frontend.stats().retried();
+                if (hold != null) {
+                    hold.retire(); // the group's template goes with the server that failed it
+                }
                 pick = pick.retryAvoiding(chosen);
                 connectNext();
             } else {
