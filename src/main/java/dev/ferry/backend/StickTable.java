@@ -18,10 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * they were made; past {@code size}, the oldest is looked at, and one used since it was queued goes to the back
  * instead of out (at most {@value #SECOND_CHANCES} such passes per eviction, then the oldest goes whatever it did).
  * That costs O(1) per insertion and no lock, where an exact LRU needs a lock or a list reordered on every hit: a
- * hit only writes the entry's last-use time. Every store also walks two nodes of the queue (dropping the expired
- * and those of entries removed meanwhile), and a lookup or a listing drops an expired entry it meets, so expired
- * entries do not outstay the traffic that made them by much, and the queue stays within a small multiple of the
- * entries.
+ * hit only writes the entry's last-use time. An expired entry stays in place until it reaches the head of the queue
+ * (every store drops up to two expired entries there) or is evicted, unless a store revives it first: so entries
+ * never leave the queue out of order, and the table never holds more than {@code size} entries, expired or not.
+ * Nodes of entries the admin API removed are dropped when they reach the head.
  *
  * <p>Threading: lookups and stores from any event loop, lock-free ({@link ConcurrentHashMap}); listing and clearing
  * from the admin thread. Time comes from the injected clock.
@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StickTable {
     /** Keys longer than this are not stuck (a header could otherwise make one entry hold kilobytes). */
     public static final int MAX_KEY_LENGTH = 256;
-    static final int SECOND_CHANCES = 8;
+    static final int SECOND_CHANCES = 32;
     /** Expired entries at the queue's head looked at per store, so an idle table still empties itself. */
     private static final int SWEEP_PER_STORE = 2;
 
@@ -93,8 +93,7 @@ public final class StickTable {
         }
         long now = clock.millis();
         if (now - e.lastUsed >= expireMillis) {
-            remove(e);
-            return null;
+            return null; // left in place: a store revives it, else the queue's head drops it
         }
         Server s = e.server;
         if (!s.takesPersistentClients()) {
@@ -134,28 +133,20 @@ public final class StickTable {
         }
     }
 
-    /**
-     * Looks at a few entries at the head of the queue (bounded work): drops the stale and the expired, sends the
-     * others to the back (those used since they were queued lose their second chance), so that the whole queue is
-     * walked as stores come and nodes of removed entries never pile up behind a long-lived one.
-     */
+    /** Drops expired entries, and nodes of entries removed meanwhile, at the head of the queue (bounded work). */
     private void sweep(long now) {
         for (int i = 0; i < SWEEP_PER_STORE; i++) {
-            Entry head = order.poll();
+            Entry head = order.peek();
             if (head == null) {
                 return;
             }
-            if (entries.get(head.key) != head) {
-                continue; // removed meanwhile (cleared, expired at a lookup): its node goes here
+            boolean stale = entries.get(head.key) != head;
+            if (!stale && now - head.lastUsed < expireMillis) {
+                return;
             }
-            if (now - head.lastUsed >= expireMillis) {
+            if (order.remove(head) && !stale) { // the head: found at once
                 removeMapping(head);
-                continue;
             }
-            if (head.lastUsed > head.queuedAt) {
-                head.queuedAt = now;
-            }
-            order.add(head);
         }
     }
 
@@ -180,7 +171,7 @@ public final class StickTable {
         }
     }
 
-    /** Removes an entry from the map; its queue node is dropped when the queue's walk meets it. */
+    /** Removes an entry from the map (the admin API); its queue node is dropped when it reaches the head. */
     private void remove(Entry e) {
         removeMapping(e);
     }
@@ -193,18 +184,17 @@ public final class StickTable {
         return false;
     }
 
-    /** Entries now, expired ones not counted (approximately: they are dropped as they are met). */
+    /** Entries now, including expired ones not yet dropped (those {@link #list} leaves out). */
     public int size() {
         return size.get();
     }
 
-    /** Up to {@code max} live entries, for the admin API; expired ones met on the way are dropped. */
+    /** Up to {@code max} live (unexpired) entries, for the admin API. */
     public List<View> list(int max) {
         long now = clock.millis();
         List<View> out = new ArrayList<>(Math.min(max, Math.max(0, size.get())));
         for (Entry e : entries.values()) {
             if (now - e.lastUsed >= expireMillis) {
-                remove(e);
                 continue;
             }
             if (out.size() < max) {
