@@ -43,6 +43,7 @@ class ConfigurationReferenceTest {
         m.put("frontends[].http", FrontendReader.HTTP_KEYS);
         m.put("frontends[].http.h2", FrontendReader.H2_KEYS);
         m.put("frontends[].udp", FrontendReader.UDP_KEYS);
+        m.put("frontends[].persistence", StickyReader.PERSISTENCE_KEYS);
         m.put("frontends[].routes[]", RouteReader.KEYS);
         m.put("frontends[].routes[].match", RouteReader.MATCH_KEYS);
         m.put("backends[]", BackendReader.KEYS);
@@ -55,6 +56,8 @@ class ConfigurationReferenceTest {
         m.put("backends[].feedback.coefficients", FeedbackReader.COEFFICIENT_KEYS);
         m.put("backends[].tcp_keepalive", BackendReader.KEEPALIVE_KEYS);
         m.put("backends[].resolver", BackendReader.RESOLVER_KEYS);
+        m.put("backends[].sticky", StickyReader.STICKY_KEYS);
+        m.put("backends[].stick", StickyReader.STICK_KEYS);
         m.put("dns", DnsReader.KEYS);
         m.put("dns.zones[]", DnsReader.ZONE_KEYS);
         m.put("dns.zones[].records[]", DnsReader.RECORD_KEYS);
