@@ -56,7 +56,9 @@ public final class StickyCookie {
     public record Hit(Server server, long firstSeen, long lastSeen) {
     }
 
-    private record Index(List<Server> servers, Map<Long, Server> byId) {
+    /** The servers' ids and id-only values, made once per server list (not per request). */
+    private record Index(List<Server> servers, Map<Long, Server> byId, Map<Server, Long> ids,
+                         Map<Server, String> idValues) {
     }
 
     private final StickyConfig config;
@@ -65,7 +67,7 @@ public final class StickyCookie {
     private final byte[] context;
     private final Clock clock;
     private final ThreadLocal<Mac> macs;
-    private volatile Index index = new Index(null, Map.of());
+    private volatile Index index = new Index(null, Map.of(), Map.of(), Map.of());
 
     StickyCookie(StickyConfig config, Backend backend, byte[] key, Clock clock) {
         this.config = config;
@@ -137,20 +139,26 @@ public final class StickyCookie {
                 return null;
             }
         }
-        Server server = index().get(id);
+        Server server = index().byId().get(id);
         return server == null ? null : new Hit(server, first, last);
     }
 
     /** An insert-mode value for {@code server}, first set at {@code firstSeen} and set again now. */
     public String insertValue(Server server, long firstSeen) {
         long now = nowSeconds();
+        Long known = index().ids().get(server);
         ByteBuffer b = ByteBuffer.allocate(INSERT_BYTES);
-        b.putLong(id(server)).putInt((int) firstSeen).putInt((int) now);
+        b.putLong(known != null ? known : id(server)).putInt((int) firstSeen).putInt((int) now);
         return sign(b);
     }
 
     /** The prefix- and passive-mode value of {@code server}: its id, signed. */
     public String idValue(Server server) {
+        String known = index().idValues().get(server);
+        return known != null ? known : makeIdValue(server);
+    }
+
+    private String makeIdValue(Server server) {
         ByteBuffer b = ByteBuffer.allocate(ID_ONLY_BYTES);
         b.putLong(id(server));
         return sign(b);
@@ -209,18 +217,23 @@ public final class StickyCookie {
         return ByteBuffer.wrap(mac.doFinal(server.name().getBytes(StandardCharsets.UTF_8))).getLong();
     }
 
-    private Map<Long, Server> index() {
+    private Index index() {
         Index i = index;
         List<Server> now = backend.servers();
         if (i.servers() != now) {
             Map<Long, Server> byId = new HashMap<>();
+            Map<Server, Long> ids = new java.util.IdentityHashMap<>();
+            Map<Server, String> idValues = new java.util.IdentityHashMap<>();
             for (Server s : now) {
-                byId.put(id(s), s);
+                long id = id(s);
+                byId.put(id, s);
+                ids.put(s, id);
+                idValues.put(s, makeIdValue(s));
             }
-            i = new Index(now, Map.copyOf(byId));
+            i = new Index(now, Map.copyOf(byId), ids, idValues);
             index = i;
         }
-        return i.byId();
+        return i;
     }
 
     private String sign(ByteBuffer b) {
