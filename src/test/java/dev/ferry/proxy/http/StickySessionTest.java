@@ -225,6 +225,12 @@ class StickySessionTest {
         backend.setState(server(mine), ServerState.READY);
         assertThat(curlWithJar(jar, 5)).as("the new cookie holds").containsOnly(second);
 
+        backend.setEjected(server(second), true); // as outlier detection does
+        List<String> ejected = curlWithJar(jar, 10);
+        assertThat(ejected).as("ejected moves them").doesNotContain(second).containsOnly(ejected.getFirst());
+        backend.setEjected(server(second), false);
+        second = ejected.getFirst();
+
         backend.setHealthy(server(second), false); // as a failed health check does
         List<String> third = curlWithJar(jar, 10);
         assertThat(third).doesNotContain(second).containsOnly(third.getFirst());
@@ -468,6 +474,23 @@ class StickySessionTest {
         getFrom("127.0.0.1", "u4");
         StickTableView t = new StickTableView(backend);
         assertThat(t.keys()).hasSize(3).contains("u4");
+    }
+
+    @Test
+    void aStickTableOnACookieLearnsTheServersSessionCookieFromItsResponse() throws Exception {
+        start("stick: { on: cookie:JSESSIONID }", origin("a", true, false), origin("b", true, false),
+                origin("c", true, false));
+        Path jar = dir.resolve("jar");
+        List<String> bodies = curlWithJar(jar, 20);
+        String mine = bodies.getFirst();
+        assertThat(bodies).containsOnly(mine);
+        assertThat(jarCookie(jar, "JSESSIONID")).as("the server's cookie, untouched").isEqualTo(mine + "-sess");
+        assertThat(new StickTableView(backend).keys()).containsExactly(mine + "-sess");
+        // Another client with its own session lands elsewhere (rr) and sticks there.
+        Path other = dir.resolve("other");
+        List<String> theirs = curlWithJar(other, 10);
+        assertThat(theirs).containsOnly(theirs.getFirst()).doesNotContain(mine);
+        assertThat(counts().get(mine)).isEqualTo(20);
     }
 
     /** The stick table's keys, as the admin API lists them. */
