@@ -30,8 +30,7 @@ final class StickApi {
         StickTable table = table(backend);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("backend", backend.name());
-        body.put("on", table.config().on().kind().name().toLowerCase(java.util.Locale.ROOT)
-                + (table.config().on().name().isEmpty() ? "" : ":" + table.config().on().name()));
+        body.put("on", table.config().on());
         body.put("size", table.config().size());
         body.put("expire_ms", table.config().expire().toMillis());
         List<StickTable.View> entries = table.list(limit(query));

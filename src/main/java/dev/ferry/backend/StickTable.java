@@ -1,5 +1,6 @@
 package dev.ferry.backend;
 
+import dev.ferry.config.HashKey;
 import dev.ferry.config.StickConfig;
 
 import java.time.Clock;
@@ -60,17 +61,24 @@ public final class StickTable {
     private final ConcurrentLinkedQueue<Entry> order = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final StickConfig config;
+    private final HashKey key;
     private final long expireMillis;
     private final Clock clock;
 
     StickTable(StickConfig config, Clock clock) {
         this.config = config;
+        this.key = config.key();
         this.expireMillis = config.expire().toMillis();
         this.clock = clock;
     }
 
     public StickConfig config() {
         return config;
+    }
+
+    /** What requests are keyed by ({@code on}), parsed once. */
+    public HashKey key() {
+        return key;
     }
 
     /** Whether a table made for {@code other} would be this one (a reload keeps the entries). */

@@ -112,14 +112,14 @@ final class StickyReader {
     }
 
     private static StickConfig readStick(YamlMap s) {
-        HashKey on = s.text("on", "a key such as " + STICK_ON).flatMap(text -> {
+        String on = s.text("on", "a key such as " + STICK_ON).flatMap(text -> {
             Optional<HashKey> key = stickKey(text);
             if (key.isEmpty()) {
                 String why = HashKey.problem(text).map(p -> p.replace("hash_key", "stick key"))
                         .filter(p -> !p.startsWith("unknown")).orElse("'" + text + "' is not a stick key");
                 s.problem("on", why + "; allowed: " + STICK_ON);
             }
-            return key;
+            return key.map(k -> text);
         }).orElse(null);
         if (!s.has("on")) {
             s.missing("on", "stick needs what to key requests by: " + STICK_ON);

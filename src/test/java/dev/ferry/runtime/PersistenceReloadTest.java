@@ -63,7 +63,7 @@ class PersistenceReloadTest {
                 ", persistence: { timeout: 60s, netmask: 24 }"));
         assertThat(added.changes()).anySatisfy(c -> assertThat(c).contains("sticky added"))
                 .anySatisfy(c -> assertThat(c).contains("stick added"))
-                .anySatisfy(c -> assertThat(c).contains("persistence added"));
+                .anySatisfy(c -> assertThat(c).contains("frontend l4: updated (persistence added)"));
         StickyCookie cookie = app().affinity().cookie().orElseThrow();
         String value = cookie.insertValue(app().server("b").orElseThrow(), cookie.nowSeconds());
         StickTable table = app().affinity().table().orElseThrow();
@@ -80,7 +80,9 @@ class PersistenceReloadTest {
         assertThat(app().affinity().table().orElseThrow().lookup("10.0.0.1").name()).as("entries kept").isEqualTo("a");
         assertThat(l4().persistence()).as("same settings: same templates").isSameAs(persistence);
 
-        balancer.reload(config("stick: { on: header:X-User }", ""));
+        ReloadReport removed = balancer.reload(config("stick: { on: header:X-User }", ""));
+        assertThat(removed.changes()).anySatisfy(c -> assertThat(c).contains("persistence removed"))
+                .anySatisfy(c -> assertThat(c).contains("stick.on source_ip -> header:X-User"));
         assertThat(app().affinity().cookie()).isEmpty();
         assertThat(app().affinity().table().orElseThrow().size()).as("a new key: a new table").isZero();
         assertThat(l4().persistence()).isNull();

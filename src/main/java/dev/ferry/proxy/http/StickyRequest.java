@@ -77,7 +77,7 @@ final class StickyRequest {
         String stickKey = null;
         String stickCookie = null;
         if (table != null) {
-            HashKey on = table.config().on();
+            HashKey on = table.key();
             stickKey = switch (on.kind()) {
                 case HEADER -> request.fields().get(on.name());
                 case COOKIE -> cookieValue(request.fields().getAll("cookie"), on.name());
