@@ -978,6 +978,23 @@ class ConfigValidationTest {
     }
 
     @Test
+    void sloppyTcpIsForTcpServicesAndTakesTrueOrFalse() {
+        String yaml = """
+                backends: [ { name: dns, scheduler: mh, servers: [ { address: 10.101.0.11:53 } ] } ]
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.200.0.100:53, protocol: udp, backend: dns, sloppy_tcp: true }
+                      - { vip: 10.200.0.100:53, backend: dns, sloppy_tcp: maybe }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "true", "directors[0].services[0].sloppy_tcp", "applies to tcp services only (a UDP "
+                        + "datagram always starts a connection); allowed here: false"),
+                at(yaml, 6, "maybe", "directors[0].services[1].sloppy_tcp", "expected true or false, found 'maybe'"));
+    }
+
+    @Test
     void queueSizeAndTimeoutAreBoundedAndAQueueNeedsServersWithMaxConnections() {
         String yaml = """
                 frontends: [ { name: web, listen: 127.0.0.1:0, backend: a } ]
