@@ -44,6 +44,8 @@ public final class AdminApi {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     private static final String SERVERS = "^/api/v1/backends/([^/]+)/servers$";
     private static final String SERVER = "^/api/v1/backends/([^/]+)/servers/([^/]+)$";
+    private static final String STICK = "^/api/v1/backends/([^/]+)/stick$";
+    private static final String PERSISTENCE = "^/api/v1/frontends/([^/]+)/persistence$";
     private static final String DIRECTOR_CONNECTIONS = "^/api/v1/directors/([^/]+)/connections$";
     static final int DEFAULT_CONNECTION_LIMIT = 100;
     static final int MAX_CONNECTION_LIMIT = 100_000;
@@ -110,6 +112,22 @@ public final class AdminApi {
         if (path.matches(DIRECTOR_CONNECTIONS)) {
             allow(method, "GET", path);
             return directorConnections(path.replaceAll(DIRECTOR_CONNECTIONS, "$1"), query);
+        }
+        if (path.matches(STICK)) {
+            Backend backend = backend(path.replaceAll(STICK, "$1"));
+            return switch (method) {
+                case "GET" -> ok(StickApi.list(backend, query));
+                case "DELETE" -> ok(StickApi.clear(backend, query, client));
+                default -> throw new AdminException(405, "method not allowed",
+                        method + " " + path + " is not served; allowed: GET, DELETE");
+            };
+        }
+        if (path.matches(PERSISTENCE)) {
+            allow(method, "GET", path);
+            String name = path.replaceAll(PERSISTENCE, "$1");
+            return ok(StickApi.templates(balancer.frontends().stream().filter(f -> f.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new AdminException(404, "no such frontend", "no frontend '" + name + "'")),
+                    query));
         }
         if (path.matches(SERVERS)) {
             allow(method, "POST", path);
@@ -270,7 +288,7 @@ public final class AdminApi {
     }
 
     private AdminResponse addServer(Backend backend, ObjectNode body, String client) throws AdminException {
-        onlyFields(body, Set.of("name", "address", "weight", "max_connections"));
+        onlyFields(body, Set.of("name", "address", "weight", "max_connections", "backup"));
         String address = body.path("address").asText("");
         HostPort hp;
         try {
@@ -288,12 +306,17 @@ public final class AdminApi {
         if (max < 0) {
             throw new AdminException(400, "bad max_connections", "max_connections must be 0 (none) or more");
         }
+        if (body.has("backup") && !body.get("backup").isBoolean()) {
+            throw new AdminException(400, "bad backup", "backup must be true or false");
+        }
+        boolean backup = body.path("backup").asBoolean(false);
         if (backend.server(name).isPresent()) {
             throw new AdminException(409, "server exists", "backend '" + backend.name() + "' already has a server '"
                     + name + "'");
         }
         try {
-            Server added = backend.addServer(new ServerConfig(name, hp, weight, max, Optional.empty()));
+            Server added = backend.addServer(new ServerConfig(name, hp, weight, max, Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), backup));
             log.info("admin {}: backend '{}': added server '{}' ({}, weight {}{})", client, backend.name(), name,
                     Addresses.format(added.address()), weight, max > 0 ? ", max_connections " + max : "");
             return json(201, StatusReport.server(added, balancer));

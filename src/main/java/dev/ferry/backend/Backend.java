@@ -9,6 +9,7 @@ import dev.ferry.schedule.hash.HashKeyExtractor;
 import dev.ferry.schedule.hash.HashKeys;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +26,9 @@ import java.util.function.Consumer;
  * <p>Effective weight = configured weight x slow-start share x feedback factor, rounded half up, at least 1 while
  * that product is above 0 (a ramping server with weight 1 still gets traffic); 0 while draining, for a configured
  * weight of 0 and for a feedback factor of 0. A server is a member of the snapshot while it is healthy (active
- * checks), not ejected (passive checks) and not in maintenance. {@linkplain #addJoinListener Join listeners} hear of
+ * checks), not ejected (passive checks) and not in maintenance; a {@code backup: true} server only while no primary
+ * is usable ({@link BackupSelection}). With {@code queue:} a {@link BackendQueue} holds what waits for a free slot.
+ * {@linkplain #addJoinListener Join listeners} hear of
  * every server that becomes a member again after it was not (slow start begins there).
  *
  * <p>Threading: {@link #pick(PickContext)} and {@link #snapshot()} are lock-free and called from any event loop.
@@ -47,18 +50,32 @@ public final class Backend {
     private final Availability availability;
     /** TLS to the servers, loaded at start and each reload (files are read off the event loops). */
     private volatile dev.ferry.transport.BackendTls tls = dev.ferry.transport.BackendTls.NONE;
+    /** Where requests and connections wait while every server is full ({@code queue:}); null without one. */
+    private volatile BackendQueue queue;
+    /** Sticky cookie and stick table ({@code sticky:}, {@code stick:}); replaced whole on reload. */
+    private volatile Affinity affinity = Affinity.NONE;
+    private final Clock clock;
+
+    /** A backend on the system clock. */
+    public Backend(BackendConfig config) {
+        this(config, Clock.systemUTC());
+    }
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
      * loops. Entries found by DNS ({@link ServerConfig#discovery()}) add no server here: service discovery adds
      * them through {@link #addServer} as answers come.
+     *
+     * @param clock the time of its stickiness (cookie times, stick-table expiry) and of layer-4 persistence
      */
-    public Backend(BackendConfig config) {
+    public Backend(BackendConfig config, Clock clock) {
         this.name = config.name();
+        this.clock = clock;
         this.availability = new Availability(config.name());
         this.config = config;
         this.scheduler = Schedulers.create(config.scheduler());
         this.hashKey = HashKeys.parse(config.hashKey());
+        this.queue = config.queue().map(q -> new BackendQueue(this, q)).orElse(null);
         List<Server> initial = new ArrayList<>();
         for (ServerConfig sc : config.servers()) {
             if (sc.discovery().isEmpty()) {
@@ -67,12 +84,14 @@ public final class Backend {
         }
         servers = List.copyOf(initial);
         rebuild();
+        affinity = Affinity.of(this, config, clock, Affinity.NONE);
     }
 
     private Server newServer(String serverName, InetSocketAddress address, ServerConfig sc) {
         Server s = new Server(this, serverName, address, sc.weight(), sc.maxConnections(), sc.sendProxy());
         s.setForwarding(sc.forwarding().orElse(null));
         s.setProtocol(sc.protocol().orElse(null));
+        s.setBackup(sc.backup());
         return s;
     }
 
@@ -92,7 +111,9 @@ public final class Backend {
                 addresses.put(sc.name(), sc.address().resolve());
             }
         }
+        Affinity nextAffinity = Affinity.of(this, next, clock, affinity);
         reconfigure(next, addresses);
+        affinity = nextAffinity;
     }
 
     private synchronized void reconfigure(BackendConfig next, Map<String, InetSocketAddress> addresses) {
@@ -117,6 +138,7 @@ public final class Backend {
                 current.setThresholds(sc.maxConnections(), current.lowerThreshold());
                 current.setForwarding(sc.forwarding().orElse(null));
                 current.setProtocol(sc.protocol().orElse(null));
+                current.setBackup(sc.backup());
                 kept.add(current);
             } else {
                 kept.add(newServer(sc.name(), address, sc));
@@ -127,6 +149,7 @@ public final class Backend {
         Scheduler replacement = next.scheduler().equals(config.scheduler()) ? null : Schedulers.create(next.scheduler());
         hashKey = HashKeys.parse(next.hashKey());
         config = next;
+        queue = reconfigureQueue(queue, next);
         for (Server s : servers) {
             if (!kept.contains(s)) {
                 s.setIndex(-1);
@@ -161,6 +184,7 @@ public final class Backend {
             added.setThresholds(sc.maxConnections(), added.lowerThreshold());
             added.setForwarding(sc.forwarding().orElse(null));
             added.setProtocol(sc.protocol().orElse(null));
+            added.setBackup(sc.backup());
             added.setState(ServerState.READY);
         }
         List<Server> more = new ArrayList<>(servers.size() + 1);
@@ -207,6 +231,16 @@ public final class Backend {
         this.tls = tls;
     }
 
+    /** The backend's sticky cookie and stick table, if it has them; never null. */
+    public Affinity affinity() {
+        return affinity;
+    }
+
+    /** The clock of this backend's stickiness and of the layer-4 persistence of frontends in front of it. */
+    public Clock clock() {
+        return clock;
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }
@@ -228,6 +262,26 @@ public final class Backend {
 
     public Optional<Server> server(String serverName) {
         return servers.stream().filter(s -> s.name().equals(serverName)).findFirst();
+    }
+
+    /** Where requests and new connections wait while every server is at its limit; null when there is no queue. */
+    public BackendQueue queue() {
+        return queue;
+    }
+
+    /** The queue after a reload: kept with the new limits, made, or closed (its waiters sent on or refused). */
+    private BackendQueue reconfigureQueue(BackendQueue current, BackendConfig next) {
+        if (next.queue().isEmpty()) {
+            if (current != null) {
+                current.close();
+            }
+            return null;
+        }
+        if (current == null) {
+            return new BackendQueue(this, next.queue().get());
+        }
+        current.setConfig(next.queue().get());
+        return current;
     }
 
     /** The members the scheduler currently chooses from. */
@@ -338,7 +392,12 @@ public final class Backend {
         List<Server> joined = new ArrayList<>(0);
         for (Server s : servers) {
             s.setWeight(effectiveWeight(s));
-            if (s.isMember()) {
+        }
+        // Backup servers are members only while no primary is usable (BackupSelection).
+        java.util.Set<Server> selected = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        selected.addAll(BackupSelection.members(servers, config.allBackups()));
+        for (Server s : servers) {
+            if (selected.contains(s)) {
                 if (s.index() < 0 && snapshot != BackendSnapshot.EMPTY) {
                     joined.add(s);
                 }
@@ -359,6 +418,10 @@ public final class Backend {
         availability.update(servers);
         for (Server s : joined) {
             joinListeners.forEach(listener -> listener.accept(s));
+        }
+        BackendQueue q = queue;
+        if (q != null) {
+            q.serversChanged();
         }
     }
 

@@ -14,7 +14,8 @@ import java.util.Set;
 final class FrontendReader {
     static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
             "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace",
-            "request_headers", "response_headers");
+            "request_headers", "response_headers", "allow", "deny", "allow_file", "deny_file", "rate_limit",
+            "persistence");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
     static final List<String> TLS_KEYS = TlsReader.KEYS;
     static final List<String> CERTIFICATE_KEYS = TlsReader.CERTIFICATE_KEYS;
@@ -33,10 +34,12 @@ final class FrontendReader {
     private final CrossChecks crossChecks;
     private final RouteReader routeReader;
     private final TlsReader tlsReader;
+    private final AdmissionReader admission;
 
     FrontendReader(CrossChecks crossChecks, Paths paths) {
         this.crossChecks = crossChecks;
-        this.routeReader = new RouteReader(crossChecks);
+        this.admission = new AdmissionReader(paths);
+        this.routeReader = new RouteReader(crossChecks, admission);
         this.tlsReader = new TlsReader(paths);
     }
 
@@ -98,9 +101,17 @@ final class FrontendReader {
         if (f.has("http") && mode != Mode.HTTP) {
             f.problem("http", "http: options apply only to http frontends");
         }
+        Optional<PersistenceConfig> persistence = StickyReader.persistence(f);
+        if (persistence.isPresent() && mode == Mode.HTTP) {
+            f.problem("persistence", "persistence applies to tcp and udp frontends; an http frontend's backend keeps "
+                    + "clients on a server with sticky: (a cookie) or stick: (a stick table)");
+        } else if (persistence.isPresent() && mode == Mode.UDP && udp.perDatagram()) {
+            f.problem("persistence", "persistence keeps a client's sessions on one server, and udp.per_datagram: "
+                    + "true schedules every datagram on its own; use one or the other");
+        }
         ModeOptions options = switch (mode) {
-            case TCP -> TcpOptions.DEFAULTS;
-            case UDP -> udp;
+            case TCP -> new TcpOptions(persistence);
+            case UDP -> new UdpOptions(udp.perDatagram(), persistence);
             case HTTP -> http;
         };
         ConnectionAge age = new ConnectionAge(f.duration("max_connection_age", ConnectionAge.NONE.maxAge(), Duration.ZERO),
@@ -113,8 +124,14 @@ final class FrontendReader {
         }
         HeaderRules requestHeaders = headerRules(f, "request_headers", mode, modeKnown);
         HeaderRules responseHeaders = headerRules(f, "response_headers", mode, modeKnown);
+        AccessRules access = admission.access(f);
+        Optional<RateLimitConfig> rateLimit = admission.rateLimit(f, switch (mode) {
+            case TCP -> AdmissionReader.Scope.TCP_FRONTEND;
+            case UDP -> AdmissionReader.Scope.UDP_FRONTEND;
+            case HTTP -> AdmissionReader.Scope.HTTP_FRONTEND;
+        }, modeKnown);
         return new FrontendConfig(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
-                options, age, requestHeaders, responseHeaders);
+                options, age, requestHeaders, responseHeaders, access, rateLimit);
     }
 
     /** A frontend's {@code request_headers:} / {@code response_headers:}: for every request of an http frontend. */

@@ -5,8 +5,13 @@ import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.config.PersistenceConfig;
+import dev.ferry.config.TcpOptions;
 import dev.ferry.logging.RateLimitedLog;
+import dev.ferry.proxy.ClientPersistence;
 import dev.ferry.proxy.ConnectionLimiter;
+import dev.ferry.proxy.admission.AdmissionStats;
+import dev.ferry.proxy.admission.ConnectionGate;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendListener;
 import dev.ferry.proxy.FrontendStats;
@@ -81,7 +86,12 @@ public final class TcpFrontend implements Frontend {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Optional<TlsTerminator> tls;
     private volatile Settings settings;
+    /** Layer-4 persistence ({@code persistence:}), or null when off. */
+    private volatile ClientPersistence persistence;
     private volatile ConnectionLimiter limiter;
+    private final AdmissionStats admission = new AdmissionStats();
+    /** allow/deny and per-key connection limits, at accept. */
+    private final ConnectionGate gate = new ConnectionGate(true, admission, System::nanoTime);
     private volatile Channel listener;
 
     public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
@@ -96,6 +106,22 @@ public final class TcpFrontend implements Frontend {
         this.transport = transport;
         this.accessLog = accessLog;
         this.settings = Settings.of(config, backend, transport, accessLog);
+        gate.reconfigure(config);
+        this.persistence = persistenceOf(config, backend, null);
+    }
+
+    /** The persistence {@code config} asks for, keeping {@code now}'s templates when its settings stay. */
+    static ClientPersistence persistenceOf(FrontendConfig config, Backend backend, ClientPersistence now) {
+        Optional<PersistenceConfig> p = config.options() instanceof TcpOptions t ? t.persistence() : Optional.empty();
+        if (p.isEmpty()) {
+            return null;
+        }
+        return now != null && now.config().equals(p.get()) ? now : new ClientPersistence(p.get(), backend.clock());
+    }
+
+    /** The frontend's layer-4 persistence templates, or null when it has no {@code persistence:}. */
+    public ClientPersistence persistence() {
+        return persistence;
     }
 
     @Override
@@ -136,6 +162,8 @@ public final class TcpFrontend implements Frontend {
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
         settings = Settings.of(next, backends.get(next.backend().orElseThrow()), transport, accessLog);
+        gate.reconfigure(next);
+        persistence = persistenceOf(next, settings.backend(), persistence);
         ConnectionLimiter l = limiter;
         if (l != null) {
             l.setMax(next.maxConnections());
@@ -148,9 +176,14 @@ public final class TcpFrontend implements Frontend {
     }
 
     @Override
+    public AdmissionStats admissionStats() {
+        return admission;
+    }
+
+    @Override
     public InetSocketAddress start() throws BindException {
         limiter = new ConnectionLimiter(settings.config().maxConnections(), stats);
-        listener = FrontendListener.bind(transport, settings.config(), limiter, true, false, WATER_MARK,
+        listener = FrontendListener.bind(transport, settings.config(), gate, limiter, true, false, WATER_MARK,
                 this::accept);
         return (InetSocketAddress) listener.localAddress();
     }
