@@ -274,7 +274,8 @@ public final class EtcdClient {
 
     private EtcdException unreachable(int endpoint, IOException e) {
         String why = e instanceof HttpTimeoutException ? "no answer in time"
-                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                : e instanceof java.net.ConnectException ? "connection refused (is etcd running there?)"
+                : e.getMessage() == null ? "the connection failed" : e.getMessage();
         return new EtcdException("cannot reach etcd at " + config.endpoints().get(endpoint) + ": " + why, true);
     }
 

@@ -50,7 +50,7 @@ public final class Membership implements AutoCloseable {
         this.memberKey = prefix + "members/" + instance;
         this.statusKey = prefix + "status/" + instance;
         ObjectNode m = EtcdClient.JSON.createObjectNode().put("instance", instance).put("address", address)
-                .put("version", version).put("started", clock.instant().toString());
+                .put("version", version).put("started", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         this.member = m.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.ttlSeconds = Math.max(1, client.config().leaseTtl().toSeconds());
         this.state = state;
