@@ -68,7 +68,7 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 1, "colour", "colour",
                 "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, access_log, dns, "
-                        + "directors"));
+                        + "directors, instance, config_source"));
     }
 
     @Test
@@ -1030,8 +1030,6 @@ class ConfigValidationTest {
                         java.time.Duration.ofMillis(100))),
                 at(yaml, 8, "2.5s", "config_source.etcd.lease_ttl", "etcd leases count whole seconds; write e.g. 10s"),
                 at(yaml, 9, "{", "config_source.etcd.tls.key", "cert and key go together; set both or neither"),
-                at(yaml, 9, "{", "config_source.etcd.tls", "is set, but an endpoint uses http://; write https:// "
-                        + "endpoints to use TLS"),
                 at(yaml, 9, "/nonexistent", "config_source.etcd.tls.cert",
                         "cannot read /nonexistent/c.pem: no such file or permission denied"),
                 at(yaml, 10, "backends", "backends", "is not allowed in an instance's local file (it has "
