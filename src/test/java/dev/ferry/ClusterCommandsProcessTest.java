@@ -174,6 +174,21 @@ class ClusterCommandsProcessTest {
         });
         Run status = ferry("cluster", "status", "-c", local.toString());
         System.out.println(status.out());
+        // the instance's own admin API (its address from the member key) says the same
+        String admin = status.out().lines().filter(l -> l.startsWith("edge-1")).findFirst().orElseThrow()
+                .split("\\s+")[1];
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            String report = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://" + admin + "/api/v1/status")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(report).contains("\"cluster\":{\"instance\":\"edge-1\",\"etcd_reachable\":true",
+                    "\"result\":\"applied\"");
+            String metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://" + admin + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("ferry_cluster_etcd_up 1.0", "ferry_cluster_config_refused_total 0.0")
+                    .containsPattern("ferry_cluster_config_revision [1-9]");
+        }
 
         // killed: its lease (3 s here) expires and it leaves the list
         run.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
