@@ -27,6 +27,7 @@ final class ValidateCommand implements Callable<Integer> {
             if (ConfigLoader.isLocal(file)) {
                 LocalConfig local = ConfigLoader.loadLocal(file);
                 StartupChecks.verify(local.empty(file));
+                new dev.ferry.cluster.ClusterNode(local, java.time.Clock.systemUTC()); // as run: the etcd TLS files load
                 System.out.printf("%s: ok (instance %s; the shared configuration comes from etcd %s at %s; check "
                                 + "a file before pushing it with 'ferry validate -c FILE')%n", file, local.instance(),
                         local.etcd().configKey(), local.etcd().endpoints().stream().map(Object::toString)
