@@ -45,6 +45,8 @@ public final class AdminApi {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     private static final String SERVERS = "^/api/v1/backends/([^/]+)/servers$";
     private static final String SERVER = "^/api/v1/backends/([^/]+)/servers/([^/]+)$";
+    private static final String STICK = "^/api/v1/backends/([^/]+)/stick$";
+    private static final String PERSISTENCE = "^/api/v1/frontends/([^/]+)/persistence$";
     private static final String DIRECTOR_CONNECTIONS = "^/api/v1/directors/([^/]+)/connections$";
     static final int DEFAULT_CONNECTION_LIMIT = 100;
     static final int MAX_CONNECTION_LIMIT = 100_000;
@@ -119,6 +121,22 @@ public final class AdminApi {
         if (path.matches(DIRECTOR_CONNECTIONS)) {
             allow(method, "GET", path);
             return directorConnections(path.replaceAll(DIRECTOR_CONNECTIONS, "$1"), query);
+        }
+        if (path.matches(STICK)) {
+            Backend backend = backend(path.replaceAll(STICK, "$1"));
+            return switch (method) {
+                case "GET" -> ok(StickApi.list(backend, query));
+                case "DELETE" -> ok(StickApi.clear(backend, query, client));
+                default -> throw new AdminException(405, "method not allowed",
+                        method + " " + path + " is not served; allowed: GET, DELETE");
+            };
+        }
+        if (path.matches(PERSISTENCE)) {
+            allow(method, "GET", path);
+            String name = path.replaceAll(PERSISTENCE, "$1");
+            return ok(StickApi.templates(balancer.frontends().stream().filter(f -> f.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new AdminException(404, "no such frontend", "no frontend '" + name + "'")),
+                    query));
         }
         if (path.matches(SERVERS)) {
             allow(method, "POST", path);

@@ -9,6 +9,7 @@ import dev.ferry.schedule.hash.HashKeyExtractor;
 import dev.ferry.schedule.hash.HashKeys;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,14 +52,25 @@ public final class Backend {
     private volatile dev.ferry.transport.BackendTls tls = dev.ferry.transport.BackendTls.NONE;
     /** Where requests and connections wait while every server is full ({@code queue:}); null without one. */
     private volatile BackendQueue queue;
+    /** Sticky cookie and stick table ({@code sticky:}, {@code stick:}); replaced whole on reload. */
+    private volatile Affinity affinity = Affinity.NONE;
+    private final Clock clock;
+
+    /** A backend on the system clock. */
+    public Backend(BackendConfig config) {
+        this(config, Clock.systemUTC());
+    }
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
      * loops. Entries found by DNS ({@link ServerConfig#discovery()}) add no server here: service discovery adds
      * them through {@link #addServer} as answers come.
+     *
+     * @param clock the time of its stickiness (cookie times, stick-table expiry) and of layer-4 persistence
      */
-    public Backend(BackendConfig config) {
+    public Backend(BackendConfig config, Clock clock) {
         this.name = config.name();
+        this.clock = clock;
         this.availability = new Availability(config.name());
         this.config = config;
         this.scheduler = Schedulers.create(config.scheduler());
@@ -72,6 +84,7 @@ public final class Backend {
         }
         servers = List.copyOf(initial);
         rebuild();
+        affinity = Affinity.of(this, config, clock, Affinity.NONE);
     }
 
     private Server newServer(String serverName, InetSocketAddress address, ServerConfig sc) {
@@ -98,7 +111,9 @@ public final class Backend {
                 addresses.put(sc.name(), sc.address().resolve());
             }
         }
+        Affinity nextAffinity = Affinity.of(this, next, clock, affinity);
         reconfigure(next, addresses);
+        affinity = nextAffinity;
     }
 
     private synchronized void reconfigure(BackendConfig next, Map<String, InetSocketAddress> addresses) {
@@ -214,6 +229,16 @@ public final class Backend {
     /** Set at start and by each reload, with the files of the backend's {@code tls:} read. */
     public void setTls(dev.ferry.transport.BackendTls tls) {
         this.tls = tls;
+    }
+
+    /** The backend's sticky cookie and stick table, if it has them; never null. */
+    public Affinity affinity() {
+        return affinity;
+    }
+
+    /** The clock of this backend's stickiness and of the layer-4 persistence of frontends in front of it. */
+    public Clock clock() {
+        return clock;
     }
 
     public Scheduler scheduler() {

@@ -144,6 +144,7 @@ public final class Server implements Member {
         this.weight = weight;
     }
 
+    @Override
     public int configuredWeight() {
         return configuredWeight;
     }

@@ -29,6 +29,8 @@ import java.util.Optional;
  *                     empty = no queue (they are refused at once)
  * @param allBackups   with {@code backup: true} servers: while no primary server is usable, all usable backups share
  *                     the traffic (key {@code allbackups}, HAProxy's {@code option allbackups}); false = the first
+ * @param sticky       http: session persistence by a signed cookie (key {@code sticky}); empty = off
+ * @param stick        http: a stick table keyed by source address, header or cookie (key {@code stick}); empty = off
  */
 public record BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
                             Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
@@ -36,7 +38,8 @@ public record BackendConfig(String name, SchedulerConfig scheduler, String hashK
                             BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive,
                             ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
                             UpstreamHttp2Config http2, Optional<UpstreamTlsConfig> tls,
-                            Optional<QueueConfig> queue, boolean allBackups) {
+                            Optional<QueueConfig> queue, boolean allBackups, Optional<StickyConfig> sticky,
+                            Optional<StickConfig> stick) {
     public static final int DEFAULT_RETRIES = 2;
     public static final String DEFAULT_HASH_KEY = "source_ip";
 
@@ -44,7 +47,10 @@ public record BackendConfig(String name, SchedulerConfig scheduler, String hashK
         servers = List.copyOf(servers);
     }
 
-    /** A backend speaking plain TCP (no TLS) to its servers, without a queue, whose backups take over one at a time. */
+    /**
+     * A backend speaking plain TCP (no TLS) to its servers, without a queue, whose backups take over one at a time,
+     * without sticky sessions or a stick table.
+     */
     public BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
                          Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
                          Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
@@ -52,7 +58,8 @@ public record BackendConfig(String name, SchedulerConfig scheduler, String hashK
                          ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
                          UpstreamHttp2Config http2) {
         this(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries, timeouts,
-                tcpKeepalive, resolver, protocol, maxConnectionAge, http2, Optional.empty(), Optional.empty(), false);
+                tcpKeepalive, resolver, protocol, maxConnectionAge, http2, Optional.empty(), Optional.empty(), false,
+                Optional.empty(), Optional.empty());
     }
 
     /** Whether some server speaks TLS: the backend's {@code tls:} or a server's own. */

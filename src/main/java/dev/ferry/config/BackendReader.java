@@ -12,7 +12,7 @@ import java.util.function.Function;
 final class BackendReader {
     static final List<String> KEYS = List.of("name", "scheduler", "hash_key", "servers", "health_check", "outlier",
             "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive", "resolver", "protocol",
-            "max_connection_age", "http2", "tls", "queue", "allbackups");
+            "max_connection_age", "http2", "tls", "queue", "allbackups", "sticky", "stick");
     static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy",
             "resolve", "srv", "forwarding", "protocol", "tls", "backup");
     static final List<String> HTTP2_KEYS = List.of("max_connections", "max_concurrent_streams");
@@ -41,12 +41,14 @@ final class BackendReader {
     private final CrossChecks crossChecks;
     private final SchedulerReader schedulerReader;
     private final UpstreamTlsReader tlsReader;
+    private final StickyReader stickyReader;
 
     BackendReader(CrossChecks crossChecks, Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems,
                   Paths paths) {
         this.crossChecks = crossChecks;
         this.schedulerReader = new SchedulerReader(schedulerProblems);
         this.tlsReader = new UpstreamTlsReader(paths);
+        this.stickyReader = new StickyReader(paths);
     }
 
     BackendConfig read(YamlMap b) {
@@ -82,8 +84,11 @@ final class BackendReader {
                 .orElse(UpstreamHttp2Config.DEFAULTS);
         Optional<QueueConfig> queue = QueueReader.read(b, servers);
         boolean allBackups = QueueReader.allBackups(b, servers);
+        Optional<StickyConfig> sticky = stickyReader.sticky(b);
+        Optional<StickConfig> stick = stickyReader.stick(b);
         return new BackendConfig(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries,
-                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2, tls, queue, allBackups);
+                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2, tls, queue, allBackups, sticky,
+                stick);
     }
 
     private static UpstreamHttp2Config http2(YamlMap h) {

@@ -26,7 +26,8 @@ final class DirectorReader {
     private static final Map<String, DirectorConfig.Defense.Strategy> STRATEGIES =
             YamlMap.choicesOf(DirectorConfig.Defense.Strategy.class);
     static final List<String> TIMEOUT_KEYS = List.of("tcp", "tcp_fin", "udp");
-    static final List<String> SERVICE_KEYS = List.of("vip", "protocol", "backend", "forwarding", "persistence");
+    static final List<String> SERVICE_KEYS = List.of("vip", "protocol", "backend", "forwarding", "persistence",
+            "sloppy_tcp");
     static final List<String> PERSISTENCE_KEYS = List.of("timeout", "netmask");
     private static final Map<String, Protocol> PROTOCOLS = YamlMap.choicesOf(Protocol.class);
     private static final Map<String, Forwarding> FORWARDINGS = YamlMap.choicesOf(Forwarding.class);
@@ -235,7 +236,13 @@ final class DirectorReader {
         if (vip.isEmpty() || backend.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new DirectorServiceConfig(vip.get(), protocol, backend.get(), forwarding, persistence));
+        boolean sloppyTcp = s.bool("sloppy_tcp", false);
+        if (sloppyTcp && protocol != Protocol.TCP) {
+            s.problem("sloppy_tcp", "applies to tcp services only (a UDP datagram always starts a connection); "
+                    + "allowed here: false");
+        }
+        return Optional.of(new DirectorServiceConfig(vip.get(), protocol, backend.get(), forwarding, persistence,
+                sloppyTcp));
     }
 
     /** Why {@code bc}'s servers cannot take a director's packets, when they cannot. */

@@ -13,9 +13,19 @@ import java.util.Optional;
  * @param forwarding how packets reach the real servers
  * @param persistence IPVS persistence ({@code ipvsadm -p -M}), when on; a VIP with port 0 (every port of the address)
  *                    always has it
+ * @param sloppyTcp  IPVS {@code sloppy_tcp}: a TCP packet other than a SYN (and not a RST) that matches no tracked
+ *                    connection is scheduled as a new connection instead of dropped, so that flows another director
+ *                    started (ECMP in front of several directors, one of them stopped) continue; with a consistent
+ *                    scheduler ({@code mh}, {@code sh}) they reach the server they had
  */
 public record DirectorServiceConfig(HostPort vip, Protocol protocol, String backend, Forwarding forwarding,
-                                    Optional<Persistence> persistence) {
+                                    Optional<Persistence> persistence, boolean sloppyTcp) {
+
+    /** A service without {@code sloppy_tcp}. */
+    public DirectorServiceConfig(HostPort vip, Protocol protocol, String backend, Forwarding forwarding,
+                                 Optional<Persistence> persistence) {
+        this(vip, protocol, backend, forwarding, persistence, false);
+    }
 
     /** A service without persistence. */
     public DirectorServiceConfig(HostPort vip, Protocol protocol, String backend, Forwarding forwarding) {

@@ -14,7 +14,8 @@ import java.util.Set;
 final class FrontendReader {
     static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
             "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace",
-            "request_headers", "response_headers", "allow", "deny", "allow_file", "deny_file", "rate_limit");
+            "request_headers", "response_headers", "allow", "deny", "allow_file", "deny_file", "rate_limit",
+            "persistence");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
     static final List<String> TLS_KEYS = TlsReader.KEYS;
     static final List<String> CERTIFICATE_KEYS = TlsReader.CERTIFICATE_KEYS;
@@ -100,9 +101,17 @@ final class FrontendReader {
         if (f.has("http") && mode != Mode.HTTP) {
             f.problem("http", "http: options apply only to http frontends");
         }
+        Optional<PersistenceConfig> persistence = StickyReader.persistence(f);
+        if (persistence.isPresent() && mode == Mode.HTTP) {
+            f.problem("persistence", "persistence applies to tcp and udp frontends; an http frontend's backend keeps "
+                    + "clients on a server with sticky: (a cookie) or stick: (a stick table)");
+        } else if (persistence.isPresent() && mode == Mode.UDP && udp.perDatagram()) {
+            f.problem("persistence", "persistence keeps a client's sessions on one server, and udp.per_datagram: "
+                    + "true schedules every datagram on its own; use one or the other");
+        }
         ModeOptions options = switch (mode) {
-            case TCP -> TcpOptions.DEFAULTS;
-            case UDP -> udp;
+            case TCP -> new TcpOptions(persistence);
+            case UDP -> new UdpOptions(udp.perDatagram(), persistence);
             case HTTP -> http;
         };
         ConnectionAge age = new ConnectionAge(f.duration("max_connection_age", ConnectionAge.NONE.maxAge(), Duration.ZERO),

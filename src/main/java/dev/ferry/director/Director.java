@@ -505,7 +505,7 @@ public final class Director implements AutoCloseable {
             long persistence = s.persistence().map(p -> p.timeout().toMillis()).orElse(0L);
             int netmask = s.persistence().map(DirectorServiceConfig.Persistence::netmask).orElse(-1);
             out.add(new VirtualService(index, protocol, Ipv4.parse(s.vip().host()), s.vip().port(), backend,
-                    persistence, netmask, s.forwarding()));
+                    persistence, netmask, s.forwarding(), s.sloppyTcp()));
         }
         return List.copyOf(out);
     }

@@ -256,7 +256,7 @@ public final class NatPipeline {
         if (service == null) {
             return isVirtualAddress(dst) ? drop(DropReason.NO_SERVICE) : pass(p, total, reply);
         }
-        if (protocol == Ipv4.TCP && (flags & Ipv4.TCP_SYN) == 0) {
+        if (protocol == Ipv4.TCP && !startsConnection(service, flags)) {
             return drop(DropReason.NO_ENTRY);
         }
         if (Ipv4.ttl(p, 0) <= 1) {
@@ -427,6 +427,14 @@ public final class NatPipeline {
     private int nextIpipId() {
         ipipId = (ipipId + 1) & 0xFFFF;
         return ipipId;
+    }
+
+    /**
+     * Whether a TCP packet of no tracked connection is scheduled: a SYN; with {@code sloppy_tcp} any packet but a
+     * RST (IPVS {@code tcp_conn_schedule}), e.g. the mid-flow ACK of a connection another director started.
+     */
+    private static boolean startsConnection(VirtualService service, int flags) {
+        return (flags & Ipv4.TCP_SYN) != 0 || service.sloppyTcp() && (flags & Ipv4.TCP_RST) == 0;
     }
 
     private Server schedule(VirtualService service, int src, int sport, int dst, int dport) {

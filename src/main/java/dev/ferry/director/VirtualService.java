@@ -16,9 +16,17 @@ import dev.ferry.director.packet.Ipv4;
  * @param forwarding        how packets reach the real servers (a server's own {@code forwarding} overrides it): NAT
  *                          rewrites them, TUNNEL wraps them in IPIP, DIRECT sends them in a frame to the server's
  *                          MAC; with the last two the replies bypass the director
+ * @param sloppyTcp         IPVS {@code sloppy_tcp}: a TCP packet of no tracked connection that is not a SYN (nor a
+ *                          RST) is scheduled as a new connection rather than dropped
  */
 public record VirtualService(int index, int protocol, int address, int port, Backend backend, long persistenceMillis,
-                             int netmask, Forwarding forwarding) {
+                             int netmask, Forwarding forwarding, boolean sloppyTcp) {
+
+    /** A service without {@code sloppy_tcp}. */
+    public VirtualService(int index, int protocol, int address, int port, Backend backend, long persistenceMillis,
+                          int netmask, Forwarding forwarding) {
+        this(index, protocol, address, port, backend, persistenceMillis, netmask, forwarding, false);
+    }
 
     /** A service without persistence. */
     public VirtualService(int index, int protocol, int address, int port, Backend backend) {

@@ -5,9 +5,14 @@ import dev.ferry.config.Durations;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HealthCheckConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.config.HttpOptions;
+import dev.ferry.config.ModeOptions;
+import dev.ferry.config.PersistenceConfig;
 import dev.ferry.config.RouteConfig;
 import dev.ferry.config.SchedulerConfig;
 import dev.ferry.config.ServerConfig;
+import dev.ferry.config.TcpOptions;
+import dev.ferry.config.UdpOptions;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
@@ -49,9 +54,27 @@ final class ConfigChanges {
         routes(before.routes(), after.routes(), out);
         // A kept frontend kept its socket: its listen address is the same (port 0 then written as the bound port).
         components("", before, after, Set.of("name", "routes", "listen", "options"), out);
+        // persistence: is written on the frontend, though it is kept with the tcp and udp options.
+        value("persistence", persistence(before.options()), persistence(after.options()), out);
         // The mode's options under the file's key for them: http.max_header_size, udp.per_datagram.
-        value(before.mode().key(), before.options(), after.options(), out);
+        value(before.mode().key(), withoutPersistence(before.options()), withoutPersistence(after.options()), out);
         return out;
+    }
+
+    private static Optional<PersistenceConfig> persistence(ModeOptions options) {
+        return switch (options) {
+            case TcpOptions t -> t.persistence();
+            case UdpOptions u -> u.persistence();
+            case HttpOptions h -> Optional.empty();
+        };
+    }
+
+    private static ModeOptions withoutPersistence(ModeOptions options) {
+        return switch (options) {
+            case TcpOptions t -> TcpOptions.DEFAULTS;
+            case UdpOptions u -> new UdpOptions(u.perDatagram());
+            case HttpOptions h -> h;
+        };
     }
 
     /** What changed in any other configuration record (e.g. the DNS responder's), ignoring {@code skipped} keys. */

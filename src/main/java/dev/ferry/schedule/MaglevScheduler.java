@@ -22,6 +22,13 @@ import java.util.Map;
  * {@code fallback: true} (IPVS mh-fallback), when the slot's server cannot take the connection (quiesced, overloaded
  * or to be avoided), slots are probed in a pseudo-random order of the key until one can.
  *
+ * <p>The table is built from each server's configured weight ({@link Member#configuredWeight()}), not the effective
+ * one: slow start, feedback and drain are local to one instance (as its health verdicts), and letting them reshape the
+ * table would make instances that read the same configuration disagree on the servers of a flow moved between them
+ * (ECMP in front of several Ferry instances). So with {@code mh} a draining server, or one whose feedback factor is
+ * 0, keeps its slots and only its own keys find no server (or fall back); slow start and feedback shares other than 0
+ * do not change the table.
+ *
  * <p>With more servers than M slots the kernel keeps the server but cannot rebuild its table, so the old table stays;
  * Ferry does the same and logs a warning.
  *
@@ -79,12 +86,24 @@ public final class MaglevScheduler implements Scheduler {
         int[] weights = new int[servers.size()];
         for (int i = 0; i < weights.length; i++) {
             Member s = servers.get(i);
-            int w = s.weight() > 0 ? s.weight() : lastWeights.getOrDefault(s, 0);
+            int w = tableWeight(s);
             kept.put(s, w);
             weights[i] = w;
         }
         lastWeights = kept;
         slots = MaglevTable.populate(servers, MaglevTable.turns(weights, tabBits), m);
+    }
+
+    /**
+     * The configured weight while positive; else the effective one if positive (a scheduler driven directly, whose
+     * members have no configured weight of their own); else the last non-zero one (IPVS {@code last_weight}).
+     */
+    private int tableWeight(Member s) {
+        int configured = s.configuredWeight();
+        if (configured > 0) {
+            return configured;
+        }
+        return s.weight() > 0 ? s.weight() : lastWeights.getOrDefault(s, 0);
     }
 
     @Override

@@ -20,6 +20,14 @@ public interface Member {
     /** The effective weight; 0 while draining. A server of weight 0 takes no new connections. */
     int weight();
 
+    /**
+     * The weight the configuration or the admin API gave the server, before slow start, feedback and drain change it
+     * locally; {@code mh} builds its table from it, so that every instance with the same servers has the same table.
+     */
+    default int configuredWeight() {
+        return weight();
+    }
+
     /** The IPVS overload flag (upper connection threshold reached, not yet below the lower one). */
     boolean isOverloaded();
 

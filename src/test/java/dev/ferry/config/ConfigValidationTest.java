@@ -56,7 +56,7 @@ class ConfigValidationTest {
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
                 + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
                 + "timeouts, udp, http, max_connection_age, max_connection_age_grace, request_headers, "
-                + "response_headers, allow, deny, allow_file, deny_file, rate_limit"));
+                + "response_headers, allow, deny, allow_file, deny_file, rate_limit, persistence"));
     }
 
     @Test
@@ -1066,6 +1066,23 @@ class ConfigValidationTest {
     }
 
     @Test
+    void sloppyTcpIsForTcpServicesAndTakesTrueOrFalse() {
+        String yaml = """
+                backends: [ { name: dns, scheduler: mh, servers: [ { address: 10.101.0.11:53 } ] } ]
+                directors:
+                  - name: lvs1
+                    services:
+                      - { vip: 10.200.0.100:53, protocol: udp, backend: dns, sloppy_tcp: true }
+                      - { vip: 10.200.0.100:53, backend: dns, sloppy_tcp: maybe }
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 5, "true", "directors[0].services[0].sloppy_tcp", "applies to tcp services only (a UDP "
+                        + "datagram always starts a connection); allowed here: false"),
+                at(yaml, 6, "maybe", "directors[0].services[1].sloppy_tcp", "expected true or false, found 'maybe'"));
+    }
+
+    @Test
     void queueSizeAndTimeoutAreBoundedAndAQueueNeedsServersWithMaxConnections() {
         String yaml = """
                 frontends: [ { name: web, listen: 127.0.0.1:0, backend: a } ]
@@ -1111,5 +1128,105 @@ class ConfigValidationTest {
                         "applies only to backends with backup servers (backup: true on a server)"),
                 at(yaml, 7, "sometimes", "backends[1].allbackups", "expected true or false, found 'sometimes'"),
                 at(yaml, 8, "maybe", "backends[1].servers[1].backup", "expected true or false, found 'maybe'"));
+    }
+
+    @Test
+    void stickyCookieMistakesAreReportedAtTheirKeys() throws Exception {
+        Path shortSecret = java.nio.file.Files.createTempFile("sticky", ".key");
+        java.nio.file.Files.writeString(shortSecret, "tooshort\n");
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, mode: http, backend: a } ]
+                backends:
+                  - name: a
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    sticky: { mode: insret, samesite: none, max_age: 1500ms }
+                  - name: b
+                    servers: [ { address: 127.0.0.1:9002 } ]
+                    sticky: { cookie: "S R V", mode: prefix, idle: 10m, secret_file: missing.key }
+                  - name: c
+                    servers: [ { address: 127.0.0.1:9003 } ]
+                    sticky: { cookie: SRV, secret_file: %s, path: nope }
+                """.formatted(shortSecret);
+
+        assertThat(problems(yaml)).extracting(ConfigProblem::key, ConfigProblem::message).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("backends[0].sticky.cookie",
+                        "missing; sticky needs the name of its cookie, e.g. sticky: { cookie: SRV }"),
+                org.assertj.core.groups.Tuple.tuple("backends[0].sticky.mode",
+                        "'insret' is not allowed; did you mean 'insert'? allowed: insert, prefix, passive"),
+                org.assertj.core.groups.Tuple.tuple("backends[0].sticky.max_age",
+                        "1500ms is not allowed; the cookie keeps whole seconds (1s or more, or 0 for no limit)"),
+                org.assertj.core.groups.Tuple.tuple("backends[0].sticky.samesite", "browsers drop a SameSite=None "
+                        + "cookie that is not Secure; add secure: true or choose strict or lax"),
+                org.assertj.core.groups.Tuple.tuple("backends[1].sticky.cookie",
+                        "' ' cannot appear in a cookie name (letters, digits and !#$%&'*+-.^_`|~ only)"),
+                org.assertj.core.groups.Tuple.tuple("backends[1].sticky.idle", "idle applies only to mode: insert, "
+                        + "where Ferry writes the cookie; in mode: prefix the server writes it"),
+                org.assertj.core.groups.Tuple.tuple("backends[1].sticky.secret_file",
+                        "cannot read conf/missing.key: NoSuchFileException conf/missing.key"),
+                org.assertj.core.groups.Tuple.tuple("backends[2].sticky.path", "'nope' is not a cookie path; it must "
+                        + "start with '/' and hold no ';', spaces or control characters"),
+                org.assertj.core.groups.Tuple.tuple("backends[2].sticky.secret_file", "the secret in " + shortSecret
+                        + " is too short; it needs at least 16 bytes (e.g. head -c 32 /dev/urandom | base64 > "
+                        + shortSecret + ")"));
+    }
+
+    @Test
+    void stickTableMistakesAreReportedAtTheirKeys() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, mode: http, backend: a } ]
+                backends:
+                  - name: a
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                    stick: { on: uri, expire: 0, size: 0 }
+                  - name: b
+                    servers: [ { address: 127.0.0.1:9002 } ]
+                    stick: { on: "header:", expire: 10m }
+                  - name: c
+                    servers: [ { address: 127.0.0.1:9003 } ]
+                    stick: { size: 20000000 }
+                """;
+
+        assertThat(problems(yaml)).extracting(ConfigProblem::key, ConfigProblem::message).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("backends[0].stick.on",
+                        "'uri' is not a stick key; allowed: source_ip, header:NAME, cookie:NAME"),
+                org.assertj.core.groups.Tuple.tuple("backends[0].stick.expire", "must be at least 1s"),
+                org.assertj.core.groups.Tuple.tuple("backends[0].stick.size", "0 is out of range; allowed: 1..10000000"),
+                org.assertj.core.groups.Tuple.tuple("backends[1].stick.on", "stick key 'header:' needs a header name "
+                        + "after the colon, e.g. header:X-User; allowed: source_ip, header:NAME, cookie:NAME"),
+                org.assertj.core.groups.Tuple.tuple("backends[2].stick.on",
+                        "missing; stick needs what to key requests by: source_ip, header:NAME, cookie:NAME"),
+                org.assertj.core.groups.Tuple.tuple("backends[2].stick.size",
+                        "20000000 is out of range; allowed: 1..10000000"));
+    }
+
+    @Test
+    void layer4PersistenceMistakesAreReportedAtTheirKeys() {
+        String yaml = """
+                frontends:
+                  - { name: web, listen: 127.0.0.1:0, mode: http, backend: pool, persistence: { timeout: 5m } }
+                  - { name: t, listen: 127.0.0.1:0, backend: pool, persistence: { netmask: 33, netmask6: 129 } }
+                  - { name: u, listen: 127.0.0.1:0, mode: udp, backend: pool, udp: { per_datagram: true },
+                      persistence: { timeout: 0, netmask: 255.0.255.0, size: 3 } }
+                """ + POOL;
+
+        assertThat(problems(yaml)).extracting(ConfigProblem::key, ConfigProblem::message).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("frontends[0].persistence", "persistence applies to tcp and udp "
+                        + "frontends; an http frontend's backend keeps clients on a server with sticky: (a cookie) or "
+                        + "stick: (a stick table)"),
+                org.assertj.core.groups.Tuple.tuple("frontends[1].persistence.netmask", "'33' is not an IPv4 netmask; "
+                        + "allowed: a prefix length 0..32 (24 groups a /24's clients) or a contiguous mask such as "
+                        + "255.255.255.0"),
+                org.assertj.core.groups.Tuple.tuple("frontends[1].persistence.netmask6",
+                        "129 is out of range; allowed: 0..128"),
+                org.assertj.core.groups.Tuple.tuple("frontends[2].persistence.size", "unknown key 'size'; allowed keys "
+                        + "here: timeout, netmask, netmask6"),
+                org.assertj.core.groups.Tuple.tuple("frontends[2].persistence.timeout",
+                        "must be at least 1s"),
+                org.assertj.core.groups.Tuple.tuple("frontends[2].persistence.netmask", "'255.0.255.0' is not an IPv4 "
+                        + "netmask; allowed: a prefix length 0..32 (24 groups a /24's clients) or a contiguous mask "
+                        + "such as 255.255.255.0"),
+                org.assertj.core.groups.Tuple.tuple("frontends[2].persistence", "persistence keeps a client's sessions "
+                        + "on one server, and udp.per_datagram: true schedules every datagram on its own; use one or "
+                        + "the other"));
     }
 }

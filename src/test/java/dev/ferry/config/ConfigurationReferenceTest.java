@@ -48,6 +48,7 @@ class ConfigurationReferenceTest {
         m.put("frontends[].http.h2", FrontendReader.H2_KEYS);
         m.put("frontends[].udp", FrontendReader.UDP_KEYS);
         m.put("frontends[].rate_limit", AdmissionReader.RATE_LIMIT_KEYS);
+        m.put("frontends[].persistence", StickyReader.PERSISTENCE_KEYS);
         m.put("frontends[].routes[]", RouteReader.KEYS);
         m.put("frontends[].routes[].match", RouteReader.MATCH_KEYS);
         m.put("frontends[].routes[].redirect", RouteActionsReader.REDIRECT_KEYS);
@@ -70,6 +71,8 @@ class ConfigurationReferenceTest {
         m.put("backends[].resolver", BackendReader.RESOLVER_KEYS);
         m.put("backends[].tls", UpstreamTlsReader.KEYS);
         m.put("backends[].tls.client_cert", UpstreamTlsReader.CLIENT_CERT_KEYS);
+        m.put("backends[].sticky", StickyReader.STICKY_KEYS);
+        m.put("backends[].stick", StickyReader.STICK_KEYS);
         m.put("dns", DnsReader.KEYS);
         m.put("dns.zones[]", DnsReader.ZONE_KEYS);
         m.put("dns.zones[].records[]", DnsReader.RECORD_KEYS);

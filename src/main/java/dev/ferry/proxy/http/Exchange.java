@@ -80,6 +80,8 @@ final class Exchange {
     /** The template values of the route's actions; null when the route has none (every action stage is skipped). */
     private ActionValues actionValues;
     private PickContext pick;
+    /** The request's part in its backend's sticky cookie and stick table; null when the backend has neither. */
+    private StickyRequest sticky;
     private boolean upgrade;
     /** The current try; the only thing that records a server's outcome. */
     private Attempt attempt;
@@ -253,6 +255,7 @@ final class Exchange {
         InetSocketAddress source = source();
         long hashKey = backend.hashKey().keyOf(source, backend.hashKey().needsHttp() ? new RequestView(head) : null);
         pick = new PickContext(source, frontend.destinationFor(route, target), hashKey, List.of(), 0);
+        sticky = StickyRequest.of(backend, head, source);
         upgrade = head.asksUpgrade();
         if (grpc != null && grpc.timeoutIgnored()) {
             log.debug("{}: [{}] ignoring the malformed grpc-timeout '{}'", frontend.name(), requestId,
@@ -342,7 +345,7 @@ final class Exchange {
     private void assignServer(Server fallback) {
         phase = Phase.CONNECTING;
         Backend backend = route.backend();
-        Server picked = backend.pick(pick);
+        Server picked = sticky != null ? sticky.pick(backend, pick) : backend.pick(pick);
         if (picked == null) {
             picked = fallback;
         }
@@ -535,6 +538,9 @@ final class Exchange {
         // Passive health at layer 7: a 5xx counts against the server, anything else for it; the time to the
         // response head is the latency ewma compares.
         a.responded(code, requestSentAt != 0 ? connection.lastActivity() - requestSentAt : -1);
+        if (sticky != null) {
+            sticky.response(a.server(), response);
+        }
         frontend.forwarding().response(response, false);
         if (actionValues != null) {
             route.actions().toClient(response, actionValues);

@@ -5,7 +5,10 @@ import dev.ferry.backend.Backend;
 import dev.ferry.config.BackendConfig;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.config.PersistenceConfig;
+import dev.ferry.config.TcpOptions;
 import dev.ferry.logging.RateLimitedLog;
+import dev.ferry.proxy.ClientPersistence;
 import dev.ferry.proxy.ConnectionLimiter;
 import dev.ferry.proxy.admission.AdmissionStats;
 import dev.ferry.proxy.admission.ConnectionGate;
@@ -83,6 +86,8 @@ public final class TcpFrontend implements Frontend {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Optional<TlsTerminator> tls;
     private volatile Settings settings;
+    /** Layer-4 persistence ({@code persistence:}), or null when off. */
+    private volatile ClientPersistence persistence;
     private volatile ConnectionLimiter limiter;
     private final AdmissionStats admission = new AdmissionStats();
     /** allow/deny and per-key connection limits, at accept. */
@@ -102,6 +107,21 @@ public final class TcpFrontend implements Frontend {
         this.accessLog = accessLog;
         this.settings = Settings.of(config, backend, transport, accessLog);
         gate.reconfigure(config);
+        this.persistence = persistenceOf(config, backend, null);
+    }
+
+    /** The persistence {@code config} asks for, keeping {@code now}'s templates when its settings stay. */
+    static ClientPersistence persistenceOf(FrontendConfig config, Backend backend, ClientPersistence now) {
+        Optional<PersistenceConfig> p = config.options() instanceof TcpOptions t ? t.persistence() : Optional.empty();
+        if (p.isEmpty()) {
+            return null;
+        }
+        return now != null && now.config().equals(p.get()) ? now : new ClientPersistence(p.get(), backend.clock());
+    }
+
+    /** The frontend's layer-4 persistence templates, or null when it has no {@code persistence:}. */
+    public ClientPersistence persistence() {
+        return persistence;
     }
 
     @Override
@@ -143,6 +163,7 @@ public final class TcpFrontend implements Frontend {
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
         settings = Settings.of(next, backends.get(next.backend().orElseThrow()), transport, accessLog);
         gate.reconfigure(next);
+        persistence = persistenceOf(next, settings.backend(), persistence);
         ConnectionLimiter l = limiter;
         if (l != null) {
             l.setMax(next.maxConnections());

@@ -6,6 +6,7 @@ import dev.ferry.backend.BackendQueue;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.config.Addresses;
+import dev.ferry.proxy.ClientPersistence;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.transport.LocalFailures;
 import dev.ferry.transport.ProxyProtocol;
@@ -75,6 +76,8 @@ final class TcpProxyConnection {
     private PickContext pick;
     /** The connection's place in its backend's queue while every server is full ({@code queue:}); null otherwise. */
     private BackendQueue.Ticket queued;
+    /** The persistence template's hold on this connection, or null (no persistence, or no server yet). */
+    private ClientPersistence.Hold hold;
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
     private ArrayDeque<Object> early;
     private boolean connected;
@@ -149,11 +152,23 @@ final class TcpProxyConnection {
 
     private void begin() {
         pick = new PickContext(source, destination, settings.backend().hashKey().keyOf(source, null), List.of(), 0);
+        client.closeFuture().addListener(f -> {
+            if (hold != null) {
+                hold.release();
+            }
+        });
         connectNext();
     }
 
     private void connectNext() {
-        Server chosen = settings.backend().pick(pick);
+        ClientPersistence persistence = frontend.persistence();
+        Server chosen;
+        if (persistence != null) {
+            hold = persistence.acquire(source, settings.backend(), () -> settings.backend().pick(pick));
+            chosen = hold == null ? null : hold.server();
+        } else {
+            chosen = settings.backend().pick(pick);
+        }
         if (chosen == null && pick.attempt() == 0 && waitInQueue()) {
             return;
         }
@@ -253,6 +268,9 @@ final class TcpProxyConnection {
                 log.debug("{}: connect to {} ({}) failed: {}; trying another server",
                         frontend.name(), chosen.name(), chosen.address(), why);
                 frontend.stats().retried();
+                if (hold != null) {
+                    hold.retire(); // the group's template goes with the server that failed it
+                }
                 pick = pick.retryAvoiding(chosen);
                 connectNext();
             } else {

@@ -3,7 +3,9 @@ package dev.ferry.proxy.udp;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
+import dev.ferry.config.PersistenceConfig;
 import dev.ferry.config.UdpOptions;
+import dev.ferry.proxy.ClientPersistence;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.proxy.admission.AccessPolicy;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -84,12 +87,29 @@ public final class UdpFrontend implements Frontend {
     private final AdmissionStats admission = new AdmissionStats();
     /** allow/deny, checked on every datagram from a client. */
     private volatile AccessPolicy access;
+    /** Layer-4 persistence ({@code persistence:}), or null when off. */
+    private volatile ClientPersistence persistence;
 
     public UdpFrontend(FrontendConfig config, Backend backend, Transport transport) {
         this.name = config.name();
         this.settings = new Settings(config, backend);
         this.access = AccessPolicy.of(config.access());
         this.transport = transport;
+        this.persistence = persistenceOf(config, backend, null);
+    }
+
+    /** The persistence {@code config} asks for, keeping {@code now}'s templates when its settings stay. */
+    private static ClientPersistence persistenceOf(FrontendConfig config, Backend backend, ClientPersistence now) {
+        Optional<PersistenceConfig> p = config.options() instanceof UdpOptions u ? u.persistence() : Optional.empty();
+        if (p.isEmpty()) {
+            return null;
+        }
+        return now != null && now.config().equals(p.get()) ? now : new ClientPersistence(p.get(), backend.clock());
+    }
+
+    /** The frontend's layer-4 persistence templates, or null when it has no {@code persistence:}. */
+    public ClientPersistence persistence() {
+        return persistence;
     }
 
     @Override
@@ -126,6 +146,7 @@ public final class UdpFrontend implements Frontend {
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
         settings = new Settings(next, backends.get(next.backend().orElseThrow()));
         access = AccessPolicy.of(next.access());
+        persistence = persistenceOf(next, settings.backend(), persistence);
     }
 
     /**

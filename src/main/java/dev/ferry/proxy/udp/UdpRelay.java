@@ -1,6 +1,7 @@
 package dev.ferry.proxy.udp;
 
 import dev.ferry.backend.Server;
+import dev.ferry.proxy.ClientPersistence;
 import dev.ferry.proxy.FrontendStats;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -104,14 +105,18 @@ final class UdpRelay extends ChannelInboundHandlerAdapter {
         }
         UdpSession session = new UdpSession(this, client, (InetSocketAddress) listener.localAddress());
         if (!frontend.perDatagram()) {
-            Server chosen = frontend.backend().pick(session.pickContext());
+            ClientPersistence persistence = frontend.persistence();
+            ClientPersistence.Hold hold = persistence == null ? null
+                    : persistence.acquire(client, frontend.backend(), () -> frontend.backend().pick(session.pickContext()));
+            Server chosen = persistence == null ? frontend.backend().pick(session.pickContext())
+                    : hold == null ? null : hold.server();
             if (chosen == null) {
                 stats.rejectedNoServer();
                 log.debug("{}: no server available in backend '{}' for {}", frontend.name(),
                         frontend.backend().name(), client);
                 return null;
             }
-            session.bind(chosen);
+            session.bind(chosen, hold);
         }
         stats.opened();
         sessions.put(client, session, now);

@@ -3,6 +3,7 @@ package dev.ferry.proxy.udp;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
+import dev.ferry.proxy.ClientPersistence;
 import dev.ferry.schedule.PickContext;
 import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
@@ -33,6 +34,8 @@ final class UdpSession implements SessionSocket.Owner {
     private final PickContext pick;
     private Server server;
     private ConnectionLease lease;
+    /** The persistence template's hold on this session, or null. */
+    private ClientPersistence.Hold hold;
     /** Session mode: the socket to the bound server. */
     private SessionSocket bound;
     /** Per-datagram mode: a socket per server the session's datagrams went to; null in session mode. */
@@ -58,8 +61,14 @@ final class UdpSession implements SessionSocket.Owner {
 
     /** Binds the session to {@code chosen} (session mode); counted as one inactive connection of it. */
     void bind(Server chosen) {
+        bind(chosen, null);
+    }
+
+    /** As {@link #bind(Server)}, held by a persistence template ({@code hold}, released when the session ends). */
+    void bind(Server chosen, ClientPersistence.Hold hold) {
         server = chosen;
         lease = chosen.open();
+        this.hold = hold;
     }
 
     /** True when the bound server left the pool (down or in maintenance), so the session should start over. */
@@ -156,6 +165,9 @@ final class UdpSession implements SessionSocket.Owner {
         }
         if (lease != null) {
             lease.close();
+        }
+        if (hold != null) {
+            hold.release();
         }
         relay.frontend().stats().closed();
     }
