@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "A load balancer for the JVM.",
         subcommands = {DemoCommand.class, RunCommand.class, ValidateCommand.class, AgentCommand.class, DecapCommand.class,
+                ConfigCommand.class, ClusterCommand.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Ferry implements Runnable {

@@ -1,13 +1,16 @@
 package dev.ferry;
 
+import dev.ferry.cluster.ClusterNode;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.config.FerryConfig;
+import dev.ferry.config.LocalConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 
 /** {@code ferry run -c FILE}: runs a configuration until SIGTERM or Ctrl-C. */
@@ -24,6 +27,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (ConfigLoader.isLocal(file)) {
+            return runClustered();
+        }
         FerryConfig config;
         try {
             config = ConfigLoader.load(file);
@@ -35,5 +41,23 @@ final class RunCommand implements Callable<Integer> {
             return Ferry.EXIT_CONFIG;
         }
         return new Service(config, file, threads).runUntilStopped(null);
+    }
+
+    /** A local file with config_source: the shared configuration comes from etcd and follows it. */
+    private int runClustered() {
+        ClusterNode node;
+        FerryConfig config;
+        try {
+            LocalConfig local = ConfigLoader.loadLocal(file);
+            node = new ClusterNode(local, Clock.systemUTC());
+            config = node.initial();
+            StartupChecks.verify(config);
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) {
+                System.err.println(p);
+            }
+            return Ferry.EXIT_CONFIG;
+        }
+        return new Service(config, file, threads, node).runUntilStopped(null);
     }
 }

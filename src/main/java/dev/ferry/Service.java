@@ -1,6 +1,8 @@
 package dev.ferry;
 
 import dev.ferry.admin.AdminServer;
+import dev.ferry.cluster.ClusterNode;
+import dev.ferry.config.Addresses;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.director.DeviceUnavailableException;
@@ -28,12 +30,19 @@ final class Service {
     private final FerryConfig config;
     private final Path file;
     private final int threads;
+    private final ClusterNode cluster;
 
     /** @param file where {@code config} came from (re-read on SIGHUP), or null for an embedded configuration */
     Service(FerryConfig config, Path file, Integer threads) {
+        this(config, file, threads, null);
+    }
+
+    /** @param cluster when not null, the configuration follows etcd (and SIGHUP reads it again) */
+    Service(FerryConfig config, Path file, Integer threads, ClusterNode cluster) {
         this.config = config;
         this.file = file;
         this.threads = threads == null ? Transport.defaultThreads() : threads;
+        this.cluster = cluster;
     }
 
     /**
@@ -53,11 +62,12 @@ final class Service {
             e.problems().forEach(System.err::println);
             return Ferry.EXIT_CONFIG;
         }
-        Reloader reloader = new Reloader(balancer, file);
+        Reloader reloader = cluster == null ? new Reloader(balancer, file) : cluster.reloader(balancer);
         AdminServer admin = null;
         if (config.admin().isPresent()) {
             try {
-                admin = AdminServer.start(config, balancer, reloader, Version.current());
+                admin = AdminServer.start(config, balancer, reloader, Version.current(),
+                        cluster == null ? null : cluster.state());
             } catch (ConfigException e) {
                 e.problems().forEach(System.err::println);
                 balancer.close();
@@ -71,7 +81,12 @@ final class Service {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("ferry-reload").start(reloader::reload));
+        if (cluster != null) {
+            Signal.handle(new Signal("HUP"), s -> cluster.resync());
+            cluster.start(reloader, admin == null ? "" : Addresses.format(admin.address()), Version.current());
+        } else {
+            Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("ferry-reload").start(reloader::reload));
+        }
         // nginx's reopen signal: logrotate's postrotate scripts send it; without a handler it would end the JVM.
         Signal.handle(new Signal("USR1"), s -> balancer.reopenAccessLog());
         printStarted(balancer, admin);
@@ -84,7 +99,10 @@ final class Service {
             Thread.currentThread().interrupt();
         }
         log.info("stopping: no new connections; live ones get up to {} ms", config.shutdownGrace().toMillis());
-        int cut = balancer.stop(config.shutdownGrace());
+        if (cluster != null) {
+            cluster.close();
+        }
+        int cut = balancer.stop((cluster == null ? config : balancer.config()).shutdownGrace());
         if (admin != null) {
             admin.close();
         }

@@ -3,6 +3,7 @@ package dev.ferry;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.ConfigProblem;
+import dev.ferry.config.LocalConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,6 +24,16 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
+            if (ConfigLoader.isLocal(file)) {
+                LocalConfig local = ConfigLoader.loadLocal(file);
+                StartupChecks.verify(local.empty(file));
+                new dev.ferry.cluster.ClusterNode(local, java.time.Clock.systemUTC()); // as run: the etcd TLS files load
+                System.out.printf("%s: ok (instance %s; the shared configuration comes from etcd %s at %s; check "
+                                + "a file before pushing it with 'ferry validate -c FILE')%n", file, local.instance(),
+                        local.etcd().configKey(), local.etcd().endpoints().stream().map(Object::toString)
+                                .collect(java.util.stream.Collectors.joining(", ")));
+                return Ferry.EXIT_OK;
+            }
             var config = ConfigLoader.load(file);
             StartupChecks.verify(config);
             System.out.printf("%s: ok (%d frontend(s), %d backend(s))%n", file, config.frontends().size(),

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
+import dev.ferry.cluster.ClusterState;
 import dev.ferry.config.Addresses;
 import dev.ferry.config.DirectorConfig;
 import dev.ferry.config.HostPort;
@@ -55,8 +56,16 @@ public final class AdminApi {
     private final Reloader reloader;
     private final MetricsExporter metrics;
     private final String version;
+    private final ClusterState cluster;
 
     public AdminApi(Balancer balancer, Reloader reloader, MetricsExporter metrics, String version) {
+        this(balancer, reloader, metrics, version, null);
+    }
+
+    /** @param cluster this instance's cluster state, shown as the status report's {@code cluster}; null: none */
+    public AdminApi(Balancer balancer, Reloader reloader, MetricsExporter metrics, String version,
+                    ClusterState cluster) {
+        this.cluster = cluster;
         this.balancer = balancer;
         this.reloader = reloader;
         this.metrics = metrics;
@@ -94,7 +103,7 @@ public final class AdminApi {
         }
         if (path.equals("/api/v1/status")) {
             allow(method, "GET", path);
-            return ok(StatusReport.of(balancer, version));
+            return ok(StatusReport.of(balancer, version, cluster));
         }
         if (path.equals("/api/v1/reload")) {
             allow(method, "POST", path);

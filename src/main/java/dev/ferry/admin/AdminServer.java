@@ -1,5 +1,6 @@
 package dev.ferry.admin;
 
+import dev.ferry.cluster.ClusterState;
 import dev.ferry.config.AdminConfig;
 import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigProblem;
@@ -83,6 +84,17 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(FerryConfig config, Balancer balancer, Reloader reloader, String version)
             throws ConfigException, BindException {
+        return start(config, balancer, reloader, version, null);
+    }
+
+    /**
+     * {@link #start(FerryConfig, Balancer, Reloader, String)} for an instance of a cluster: the status report gets
+     * a {@code cluster} section and the metrics the {@code ferry_cluster_*} meters.
+     *
+     * @param cluster the instance's cluster state; null outside a cluster
+     */
+    public static AdminServer start(FerryConfig config, Balancer balancer, Reloader reloader, String version,
+                                    ClusterState cluster) throws ConfigException, BindException {
         AdminConfig admin = config.admin().orElseThrow();
         List<ConfigProblem> problems = problems(config);
         if (!problems.isEmpty()) {
@@ -91,7 +103,10 @@ public final class AdminServer implements AutoCloseable {
         Optional<byte[]> token = readToken(config, admin);
         InetSocketAddress address = admin.listen().resolve();
         MetricsExporter metrics = new MetricsExporter(balancer);
-        AdminApi api = new AdminApi(balancer, reloader, metrics, version);
+        if (cluster != null) {
+            ClusterMeters.register(metrics.registry(), cluster);
+        }
+        AdminApi api = new AdminApi(balancer, reloader, metrics, version, cluster);
         AdminServer[] self = new AdminServer[1];
         Transport transport = balancer.transport();
         ChannelFuture bound = new ServerBootstrap()

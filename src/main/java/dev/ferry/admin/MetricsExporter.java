@@ -80,6 +80,11 @@ public final class MetricsExporter implements AutoCloseable {
                 .mapToLong(f -> in ? f.stats().bytesFromClients() : f.stats().bytesToClients()).sum();
     }
 
+    /** The registry, for meters kept elsewhere ({@link ClusterMeters}). */
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
     /** The Prometheus text exposition of every meter. */
     public synchronized String scrape() {
         sync();

@@ -5,6 +5,7 @@ import dev.ferry.backend.DurationHistogram;
 import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
+import dev.ferry.cluster.ClusterState;
 import dev.ferry.config.Addresses;
 import dev.ferry.config.Mode;
 import dev.ferry.dns.DnsStats;
@@ -30,7 +31,7 @@ import java.util.OptionalLong;
  */
 public record StatusReport(String version, long uptimeSeconds, List<FrontendStatus> frontends,
                            List<BackendStatus> backends, List<RetiredFrontend> retiredFrontends, DnsStatus dns,
-                           List<DirectorReport> directors) {
+                           List<DirectorReport> directors, ClusterState.Report cluster) {
 
     /** The DNS responder's counters; null without {@code dns:}. */
     public record DnsStatus(String listen, Map<String, Map<String, Long>> queries, long truncated, long failOpen,
@@ -133,6 +134,11 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     }
 
     public static StatusReport of(Balancer balancer, String version) {
+        return of(balancer, version, null);
+    }
+
+    /** The report, with a {@code cluster} section from {@code cluster} (null: not in a cluster, the section is null). */
+    public static StatusReport of(Balancer balancer, String version, ClusterState cluster) {
         List<FrontendStatus> frontends = new ArrayList<>();
         for (Frontend f : balancer.frontends()) {
             FrontendStats s = f.stats();
@@ -164,7 +170,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                     ds.truncated(), ds.allServersDown(), ds.dropped(), ds.tcpQueries());
         }).orElse(null);
         List<DirectorReport> directors = balancer.directors().values().stream().map(DirectorReport::of).toList();
-        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends, retired, dns, directors);
+        return new StatusReport(version, balancer.uptime().toSeconds(), frontends, backends, retired, dns, directors,
+                cluster == null ? null : cluster.report());
     }
 
     static ServerStatus server(Server s, Balancer balancer) {

@@ -33,7 +33,8 @@ import java.util.Map;
  * {@link java.security.SecureRandom} when the backend's stickiness is built: a restart then sends every client to the
  * scheduler once. A reload keeps the key unless the file (or its content) changed.
  *
- * <p>Threading: any event loop, lock-free. One {@link Mac} per thread; the id index is rebuilt (by whichever loop
+ * <p>Threading: any event loop, lock-free. One {@link Mac} per thread, and values already verified are not checked
+ * again ({@link VerifiedValues}); the id index is rebuilt (by whichever loop
  * sees the change first) when the backend's server list changes.
  */
 public final class StickyCookie {
@@ -67,6 +68,7 @@ public final class StickyCookie {
     private final byte[] context;
     private final Clock clock;
     private final ThreadLocal<Mac> macs;
+    private final VerifiedValues verified = new VerifiedValues();
     private volatile Index index = new Index(null, Map.of(), Map.of(), Map.of());
 
     StickyCookie(StickyConfig config, Backend backend, byte[] key, Clock clock) {
@@ -106,28 +108,16 @@ public final class StickyCookie {
                 && value.length() != encodedLength(ID_ONLY_BYTES))) {
             return null;
         }
-        byte[] raw;
-        try {
-            raw = DECODE.decode(value);
-        } catch (IllegalArgumentException e) {
-            return null;
+        VerifiedValues.Entry known = verified.get(value);
+        if (known == null) {
+            known = verify(value);
+            if (known == null) {
+                return null;
+            }
         }
-        boolean timed = raw.length == INSERT_BYTES;
-        if (timed != (config.mode() == StickyConfig.Mode.INSERT)) {
-            return null;
-        }
-        int signed = raw.length - MAC_BYTES;
-        byte[] expected = mac(raw, signed);
-        if (!MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(raw, signed, raw.length))) {
-            return null;
-        }
-        ByteBuffer b = ByteBuffer.wrap(raw);
-        long id = b.getLong();
-        long first = 0;
-        long last = 0;
-        if (timed) {
-            first = Integer.toUnsignedLong(b.getInt());
-            last = Integer.toUnsignedLong(b.getInt());
+        long first = known.firstSeen();
+        long last = known.lastSeen();
+        if (known.value().length() == encodedLength(INSERT_BYTES)) {
             long now = nowSeconds();
             if (first > now + FUTURE_SLACK_SECONDS || last < first) {
                 return null;
@@ -139,6 +129,7 @@ public final class StickyCookie {
                 return null;
             }
         }
+        long id = known.id();
         Server server = index().byId().get(id);
         return server == null ? null : new Hit(server, first, last);
     }
@@ -241,6 +232,30 @@ public final class StickyCookie {
         int signed = raw.length - MAC_BYTES;
         System.arraycopy(mac(raw, signed), 0, raw, signed, MAC_BYTES);
         return ENCODE.encodeToString(raw);
+    }
+
+    /** Decodes {@code value} and checks its signature and form; the verdict is remembered ({@link VerifiedValues}). */
+    private VerifiedValues.Entry verify(String value) {
+        byte[] raw;
+        try {
+            raw = DECODE.decode(value);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        boolean timed = raw.length == INSERT_BYTES;
+        if (timed != (config.mode() == StickyConfig.Mode.INSERT)) {
+            return null;
+        }
+        int signed = raw.length - MAC_BYTES;
+        byte[] expected = mac(raw, signed);
+        if (!MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(raw, signed, raw.length))) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        long id = b.getLong();
+        long first = timed ? Integer.toUnsignedLong(b.getInt()) : 0;
+        long last = timed ? Integer.toUnsignedLong(b.getInt()) : 0;
+        return verified.put(value, id, first, last);
     }
 
     private byte[] mac(byte[] raw, int length) {

@@ -102,6 +102,44 @@ public final class ConfigLoader {
         return config.orElseThrow();
     }
 
+    /**
+     * Whether {@code file} is an instance's local file: a mapping with a top-level {@code config_source:} key. False
+     * for anything unreadable or malformed (then {@link #load} reports why).
+     */
+    public static boolean isLocal(Path file) {
+        Problems problems = new Problems(file.toString());
+        return read(file, problems).flatMap(text -> YamlDocument.compose(text, problems))
+                .filter(root -> root instanceof org.yaml.snakeyaml.nodes.MappingNode m && m.getValue().stream()
+                        .anyMatch(t -> t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k
+                                && k.getValue().equals("config_source")))
+                .isPresent();
+    }
+
+    /**
+     * Reads and validates an instance's local file ({@code instance}, {@code admin}, {@code config_source}).
+     *
+     * @throws ConfigException with every problem found, each at its key
+     */
+    public static LocalConfig loadLocal(Path file) throws ConfigException {
+        Problems problems = new Problems(file.toString());
+        Optional<String> text = read(file, problems);
+        problems.throwIfAny();
+        Optional<LocalConfig> local;
+        try {
+            local = YamlDocument.compose(text.orElseThrow(), problems)
+                    .flatMap(root -> new LocalConfigReader(file, problems).read(root));
+        } catch (RuntimeException e) {
+            log.debug("reading {} failed", file, e);
+            problems.addUnplaced("Ferry could not check this file (internal error: " + e + "); please report it");
+            local = Optional.empty();
+        }
+        if (local.isEmpty() && problems.isEmpty()) {
+            problems.addUnplaced("the file is empty; an instance's local file needs config_source:");
+        }
+        problems.throwIfAny();
+        return local.orElseThrow();
+    }
+
     private static Optional<FerryConfig> read(String yaml, Path source, Problems problems,
                                               Function<SchedulerConfig, List<SchedulerProblem>> schedulerProblems) {
         Optional<Node> root = YamlDocument.compose(yaml, problems);

@@ -14,7 +14,7 @@ import java.util.function.Function;
 /** Reads the top level of a composed YAML document into a {@link FerryConfig}, delegating each section. */
 final class ConfigReader {
     static final List<String> KEYS = List.of("admin", "frontends", "backends", "shutdown_grace", "access_log",
-            "dns", "directors");
+            "dns", "directors", "instance", "config_source");
     static final List<String> ACCESS_LOG_KEYS = List.of("path", "format");
     static final List<String> ADMIN_KEYS = List.of("listen", "token_file");
     private static final String NOTHING_TO_SERVE = "a configuration needs something to serve: at least one frontend "
@@ -45,6 +45,13 @@ final class ConfigReader {
             return Optional.empty();
         }
         YamlMap t = top.get();
+        if (t.has("instance")) {
+            t.problemAtKey("instance", "belongs in an instance's local file, next to config_source:");
+        }
+        if (t.has("config_source")) {
+            t.problemAtKey("config_source", "makes this an instance's local file, which may hold only "
+                    + String.join(", ", LocalConfigReader.KEYS) + " (the shared configuration lives in etcd)");
+        }
         Optional<AdminConfig> admin = t.map("admin", ADMIN_KEYS).map(this::admin);
         List<FrontendConfig> frontends = new ArrayList<>();
         for (YamlMap f : t.mapList("frontends", FrontendReader.KEYS)) {
@@ -86,7 +93,7 @@ final class ConfigReader {
         return new AccessLogConfig(path, format);
     }
 
-    private AdminConfig admin(YamlMap a) {
+    AdminConfig admin(YamlMap a) {
         Optional<HostPort> listen = a.address("listen", true);
         listen.ifPresent(l -> crossChecks.listen(l, false, a.value("listen").orElseThrow(), a.keyPath("listen")));
         if (!a.has("listen")) {

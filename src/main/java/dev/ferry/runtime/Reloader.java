@@ -32,13 +32,43 @@ public final class Reloader {
     public record Outcome(boolean applied, List<String> changes, List<String> problems) {
     }
 
+    /** Where a reload gets the next configuration from (a file, etcd). Blocking. */
+    @FunctionalInterface
+    public interface Loader {
+        FerryConfig load() throws ConfigException;
+    }
+
     private final Balancer balancer;
-    private final Path file;
+    private final Object file;
+    private final Loader loader;
 
     /** @param file the configuration file to re-read, or null when the configuration is embedded (the demo) */
     public Reloader(Balancer balancer, Path file) {
         this.balancer = balancer;
         this.file = file;
+        this.loader = file == null ? null : () -> ConfigLoader.load(file);
+    }
+
+    /**
+     * A reloader that takes the next configuration from {@code loader} (the etcd source), named {@code what} in
+     * the log.
+     */
+    public Reloader(Balancer balancer, String what, Loader loader) {
+        this.balancer = balancer;
+        this.file = what;
+        this.loader = loader;
+    }
+
+    /**
+     * Applies the configuration {@code next} gives, exactly as a reload does (validated, refused whole, logged,
+     * access log reopened), naming it {@code what} in the log; serialised with {@link #reload()}.
+     */
+    public synchronized Outcome apply(String what, Loader next) {
+        try {
+            return applyFrom(what, next);
+        } finally {
+            balancer.reopenAccessLog();
+        }
     }
 
     /**
@@ -47,19 +77,19 @@ public final class Reloader {
      */
     public synchronized Outcome reload() {
         try {
-            return apply();
+            return applyFrom(file, loader);
         } finally {
             balancer.reopenAccessLog();
         }
     }
 
-    private Outcome apply() {
-        if (file == null) {
+    private Outcome applyFrom(Object file, Loader loader) {
+        if (loader == null) {
             log.info("reload: this configuration is embedded (no file to re-read); nothing changed");
             return new Outcome(false, List.of(), List.of("the configuration is embedded: there is no file to re-read"));
         }
         try {
-            FerryConfig next = ConfigLoader.load(file);
+            FerryConfig next = loader.load();
             ReloadReport report = balancer.reload(next);
             log.info("reload of {}: {}", file, report);
             return new Outcome(true, report.changes(), List.of());

@@ -100,6 +100,26 @@ class StickyCookieTest {
     }
 
     @Test
+    void aValueVerifiedOnceLendsItsVerdictToNoOtherValue() throws Exception {
+        Backend b = backend("{ cookie: SRV }");
+        StickyCookie c = cookie(b);
+        Server alpha = b.server("alpha").orElseThrow();
+        String va = c.insertValue(alpha, c.nowSeconds());
+        assertThat(c.resolve(va).server()).isSameAs(alpha);
+        byte[] raw = Base64.getUrlDecoder().decode(va);
+        // Every one-bit edit of a value already verified (and remembered) is still refused...
+        for (int i = 0; i < raw.length * 8; i += 7) {
+            byte[] edited = raw.clone();
+            edited[i / 8] ^= (byte) (1 << (i % 8));
+            assertThat(c.resolve(reencode(edited))).as("bit %d", i).isNull();
+        }
+        // ...and the value itself still resolves, as often as it comes.
+        for (int i = 0; i < 3; i++) {
+            assertThat(c.resolve(va).server()).isSameAs(alpha);
+        }
+    }
+
+    @Test
     void maxAgeEndsAValueCountedFromItsFirstSettingAndIdleFromItsLast() throws Exception {
         Backend b = backend("{ cookie: SRV, max_age: 1h, idle: 10m }");
         StickyCookie c = cookie(b);

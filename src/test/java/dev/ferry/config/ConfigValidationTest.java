@@ -68,7 +68,7 @@ class ConfigValidationTest {
 
         assertThat(problems(yaml)).containsExactly(at(yaml, 1, "colour", "colour",
                 "unknown key 'colour'; allowed keys here: admin, frontends, backends, shutdown_grace, access_log, dns, "
-                        + "directors"));
+                        + "directors, instance, config_source"));
     }
 
     @Test
@@ -975,6 +975,94 @@ class ConfigValidationTest {
                         + "'memory'? allowed keys here: input, cpu, disk, memory, process, response"),
                 at(yaml, 8, "lots", "backends[1].feedback.coefficients.input",
                         "expected a number from 0 to 1 such as 0.3, found 'lots'"));
+    }
+
+    /** The problems of an instance's local file (config_source:), read from a temporary file. */
+    private static List<ConfigProblem> localProblems(String yaml) throws java.io.IOException {
+        Path file = java.nio.file.Files.createTempFile("local", ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, yaml);
+            ConfigLoader.loadLocal(file);
+        } catch (ConfigException e) {
+            return e.problems().stream().map(p -> new ConfigProblem(FILE, p.line(), p.column(), p.key(), p.message()))
+                    .toList();
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+        throw new AssertionError("expected the local file to be refused:\n" + yaml);
+    }
+
+    private static String durationProblem(String text, java.time.Duration min) {
+        try {
+            Durations.parse(text, min);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError(text + " is a valid duration");
+    }
+
+    @Test
+    void aLocalFileRefusesTheSharedKeysAndBadEtcdSettingsEachAtItsKey() throws Exception {
+        String yaml = """
+                instance: edge/1
+                config_source:
+                  etcd:
+                    endpoints: [ "10.0.0.5:2379", "http://10.0.0.6:2379/v3" ]
+                    prefix: ferry
+                    username: ferry
+                    dial_timeout: 10ms
+                    lease_ttl: 2.5s
+                    tls: { cert: /nonexistent/c.pem }
+                backends: []
+                """;
+        assertThat(localProblems(yaml)).containsExactly(
+                at(yaml, 1, "edge/1", "instance", "'edge/1' is not a usable name; names must be non-empty without "
+                        + "'/' or spaces (they appear in admin API paths and metric labels)"),
+                at(yaml, 4, "[", "config_source.etcd.endpoints", "'10.0.0.5:2379' is not an etcd URL; write "
+                        + "http://HOST:PORT or https://HOST:PORT (no path)"),
+                at(yaml, 4, "[", "config_source.etcd.endpoints", "'http://10.0.0.6:2379/v3' is not an etcd URL; "
+                        + "write http://HOST:PORT or https://HOST:PORT (no path)"),
+                at(yaml, 5, "ferry", "config_source.etcd.prefix", "'ferry' is not a usable prefix; it must start and "
+                        + "end with '/' and have no spaces, e.g. /ferry/ or /ferry/site-a/"),
+                at(yaml, 6, "ferry", "config_source.etcd.username",
+                        "username and password go together; set both or neither"),
+                at(yaml, 7, "10ms", "config_source.etcd.dial_timeout", durationProblem("10ms",
+                        java.time.Duration.ofMillis(100))),
+                at(yaml, 8, "2.5s", "config_source.etcd.lease_ttl", "etcd leases count whole seconds; write e.g. 10s"),
+                at(yaml, 9, "{", "config_source.etcd.tls.key", "cert and key go together; set both or neither"),
+                at(yaml, 9, "/nonexistent", "config_source.etcd.tls.cert",
+                        "cannot read /nonexistent/c.pem: no such file or permission denied"),
+                at(yaml, 10, "backends", "backends", "is not allowed in an instance's local file (it has "
+                        + "config_source:): the shared configuration comes from etcd; write it there with 'ferry "
+                        + "config push'. Allowed here: instance, admin, config_source"));
+    }
+
+    @Test
+    void aLocalFileTakesItsDefaults() throws Exception {
+        Path file = java.nio.file.Files.createTempFile("local", ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, "config_source: { etcd: {} }\n");
+            LocalConfig local = ConfigLoader.loadLocal(file);
+            assertThat(local.etcd()).isEqualTo(EtcdSourceConfig.of(EtcdSourceConfig.DEFAULT_ENDPOINTS, "/ferry/"));
+            assertThat(local.instance()).isNotEmpty();
+            assertThat(local.admin()).isEmpty();
+            assertThat(ConfigLoader.isLocal(file)).isTrue();
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void theSharedConfigurationMayNotNameAnInstanceOrAConfigSource() {
+        String yaml = """
+                instance: edge-1
+                config_source: { etcd: {} }
+                frontends: [ { name: f, listen: 127.0.0.1:0, backend: pool } ]
+                """ + POOL;
+        assertThat(problems(yaml)).containsExactly(
+                at(1, 1, "instance", "belongs in an instance's local file, next to config_source:"),
+                at(2, 1, "config_source", "makes this an instance's local file, which may hold only instance, admin, "
+                        + "config_source (the shared configuration lives in etcd)"));
     }
 
     @Test

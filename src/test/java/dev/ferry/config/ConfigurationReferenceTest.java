@@ -36,6 +36,9 @@ class ConfigurationReferenceTest {
         m.put("", ConfigReader.KEYS);
         m.put("admin", ConfigReader.ADMIN_KEYS);
         m.put("access_log", ConfigReader.ACCESS_LOG_KEYS);
+        m.put("config_source", LocalConfigReader.SOURCE_KEYS);
+        m.put("config_source.etcd", LocalConfigReader.ETCD_KEYS);
+        m.put("config_source.etcd.tls", LocalConfigReader.TLS_KEYS);
         m.put("frontends[]", FrontendReader.KEYS);
         m.put("frontends[].timeouts", FrontendReader.TIMEOUT_KEYS);
         m.put("frontends[].tls", FrontendReader.TLS_KEYS);
