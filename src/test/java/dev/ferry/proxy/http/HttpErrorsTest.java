@@ -2,12 +2,10 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -22,7 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Retries, Ferry's own error responses, timeouts, malformed input and request smuggling attempts. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpErrorsTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;

@@ -2,12 +2,10 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -27,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * trailer fields that would change framing, routing or the connection are dropped, in both directions.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpFramingTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;
