@@ -71,6 +71,11 @@ public final class LeakWatch implements BeforeAllCallback, BeforeEachCallback, A
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        Logger detector = (Logger) LoggerFactory.getLogger(DETECTOR);
+        if (detector.getAppender(APPENDER.getName()) == null) {
+            // Something reconfigured logging (a LoggerContext reset detaches every appender): listen again.
+            detector.addAppender(APPENDER);
+        }
         List<String> late = take();
         failIfAny(late, "reported between test classes, after " + lastEnded + " ended");
     }
