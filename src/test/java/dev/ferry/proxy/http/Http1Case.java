@@ -136,6 +136,7 @@ record Http1Case(String name, String sentence, byte[] request, byte[] reply, Lis
                     // Ferry's own refusal: that status, then the connection closed, and nothing forwarded.
                     statuses.add(Integer.parseInt(rest));
                     closed = true;
+                    client.add(new Check("has", "Connection", "close"));
                     if (reply == null && forwarded == null) {
                         forwarded = new ArrayList<>();
                     }
