@@ -51,6 +51,10 @@ public final class LeakWatch implements BeforeAllCallback, BeforeEachCallback, A
     private static final int ROUNDS_AFTER_CLASS = 5;
     /** A frame of a test class in a report ("at dev.ferry.proxy.http.HttpFramingTest.someTest(...)"). */
     private static final Pattern TEST_FRAME = Pattern.compile("(dev\\.ferry\\.[\\w.$]*Test)\\.([\\w$]+)\\(");
+    /** Any frame of Ferry's ("at dev.ferry.proxy.http.MessageDecoder.process(MessageDecoder.java:150)"). */
+    private static final Pattern FERRY_FRAME = Pattern.compile("at (dev\\.ferry\\.[\\w.$]+\\([\\w.]+:\\d+\\))");
+    /** How many of the Ferry frames in a report a failure lists. */
+    private static final int FERRY_FRAMES_SHOWN = 4;
 
     private static final ListAppender<ILoggingEvent> APPENDER = attach();
     /** Index in the appender's list of the first report not yet attributed to a test. */
@@ -189,6 +193,12 @@ public final class LeakWatch implements BeforeAllCallback, BeforeEachCallback, A
                 tests.add(t.group(1) + "." + t.group(2));
             }
             m.append("\n  test methods in its records: ").append(tests.isEmpty() ? "none" : String.join(", ", tests));
+            Set<String> frames = new LinkedHashSet<>();
+            Matcher f = FERRY_FRAME.matcher(r);
+            while (f.find() && frames.size() < FERRY_FRAMES_SHOWN) {
+                frames.add(f.group(1));
+            }
+            m.append("\n  first Ferry frames in its records: ").append(frames.isEmpty() ? "none" : String.join(", ", frames));
         }
         throw new AssertionError(m.toString());
     }
