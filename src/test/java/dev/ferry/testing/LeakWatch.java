@@ -51,8 +51,9 @@ public final class LeakWatch implements BeforeAllCallback, BeforeEachCallback, A
     private static final int ROUNDS_AFTER_CLASS = 5;
     /** A frame of a test class in a report ("at dev.ferry.proxy.http.HttpFramingTest.someTest(...)"). */
     private static final Pattern TEST_FRAME = Pattern.compile("(dev\\.ferry\\.[\\w.$]*Test)\\.([\\w$]+)\\(");
-    /** Any frame of Ferry's ("at dev.ferry.proxy.http.MessageDecoder.process(MessageDecoder.java:150)"). */
-    private static final Pattern FERRY_FRAME = Pattern.compile("at (dev\\.ferry\\.[\\w.$]+\\([\\w.]+:\\d+\\))");
+    /** A frame of Ferry's in a record ("\tdev.ferry.proxy.http.UpstreamConnection.reset(UpstreamConnection.java:139)"). */
+    private static final Pattern FERRY_FRAME =
+            Pattern.compile("(?m)^\\s*(?:at )?(dev\\.ferry\\.(?!testing\\.)[\\w.$]+\\([\\w.]+:\\d+\\))");
     /** How many of the Ferry frames in a report a failure lists. */
     private static final int FERRY_FRAMES_SHOWN = 4;
 
