@@ -63,8 +63,11 @@ final class StartBanner {
         List<String> described = new ArrayList<>();
         for (String name : targets) {
             Backend b = balancer.backends().get(name);
-            described.add(b == null ? name : String.format("%s (%s, %d server%s)", name,
-                    b.config().scheduler().name(), b.servers().size(), b.servers().size() == 1 ? "" : "s"));
+            long backups = b == null ? 0 : b.servers().stream().filter(dev.ferry.backend.Server::backup).count();
+            described.add(b == null ? name : String.format("%s (%s, %d server%s%s%s)", name,
+                    b.config().scheduler().name(), b.servers().size(), b.servers().size() == 1 ? "" : "s",
+                    backups == 0 ? "" : ", " + backups + " of them backup",
+                    b.queue() == null ? "" : ", queue " + b.queue().config().size()));
         }
         if (described.isEmpty()) {
             return head + "no backend";

@@ -67,4 +67,24 @@ class StartBannerTest {
                         " frontend plain http 127.0.0.1:" + balancer.address("plain").getPort()
                                 + " -> routes: return, redirect");
     }
+
+    @Test
+    void backupServersAndTheQueueAreNamed() throws Exception {
+        FerryConfig config = ConfigLoader.parse("""
+                frontends:
+                  - { name: raw, listen: 127.0.0.1:0, mode: tcp, backend: site }
+                backends:
+                  - name: site
+                    scheduler: rr
+                    queue: { size: 50 }
+                    servers:
+                      - { address: 127.0.0.1:9001, max_connections: 10 }
+                      - { address: 127.0.0.1:9002, backup: true }
+                """, Path.of("banner.yaml"));
+        balancer = new Balancer(config, 1);
+        balancer.start();
+
+        assertThat(StartBanner.text(config, balancer, 1, Optional.empty()))
+                .contains("-> backend site (rr, 2 servers, 1 of them backup, queue 50)");
+    }
 }

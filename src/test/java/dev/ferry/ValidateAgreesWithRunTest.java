@@ -237,6 +237,33 @@ class ValidateAgreesWithRunTest {
     }
 
     @Test
+    void aBadNetworkFileAndAMisplacedRateLimitAreRefusedByBoth() throws Exception {
+        Files.writeString(dir.resolve("blocked.nets"), "10.0.0.0/8\nnot-a-network\n");
+        Path file = file("""
+                frontends:
+                  - name: f
+                    listen: 127.0.0.1:0
+                    backend: pool
+                    deny_file: blocked.nets
+                    rate_limit: { requests_per_second: 5 }
+                backends:
+                  - { name: pool, servers: [ { address: 127.0.0.1:9 } ] }
+                """);
+        Outcome validate = ferry("validate", file);
+        Outcome run = ferry("run", file);
+        assertThat(validate.exit()).isEqualTo(Ferry.EXIT_CONFIG);
+        assertThat(run.exit()).isEqualTo(Ferry.EXIT_CONFIG);
+        assertThat(run.stdout()).as("run started nothing").doesNotContain("started");
+        assertThat(validate.problems()).hasSize(1).containsExactlyElementsOf(run.problems());
+        assertThat(validate.problems().getFirst()).contains(":6:19: frontends[0].rate_limit.requests_per_second: "
+                + "requests_per_second limits HTTP requests");
+        String networkLine = dir.resolve("blocked.nets") + ":2:1: frontends[0].deny_file: 'not-a-network' is not a "
+                + "network";
+        assertThat(Files.readString(dir.resolve("validate.err"))).contains(networkLine).doesNotContain("Exception");
+        assertThat(Files.readString(dir.resolve("run.err"))).contains(networkLine).doesNotContain("Exception");
+    }
+
+    @Test
     void anEmptyTokenFileIsRefusedByBoth() throws Exception {
         Files.writeString(dir.resolve("admin.token"), "\n");
         Path file = file("""

@@ -270,7 +270,7 @@ public final class AdminApi {
     }
 
     private AdminResponse addServer(Backend backend, ObjectNode body, String client) throws AdminException {
-        onlyFields(body, Set.of("name", "address", "weight", "max_connections"));
+        onlyFields(body, Set.of("name", "address", "weight", "max_connections", "backup"));
         String address = body.path("address").asText("");
         HostPort hp;
         try {
@@ -288,12 +288,17 @@ public final class AdminApi {
         if (max < 0) {
             throw new AdminException(400, "bad max_connections", "max_connections must be 0 (none) or more");
         }
+        if (body.has("backup") && !body.get("backup").isBoolean()) {
+            throw new AdminException(400, "bad backup", "backup must be true or false");
+        }
+        boolean backup = body.path("backup").asBoolean(false);
         if (backend.server(name).isPresent()) {
             throw new AdminException(409, "server exists", "backend '" + backend.name() + "' already has a server '"
                     + name + "'");
         }
         try {
-            Server added = backend.addServer(new ServerConfig(name, hp, weight, max, Optional.empty()));
+            Server added = backend.addServer(new ServerConfig(name, hp, weight, max, Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), backup));
             log.info("admin {}: backend '{}': added server '{}' ({}, weight {}{})", client, backend.name(), name,
                     Addresses.format(added.address()), weight, max > 0 ? ", max_connections " + max : "");
             return json(201, StatusReport.server(added, balancer));

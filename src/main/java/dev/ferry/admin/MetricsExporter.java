@@ -1,6 +1,7 @@
 package dev.ferry.admin;
 
 import dev.ferry.backend.Backend;
+import dev.ferry.backend.BackendQueue;
 import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.Server;
 import dev.ferry.config.DirectorConfig;
@@ -66,6 +67,8 @@ public final class MetricsExporter implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         gc.bindTo(registry);
         registry.getPrometheusRegistry().register(new RequestDurationCollector(balancer));
+        registry.getPrometheusRegistry().register(new QueueMeters.WaitCollector(balancer));
+        registry.getPrometheusRegistry().register(new AdmissionCollector(balancer));
         FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, true)).tag("direction", "in")
                 .description("bytes received from clients").register(registry);
         FunctionCounter.builder("ferry.bytes", balancer, b -> sum(b, false)).tag("direction", "out")
@@ -93,6 +96,11 @@ public final class MetricsExporter implements AutoCloseable {
             for (Server s : b.servers()) {
                 live.add(s);
                 meters.computeIfAbsent(s, k -> serverMeters(b.name(), s));
+            }
+            BackendQueue queue = b.queue();
+            if (queue != null) {
+                live.add(queue);
+                meters.computeIfAbsent(queue, k -> QueueMeters.of(registry, b.name(), queue));
             }
         }
         balancer.dns().ifPresent(dns -> dns.stats().queriesByZoneAndRcode().forEach((zone, codes) -> codes.keySet()

@@ -58,7 +58,19 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
                                  long connectionsTotal, long refusedNoServer, long overLimit, long retries,
                                  long bytesIn, long bytesOut, Long requestsTotal, Map<String, Long> requestsByProtocol,
-                                 Http2Status http2, UdpCounters udp) {
+                                 Http2Status http2, UdpCounters udp, List<AdmissionRule> admission) {
+    }
+
+    /**
+     * One access/rate-limit rule of a frontend ({@code frontend} or {@code routes[N]}): sources refused by its access
+     * rules, connections or requests its rate limit let through and refused, and the keys it tracks now.
+     */
+    public record AdmissionRule(String rule, long denied, long allowed, long limited, int trackedKeys) {
+        static List<AdmissionRule> of(dev.ferry.proxy.admission.AdmissionStats stats) {
+            long now = System.nanoTime();
+            return stats.rules().stream().map(r -> new AdmissionRule(r.rule(), r.deniedCount(), r.allowedCount(),
+                    r.limitedCount(), r.trackedKeys(now))).toList();
+        }
     }
 
     /**
@@ -75,7 +87,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
      * One backend: its scheduler and servers in list order; {@code http} when an http frontend routes to it (its
      * servers' {@code requests} then count its traffic better than their connections).
      */
-    public record BackendStatus(String name, String scheduler, boolean http, List<ServerStatus> servers) {
+    public record BackendStatus(String name, String scheduler, boolean http, List<ServerStatus> servers,
+                                QueueStatus queue) {
     }
 
     /**
@@ -102,13 +115,16 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     /**
      * One server. {@code state} is {@code up}, {@code down} (failing its health check), {@code ejected} (taken out by
      * passive health, {@code outlier}, for {@code ejection_remaining_ms} more; null in other states), {@code drain}
-     * or {@code maint}; {@code effective_weight} is what the scheduler uses now.
+     * or {@code maint}; {@code effective_weight} is what the scheduler uses now. {@code backup}: a {@code backup: true}
+     * server; {@code serving}: offered to the scheduler now (a member of the backend's snapshot: for a backup, while
+     * no primary is usable).
      */
     public record ServerStatus(String name, String address, String state, Long ejectionRemainingMs,
                                int configuredWeight, int effectiveWeight,
                                int active, int inactive, boolean overloaded, int maxConnections,
                                long connectionsTotal, long failures, long bytesIn, long bytesOut,
-                               Double latencyMs, HealthDetail health, RequestsStatus requests) {
+                               Double latencyMs, HealthDetail health, RequestsStatus requests, boolean backup,
+                               boolean serving) {
     }
 
     /** What the health checks saw of a server; null when its backend has no checking at all. */
@@ -126,7 +142,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                     f instanceof HttpFrontend http ? requests(http) : null,
                     f instanceof HttpFrontend http ? byProtocol(http) : null,
                     f instanceof HttpFrontend http ? Http2Status.of(http.http2Gauges()) : null,
-                    f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null));
+                    f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null,
+                    AdmissionRule.of(f.admissionStats())));
         }
         List<BackendStatus> backends = new ArrayList<>();
         for (Backend b : balancer.backends().values()) {
@@ -135,7 +152,7 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                 servers.add(server(s, balancer));
             }
             backends.add(new BackendStatus(b.name(), b.config().scheduler().name(), routedByHttp(balancer, b.name()),
-                    servers));
+                    servers, QueueStatus.of(b.queue())));
         }
         List<RetiredFrontend> retired = new ArrayList<>();
         for (Frontend f : balancer.retiredFrontends()) {
@@ -163,7 +180,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
         return new ServerStatus(s.name(), Addresses.format(s.address()), state, ejectionRemainingMs,
                 s.configuredWeight(), s.weight(),
                 s.active(), s.inactive(), s.isOverloaded(), s.upperThreshold(), s.totalConnections(), s.failures(),
-                s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer), RequestsStatus.of(s.requests()));
+                s.bytesIn(), s.bytesOut(), latencyMs, health(s, balancer), RequestsStatus.of(s.requests()), s.backup(),
+                s.index() >= 0);
     }
 
     /** An http frontend's request heads by the protocol the client spoke, {@code http/1.1} first. */

@@ -25,7 +25,9 @@ import java.util.function.Consumer;
  * <p>Effective weight = configured weight x slow-start share x feedback factor, rounded half up, at least 1 while
  * that product is above 0 (a ramping server with weight 1 still gets traffic); 0 while draining, for a configured
  * weight of 0 and for a feedback factor of 0. A server is a member of the snapshot while it is healthy (active
- * checks), not ejected (passive checks) and not in maintenance. {@linkplain #addJoinListener Join listeners} hear of
+ * checks), not ejected (passive checks) and not in maintenance; a {@code backup: true} server only while no primary
+ * is usable ({@link BackupSelection}). With {@code queue:} a {@link BackendQueue} holds what waits for a free slot.
+ * {@linkplain #addJoinListener Join listeners} hear of
  * every server that becomes a member again after it was not (slow start begins there).
  *
  * <p>Threading: {@link #pick(PickContext)} and {@link #snapshot()} are lock-free and called from any event loop.
@@ -47,6 +49,8 @@ public final class Backend {
     private final Availability availability;
     /** TLS to the servers, loaded at start and each reload (files are read off the event loops). */
     private volatile dev.ferry.transport.BackendTls tls = dev.ferry.transport.BackendTls.NONE;
+    /** Where requests and connections wait while every server is full ({@code queue:}); null without one. */
+    private volatile BackendQueue queue;
 
     /**
      * Builds a backend from its configuration. Server addresses are resolved here (blocking): call off the event
@@ -59,6 +63,7 @@ public final class Backend {
         this.config = config;
         this.scheduler = Schedulers.create(config.scheduler());
         this.hashKey = HashKeys.parse(config.hashKey());
+        this.queue = config.queue().map(q -> new BackendQueue(this, q)).orElse(null);
         List<Server> initial = new ArrayList<>();
         for (ServerConfig sc : config.servers()) {
             if (sc.discovery().isEmpty()) {
@@ -73,6 +78,7 @@ public final class Backend {
         Server s = new Server(this, serverName, address, sc.weight(), sc.maxConnections(), sc.sendProxy());
         s.setForwarding(sc.forwarding().orElse(null));
         s.setProtocol(sc.protocol().orElse(null));
+        s.setBackup(sc.backup());
         return s;
     }
 
@@ -117,6 +123,7 @@ public final class Backend {
                 current.setThresholds(sc.maxConnections(), current.lowerThreshold());
                 current.setForwarding(sc.forwarding().orElse(null));
                 current.setProtocol(sc.protocol().orElse(null));
+                current.setBackup(sc.backup());
                 kept.add(current);
             } else {
                 kept.add(newServer(sc.name(), address, sc));
@@ -127,6 +134,7 @@ public final class Backend {
         Scheduler replacement = next.scheduler().equals(config.scheduler()) ? null : Schedulers.create(next.scheduler());
         hashKey = HashKeys.parse(next.hashKey());
         config = next;
+        queue = reconfigureQueue(queue, next);
         for (Server s : servers) {
             if (!kept.contains(s)) {
                 s.setIndex(-1);
@@ -161,6 +169,7 @@ public final class Backend {
             added.setThresholds(sc.maxConnections(), added.lowerThreshold());
             added.setForwarding(sc.forwarding().orElse(null));
             added.setProtocol(sc.protocol().orElse(null));
+            added.setBackup(sc.backup());
             added.setState(ServerState.READY);
         }
         List<Server> more = new ArrayList<>(servers.size() + 1);
@@ -228,6 +237,26 @@ public final class Backend {
 
     public Optional<Server> server(String serverName) {
         return servers.stream().filter(s -> s.name().equals(serverName)).findFirst();
+    }
+
+    /** Where requests and new connections wait while every server is at its limit; null when there is no queue. */
+    public BackendQueue queue() {
+        return queue;
+    }
+
+    /** The queue after a reload: kept with the new limits, made, or closed (its waiters sent on or refused). */
+    private BackendQueue reconfigureQueue(BackendQueue current, BackendConfig next) {
+        if (next.queue().isEmpty()) {
+            if (current != null) {
+                current.close();
+            }
+            return null;
+        }
+        if (current == null) {
+            return new BackendQueue(this, next.queue().get());
+        }
+        current.setConfig(next.queue().get());
+        return current;
     }
 
     /** The members the scheduler currently chooses from. */
@@ -338,7 +367,12 @@ public final class Backend {
         List<Server> joined = new ArrayList<>(0);
         for (Server s : servers) {
             s.setWeight(effectiveWeight(s));
-            if (s.isMember()) {
+        }
+        // Backup servers are members only while no primary is usable (BackupSelection).
+        java.util.Set<Server> selected = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        selected.addAll(BackupSelection.members(servers, config.allBackups()));
+        for (Server s : servers) {
+            if (selected.contains(s)) {
                 if (s.index() < 0 && snapshot != BackendSnapshot.EMPTY) {
                     joined.add(s);
                 }
@@ -359,6 +393,10 @@ public final class Backend {
         availability.update(servers);
         for (Server s : joined) {
             joinListeners.forEach(listener -> listener.accept(s));
+        }
+        BackendQueue q = queue;
+        if (q != null) {
+            q.serversChanged();
         }
     }
 

@@ -44,6 +44,8 @@ public final class Server implements Member {
     private volatile double slowStartShare = 1.0;
     private volatile double feedbackFactor = 1.0;
     private volatile boolean overloaded;
+    /** {@code backup: true}: offered only while no primary of the backend is usable ({@link BackupSelection}). */
+    private volatile boolean backup;
     /** Position in the backend's current snapshot (list order), or -1 when not a member. */
     private volatile int index = -1;
 
@@ -194,6 +196,16 @@ public final class Server implements Member {
 
     void setFeedbackFactor(double factor) {
         this.feedbackFactor = factor;
+    }
+
+    /** Whether this is a backup server ({@code backup: true}), offered only while no primary is usable. */
+    public boolean backup() {
+        return backup;
+    }
+
+    /** Set by the backend from the configuration (at start, reload and add). */
+    void setBackup(boolean backup) {
+        this.backup = backup;
     }
 
     /** True when the server may be offered to schedulers at all (a member of the snapshot). */
@@ -402,6 +414,13 @@ public final class Server implements Member {
             }
         }
         loadChanged();
+        if (backend != null) {
+            // One slot less in use: the backend's oldest queued request or connection, if any, may take it.
+            BackendQueue queue = backend.queue();
+            if (queue != null) {
+                queue.slotFreed(this);
+            }
+        }
     }
 
     private void loadChanged() {

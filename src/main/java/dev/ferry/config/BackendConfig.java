@@ -25,13 +25,18 @@ import java.util.Optional;
  *                     (key {@code max_connection_age}); zero = no limit
  * @param http2        HTTP/2 connection pools ({@code protocol: h2 | h2c})
  * @param tls          TLS to the servers (key {@code tls}; a server's own {@code tls:} goes over it); empty = plain TCP
+ * @param queue        where requests and new connections wait while every server is at its {@code max_connections};
+ *                     empty = no queue (they are refused at once)
+ * @param allBackups   with {@code backup: true} servers: while no primary server is usable, all usable backups share
+ *                     the traffic (key {@code allbackups}, HAProxy's {@code option allbackups}); false = the first
  */
 public record BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
                             Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
                             Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
                             BackendTimeouts timeouts, Optional<KeepaliveConfig> tcpKeepalive,
                             ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
-                            UpstreamHttp2Config http2, Optional<UpstreamTlsConfig> tls) {
+                            UpstreamHttp2Config http2, Optional<UpstreamTlsConfig> tls,
+                            Optional<QueueConfig> queue, boolean allBackups) {
     public static final int DEFAULT_RETRIES = 2;
     public static final String DEFAULT_HASH_KEY = "source_ip";
 
@@ -39,7 +44,7 @@ public record BackendConfig(String name, SchedulerConfig scheduler, String hashK
         servers = List.copyOf(servers);
     }
 
-    /** A backend speaking plain TCP (no TLS) to its servers. */
+    /** A backend speaking plain TCP (no TLS) to its servers, without a queue, whose backups take over one at a time. */
     public BackendConfig(String name, SchedulerConfig scheduler, String hashKey, List<ServerConfig> servers,
                          Optional<HealthCheckConfig> healthCheck, Optional<OutlierConfig> outlier,
                          Duration slowStart, Optional<FeedbackConfig> feedback, int retries,
@@ -47,7 +52,7 @@ public record BackendConfig(String name, SchedulerConfig scheduler, String hashK
                          ResolverConfig resolver, UpstreamProtocol protocol, Duration maxConnectionAge,
                          UpstreamHttp2Config http2) {
         this(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries, timeouts,
-                tcpKeepalive, resolver, protocol, maxConnectionAge, http2, Optional.empty());
+                tcpKeepalive, resolver, protocol, maxConnectionAge, http2, Optional.empty(), Optional.empty(), false);
     }
 
     /** Whether some server speaks TLS: the backend's {@code tls:} or a server's own. */

@@ -12,9 +12,9 @@ import java.util.function.Function;
 final class BackendReader {
     static final List<String> KEYS = List.of("name", "scheduler", "hash_key", "servers", "health_check", "outlier",
             "slow_start", "feedback", "retries", "timeouts", "tcp_keepalive", "resolver", "protocol",
-            "max_connection_age", "http2", "tls");
+            "max_connection_age", "http2", "tls", "queue", "allbackups");
     static final List<String> SERVER_KEYS = List.of("name", "address", "weight", "max_connections", "send_proxy",
-            "resolve", "srv", "forwarding", "protocol", "tls");
+            "resolve", "srv", "forwarding", "protocol", "tls", "backup");
     static final List<String> HTTP2_KEYS = List.of("max_connections", "max_concurrent_streams");
     private static final Map<String, UpstreamProtocol> PROTOCOLS = UpstreamProtocol.choices();
     private static final String H2_NEEDS_TLS = "h2 is HTTP/2 over TLS (chosen by ALPN) and this server has no tls:; "
@@ -80,8 +80,10 @@ final class BackendReader {
         Duration maxConnectionAge = b.duration("max_connection_age", Duration.ZERO, Duration.ZERO);
         UpstreamHttp2Config http2 = b.map("http2", HTTP2_KEYS).map(BackendReader::http2)
                 .orElse(UpstreamHttp2Config.DEFAULTS);
+        Optional<QueueConfig> queue = QueueReader.read(b, servers);
+        boolean allBackups = QueueReader.allBackups(b, servers);
         return new BackendConfig(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries,
-                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2, tls);
+                timeouts, keepalive, resolver, protocol, maxConnectionAge, http2, tls, queue, allBackups);
     }
 
     private static UpstreamHttp2Config http2(YamlMap h) {
@@ -165,7 +167,7 @@ final class BackendReader {
                     + speaks.key() + ") carries the requests of many; drop send_proxy or use protocol: http/1.1");
         }
         return new ServerConfig(name, address.orElse(null), weight, maxConnections, sendProxy, discovery, forwarding,
-                protocol);
+                protocol, Optional.empty(), s.bool("backup", false));
     }
 
     /**

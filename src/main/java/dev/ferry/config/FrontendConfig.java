@@ -20,23 +20,27 @@ import java.util.Optional;
  *                       {@code max_connection_age_grace}); {@link ConnectionAge#NONE} for others
  * @param requestHeaders  http mode: header rules for every request sent to a server, before the route's own
  * @param responseHeaders http mode: header rules for every response to a client, before the route's own
+ * @param access         {@code allow}, {@code deny}, {@code allow_file}, {@code deny_file}: who may connect (tcp:
+ *                       checked at accept; udp: per datagram; http: per request, 403)
+ * @param rateLimit      {@code rate_limit}: request and connection limits per key (tcp and http)
  */
 public record FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
                              List<RouteConfig> routes, Optional<String> backend, int maxConnections,
                              FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge,
-                             HeaderRules requestHeaders, HeaderRules responseHeaders) {
+                             HeaderRules requestHeaders, HeaderRules responseHeaders, AccessRules access,
+                             Optional<RateLimitConfig> rateLimit) {
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public FrontendConfig {
         routes = List.copyOf(routes);
     }
 
-    /** Without header rules of the frontend's own. */
+    /** Without header rules of the frontend's own, access rules or rate limit. */
     public FrontendConfig(String name, HostPort listen, Optional<TlsConfig> tls, boolean proxyProtocol,
                           List<RouteConfig> routes, Optional<String> backend, int maxConnections,
                           FrontendTimeouts timeouts, ModeOptions options, ConnectionAge connectionAge) {
         this(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts, options, connectionAge,
-                HeaderRules.NONE, HeaderRules.NONE);
+                HeaderRules.NONE, HeaderRules.NONE, AccessRules.NONE, Optional.empty());
     }
 
     /** Without a connection age limit. */

@@ -14,7 +14,7 @@ import java.util.Set;
 final class FrontendReader {
     static final List<String> KEYS = List.of("name", "listen", "mode", "tls", "proxy_protocol", "routes", "backend",
             "max_connections", "timeouts", "udp", "http", "max_connection_age", "max_connection_age_grace",
-            "request_headers", "response_headers");
+            "request_headers", "response_headers", "allow", "deny", "allow_file", "deny_file", "rate_limit");
     static final List<String> TIMEOUT_KEYS = List.of("client_idle", "request_header");
     static final List<String> TLS_KEYS = TlsReader.KEYS;
     static final List<String> CERTIFICATE_KEYS = TlsReader.CERTIFICATE_KEYS;
@@ -33,10 +33,12 @@ final class FrontendReader {
     private final CrossChecks crossChecks;
     private final RouteReader routeReader;
     private final TlsReader tlsReader;
+    private final AdmissionReader admission;
 
     FrontendReader(CrossChecks crossChecks, Paths paths) {
         this.crossChecks = crossChecks;
-        this.routeReader = new RouteReader(crossChecks);
+        this.admission = new AdmissionReader(paths);
+        this.routeReader = new RouteReader(crossChecks, admission);
         this.tlsReader = new TlsReader(paths);
     }
 
@@ -113,8 +115,14 @@ final class FrontendReader {
         }
         HeaderRules requestHeaders = headerRules(f, "request_headers", mode, modeKnown);
         HeaderRules responseHeaders = headerRules(f, "response_headers", mode, modeKnown);
+        AccessRules access = admission.access(f);
+        Optional<RateLimitConfig> rateLimit = admission.rateLimit(f, switch (mode) {
+            case TCP -> AdmissionReader.Scope.TCP_FRONTEND;
+            case UDP -> AdmissionReader.Scope.UDP_FRONTEND;
+            case HTTP -> AdmissionReader.Scope.HTTP_FRONTEND;
+        }, modeKnown);
         return new FrontendConfig(name, listen, tls, proxyProtocol, routes, backend, maxConnections, timeouts,
-                options, age, requestHeaders, responseHeaders);
+                options, age, requestHeaders, responseHeaders, access, rateLimit);
     }
 
     /** A frontend's {@code request_headers:} / {@code response_headers:}: for every request of an http frontend. */

@@ -36,6 +36,11 @@ final class Problems {
         found.add(new ConfigProblem(file, mark.getLine() + 1, mark.getColumn() + 1, key, message));
     }
 
+    /** Records a problem in another file the configuration names (a network file): its own name and line. */
+    void addInFile(String otherFile, int line, int column, String key, String message) {
+        found.add(new ConfigProblem(otherFile, line, column, key, message));
+    }
+
     /** Records a problem with no place in the file, such as an unreadable file. */
     void addUnplaced(String message) {
         found.add(new ConfigProblem(file, 0, 0, "", message));

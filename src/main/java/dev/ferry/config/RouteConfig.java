@@ -6,16 +6,18 @@ import java.util.Optional;
 
 /**
  * One http route: when every given condition of {@code match} holds, the request goes to {@code backend}. A route
- * without {@code match} is the catch-all.
+ * without {@code match} is the catch-all. Its {@code access} rules ({@code allow}, {@code deny}, ...) and
+ * {@code rate_limit} apply to the requests it took (403, and 429 or the limit's status).
  *
  * @param backend null when the route answers itself ({@link RouteActions#answers()})
  * @param actions redirect, return, header and path rewrites ({@link RouteActions#NONE} when none)
  */
-public record RouteConfig(Optional<Match> match, String backend, RouteActions actions) {
+public record RouteConfig(Optional<Match> match, String backend, RouteActions actions, AccessRules access,
+                          Optional<RateLimitConfig> rateLimit) {
 
-    /** A route to {@code backend} without actions. */
+    /** A route to {@code backend} without actions, access rules or rate limit. */
     public RouteConfig(Optional<Match> match, String backend) {
-        this(match, backend, RouteActions.NONE);
+        this(match, backend, RouteActions.NONE, AccessRules.NONE, Optional.empty());
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.regex.PatternSyntaxException;
 /** Reads the {@code routes:} of an http frontend into {@link RouteConfig}s, checking each condition. */
 final class RouteReader {
     static final List<String> KEYS = List.of("match", "backend", "redirect", "return", "request_headers",
-            "response_headers", "path");
+            "response_headers", "path", "allow", "deny", "allow_file", "deny_file", "rate_limit");
     static final List<String> MATCH_KEYS = List.of("host", "path_prefix", "path", "path_regex", "methods", "headers",
             "query");
     // RFC 9110 token characters: what a method or header name may be made of.
@@ -20,9 +20,11 @@ final class RouteReader {
 
     private final CrossChecks crossChecks;
     private final RouteActionsReader actionsReader = new RouteActionsReader();
+    private final AdmissionReader admission;
 
-    RouteReader(CrossChecks crossChecks) {
+    RouteReader(CrossChecks crossChecks, AdmissionReader admission) {
         this.crossChecks = crossChecks;
+        this.admission = admission;
     }
 
     /** Reads every route of {@code frontend}; a route after a catch-all is reported as unreachable. */
@@ -54,7 +56,8 @@ final class RouteReader {
         }
         RouteActions actions = actionsReader.read(route, match.flatMap(RouteConfig.Match::pathPrefix),
                 route.has("backend"));
-        return new RouteConfig(match, backend, actions);
+        return new RouteConfig(match, backend, actions, admission.access(route),
+                admission.rateLimit(route, AdmissionReader.Scope.ROUTE, true));
     }
 
     /** The conditions of {@code match:}; empty when it sets none, which makes the route a catch-all. */

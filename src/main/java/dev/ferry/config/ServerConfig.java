@@ -20,25 +20,28 @@ import java.util.Optional;
  *                       {@code protocol})
  * @param tls            this server's own {@code tls:}, each key given replacing its backend's (see
  *                       {@link UpstreamTlsConfig#over}); empty: as the backend says
+ * @param backup         takes traffic only while no primary server of its backend is usable (key {@code backup},
+ *                       HAProxy's {@code backup})
  */
 public record ServerConfig(String name, HostPort address, int weight, int maxConnections,
                            Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
                            Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol,
-                           Optional<UpstreamTlsConfig> tls) {
+                           Optional<UpstreamTlsConfig> tls, boolean backup) {
     public static final int DEFAULT_WEIGHT = 1;
     public static final int MAX_WEIGHT = 65_535;
 
-    /** A server with no {@code tls:} of its own. */
+    /** A primary server (not a backup) with no {@code tls:} of its own. */
     public ServerConfig(String name, HostPort address, int weight, int maxConnections,
                         Optional<ProxyProtocolVersion> sendProxy, Optional<ServerDiscovery> discovery,
                         Optional<Forwarding> forwarding, Optional<UpstreamProtocol> protocol) {
-        this(name, address, weight, maxConnections, sendProxy, discovery, forwarding, protocol, Optional.empty());
+        this(name, address, weight, maxConnections, sendProxy, discovery, forwarding, protocol, Optional.empty(),
+                false);
     }
 
     /** This server with {@code tls} as its own {@code tls:}. */
     public ServerConfig withTls(Optional<UpstreamTlsConfig> tls) {
         return new ServerConfig(name, address, weight, maxConnections, sendProxy, discovery, forwarding, protocol,
-                tls);
+                tls, backup);
     }
 
     /** A server at a fixed address. */

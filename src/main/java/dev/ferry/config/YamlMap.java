@@ -120,6 +120,11 @@ final class YamlMap {
         return node instanceof SequenceNode ? "a list" : "a mapping";
     }
 
+    /** Where this file's problems are collected (for problems in files the configuration names). */
+    Problems problems() {
+        return problems;
+    }
+
     String path() {
         return path;
     }

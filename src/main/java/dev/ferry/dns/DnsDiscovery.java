@@ -260,7 +260,8 @@ public final class DnsDiscovery implements AutoCloseable {
                 // An address literal: resolving it asks no DNS server.
                 HostPort literal = new HostPort(w.address().getAddress().getHostAddress(), w.address().getPort());
                 Server s = backend.addServer(new ServerConfig(w.name(), literal, w.weight(),
-                        e.config.maxConnections(), e.config.sendProxy()));
+                        e.config.maxConnections(), e.config.sendProxy(), java.util.Optional.empty(),
+                        e.config.forwarding(), e.config.protocol(), e.config.tls(), e.config.backup()));
                 e.servers.put(w.name(), s);
                 log.info("backend '{}': added {} from the DNS answer for {}", backend.name(), w.name(),
                         e.discovery.name());

@@ -84,6 +84,7 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             // best effort: the close below is what matters
         }
         unregistered.unsafe().closeForcibly();
+        dev.ferry.proxy.admission.ConnectionGate.released(unregistered);
     }
 
     /** For tests: clients accepted but not yet admitted. */

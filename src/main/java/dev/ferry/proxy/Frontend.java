@@ -55,4 +55,9 @@ public interface Frontend {
     void closeAll();
 
     FrontendStats stats();
+
+    /** The counters of this frontend's access rules and rate limits, by rule ({@code frontend}, {@code routes[N]}). */
+    default dev.ferry.proxy.admission.AdmissionStats admissionStats() {
+        return new dev.ferry.proxy.admission.AdmissionStats();
+    }
 }

@@ -6,6 +6,7 @@ import dev.ferry.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
@@ -38,12 +39,29 @@ public final class FrontendListener {
                                boolean halfClosure, boolean deferAccept, WriteBufferWaterMark waterMark,
                                Consumer<Channel> accept)
             throws BindException {
+        return bind(transport, config, null, limiter, halfClosure, deferAccept, waterMark, accept);
+    }
+
+    /**
+     * As above, with {@code gate} (access rules and per-key connection limits; null: none) before the limiter, so a
+     * refused client never counts against {@code max_connections}.
+     */
+    public static Channel bind(Transport transport, FrontendConfig config, ChannelHandler gate,
+                               ConnectionLimiter limiter, boolean halfClosure, boolean deferAccept,
+                               WriteBufferWaterMark waterMark, Consumer<Channel> accept)
+            throws BindException {
+        ChannelHandler listening = gate == null ? limiter : new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(gate, limiter);
+            }
+        };
         ServerBootstrap b = new ServerBootstrap()
                 .group(transport.workers())
                 .channelFactory(transport.serverChannelFor(config.listen().resolve()))
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(limiter)
+                .handler(listening)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, halfClosure)
                 .childOption(ChannelOption.TCP_NODELAY, true)

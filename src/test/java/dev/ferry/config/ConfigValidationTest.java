@@ -56,7 +56,7 @@ class ConfigValidationTest {
         assertThat(problems(yaml)).containsExactly(at(yaml, 4, "mdoe", "frontends[0].mdoe", "unknown key 'mdoe'; did you mean 'mode'? "
                 + "allowed keys here: name, listen, mode, tls, proxy_protocol, routes, backend, max_connections, "
                 + "timeouts, udp, http, max_connection_age, max_connection_age_grace, request_headers, "
-                + "response_headers"));
+                + "response_headers, allow, deny, allow_file, deny_file, rate_limit"));
     }
 
     @Test
@@ -975,5 +975,53 @@ class ConfigValidationTest {
                         + "'memory'? allowed keys here: input, cpu, disk, memory, process, response"),
                 at(yaml, 8, "lots", "backends[1].feedback.coefficients.input",
                         "expected a number from 0 to 1 such as 0.3, found 'lots'"));
+    }
+
+    @Test
+    void queueSizeAndTimeoutAreBoundedAndAQueueNeedsServersWithMaxConnections() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: a } ]
+                backends:
+                  - name: a
+                    queue: { size: 0, timeout: 0s }
+                    servers: [ { address: 127.0.0.1:9001, max_connections: 10 } ]
+                  - name: b
+                    queue: { size: 2000000, timeout: 2h, sise: 3 }
+                    servers: [ { address: 127.0.0.1:9002, max_connections: 10 } ]
+                  - name: c
+                    queue: { size: 10 }
+                    servers: [ { address: 127.0.0.1:9003 }, { address: 127.0.0.1:9004 } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 4, "0,", "backends[0].queue.size", "0 is out of range; allowed: 1..1000000"),
+                at(yaml, 4, "0s", "backends[0].queue.timeout", "must be more than 0"),
+                at(yaml, 7, "2000000", "backends[1].queue.size", "2000000 is out of range; allowed: 1..1000000"),
+                at(yaml, 7, "2h", "backends[1].queue.timeout", "2h is too long; allowed: 1ms to 1h"),
+                at(yaml, 7, "sise", "backends[1].queue.sise", "unknown key 'sise'; did you mean 'size'? "
+                        + "allowed keys here: size, timeout"),
+                at(yaml, 10, "{ size", "backends[2].queue", "waits only for servers at their max_connections, and no "
+                        + "server of this backend sets one; give the servers max_connections (e.g. max_connections: "
+                        + "100) or remove queue:"));
+    }
+
+    @Test
+    void backupIsABooleanAndAllbackupsNeedsABackupServer() {
+        String yaml = """
+                frontends: [ { name: web, listen: 127.0.0.1:0, backend: a } ]
+                backends:
+                  - name: a
+                    allbackups: true
+                    servers: [ { address: 127.0.0.1:9001 } ]
+                  - name: b
+                    allbackups: sometimes
+                    servers: [ { address: 127.0.0.1:9002 }, { address: 127.0.0.1:9003, backup: maybe } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(
+                at(yaml, 4, "true", "backends[0].allbackups",
+                        "applies only to backends with backup servers (backup: true on a server)"),
+                at(yaml, 7, "sometimes", "backends[1].allbackups", "expected true or false, found 'sometimes'"),
+                at(yaml, 8, "maybe", "backends[1].servers[1].backup", "expected true or false, found 'maybe'"));
     }
 }

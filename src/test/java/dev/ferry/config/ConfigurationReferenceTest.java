@@ -44,6 +44,7 @@ class ConfigurationReferenceTest {
         m.put("frontends[].http", FrontendReader.HTTP_KEYS);
         m.put("frontends[].http.h2", FrontendReader.H2_KEYS);
         m.put("frontends[].udp", FrontendReader.UDP_KEYS);
+        m.put("frontends[].rate_limit", AdmissionReader.RATE_LIMIT_KEYS);
         m.put("frontends[].routes[]", RouteReader.KEYS);
         m.put("frontends[].routes[].match", RouteReader.MATCH_KEYS);
         m.put("frontends[].routes[].redirect", RouteActionsReader.REDIRECT_KEYS);
@@ -59,6 +60,7 @@ class ConfigurationReferenceTest {
         m.put("backends[].timeouts", BackendReader.TIMEOUT_KEYS);
         m.put("backends[].health_check", HealthCheckReader.KEYS);
         m.put("backends[].outlier", BackendReader.OUTLIER_KEYS);
+        m.put("backends[].queue", QueueReader.KEYS);
         m.put("backends[].feedback", FeedbackReader.KEYS);
         m.put("backends[].feedback.coefficients", FeedbackReader.COEFFICIENT_KEYS);
         m.put("backends[].tcp_keepalive", BackendReader.KEEPALIVE_KEYS);

@@ -51,8 +51,14 @@ interface DownstreamStream {
      * @param grpc        the reply answers a gRPC request ({@link GrpcRequest}): HTTP 200, trailers-only, with the
      *                    {@code grpc-status} that {@code status} maps to ({@link GrpcStatus})
      */
+    default void sendLocalReply(HttpResponseStatus status, String detail, boolean close, boolean lingerable,
+                                String requestId, boolean headRequest, boolean grpc) {
+        sendLocalReply(status, detail, close, lingerable, requestId, headRequest, grpc, 0);
+    }
+
+    /** As above, with {@code Retry-After: retryAfterSeconds} when that is above 0 (a rate limit's answer). */
     void sendLocalReply(HttpResponseStatus status, String detail, boolean close, boolean lingerable, String requestId,
-                        boolean headRequest, boolean grpc);
+                        boolean headRequest, boolean grpc, long retryAfterSeconds);
 
     /** The response is complete: the connection closes ({@code close}) or takes the next request. */
     void end(boolean close);

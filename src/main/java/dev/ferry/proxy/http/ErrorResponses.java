@@ -32,6 +32,12 @@ final class ErrorResponses {
      */
     static ByteBuf of(ByteBufAllocator alloc, HttpResponseStatus status, String detail, boolean close,
                       String requestId, boolean headRequest) {
+        return of(alloc, status, detail, close, requestId, headRequest, 0);
+    }
+
+    /** As above, with {@code retry-after: retryAfterSeconds} when that is above 0 (a rate limit's answer). */
+    static ByteBuf of(ByteBufAllocator alloc, HttpResponseStatus status, String detail, boolean close,
+                      String requestId, boolean headRequest, long retryAfterSeconds) {
         byte[] text = text(status, detail);
         StringBuilder head = new StringBuilder(200).append("HTTP/1.1 ").append(status.code()).append(' ')
                 .append(status.reasonPhrase()).append("\r\n")
@@ -43,6 +49,9 @@ final class ErrorResponses {
         }
         if (requestId != null) {
             head.append("x-request-id: ").append(requestId).append("\r\n");
+        }
+        if (retryAfterSeconds > 0) {
+            head.append("retry-after: ").append(retryAfterSeconds).append("\r\n");
         }
         head.append("\r\n");
         ByteBuf out = alloc.buffer(head.length() + (headRequest ? 0 : text.length));

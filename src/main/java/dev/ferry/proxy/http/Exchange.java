@@ -3,7 +3,10 @@ package dev.ferry.proxy.http;
 import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.accesslog.Termination;
 import dev.ferry.backend.Backend;
+import dev.ferry.backend.BackendQueue;
 import dev.ferry.backend.Server;
+import dev.ferry.proxy.admission.HttpAdmission;
+import dev.ferry.proxy.admission.RequestPass;
 import dev.ferry.schedule.PickContext;
 import dev.ferry.config.Addresses;
 import io.netty.buffer.Unpooled;
@@ -80,6 +83,8 @@ final class Exchange {
     private boolean upgrade;
     /** The current try; the only thing that records a server's outcome. */
     private Attempt attempt;
+    /** The request's place in its backend's queue while every server is full ({@code queue:}); null otherwise. */
+    private BackendQueue.Ticket queued;
     /** The server of the current (or last) attempt, for the access log. */
     private Server server;
     private boolean requestDone;
@@ -96,6 +101,9 @@ final class Exchange {
     private String localDetail;
     /** The route's own answer waiting for the request body to be read, in place of localStatus's text. */
     private RouteAnswer.Response localAnswer;
+    private long localRetryAfter;
+    /** The request's access and rate-limit admission (null: the frontend has no such rules); released at its end. */
+    private RequestPass pass;
     /** When the request's end went to the server (0: not yet), for the response timeout and the latency. */
     private long requestSentAt;
 
@@ -214,9 +222,23 @@ final class Exchange {
             return;
         }
         RequestTarget target = new RequestTarget(head);
+        HttpAdmission admission = frontend.admission();
+        RequestView view = null;
+        if (admission.active()) {
+            pass = new RequestPass();
+            view = new RequestView(head);
+            if (!admission.admitsBeforeRouting(pass, source(), view, connection.now())) {
+                refuse();
+                return;
+            }
+        }
         route = frontend.router().route(target);
         if (route == null) {
             localReply(HttpResponseStatus.NOT_FOUND, "no route matches this request", false);
+            return;
+        }
+        if (pass != null && !admission.admitsOnRoute(route.name(), pass, source(), view, connection.now())) {
+            refuse();
             return;
         }
         if (route.actions() != null) {
@@ -324,6 +346,9 @@ final class Exchange {
         if (picked == null) {
             picked = fallback;
         }
+        if (picked == null && pick.attempt() == 0 && waitInQueue(backend)) {
+            return;
+        }
         if (picked == null) {
             if (pick.attempt() == 0) {
                 frontend.stats().rejectedNoServer();
@@ -334,6 +359,36 @@ final class Exchange {
             return;
         }
         tryOn(picked);
+    }
+
+    /**
+     * Every server is at its {@code max_connections}: waits in the backend's queue when it has one (true: waiting, or
+     * refused with 503 as the queue is full), else false (refused as without a queue).
+     */
+    private boolean waitInQueue(Backend backend) {
+        BackendQueue q = backend.queue();
+        BackendQueue.Ticket t = q == null ? null : q.enqueue(connection.pool().queueLoop(), pick, this::dequeued);
+        if (t == null) {
+            return false;
+        }
+        if (t.refused()) {
+            frontend.stats().rejectedNoServer();
+            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server is full and so is the queue", false);
+        } else {
+            queued = t;
+        }
+        return true;
+    }
+
+    /** The queue let the request go: to {@code s}, or (null) it waited for the whole queue timeout. */
+    private void dequeued(Server s) {
+        queued = null;
+        if (s != null) {
+            tryOn(s);
+            return;
+        }
+        frontend.stats().rejectedNoServer();
+        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server had room within the queue timeout", false);
     }
 
     /** Starts an attempt on {@code picked}: a pooled connection (or HTTP/2 stream) if there is one, else a new one. */
@@ -625,6 +680,10 @@ final class Exchange {
 
     /** Abandons the current server connection (it may be inside a message): closed, never pooled. */
     private void abandonAttempt() {
+        if (queued != null) {
+            queued.cancel(); // still waiting for a server: leaves the queue, takes no slot
+            queued = null;
+        }
         Attempt a = attempt;
         if (a != null) {
             a.abandon();
@@ -678,6 +737,11 @@ final class Exchange {
 
     // ---- Ferry's own responses ----
 
+    /** The request's admission refused it: 403, or the rate limit's status with Retry-After. */
+    private void refuse() {
+        localReply(HttpResponseStatus.valueOf(pass.status()), pass.detail(), false, pass.retryAfterSeconds());
+    }
+
     /**
      * Answers the request with Ferry's own response: the one way every local reply leaves (no route, no server, a
      * failed or slow server, bad input, a timeout, a fault of Ferry's). The server connection, if any, goes; the
@@ -691,7 +755,12 @@ final class Exchange {
      * @param close whether the connection is past saving (bad input, a timeout, a fault of Ferry's)
      */
     void localReply(HttpResponseStatus status, String detail, boolean close) {
-        reply(status, detail, close, null, null);
+        reply(status, detail, close, 0, null, null);
+    }
+
+    /** As above, with {@code Retry-After: retryAfterSeconds} when above 0. */
+    private void localReply(HttpResponseStatus status, String detail, boolean close, long retryAfterSeconds) {
+        reply(status, detail, close, retryAfterSeconds, null, null);
     }
 
     /** The route answers itself ({@code redirect:}, {@code return:}): a reply of Ferry's own, as the route says. */
@@ -699,12 +768,13 @@ final class Exchange {
         RouteAnswer answer = actions.answer();
         RouteAnswer.Response own = answer.respond(actionValues, isHeadRequest());
         actions.toClient(own.head(), actionValues);
-        reply(HttpResponseStatus.valueOf(own.code()), "answered by the route", false, own, answer.termination());
+        reply(HttpResponseStatus.valueOf(own.code()), "answered by the route", false, 0, own, answer.termination());
     }
 
     /** {@link #localReply}, or with {@code own} (not null) the route's own answer and its termination. */
-    private void reply(HttpResponseStatus status, String detail, boolean close, RouteAnswer.Response own,
-                       Termination ownTermination) {
+    private void reply(HttpResponseStatus status, String detail, boolean close, long retryAfterSeconds,
+                       RouteAnswer.Response own, Termination ownTermination) {
+        localRetryAfter = retryAfterSeconds;
         abandonAttempt();
         boolean bodyPending = bodyMayFollow();
         boolean closes = close || !downstream.clientKeepsConnection() || bodyPending || connection.draining();
@@ -723,7 +793,7 @@ final class Exchange {
                 sendOwnAnswer(own, true);
             } else {
                 downstream.sendLocalReply(status, detail, true, status != HttpResponseStatus.REQUEST_TIMEOUT,
-                        requestId, isHeadRequest(), grpc != null);
+                        requestId, isHeadRequest(), grpc != null, localRetryAfter);
             }
             requestDone = true;
         } else if (requestDone) {
@@ -747,7 +817,8 @@ final class Exchange {
             sendOwnAnswer(localAnswer, false);
             return;
         }
-        downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest(), grpc != null);
+        downstream.sendLocalReply(localStatus, localDetail, false, true, requestId, isHeadRequest(), grpc != null,
+                localRetryAfter);
         downstream.end(false);
     }
 
@@ -768,6 +839,9 @@ final class Exchange {
         }
         logged = true;
         long now = connection.now();
+        if (pass != null) {
+            pass.release(now);
+        }
         long durationNanos = now - startNanos;
         if (request != null) {
             frontend.requestEnded(route, server, status, durationNanos);

@@ -116,10 +116,10 @@ final class Http1DownstreamStream implements DownstreamStream {
 
     @Override
     public void sendLocalReply(HttpResponseStatus status, String detail, boolean close, boolean lingerable,
-                               String requestId, boolean headRequest, boolean grpc) {
+                               String requestId, boolean headRequest, boolean grpc, long retryAfterSeconds) {
         release();
         ByteBuf r = grpc ? GrpcReplies.http1(client.alloc(), status, detail, close, requestId)
-                : ErrorResponses.of(client.alloc(), status, detail, close, requestId, headRequest);
+                : ErrorResponses.of(client.alloc(), status, detail, close, requestId, headRequest, retryAfterSeconds);
         if (close) {
             connection.closeWithResponse(r, lingerable, connection.clientMaySend());
         } else {

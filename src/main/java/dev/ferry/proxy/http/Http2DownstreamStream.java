@@ -224,7 +224,7 @@ final class Http2DownstreamStream implements DownstreamStream {
 
     @Override
     public void sendLocalReply(HttpResponseStatus status, String detail, boolean close, boolean lingerable,
-                               String requestId, boolean headRequest, boolean grpc) {
+                               String requestId, boolean headRequest, boolean grpc, long retryAfterSeconds) {
         if (headSent || responseEnded) {
             // Nothing sensible can follow a head already sent: the client learns the response broke off.
             reset();
@@ -239,6 +239,9 @@ final class Http2DownstreamStream implements DownstreamStream {
         } else {
             byte[] text = ErrorResponses.text(status, detail);
             Http2Headers head = Http2ResponseEncoding.localReply(status, text.length, requestId);
+            if (retryAfterSeconds > 0) {
+                head.addLong("retry-after", retryAfterSeconds);
+            }
             responseWritten = connection.writeHeaders(stream, head, headRequest);
             if (!headRequest) {
                 responseWritten = connection.writeData(stream, Unpooled.wrappedBuffer(text), true);

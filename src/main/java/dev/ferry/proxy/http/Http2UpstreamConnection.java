@@ -348,6 +348,11 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void becameIdle() {
+        dev.ferry.backend.BackendQueue queue = server.backend() == null ? null : server.backend().queue();
+        if (queue != null && queue.wantsSlotOf(server, idleLease == null ? 1 : 0)) {
+            close(); // at its max_connections with a queue: the slot goes to a waiting request, not to idling
+            return;
+        }
         idleSince = pool.now();
         if (idleLease == null) {
             idleLease = server.openIdle();

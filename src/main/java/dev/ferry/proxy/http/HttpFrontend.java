@@ -10,6 +10,10 @@ import dev.ferry.config.HttpOptions;
 import dev.ferry.config.LingeringOptions;
 import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.proxy.ConnectionLimiter;
+import dev.ferry.proxy.admission.AccessPolicy;
+import dev.ferry.proxy.admission.AdmissionStats;
+import dev.ferry.proxy.admission.ConnectionGate;
+import dev.ferry.proxy.admission.HttpAdmission;
 import dev.ferry.proxy.ClientByteCounter;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendListener;
@@ -88,6 +92,10 @@ public final class HttpFrontend implements Frontend {
     private volatile int maxHeaderCount;
     private volatile Channel listener;
     private volatile ConnectionLimiter limiter;
+    private final AdmissionStats admissionStats = new AdmissionStats();
+    /** allow/deny and request limits per request (403, 429); connection limits at accept ({@link #gate}). */
+    private volatile HttpAdmission admission;
+    private final ConnectionGate gate = new ConnectionGate(false, admissionStats, this::admissionClock);
     private volatile int port;
 
     /**
@@ -116,6 +124,8 @@ public final class HttpFrontend implements Frontend {
         this.transport = transport;
         HttpOptions http = http(config);
         this.router = Router.of(config, backends);
+        this.admission = HttpAdmission.of(config, admissionStats, null);
+        gate.reconfigure(AccessPolicy.ALL, admission.frontendLimiter());
         this.forwarding = new ForwardingHeaders(tls.isPresent(), http.forwardingHeaders(),
                 ClientCertHeaders.of(config.tls()));
         this.tls = tls;
@@ -173,6 +183,8 @@ public final class HttpFrontend implements Frontend {
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
         HttpOptions http = http(next);
         this.router = Router.of(next, backends);
+        this.admission = HttpAdmission.of(next, admissionStats, admission);
+        gate.reconfigure(AccessPolicy.ALL, admission.frontendLimiter());
         this.requestHeaderNanos = next.timeouts().requestHeader().toNanos();
         this.clientIdleNanos = next.timeouts().clientIdle().toNanos();
         this.maxRequestLine = http.maxRequestLine();
@@ -190,6 +202,21 @@ public final class HttpFrontend implements Frontend {
     @Override
     public FrontendStats stats() {
         return stats;
+    }
+
+    @Override
+    public AdmissionStats admissionStats() {
+        return admissionStats;
+    }
+
+    /** The connection gate's clock: the event loops' (one time for all), as the requests' limits read it. */
+    private long admissionClock() {
+        return timelines.values().iterator().next().nanoTime();
+    }
+
+    /** The access rules and request limits in force for new requests. */
+    HttpAdmission admission() {
+        return admission;
     }
 
     /** How this frontend's lingering closes ended ({@code http.lingering_close}). */
@@ -333,7 +360,7 @@ public final class HttpFrontend implements Frontend {
     @Override
     public InetSocketAddress start() throws BindException {
         limiter = new ConnectionLimiter(config.maxConnections(), stats);
-        listener = FrontendListener.bind(transport, config, limiter, false, http(config).deferAccept(),
+        listener = FrontendListener.bind(transport, config, gate, limiter, false, http(config).deferAccept(),
                 WATER_MARK, this::accept);
         InetSocketAddress local = (InetSocketAddress) listener.localAddress();
         port = local.getPort();

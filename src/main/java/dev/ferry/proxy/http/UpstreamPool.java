@@ -194,7 +194,7 @@ final class UpstreamPool {
     /** Puts a connection that finished an exchange cleanly back, or closes it when the server has enough idle. */
     void release(UpstreamConnection c) {
         Channel ch = c.channel();
-        if (!ch.isActive() || tooOld(c, timeline.nanoTime())) {
+        if (!ch.isActive() || tooOld(c, timeline.nanoTime()) || freesSlot(c.server())) {
             ch.close();
             return;
         }
@@ -211,6 +211,38 @@ final class UpstreamPool {
             scheduleSweep(idleTimeoutNanos(c));
         }
     }
+
+    /**
+     * Whether an idle connection to {@code server} should rather close: it is at its {@code max_connections} and its
+     * backend queues ({@link dev.ferry.backend.BackendQueue#wantsSlotOf}), so the slot goes to a waiting request (of
+     * any event loop) instead of idling here.
+     */
+    private static boolean freesSlot(Server server) {
+        dev.ferry.backend.BackendQueue queue = server.backend() == null ? null : server.backend().queue();
+        return queue != null && queue.wantsSlotOf(server, 0);
+    }
+
+    /** This pool's event loop as a backend queue sees it: where a queued request of this loop is woken. */
+    dev.ferry.backend.BackendQueue.Loop queueLoop() {
+        return queueLoop;
+    }
+
+    private final dev.ferry.backend.BackendQueue.Loop queueLoop = new dev.ferry.backend.BackendQueue.Loop() {
+        @Override
+        public long nanoTime() {
+            return timeline.nanoTime();
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            timeline.execute(task);
+        }
+
+        @Override
+        public Runnable schedule(Runnable task, long delayNanos) {
+            return timeline.schedule(task, delayNanos)::cancel;
+        }
+    };
 
     private static long idleTimeoutNanos(UpstreamConnection c) {
         return c.server().backend().config().timeouts().serverIdle().toNanos();

@@ -7,6 +7,8 @@ import dev.ferry.config.FrontendConfig;
 import dev.ferry.config.HostPort;
 import dev.ferry.logging.RateLimitedLog;
 import dev.ferry.proxy.ConnectionLimiter;
+import dev.ferry.proxy.admission.AdmissionStats;
+import dev.ferry.proxy.admission.ConnectionGate;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendListener;
 import dev.ferry.proxy.FrontendStats;
@@ -82,6 +84,9 @@ public final class TcpFrontend implements Frontend {
     private final Optional<TlsTerminator> tls;
     private volatile Settings settings;
     private volatile ConnectionLimiter limiter;
+    private final AdmissionStats admission = new AdmissionStats();
+    /** allow/deny and per-key connection limits, at accept. */
+    private final ConnectionGate gate = new ConnectionGate(true, admission, System::nanoTime);
     private volatile Channel listener;
 
     public TcpFrontend(FrontendConfig config, Backend backend, Transport transport, AccessLog accessLog) {
@@ -96,6 +101,7 @@ public final class TcpFrontend implements Frontend {
         this.transport = transport;
         this.accessLog = accessLog;
         this.settings = Settings.of(config, backend, transport, accessLog);
+        gate.reconfigure(config);
     }
 
     @Override
@@ -136,6 +142,7 @@ public final class TcpFrontend implements Frontend {
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
         settings = Settings.of(next, backends.get(next.backend().orElseThrow()), transport, accessLog);
+        gate.reconfigure(next);
         ConnectionLimiter l = limiter;
         if (l != null) {
             l.setMax(next.maxConnections());
@@ -148,9 +155,14 @@ public final class TcpFrontend implements Frontend {
     }
 
     @Override
+    public AdmissionStats admissionStats() {
+        return admission;
+    }
+
+    @Override
     public InetSocketAddress start() throws BindException {
         limiter = new ConnectionLimiter(settings.config().maxConnections(), stats);
-        listener = FrontendListener.bind(transport, settings.config(), limiter, true, false, WATER_MARK,
+        listener = FrontendListener.bind(transport, settings.config(), gate, limiter, true, false, WATER_MARK,
                 this::accept);
         return (InetSocketAddress) listener.localAddress();
     }

@@ -2,6 +2,7 @@ package dev.ferry.proxy.tcp;
 
 import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.accesslog.Termination;
+import dev.ferry.backend.BackendQueue;
 import dev.ferry.backend.ConnectionLease;
 import dev.ferry.backend.Server;
 import dev.ferry.config.Addresses;
@@ -72,6 +73,8 @@ final class TcpProxyConnection {
     private boolean awaitingProxyHeader;
     private ConnectionLease lease;
     private PickContext pick;
+    /** The connection's place in its backend's queue while every server is full ({@code queue:}); null otherwise. */
+    private BackendQueue.Ticket queued;
     /** Bytes the client sent before the server connection was up (the kernel may hand them over with a FIN). */
     private ArrayDeque<Object> early;
     private boolean connected;
@@ -151,10 +154,47 @@ final class TcpProxyConnection {
 
     private void connectNext() {
         Server chosen = settings.backend().pick(pick);
+        if (chosen == null && pick.attempt() == 0 && waitInQueue()) {
+            return;
+        }
         if (chosen == null) {
             refuse(pick.attempt() == 0 ? "no server available" : "no further server to try");
             return;
         }
+        connectTo(chosen);
+    }
+
+    /**
+     * Every server is at its {@code max_connections}: waits in the backend's queue when it has one (true: waiting, or
+     * reset as the queue is full), else false. While it waits, one read tells whether the client goes away.
+     */
+    private boolean waitInQueue() {
+        BackendQueue q = settings.backend().queue();
+        BackendQueue.Ticket t = q == null ? null
+                : q.enqueue(dev.ferry.proxy.QueueLoops.of(client.eventLoop()), pick, this::dequeued);
+        if (t == null) {
+            return false;
+        }
+        if (t.refused()) {
+            refuse("every server is full and so is the queue");
+        } else {
+            queued = t;
+            client.read();
+        }
+        return true;
+    }
+
+    /** The queue let the connection go: to {@code s}, or (null) it waited for the whole queue timeout. */
+    private void dequeued(Server s) {
+        queued = null;
+        if (s == null) {
+            refuse("no server had room within the queue timeout");
+        } else {
+            connectTo(s);
+        }
+    }
+
+    private void connectTo(Server chosen) {
         ConnectionLease opened = chosen.open();
         lease = opened;
         serverSide = new Relay(false);
@@ -318,6 +358,10 @@ final class TcpProxyConnection {
             return;
         }
         clientGone = true;
+        if (queued != null) {
+            queued.cancel(); // still waiting for a server: leaves the queue, takes no slot
+            queued = null;
+        }
         Channel connecting = server;
         if (connecting != null) {
             // Fails the connect, which connected() then ignores. The server's kernel may have completed the handshake

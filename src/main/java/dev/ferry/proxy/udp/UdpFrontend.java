@@ -6,6 +6,8 @@ import dev.ferry.config.HostPort;
 import dev.ferry.config.UdpOptions;
 import dev.ferry.proxy.Frontend;
 import dev.ferry.proxy.FrontendStats;
+import dev.ferry.proxy.admission.AccessPolicy;
+import dev.ferry.proxy.admission.AdmissionStats;
 import dev.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -79,10 +81,14 @@ public final class UdpFrontend implements Frontend {
     private final UdpStats udpStats = new UdpStats();
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
     private volatile Settings settings;
+    private final AdmissionStats admission = new AdmissionStats();
+    /** allow/deny, checked on every datagram from a client. */
+    private volatile AccessPolicy access;
 
     public UdpFrontend(FrontendConfig config, Backend backend, Transport transport) {
         this.name = config.name();
         this.settings = new Settings(config, backend);
+        this.access = AccessPolicy.of(config.access());
         this.transport = transport;
     }
 
@@ -119,6 +125,25 @@ public final class UdpFrontend implements Frontend {
     @Override
     public void reconfigure(FrontendConfig next, Map<String, Backend> backends) {
         settings = new Settings(next, backends.get(next.backend().orElseThrow()));
+        access = AccessPolicy.of(next.access());
+    }
+
+    /**
+     * Whether a datagram from {@code client} passes the access rules; one that does not is dropped and counted (on
+     * the receiving loop; no allocation for an IPv4 client).
+     */
+    boolean admits(InetSocketAddress client) {
+        AccessPolicy a = access;
+        if (a.allowsAll() || a.admits(client.getAddress())) {
+            return true;
+        }
+        admission.rule(AdmissionStats.FRONTEND).countDenied();
+        return false;
+    }
+
+    @Override
+    public AdmissionStats admissionStats() {
+        return admission;
     }
 
     Transport transport() {

@@ -63,6 +63,10 @@ final class UdpRelay extends ChannelInboundHandlerAdapter {
         frontend.stats().addBytesFromClient(packet.content().readableBytes());
         long now = frontend.now();
         InetSocketAddress client = packet.sender();
+        if (!frontend.admits(client)) {
+            packet.release();
+            return;
+        }
         UdpSession session = sessions.use(client, now);
         if (session != null && session.serverGone()) {
             // Like IPVS with expire_nodest_conn: a session whose server went down or into maintenance starts over.

@@ -355,6 +355,21 @@
       value: (f) => f.http2?.active_streams },
   ];
 
+  // Access rules and rate limits, summed over the frontend's rules (per rule in /api/v1/status); hidden without rules.
+  const ADMISSION_STATS = [
+    { key: 'denied', label: 'denied', title: 'refused by allow/deny (reset, dropped or 403) since start' },
+    { key: 'limited', label: 'rate limited', title: 'refused by rate_limit (reset or 429) since start' },
+    { key: 'tracked_keys', label: 'limit keys', title: 'keys the rate limits track now' },
+  ];
+
+  function updateAdmission(view, f) {
+    const rules = f.admission || [];
+    view.admission.hidden = rules.length === 0;
+    for (const st of ADMISSION_STATS) {
+      setText(view.values['admission-' + st.key], fmt.number(rules.reduce((n, r) => n + (r[st.key] || 0), 0)));
+    }
+  }
+
   function buildFrontend(f) {
     const values = { rate: h('span', { class: 'headline-value' }), active: h('strong') };
     const stats = FRONTEND_STATS.map((st) => {
@@ -366,6 +381,11 @@
       return h('div', { class: 'stat', title: st.title, dataset: { stat: st.key } },
         h('span', { class: 'stat-label' }, st.label), values[st.key]);
     });
+    const admission = h('div', { class: 'stats admission-stats' }, ADMISSION_STATS.map((st) => {
+      values['admission-' + st.key] = h('span', { class: 'stat-value' });
+      return h('div', { class: 'stat', title: st.title, dataset: { admission: st.key } },
+        h('span', { class: 'stat-label' }, st.label), values['admission-' + st.key]);
+    }));
     const card = h('article', { class: 'card frontend', dataset: { frontend: f.name } },
       h('div', { class: 'card-head' },
         h('h3', { class: 'card-title' }, f.name),
@@ -378,8 +398,9 @@
         h('span', { class: 'headline-unit' }, f.mode === 'http' ? 'req/s' : 'conn/s'),
         h('span', { class: 'headline-side' }, values.active, ' active')),
       h('div', { class: 'stats' }, stats),
-      httpStats.length ? h('div', { class: 'stats protocol-stats' }, httpStats) : null);
-    return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values, http: httpStats };
+      httpStats.length ? h('div', { class: 'stats protocol-stats' }, httpStats) : null,
+      admission);
+    return { signature: JSON.stringify([f.mode, f.listen, f.backend]), card, values, http: httpStats, admission };
   }
 
   function updateHttpStats(view, f) {
@@ -408,6 +429,7 @@
       setText(view.values.active, fmt.number(f.active_connections));
       for (const st of FRONTEND_STATS) setText(view.values[st.key], st.format(f[st.key]));
       if (view.http.length) updateHttpStats(view, f);
+      updateAdmission(view, f);
       return view.card;
     });
     const names = new Set(frontends.map((f) => f.name));
@@ -469,6 +491,7 @@
       state: h('span', { class: 'badge' }),
       reason: h('span', { class: 'state-reason', hidden: true }),
       overloaded: h('span', { class: 'badge badge-full', title: 'at max_connections: skipped until one closes', hidden: true }, 'full'),
+      backup: h('span', { class: 'badge badge-backup', hidden: true }, 'backup'),
       weight: h('span', {}),
       effective: h('span', {}),
       active: h('span', {}),
@@ -504,7 +527,7 @@
         h('span', { class: 'swatch', style: `background:${color}` }),
         h('span', { class: 'server-name' }, server.name),
         h('span', { class: 'server-address' }, server.address)),
-      h('td', { 'data-label': 'State' }, cells.state, ' ', cells.overloaded, cells.reason),
+      h('td', { 'data-label': 'State' }, cells.state, ' ', cells.overloaded, cells.backup, cells.reason),
       h('td', { class: 'num', 'data-label': 'Weight' }, cells.weight),
       h('td', { class: 'num', 'data-label': 'Effective' }, cells.effective),
       h('td', { class: 'num', 'data-label': 'Active' }, cells.active, h('span', { class: 'bar' }, cells.bar)),
@@ -526,6 +549,7 @@
     const view = { signature: signature(backend), rows: new Map(), history: new History(), charts: null };
     const head = {
       summary: h('span', { class: 'muted' }),
+      queue: h('span', { class: 'pill pill-queue', hidden: true }),
       rate: h('span', { class: 'backend-rate' }),
     };
     const http = Boolean(backend.http);
@@ -567,6 +591,7 @@
         h('h3', { class: 'card-title' }, backend.name),
         h('span', { class: 'pill', title: 'scheduler' }, backend.scheduler),
         head.summary,
+        head.queue,
         h('span', { class: 'spacer' }),
         head.rate),
       backend.servers.length === 0
@@ -597,6 +622,11 @@
       c.state.className = `badge state state-${s.state}`;
       c.state.dataset.state = s.state;
       c.overloaded.hidden = !s.overloaded;
+      // A backup server takes traffic only while no primary is usable: "serving" says it does now.
+      c.backup.hidden = !s.backup;
+      setText(c.backup, s.serving ? 'backup · serving' : 'backup');
+      c.backup.title = s.serving ? 'backup server: taking the traffic, no primary server is usable'
+        : 'backup server: standing by while a primary server is usable';
       // Why a server is down: the health check's last reason (the API has it under health.last_reason); an ejected
       // server (passive health) says when it comes back.
       const reason = s.state === 'down' && s.health && s.health.last_reason ? s.health.last_reason
@@ -643,6 +673,17 @@
     }
     setText(view.head.summary, `${backend.servers.length} server${backend.servers.length === 1 ? '' : 's'} · ${up} up`);
     setText(view.head.rate, `${fmt.perSecond(totalRate)} ${field === 'requests_total' ? 'req/s' : 'conn/s'}`);
+    const q = backend.queue;
+    view.head.queue.hidden = !q;
+    if (q) {
+      setText(view.head.queue, `queue ${fmt.number(q.length)} / ${fmt.number(q.size)}`);
+      const avg = q.wait_count > 0 ? q.wait_seconds_sum / q.wait_count * 1000 : null;
+      view.head.queue.title = `waiting now ${fmt.number(q.length)} (at most ${fmt.number(q.size)}, `
+        + `for ${fmt.number(q.timeout_ms)} ms); since start ${fmt.number(q.queued_total)} waited, `
+        + `${fmt.number(q.timeouts_total)} timed out, ${fmt.number(q.full_total)} refused (full), `
+        + `${fmt.number(q.abandoned_total)} left; average wait ${fmt.ms(avg)}`;
+      view.head.queue.classList.toggle('pill-busy', q.length > 0);
+    }
     if (view.charts) view.charts.update(view.history, field, now);
   }
 

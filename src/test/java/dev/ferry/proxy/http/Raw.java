@@ -27,7 +27,15 @@ final class Raw implements AutoCloseable {
     final InputStream in;
 
     Raw(InetSocketAddress address) throws IOException {
+        this(address, null);
+    }
+
+    /** A client whose connection comes from {@code local} (null: any), e.g. 127.0.0.2 as a second source. */
+    Raw(InetSocketAddress address, java.net.InetAddress local) throws IOException {
         socket = new Socket();
+        if (local != null) {
+            socket.bind(new InetSocketAddress(local, 0));
+        }
         socket.connect(address, 5_000);
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
