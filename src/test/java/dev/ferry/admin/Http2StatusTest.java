@@ -6,12 +6,10 @@ import dev.ferry.config.FerryConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.Reloader;
 import dev.ferry.testing.HoldingOrigin;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -37,7 +35,6 @@ import static org.awaitility.Awaitility.await;
  * JDK's HTTP/1.1 client, through a real Ferry to an origin that holds requests while the test looks.
  */
 @Timeout(90)
-@ExtendWith(LeakWatch.class)
 class Http2StatusTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -2,11 +2,9 @@ package dev.ferry.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.testing.GateOrigin;
-import dev.ferry.testing.LeakWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -30,7 +28,6 @@ import static org.awaitility.Awaitility.await;
  * {@code ferry_backend_queue_wait_seconds}), and backup servers ({@code backup}, {@code serving}), over real HTTP.
  */
 @Timeout(90)
-@ExtendWith(LeakWatch.class)
 class QueueAndBackupStatusTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

@@ -4,12 +4,10 @@ import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.Clients;
 import dev.ferry.testing.GateOrigin;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -35,7 +33,6 @@ import static org.awaitility.Awaitility.await;
  * through a tcp one.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class BackupServersTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

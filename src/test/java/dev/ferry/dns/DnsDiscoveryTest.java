@@ -7,12 +7,10 @@ import dev.ferry.config.HostPort;
 import dev.ferry.config.ServerConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.UdpTestServer;
-import dev.ferry.testing.LeakWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -33,7 +31,6 @@ import static org.awaitility.Awaitility.await;
  * own backends: changing those backends (health, weight, membership) changes what it answers.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class DnsDiscoveryTest {
     private UdpTestServer echo1;
     private UdpTestServer echo2;

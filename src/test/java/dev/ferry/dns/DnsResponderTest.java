@@ -7,14 +7,12 @@ import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.DnsClient;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.DnsClient.Reply;
 import io.netty.handler.codec.dns.DnsRecordType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -28,7 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The DNS responder through real sockets, asked by a Java client built on Netty's DNS codec. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class DnsResponderTest {
     static final String CONFIG = """
             frontends: [ { name: front, listen: 127.0.0.1:0, backend: web } ]

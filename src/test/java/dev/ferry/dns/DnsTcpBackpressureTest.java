@@ -3,14 +3,12 @@ package dev.ferry.dns;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.DnsClient;
-import dev.ferry.testing.LeakWatch;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,7 +28,6 @@ import static org.awaitility.Awaitility.await;
  * other clients are served all along (issue 15, item 9: one such connection raised RSS by 650 MB before).
  */
 @Timeout(300)
-@ExtendWith(LeakWatch.class)
 class DnsTcpBackpressureTest {
     /** 16 MiB of queries: far more than the kernel's socket buffers take on loopback (about 4 MiB). */
     private static final long QUERY_BYTES = 16L << 20;

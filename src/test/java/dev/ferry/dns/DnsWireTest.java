@@ -4,13 +4,11 @@ import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.DnsClient;
 import dev.ferry.testing.DnsClient.Reply;
-import dev.ferry.testing.LeakWatch;
 import io.netty.handler.codec.dns.DnsRecordType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -30,7 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * compressed, additional records dropped before truncating, CNAME chains that end negative or loop.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class DnsWireTest {
     private static final String CONFIG = """
             backends:

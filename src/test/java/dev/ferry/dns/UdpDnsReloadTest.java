@@ -5,13 +5,11 @@ import dev.ferry.config.FerryConfig;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.DnsClient;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.UdpTestServer;
 import io.netty.handler.codec.dns.DnsRecordType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -24,7 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Hot reload of a udp frontend and of the DNS responder: same sockets, new backends and records. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class UdpDnsReloadTest {
     private final UdpTestServer a = UdpTestServer.naming("A");
     private final UdpTestServer b = UdpTestServer.naming("B");

@@ -3,7 +3,6 @@ package dev.ferry.health;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -12,7 +11,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -31,7 +29,6 @@ import static org.awaitility.Awaitility.await;
  * speak gRPC fails the check with a reason.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class GrpcHealthCheckTest {
     private static final Duration WITHIN = Duration.ofSeconds(15);
     private final List<AutoCloseable> resources = new ArrayList<>();

@@ -3,14 +3,12 @@ package dev.ferry.health;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.ServerProcess;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -33,7 +31,6 @@ import static org.awaitility.Awaitility.await;
  * Each test runs both checks against the same server at once (two backends).
  */
 @Timeout(180)
-@ExtendWith(LeakWatch.class)
 class ProtocolHealthChecksTest {
     private static final Duration UP = Duration.ofSeconds(60);
 

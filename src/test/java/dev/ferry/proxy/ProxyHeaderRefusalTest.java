@@ -2,11 +2,9 @@ package dev.ferry.proxy;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,7 +27,6 @@ import static org.awaitility.Awaitility.await;
  * sends an HTTP request line (and, alone, its first 4 bytes, fewer than Netty's decoder looks at) and waits.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class ProxyHeaderRefusalTest {
     private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(30);
     /** Well below the header timeout: a close by then was not the timeout's. */

@@ -5,11 +5,9 @@ import dev.ferry.backend.BackendQueue;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.testing.GateOrigin;
-import dev.ferry.testing.LeakWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -34,7 +32,6 @@ import static org.awaitility.Awaitility.await;
  * primary is usable.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class QueueAndBackupReloadTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

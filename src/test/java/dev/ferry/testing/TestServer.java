@@ -121,6 +121,11 @@ public final class TestServer implements AutoCloseable {
         return accepted.get();
     }
 
+    /** Connections accepted and not yet done with (their behaviour still running). */
+    public int openConnections() {
+        return open.size();
+    }
+
     @Override
     public void close() {
         try {

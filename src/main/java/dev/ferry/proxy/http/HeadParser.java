@@ -108,7 +108,8 @@ final class HeadParser {
         }
         for (int i = sp1 + 1; i < sp2; i++) {
             int c = h[i] & 0xff;
-            if (c <= ' ' || c == 0x7f) {
+            // Visible ASCII only (RFC 9112 3.2, RFC 3986): bytes above 0x7f are read differently by servers.
+            if (c <= ' ' || c >= 0x7f) {
                 throw bad("malformed request target");
             }
         }
@@ -133,6 +134,10 @@ final class HeadParser {
         long length = cl < 0 ? 0 : contentLength(fields, cl);
         if (length < 0) {
             throw bad("invalid Content-Length");
+        }
+        if (cl >= 0 && length > 0 && fields.value(cl).charAt(0) == '0') {
+            // Leading zeros are valid but some servers read them as octal: forwarded as the number Ferry read.
+            fields.set("content-length", Long.toString(length));
         }
         return new RequestHead(h, method, sp1 + 1, sp2, version, fields, length, false);
     }
@@ -159,7 +164,8 @@ final class HeadParser {
             }
         }
         int code = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
-        if (code < 100) {
+        if (code < 100 || code > 599) {
+            // RFC 9110 15: codes outside 100..599 are invalid (a client would take them as 5xx).
             throw bad("malformed status code");
         }
         HeadFields fields = fields(h, lineEnd + 2);

@@ -289,7 +289,8 @@ abstract class MessageDecoder extends ChannelInboundHandlerAdapter {
         while (ext < lf - 1 && (in.getByte(ext) == ' ' || in.getByte(ext) == '\t')) {
             ext++;
         }
-        if (ext < lf - 1 && in.getByte(ext) != ';') {
+        // RFC 9112 7.1: BWS only before an extension's ";", so "3 " is as malformed as "3x".
+        if (ext < lf - 1 ? in.getByte(ext) != ';' : ext > i) {
             throw badChunk("malformed chunk size");
         }
         in.readerIndex(lf + 1);

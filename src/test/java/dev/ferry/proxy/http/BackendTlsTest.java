@@ -2,7 +2,6 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestPki;
 import dev.ferry.testing.TlsOrigin;
 import dev.ferry.transport.UpstreamTlsFailures;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -38,7 +36,6 @@ import static org.awaitility.Awaitility.await;
  * as streams of one TLS connection and refuses a server that does not choose h2; sessions are resumed.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class BackendTlsTest {
     @TempDir
     static Path dir;

@@ -5,7 +5,6 @@ import dev.ferry.backend.Backend;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.ConnectionAge;
 import dev.ferry.config.FerryConfig;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.ManualLoopClock;
 import dev.ferry.testing.TestServer;
 import dev.ferry.transport.Transport;
@@ -13,7 +12,6 @@ import io.netty.handler.codec.http2.Http2Error;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -37,7 +35,6 @@ import static org.awaitility.Awaitility.await;
  * stream; the grace later, the close while a stream is still under way. Plus the jitter's range on a seeded random.
  */
 @Timeout(30)
-@ExtendWith(LeakWatch.class)
 class ConnectionAgeClockTest {
     private static final Duration AGE = Duration.ofMinutes(10);
     private final Transport transport = new Transport(1);

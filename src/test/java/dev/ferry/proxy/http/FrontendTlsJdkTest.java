@@ -1,12 +1,10 @@
 package dev.ferry.proxy.http;
 
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.transport.TlsTerminator;
 import io.netty.handler.ssl.SslProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,7 +15,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link TlsFilesTest}), so those tests are left out here.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class FrontendTlsJdkTest extends FrontendTlsTest {
     @BeforeEach
     void onTheJdk() {

@@ -4,7 +4,6 @@ import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.runtime.ReloadReport;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.OpensslPki;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -47,7 +45,6 @@ import static org.awaitility.Awaitility.await;
  * TLS. The certificates come from a test CA made by openssl ({@link OpensslPki}).
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class FrontendTlsTest {
     @TempDir
     static Path shared;

@@ -4,7 +4,6 @@ import com.google.common.util.concurrent.ListenableFuture;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -20,7 +19,6 @@ import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -48,7 +46,6 @@ import static org.awaitility.Awaitility.await;
  * the grpc health check takes a NOT_SERVING server out of the balancing.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class GrpcBalancingTest {
     private static final Duration WITHIN = Duration.ofSeconds(15);
     private final List<AutoCloseable> resources = new ArrayList<>();

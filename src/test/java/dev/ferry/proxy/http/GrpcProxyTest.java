@@ -2,7 +2,6 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import io.grpc.ManagedChannel;
@@ -15,7 +14,6 @@ import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -45,7 +43,6 @@ import static org.awaitility.Awaitility.await;
  * writes a gRPC response as HTTP/1.1 chunks with trailers.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class GrpcProxyTest {
     @TempDir
     Path dir;

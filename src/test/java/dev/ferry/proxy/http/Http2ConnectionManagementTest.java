@@ -3,12 +3,10 @@ package dev.ferry.proxy.http;
 import dev.ferry.admin.MetricsExporter;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -34,7 +32,6 @@ import static org.awaitility.Awaitility.await;
  * {@code max_connection_age_grace}, and the defences are counted in {@code /metrics}.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class Http2ConnectionManagementTest {
     @TempDir
     Path dir;

@@ -2,12 +2,10 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,7 +35,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@link StallChecks}), and once the far side moves again every byte arrives.
  */
 @Timeout(300)
-@ExtendWith(LeakWatch.class)
 class Http2FlowControlTest {
     private static final long TOTAL = 256 * MIB;
     private final List<AutoCloseable> resources = new ArrayList<>();

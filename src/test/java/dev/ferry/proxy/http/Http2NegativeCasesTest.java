@@ -2,12 +2,10 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -33,7 +31,6 @@ import static org.awaitility.Awaitility.await;
  * counted under its kind, and after every row a normal request on a new connection is still answered: Ferry stays up.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class Http2NegativeCasesTest {
     private static final int PROTOCOL_ERROR = 0x1, FLOW_CONTROL_ERROR = 0x3, STREAM_CLOSED = 0x5,
             FRAME_SIZE_ERROR = 0x6, REFUSED_STREAM = 0x7, ENHANCE_YOUR_CALM = 0xb;

@@ -2,13 +2,11 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -42,7 +40,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tool fails the test.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class Http2ProxyTest {
     @TempDir
     Path dir;

@@ -3,12 +3,10 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,7 +41,6 @@ import static org.awaitility.Awaitility.await;
  * server's stream limit, the pool's connection limit and {@code max_connection_age}.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class Http2UpstreamTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -2,11 +2,9 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -19,7 +17,6 @@ import static org.awaitility.Awaitility.await;
 
 /** One access-log line per HTTP request, with its status, route, server, request id and how it ended. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpAccessLogTest {
     @TempDir
     Path dir;

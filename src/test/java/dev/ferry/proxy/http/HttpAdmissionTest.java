@@ -6,7 +6,6 @@ import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
 import dev.ferry.proxy.admission.RuleStats;
 import dev.ferry.testing.HoldingOrigin;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.ManualLoopClock;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
@@ -14,7 +13,6 @@ import dev.ferry.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
@@ -43,7 +41,6 @@ import static org.awaitility.Awaitility.await;
  * bucket refills as the frontend's (hand-driven) clock moves, and concurrent requests per key are capped.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpAdmissionTest {
     private static final InetAddress A = address("127.0.0.2");
     private static final InetAddress B = address("127.0.0.3");

@@ -3,12 +3,10 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +25,6 @@ import static org.awaitility.Awaitility.await;
  * one outcome, however the failure shows itself, as at layer 4.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpAttemptOutcomeTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;

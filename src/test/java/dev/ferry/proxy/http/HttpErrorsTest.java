@@ -2,14 +2,10 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,7 +18,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Retries, Ferry's own error responses, timeouts, malformed input and request smuggling attempts. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpErrorsTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;
@@ -212,39 +207,7 @@ class HttpErrorsTest {
         assertThat(a.accepted()).isZero();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            garbage request line           | 400 | NOT HTTP AT ALL\\r\\n\\r\\n
-            space before colon             | 400 | GET / HTTP/1.1\\r\\nHost: x\\r\\nBad Name: v\\r\\n\\r\\n
-            bare LF line endings           | 400 | GET / HTTP/1.1\\nHost: x\\n\\n
-            no Host on HTTP/1.1            | 400 | GET / HTTP/1.1\\r\\n\\r\\n
-            two Host headers               | 400 | GET / HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n
-            HTTP/2.0 in an HTTP/1 head     | 400 | GET / HTTP/2.0\\r\\nHost: x\\r\\n\\r\\n
-            control character in value     | 400 | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\u0001b\\r\\n\\r\\n
-            CL and TE together             | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nGET /smuggled HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n
-            two different Content-Length   | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 3\\r\\nContent-Length: 5\\r\\n\\r\\nabcGET /smuggled HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n
-            TE not ending in chunked       | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked, identity\\r\\n\\r\\n0\\r\\n\\r\\n
-            unknown TE                     | 501 | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: xchunked\\r\\n\\r\\n0\\r\\n\\r\\n
-            TE with space before colon     | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding : chunked\\r\\n\\r\\n0\\r\\n\\r\\n
-            Content-Length not a number    | 400 | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 1e3\\r\\n\\r\\n
-            """)
-    void malformedAndAmbiguousRequestsAreRejectedAndNeverForwarded(String what, int status, String wire)
-            throws Exception {
-        Origin seen = new Origin();
-        TestServer a = server(Origin.start("a", (r, out, s) -> {
-            Origin.text(out, 200, "a");
-            return true;
-        }, seen));
-        start("", "a " + a.address());
-        try (Raw c = raw()) {
-            c.send(unescape(wire));
-            Raw.Response r = c.read();
-            assertThat(r.status()).as(what).isEqualTo(status);
-            assertThat(r.header("Connection")).isEqualTo("close");
-            assertThat(c.closedByPeer()).isTrue();
-        }
-        assertThat(seen.requests).as(what).isEmpty();
-    }
+    // Malformed and ambiguous requests (smuggling attempts among them): the HTTP/1 corpus, Http1CorpusTest.
 
     @Test
     void anOverlongRequestLineIs414AndOversizeHeadersAre431() throws Exception {
@@ -344,9 +307,5 @@ class HttpErrorsTest {
         // The half-sent request's connection was closed, so /next came on a new one.
         assertThat(a.accepted()).isEqualTo(2);
         assertThat(seen.requests).extracting(Origin.Request::target).containsExactly("/next");
-    }
-
-    private static String unescape(String s) {
-        return s.replace("\\r", "\r").replace("\\n", "\n").replace("\\u0001", "\u0001");
     }
 }

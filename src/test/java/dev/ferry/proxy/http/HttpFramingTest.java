@@ -2,12 +2,10 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -27,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * trailer fields that would change framing, routing or the connection are dropped, in both directions.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpFramingTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;
@@ -85,41 +82,7 @@ class HttpFramingTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            chunked with a parameter    | 400 | chunked;foo=bar
-            leading empty element       | 400 | ', chunked'
-            trailing empty element      | 400 | 'chunked,'
-            chunked not last            | 400 | chunked, gzip
-            a coding before chunked     | 501 | gzip, chunked
-            an unknown coding           | 501 | xchunked
-            identity                    | 501 | identity
-            """)
-    void aRequestTransferEncodingOtherThanChunkedIsRefusedAndNeverForwarded(String what, int status, String te)
-            throws Exception {
-        Origin seen = new Origin();
-        start(echoing(seen));
-        try (Raw c = raw()) {
-            c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te + "\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
-            Raw.Response r = c.read();
-            assertThat(r.status()).as(what).isEqualTo(status);
-            assertThat(r.header("Connection")).isEqualTo("close");
-            assertThat(c.closedByPeer()).isTrue();
-        }
-        assertThat(seen.requests).as(what).isEmpty();
-    }
-
-    @Test
-    void twoTransferEncodingFieldsAreOneListAndRefused() throws Exception {
-        Origin seen = new Origin();
-        start(echoing(seen));
-        try (Raw c = raw()) {
-            c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "0\r\n\r\n");
-            assertThat(c.read().status()).isEqualTo(501);
-        }
-        assertThat(seen.requests).isEmpty();
-    }
+    // Request Transfer-Encodings other than chunked (refused, never forwarded): the HTTP/1 corpus, Http1CorpusTest.
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """

@@ -9,12 +9,10 @@ import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
@@ -34,7 +32,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a debug matter.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpInternalErrorTest {
     private final Transport transport = new Transport(1);
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();

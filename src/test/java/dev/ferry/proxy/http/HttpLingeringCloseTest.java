@@ -2,13 +2,11 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,7 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Real sockets on loopback throughout.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpLingeringCloseTest {
     private static final int UPLOAD = 8 * 1024 * 1024;
     private static final int CHUNK = 64 * 1024;

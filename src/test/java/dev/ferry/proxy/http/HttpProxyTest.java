@@ -3,12 +3,10 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,7 +24,6 @@ import static org.awaitility.Awaitility.await;
 
 /** The HTTP reverse proxy through real sockets: a JDK HttpClient or a plain socket, Ferry, real origin servers. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpProxyTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

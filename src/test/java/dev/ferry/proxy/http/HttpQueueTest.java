@@ -5,12 +5,10 @@ import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.GateOrigin;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -39,7 +37,6 @@ import static org.awaitility.Awaitility.await;
  * sockets, the JDK HttpClient, two event loops (so waiters are woken across loops).
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class HttpQueueTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

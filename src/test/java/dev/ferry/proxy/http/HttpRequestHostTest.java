@@ -2,12 +2,10 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -21,7 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Host a request is routed on and forwarded with (issue 15): absolute-form targets, HTTP/1.0, invalid values. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpRequestHostTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final Origin seen = new Origin();

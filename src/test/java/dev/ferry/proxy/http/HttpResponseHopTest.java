@@ -3,12 +3,10 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,7 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one it was sent on died before answering.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class HttpResponseHopTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;

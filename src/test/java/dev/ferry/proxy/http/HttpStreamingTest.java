@@ -2,12 +2,10 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +36,6 @@ import static org.awaitility.Awaitility.await;
  * {@code Expect: 100-continue}, HEAD, 204 and 304 follow RFC 9112.
  */
 @Timeout(180)
-@ExtendWith(LeakWatch.class)
 class HttpStreamingTest {
     private static final long MIB = 1024 * 1024;
     private static final long TOTAL = 256 * MIB;

@@ -5,14 +5,12 @@ import dev.ferry.accesslog.AccessRecord;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.ManualLoopClock;
 import dev.ferry.testing.TestServer;
 import dev.ferry.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -34,7 +32,6 @@ import static org.awaitility.Awaitility.await;
  * (nothing happens: the connection is open, its timer still waiting) and then on it.
  */
 @Timeout(20)
-@ExtendWith(LeakWatch.class)
 class HttpTimeoutClockTest {
     private final Transport transport = new Transport(1);
     private final ManualLoopClock clock = new ManualLoopClock();

@@ -3,14 +3,12 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.DurationHistogram;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -36,7 +34,6 @@ import static org.awaitility.Awaitility.await;
  * CI a missing curl fails the test.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class RouteActionsTest {
     /** A body far larger than one buffer, an HTTP/2 frame or the client's first window. */
     private static final String BIG = "0123456789abcdef".repeat(4000);

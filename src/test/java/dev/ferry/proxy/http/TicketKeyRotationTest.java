@@ -3,7 +3,6 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Backend;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.OpensslPki;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
@@ -13,7 +12,6 @@ import dev.ferry.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -34,7 +32,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * s_client's saved sessions over TLS 1.2, with the session cache off so that only a ticket can resume.
  */
 @Timeout(90)
-@ExtendWith(LeakWatch.class)
 class TicketKeyRotationTest {
     @TempDir
     Path dir;

@@ -5,7 +5,6 @@ import dev.ferry.config.ConfigException;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.ConfigProblem;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import dev.ferry.transport.TlsHandshakeFailures.Reason;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -37,7 +35,6 @@ import static org.awaitility.Awaitility.await;
  * counted by reason.
  */
 @Timeout(90)
-@ExtendWith(LeakWatch.class)
 class TlsKeysTest {
     @TempDir
     Path dir;

@@ -2,14 +2,12 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.Requirements;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -36,7 +34,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * certificate, TLS 1.2 and 1.3 both work, ALPN settles on http/1.1 for a client that offers only that.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class TlsTerminationTest {
     @TempDir
     static Path certs;

@@ -3,12 +3,10 @@ package dev.ferry.proxy.http;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,7 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * forged response; a second client on the one-server backend must then get its own answer.
  */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class UpstreamMessageBoundaryTest {
     /** The start of a response nobody asked for; with the next real response behind it, it would read as one. */
     private static final String FORGED = "HTTP/1.1 302 Found\r\nLocation: https://evil.example/\r\n"

@@ -3,12 +3,10 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Server;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,7 +23,6 @@ import static org.awaitility.Awaitility.await;
 
 /** Pooled server connections: idle timeout, the idle cap, servers closing idle connections, load accounting. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class UpstreamPoolTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;

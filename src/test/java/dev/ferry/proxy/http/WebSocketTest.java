@@ -2,11 +2,9 @@ package dev.ferry.proxy.http;
 
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -28,7 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A WebSocket upgrade passes through Ferry, which then relays the frames as bytes: the JDK's WebSocket client. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class WebSocketTest {
 
     @Test

@@ -4,12 +4,10 @@ import dev.ferry.backend.BackendQueue;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.Clients;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -33,7 +31,6 @@ import static org.awaitility.Awaitility.await;
  * when they reset first. Real sockets, two event loops.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class TcpQueueTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

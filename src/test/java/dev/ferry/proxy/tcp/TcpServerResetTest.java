@@ -4,14 +4,12 @@ import dev.ferry.backend.Server;
 import dev.ferry.proxy.FrontendStats;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.Configs;
-import dev.ferry.testing.LeakWatch;
 import org.junit.jupiter.api.AfterEach;
 import dev.ferry.testing.Requirements;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +34,6 @@ import static org.awaitility.Awaitility.await;
  * reads slowly, so that the whole path is full when the reset comes.
  */
 @Timeout(120)
-@ExtendWith(LeakWatch.class)
 class TcpServerResetTest {
     private static final int TOTAL = 20 * 1024 * 1024;
     private static final int CHUNK = 16 * 1024;

@@ -6,12 +6,10 @@ import dev.ferry.config.FerryConfig;
 import dev.ferry.config.OutlierConfig;
 import dev.ferry.runtime.Balancer;
 import dev.ferry.testing.Configs;
-import dev.ferry.testing.LeakWatch;
 import dev.ferry.testing.UdpTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -34,7 +32,6 @@ import static org.awaitility.Awaitility.await;
 
 /** UDP balancing through real sockets on loopback: Ferry in the middle, DatagramSockets on both ends. */
 @Timeout(60)
-@ExtendWith(LeakWatch.class)
 class UdpProxyTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Balancer balancer;
