@@ -13,6 +13,7 @@ import dev.ferry.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.net.BindException;
 import java.nio.file.Path;
@@ -85,7 +86,13 @@ final class Service {
             Signal.handle(new Signal("HUP"), s -> cluster.resync());
             cluster.start(reloader, admin == null ? "" : Addresses.format(admin.address()), Version.current());
         } else {
-            Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("ferry-reload").start(reloader::reload));
+            SignalHandler before = Signal.handle(new Signal("HUP"),
+                    s -> Thread.ofPlatform().name("ferry-reload").start(reloader::reload));
+            if (before == SignalHandler.SIG_IGN) {
+                // The JVM keeps a signal ignored when it started ignored (nohup does that to SIGHUP): no handler runs.
+                log.warn("SIGHUP is ignored in this process (started under nohup?), so it will not reload the "
+                        + "configuration; reload with POST /api/v1/reload, or start Ferry without nohup");
+            }
         }
         // nginx's reopen signal: logrotate's postrotate scripts send it; without a handler it would end the JVM.
         Signal.handle(new Signal("USR1"), s -> balancer.reopenAccessLog());

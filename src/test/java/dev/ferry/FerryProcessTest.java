@@ -52,8 +52,14 @@ class FerryProcessTest {
     }
 
     private Process ferry(String... args) throws IOException {
+        return ferryUnder(List.of(), args);
+    }
+
+    /** Ferry started through {@code wrapper} (e.g. {@code nohup}), which runs it with the rest of the command. */
+    private Process ferryUnder(List<String> wrapper, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "dev.ferry.Ferry"));
         command.addAll(List.of(args));
         process = new ProcessBuilder(command).start();
@@ -189,6 +195,22 @@ class FerryProcessTest {
         for (int i = 0; i < 3; i++) {
             assertThat(Clients.readAll(front)).isEqualTo("B");
         }
+    }
+
+    /** Under nohup SIGHUP starts ignored and the JVM keeps it so: Ferry says so at start instead of failing silently. */
+    @Test
+    void underNohupFerrySaysThatSighupWillNotReload() throws Exception {
+        dev.ferry.testing.Requirements.requireCommand("nohup", "apt-get install coreutils");
+        Path file = config("""
+                frontends:
+                  - { name: front, listen: 127.0.0.1:0, mode: tcp, backend: pool }
+                backends:
+                  - { name: pool, servers: [ { address: 127.0.0.1:9 } ] }
+                """);
+        ferryUnder(List.of("nohup"), "run", "-c", file.toString());
+        awaitListening();
+        await().atMost(Duration.ofSeconds(10)).until(() -> java.util.stream.Stream.concat(stdout.stream(),
+                stderr.stream()).anyMatch(l -> l.contains("SIGHUP is ignored in this process")));
     }
 
     private void signal(String name) throws Exception {
