@@ -17,6 +17,7 @@ import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -94,14 +95,20 @@ final class RawH2 implements AutoCloseable {
         return c;
     }
 
-    void raw(byte[] bytes) throws IOException {
+    synchronized void raw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
-    void frame(int type, int flags, int stream, byte[] payload) throws IOException {
-        out.write(header(payload.length, type, flags, stream));
-        out.write(payload);
+    /**
+     * Writes one whole frame. Synchronized, and header and payload in one write: {@link #read} acknowledges
+     * SETTINGS on the reading thread while a test may be writing frames on another, and two frames' bytes
+     * interleaved would read as a FRAME_SIZE_ERROR.
+     */
+    synchronized void frame(int type, int flags, int stream, byte[] payload) throws IOException {
+        byte[] whole = Arrays.copyOf(header(payload.length, type, flags, stream), 9 + payload.length);
+        System.arraycopy(payload, 0, whole, 9, payload.length);
+        out.write(whole);
         out.flush();
     }
 
