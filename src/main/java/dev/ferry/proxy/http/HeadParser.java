@@ -244,21 +244,20 @@ final class HeadParser {
                 }
                 return null;
             }
+            // The limits first, as when the line is still incomplete (above): how the bytes were split into reads
+            // must not decide between a line too long and a line ending without CR.
+            if (fieldsStart < 0 ? lf - start > maxLine + 1 : lf + 1 - fieldsStart > maxFields + 2) {
+                throw fieldsStart < 0 ? lineTooLong(request, maxLine) : fieldsTooLarge(request, maxFields);
+            }
             if (lf == lineStart || in.getByte(lf - 1) != '\r') {
                 throw bad("line ending without CR");
             }
             if (fieldsStart < 0) {
-                if (lf - 1 - start > maxLine) {
-                    throw lineTooLong(request, maxLine);
-                }
                 if (lf - 1 == start) {
                     throw bad("empty start line");
                 }
                 fieldsStart = lf + 1;
             } else {
-                if (lf + 1 - fieldsStart > maxFields + 2) {
-                    throw fieldsTooLarge(request, maxFields);
-                }
                 if (lf - 1 == lineStart) {
                     byte[] h = new byte[lf + 1 - start];
                     in.getBytes(start, h);
