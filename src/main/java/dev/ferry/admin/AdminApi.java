@@ -41,8 +41,12 @@ import java.util.concurrent.TimeoutException;
  */
 public final class AdminApi {
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+    // Bodies are read strictly: one JSON value and nothing after it, each field once (a repeated field would be
+    // read as its last value, not what every client library sends).
     static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final String SERVERS = "^/api/v1/backends/([^/]+)/servers$";
     private static final String SERVER = "^/api/v1/backends/([^/]+)/servers/([^/]+)$";
     private static final String STICK = "^/api/v1/backends/([^/]+)/stick$";
@@ -254,10 +258,31 @@ public final class AdminApi {
     }
 
     private static int weight(JsonNode w) throws AdminException {
-        if (!w.isIntegralNumber() || w.asLong() < 0 || w.asLong() > ServerConfig.MAX_WEIGHT) {
+        if (!wholeIn(w, 0, ServerConfig.MAX_WEIGHT)) {
             throw new AdminException(400, "bad weight", "weight must be a whole number in 0..65535, got " + w);
         }
         return w.asInt();
+    }
+
+    /** Whether {@code n} is a JSON whole number in low..high, judged on its exact value (asLong would wrap). */
+    private static boolean wholeIn(JsonNode n, long low, long high) {
+        if (!n.isIntegralNumber()) {
+            return false;
+        }
+        java.math.BigInteger v = n.bigIntegerValue();
+        return v.compareTo(java.math.BigInteger.valueOf(low)) >= 0 && v.compareTo(java.math.BigInteger.valueOf(high)) <= 0;
+    }
+
+    /** The text of field {@code field}, or {@code otherwise} when absent; any other JSON type is refused. */
+    private static String text(ObjectNode body, String field, String otherwise) throws AdminException {
+        JsonNode n = body.get(field);
+        if (n == null) {
+            return otherwise;
+        }
+        if (!n.isTextual()) {
+            throw new AdminException(400, "bad " + field, field + " must be a string, got " + n);
+        }
+        return n.textValue();
     }
 
     private AdminResponse updateServer(Backend backend, Server server, ObjectNode body, String client)
@@ -269,7 +294,7 @@ public final class AdminApi {
         }
         Optional<ServerState> state = Optional.empty();
         if (body.has("state")) {
-            String s = body.get("state").asText("");
+            String s = text(body, "state", "");
             state = Optional.ofNullable(switch (s) {
                 case "ready" -> ServerState.READY;
                 case "drain" -> ServerState.DRAIN;
@@ -298,23 +323,24 @@ public final class AdminApi {
 
     private AdminResponse addServer(Backend backend, ObjectNode body, String client) throws AdminException {
         onlyFields(body, Set.of("name", "address", "weight", "max_connections", "backup"));
-        String address = body.path("address").asText("");
+        String address = text(body, "address", "");
         HostPort hp;
         try {
             hp = dev.ferry.config.Addresses.parseRemote(address);
         } catch (IllegalArgumentException e) {
             throw new AdminException(400, "bad address", "address: " + e.getMessage());
         }
-        String name = body.path("name").asText(address);
+        String name = text(body, "name", address);
         if (name.isBlank() || name.contains("/") || name.contains(" ")) {
             throw new AdminException(400, "bad name", "name must be non-empty, without '/' or spaces");
         }
         requireDirectorAddress(backend, name, hp);
         int weight = body.has("weight") ? weight(body.get("weight")) : ServerConfig.DEFAULT_WEIGHT;
-        int max = body.path("max_connections").asInt(0);
-        if (max < 0) {
-            throw new AdminException(400, "bad max_connections", "max_connections must be 0 (none) or more");
+        if (body.has("max_connections") && !wholeIn(body.get("max_connections"), 0, Integer.MAX_VALUE)) {
+            throw new AdminException(400, "bad max_connections", "max_connections must be a whole number, 0 (none) "
+                    + "or more, got " + body.get("max_connections"));
         }
+        int max = body.path("max_connections").asInt(0);
         if (body.has("backup") && !body.get("backup").isBoolean()) {
             throw new AdminException(400, "bad backup", "backup must be true or false");
         }
