@@ -24,6 +24,7 @@ import dev.ferry.proxy.http.LingeringStats;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.transport.CertificateInfo;
 import dev.ferry.transport.TlsHandshakeFailures;
 import dev.ferry.transport.UpstreamTlsFailures;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -134,6 +135,15 @@ public final class MetricsExporter implements AutoCloseable {
             live.add(failures);
             meters.computeIfAbsent(failures, k -> tlsMeters(failures));
         });
+        balancer.tlsCertificates().forEach((frontend, certificates) -> certificates.forEach(c -> {
+            ServedCertificate key = new ServedCertificate(frontend, c);
+            live.add(key);
+            meters.computeIfAbsent(key, k -> List.of(Gauge.builder("ferry.tls.certificate.not.after", c,
+                            x -> x.notAfter().getEpochSecond()).baseUnit("seconds")
+                    .tags("frontend", frontend, "certificate", c.file(), "index", Integer.toString(c.index()))
+                    .description("when a certificate a TLS frontend serves expires (Unix time)")
+                    .register(registry)));
+        }));
         balancer.upstreamTlsFailures().forEach((backend, failures) -> balancer.backends().get(backend).servers()
                 .forEach(s -> {
                     UpstreamTls key = new UpstreamTls(failures, s.name());
@@ -412,6 +422,10 @@ public final class MetricsExporter implements AutoCloseable {
                     .description("TLS handshakes with clients that failed, by reason").register(registry));
         }
         return list;
+    }
+
+    /** A certificate a frontend serves; a reload that reads another one (or the same file renewed) makes a new key. */
+    private record ServedCertificate(String frontend, CertificateInfo certificate) {
     }
 
     /** The failed TLS handshakes to one server of a backend with {@code tls:}. */
