@@ -4,6 +4,7 @@ import dev.ferry.backend.Backend;
 import dev.ferry.backend.BackendQueue;
 import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.Server;
+import dev.ferry.backend.StickinessStats;
 import dev.ferry.config.DirectorConfig;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.dns.DnsStats;
@@ -102,6 +103,10 @@ public final class MetricsExporter implements AutoCloseable {
             for (Server s : b.servers()) {
                 live.add(s);
                 meters.computeIfAbsent(s, k -> serverMeters(b.name(), s));
+            }
+            if (b.affinity().cookie().isPresent() || b.affinity().table().isPresent()) {
+                live.add(b.stickiness());
+                meters.computeIfAbsent(b.stickiness(), k -> stickinessMeters(b.name(), b.stickiness()));
             }
             BackendQueue queue = b.queue();
             if (queue != null) {
@@ -412,6 +417,18 @@ public final class MetricsExporter implements AutoCloseable {
                         .tag("frontend", name).tag("reason", "bad_proxy_header")
                         .description("client connections closed because they did not start with a PROXY header")
                         .register(registry));
+    }
+
+    private List<Meter> stickinessMeters(String backend, StickinessStats stats) {
+        List<Meter> list = new java.util.ArrayList<>();
+        for (StickinessStats.Outcome outcome : StickinessStats.Outcome.values()) {
+            list.add(FunctionCounter.builder("ferry.sticky.requests", stats, s -> s.total(outcome))
+                    .tags("backend", backend, "outcome", outcome.label())
+                    .description("requests of a backend with sticky: or stick:, by where its first try went: the "
+                            + "cookie's or the table's server, moved (that server could not take it) or scheduled")
+                    .register(registry));
+        }
+        return list;
     }
 
     private List<Meter> tlsMeters(TlsHandshakeFailures failures) {
