@@ -67,6 +67,15 @@ public final class BackendQueue {
         return config;
     }
 
+    /**
+     * What a client refused by the queue (full, or its wait ran out) is told to wait before it tries again, as
+     * {@code Retry-After}: the queue's timeout in whole seconds, at least 1.
+     */
+    public long retryAfterSeconds() {
+        long millis = config.timeout().toMillis();
+        return Math.max(1, (millis + 999) / 1000);
+    }
+
     /** A reload's new size and timeout: for waiters that come from now on. */
     void setConfig(QueueConfig config) {
         this.config = Objects.requireNonNull(config);

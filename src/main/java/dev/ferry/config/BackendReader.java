@@ -86,6 +86,11 @@ final class BackendReader {
         boolean allBackups = QueueReader.allBackups(b, servers);
         Optional<StickyConfig> sticky = stickyReader.sticky(b);
         Optional<StickConfig> stick = stickyReader.stick(b);
+        for (String key : List.of("sticky", "stick")) {
+            if (name != null && b.has(key)) {
+                crossChecks.httpOnlyBackendKey(name, b.value(key).orElseThrow(), b.keyPath(key));
+            }
+        }
         return new BackendConfig(name, scheduler, hashKey, servers, healthCheck, outlier, slowStart, feedback, retries,
                 timeouts, keepalive, resolver, protocol, maxConnectionAge, http2, tls, queue, allBackups, sticky,
                 stick);

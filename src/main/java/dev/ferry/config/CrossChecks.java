@@ -3,10 +3,12 @@ package dev.ferry.config;
 import org.yaml.snakeyaml.nodes.Node;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks that span sections: unique frontend and backend names, backend references that resolve, and listen
@@ -28,6 +30,10 @@ final class CrossChecks {
     private final Map<String, Site> frontends = new LinkedHashMap<>();
     private final Map<String, Site> backends = new LinkedHashMap<>();
     private final List<Site> backendReferences = new ArrayList<>();
+    /** Backends some http frontend or route sends to. */
+    private final Set<String> backendsOfHttp = new HashSet<>();
+    /** Keys of a backend that only http traffic uses ({@code sticky}, {@code stick}), by where they are written. */
+    private final List<Site> httpOnlyKeys = new ArrayList<>();
     private final List<Listener> listeners = new ArrayList<>();
 
     CrossChecks(Problems problems) {
@@ -42,9 +48,20 @@ final class CrossChecks {
         unique("backend", backends, new Site(name, node, key));
     }
 
-    /** A place that names a backend ({@code backend: web} of a frontend or route). */
-    void backendReference(String name, Node node, String key) {
+    /**
+     * A place that names a backend ({@code backend: web} of a frontend, route, DNS record or director service);
+     * {@code http} when http requests go there (an http frontend or a route).
+     */
+    void backendReference(String name, Node node, String key, boolean http) {
         backendReferences.add(new Site(name, node, key));
+        if (http) {
+            backendsOfHttp.add(name);
+        }
+    }
+
+    /** A key of backend {@code backend} that has an effect only on http requests ({@code sticky}, {@code stick}). */
+    void httpOnlyBackendKey(String backend, Node node, String key) {
+        httpOnlyKeys.add(new Site(backend, node, key));
     }
 
     /** An address bound by a frontend or the admin listener; udp ones only collide with udp ones. */
@@ -81,6 +98,15 @@ final class CrossChecks {
                         + " backends defined: " + String.join(", ", backends.keySet());
             }
             problems.add(reference.node(), reference.key(), message);
+        }
+        for (Site site : httpOnlyKeys) {
+            boolean used = backendReferences.stream().anyMatch(r -> r.text().equals(site.text()));
+            if (used && !backendsOfHttp.contains(site.text())) {
+                String what = site.key().substring(site.key().lastIndexOf('.') + 1);
+                problems.add(site.node(), site.key(), what + " applies to http requests, and backend '" + site.text()
+                        + "' is used only by tcp or udp frontends, DNS records or director services; at layer 4 "
+                        + "keep a client on one server with persistence: on the frontend (or the director service)");
+            }
         }
     }
 

@@ -215,7 +215,7 @@ final class DirectorReader {
         }
         Optional<String> backend = s.name("backend");
         backend.ifPresent(b -> {
-            crossChecks.backendReference(b, s.value("backend").orElseThrow(), s.keyPath("backend"));
+            crossChecks.backendReference(b, s.value("backend").orElseThrow(), s.keyPath("backend"), false);
             BackendConfig bc = backends.get(b);
             if (bc != null) {
                 backendProblem(bc).ifPresent(p -> s.problem("backend", p));

@@ -116,7 +116,8 @@ final class DnsReader {
         }
         int ttl = ttl(r, zoneTtl);
         Optional<String> backend = r.name("backend");
-        backend.ifPresent(b -> crossChecks.backendReference(b, r.value("backend").orElseThrow(), r.keyPath("backend")));
+        backend.ifPresent(b -> crossChecks.backendReference(b, r.value("backend").orElseThrow(), r.keyPath("backend"),
+                false));
         int answers = r.integer("answers", 0, 1, 1024);
         int priority = r.integer("priority", 0, 0, 65535);
         int weight = r.integer("weight", 0, 0, 65535);

@@ -78,7 +78,8 @@ final class FrontendReader {
             }
         }
         Optional<String> backend = f.name("backend");
-        backend.ifPresent(b -> crossChecks.backendReference(b, f.value("backend").orElseThrow(), f.keyPath("backend")));
+        backend.ifPresent(b -> crossChecks.backendReference(b, f.value("backend").orElseThrow(), f.keyPath("backend"),
+                mode == Mode.HTTP || !modeKnown));
         if (!f.has("backend") && modeKnown) {
             if (mode != Mode.HTTP) {
                 f.missing("backend", "a " + mode.key() + " frontend needs the backend it sends traffic to");

@@ -49,7 +49,8 @@ final class RouteReader {
         Optional<RouteConfig.Match> match = route.map("match", MATCH_KEYS).flatMap(this::match);
         String backend = route.name("backend").orElse(null);
         if (backend != null) {
-            crossChecks.backendReference(backend, route.value("backend").orElseThrow(), route.keyPath("backend"));
+            crossChecks.backendReference(backend, route.value("backend").orElseThrow(), route.keyPath("backend"),
+                    true);
         } else if (!route.has("backend") && !route.has("redirect") && !route.has("return")) {
             route.missing("backend", "every route names the backend its requests go to, or answers itself with "
                     + "redirect: or return:");

@@ -1229,4 +1229,34 @@ class ConfigValidationTest {
                         + "on one server, and udp.per_datagram: true schedules every datagram on its own; use one or "
                         + "the other"));
     }
+
+    @Test
+    void stickyOnABackendThatOnlyLayer4FrontendsUseIsAProblemNotSilentlyIgnored() {
+        String yaml = """
+                frontends:
+                  - { name: t, listen: 127.0.0.1:0, backend: l4only }
+                  - { name: u, listen: 127.0.0.1:0, mode: udp, backend: l4only }
+                  - { name: web, listen: 127.0.0.1:0, mode: http, routes: [ { backend: both } ] }
+                  - { name: t2, listen: 127.0.0.1:0, backend: both }
+                backends:
+                  - name: l4only
+                    sticky: { cookie: SRV }
+                    stick: { on: source_ip }
+                    servers: [ { name: a, address: 127.0.0.1:9 } ]
+                  - name: both
+                    sticky: { cookie: SRV }
+                    servers: [ { name: a, address: 127.0.0.1:9 } ]
+                  - name: unused
+                    sticky: { cookie: SRV }
+                    servers: [ { name: a, address: 127.0.0.1:9 } ]
+                """;
+
+        String tail = "' is used only by tcp or udp frontends, DNS records or director services; at layer 4 keep a "
+                + "client on one server with persistence: on the frontend (or the director service)";
+        assertThat(problems(yaml)).extracting(ConfigProblem::key, ConfigProblem::message).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("backends[0].sticky",
+                        "sticky applies to http requests, and backend 'l4only" + tail),
+                org.assertj.core.groups.Tuple.tuple("backends[0].stick",
+                        "stick applies to http requests, and backend 'l4only" + tail));
+    }
 }

@@ -370,28 +370,31 @@ final class Exchange {
      */
     private boolean waitInQueue(Backend backend) {
         BackendQueue q = backend.queue();
-        BackendQueue.Ticket t = q == null ? null : q.enqueue(connection.pool().queueLoop(), pick, this::dequeued);
+        BackendQueue.Ticket t = q == null ? null
+                : q.enqueue(connection.pool().queueLoop(), pick, s -> dequeued(s, q));
         if (t == null) {
             return false;
         }
         if (t.refused()) {
             frontend.stats().rejectedNoServer();
-            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server is full and so is the queue", false);
+            localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server is full and so is the queue", false,
+                    q.retryAfterSeconds());
         } else {
             queued = t;
         }
         return true;
     }
 
-    /** The queue let the request go: to {@code s}, or (null) it waited for the whole queue timeout. */
-    private void dequeued(Server s) {
+    /** The queue {@code q} let the request go: to {@code s}, or (null) it waited for the whole queue timeout. */
+    private void dequeued(Server s, BackendQueue q) {
         queued = null;
         if (s != null) {
             tryOn(s);
             return;
         }
         frontend.stats().rejectedNoServer();
-        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server had room within the queue timeout", false);
+        localReply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server had room within the queue timeout", false,
+                q.retryAfterSeconds());
     }
 
     /** Starts an attempt on {@code picked}: a pooled connection (or HTTP/2 stream) if there is one, else a new one. */

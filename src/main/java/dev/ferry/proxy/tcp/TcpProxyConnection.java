@@ -199,14 +199,23 @@ final class TcpProxyConnection {
         return true;
     }
 
-    /** The queue let the connection go: to {@code s}, or (null) it waited for the whole queue timeout. */
+    /**
+     * The queue let the connection go: to {@code s}, or (null) it waited for the whole queue timeout. With
+     * {@code persistence} the client's group gets its template on {@code s} here, or, when another of its
+     * connections made one meanwhile, this connection follows that template (which, as in IPVS, does not look at
+     * {@code max_connections}).
+     */
     private void dequeued(Server s) {
         queued = null;
         if (s == null) {
             refuse("no server had room within the queue timeout");
-        } else {
-            connectTo(s);
+            return;
         }
+        ClientPersistence persistence = frontend.persistence();
+        if (persistence != null) {
+            hold = persistence.acquire(source, settings.backend(), () -> s);
+        }
+        connectTo(hold != null ? hold.server() : s);
     }
 
     private void connectTo(Server chosen) {

@@ -107,6 +107,7 @@ class HttpQueueTest {
         for (CompletableFuture<HttpResponse<String>> f : refused) {
             HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
             assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.headers().firstValue("retry-after")).as("the queue's timeout").hasValue("30");
         }
         assertThat(Duration.ofNanos(System.nanoTime() - before)).as("refused at once, not after a wait")
                 .isLessThan(Duration.ofSeconds(20));
@@ -167,6 +168,7 @@ class HttpQueueTest {
         long before = System.nanoTime();
         HttpResponse<String> late = get(balancer, "/gate/late").get(30, TimeUnit.SECONDS);
         assertThat(late.statusCode()).isEqualTo(503);
+        assertThat(late.headers().firstValue("retry-after")).as("300ms, in whole seconds").hasValue("1");
         assertThat(Duration.ofNanos(System.nanoTime() - before)).as("waited for the queue timeout")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(300));
         BackendQueue queue = queue(balancer);

@@ -59,15 +59,19 @@ class TcpQueueTest {
     }
 
     private Balancer start(TestServer server, String queue) throws Exception {
+        return start(server, queue, "");
+    }
+
+    private Balancer start(TestServer server, String queue, String frontendKeys) throws Exception {
         Path file = dir.resolve("ferry.yaml");
         Files.writeString(file, """
                 frontends:
-                  - { name: front, listen: 127.0.0.1:0, mode: tcp, backend: pool }
+                  - { name: front, listen: 127.0.0.1:0, mode: tcp, backend: pool%s }
                 backends:
                   - name: pool
                     queue: %s
                     servers: [ { name: held, address: %s, max_connections: 1 } ]
-                """.formatted(queue, server.address()));
+                """.formatted(frontendKeys, queue, server.address()));
         Balancer balancer = new Balancer(ConfigLoader.load(file), 2);
         balancer.start();
         closing.add(balancer);
@@ -114,6 +118,36 @@ class TcpQueueTest {
         assertThat(queue.length()).isZero();
         assertThat(queue.dispatchedTotal()).isEqualTo(2);
         assertThat(queue.waits().count()).isEqualTo(2);
+    }
+
+    /** A connection from {@code source} (an address of 127.0.0.0/8). */
+    private Socket connectFrom(Balancer balancer, String source) throws IOException {
+        Socket s = new Socket();
+        closing.add(s);
+        s.bind(new java.net.InetSocketAddress(source, 0));
+        s.connect(balancer.address("front"), 10_000);
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
+    @Test
+    void withPersistenceAConnectionTheQueueSentToAServerLeavesItsClientATemplateThere() throws Exception {
+        TestServer server = holdingServer();
+        Balancer balancer = start(server, "{ size: 5, timeout: 30s }", ", persistence: { timeout: 5m }");
+        BackendQueue queue = balancer.backends().get("pool").queue();
+        Socket other = connectFrom(balancer, "127.0.0.2");
+        assertThat(line(other)).isEqualTo("held 1");
+        Socket queued = connectFrom(balancer, "127.0.0.3");
+        await().atMost(WAIT).until(() -> queue.length() == 1);
+        other.close();
+        assertThat(line(queued)).isEqualTo("held 2");
+
+        // The server is full again, but 127.0.0.3 has its template on it now: its next connection goes there at once
+        // (a template does not look at max_connections, as in IPVS) instead of waiting in the queue.
+        Socket again = connectFrom(balancer, "127.0.0.3");
+        assertThat(line(again)).isEqualTo("held 3");
+        assertThat(queue.length()).isZero();
+        assertThat(queue.queuedTotal()).isEqualTo(1);
     }
 
     @Test
