@@ -15,7 +15,28 @@ final class ResponseFraming {
     /** Whether the body goes to the client as chunks. */
     static boolean chunkedToClient(ResponseHead response, boolean client10) {
         ResponseHead.Framing f = response.framing();
-        return !client10 && (f == ResponseHead.Framing.CHUNKED || f == ResponseHead.Framing.UNTIL_CLOSE);
+        return !client10 && (f == ResponseHead.Framing.CHUNKED
+                || f == ResponseHead.Framing.UNTIL_CLOSE && !namesChunked(response.fields()));
+    }
+
+    /**
+     * Whether the response's Transfer-Encoding names chunked before its last coding (so the body is read until close):
+     * chunked again on top would be chunked twice, which readers (Ferry's among them) do not take as chunked framing
+     * (found by fuzzing). Such a body goes to the client close-delimited, as it came.
+     */
+    private static boolean namesChunked(HeadFields fields) {
+        String codings = fields.get("transfer-encoding");
+        if (codings == null) {
+            return false;
+        }
+        // Before the last coding only: the chunked that prepare adds is last, so the answer is the same after it.
+        String[] list = codings.split(",");
+        for (int i = 0; i < list.length - 1; i++) {
+            if (list[i].trim().equalsIgnoreCase("chunked")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -30,7 +51,7 @@ final class ResponseFraming {
         HeadFields fields = response.fields();
         switch (response.framing()) {
             case UNTIL_CLOSE -> {
-                if (client10) {
+                if (client10 || namesChunked(fields)) {
                     close = true;
                 } else {
                     String codings = fields.get("transfer-encoding");
