@@ -49,7 +49,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdminBodyFuzzTest {
     private static final String CONFIG = """
             frontends:
-              - { name: front, listen: 127.0.0.1:0, mode: tcp, backend: pool }
+              - { name: front, listen: 127.0.0.1:0, mode: http, routes: [ { backend: pool } ] }
             backends:
               - name: pool
                 scheduler: rr
