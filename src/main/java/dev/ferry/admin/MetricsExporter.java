@@ -4,6 +4,7 @@ import dev.ferry.backend.Backend;
 import dev.ferry.backend.BackendQueue;
 import dev.ferry.backend.RequestStats;
 import dev.ferry.backend.Server;
+import dev.ferry.backend.StickinessStats;
 import dev.ferry.config.DirectorConfig;
 import dev.ferry.health.BackendHealth;
 import dev.ferry.dns.DnsStats;
@@ -24,6 +25,7 @@ import dev.ferry.proxy.http.LingeringStats;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.transport.CertificateInfo;
 import dev.ferry.transport.TlsHandshakeFailures;
 import dev.ferry.transport.UpstreamTlsFailures;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -102,6 +104,10 @@ public final class MetricsExporter implements AutoCloseable {
                 live.add(s);
                 meters.computeIfAbsent(s, k -> serverMeters(b.name(), s));
             }
+            if (b.affinity().cookie().isPresent() || b.affinity().table().isPresent()) {
+                live.add(b.stickiness());
+                meters.computeIfAbsent(b.stickiness(), k -> stickinessMeters(b.name(), b.stickiness()));
+            }
             BackendQueue queue = b.queue();
             if (queue != null) {
                 live.add(queue);
@@ -134,6 +140,15 @@ public final class MetricsExporter implements AutoCloseable {
             live.add(failures);
             meters.computeIfAbsent(failures, k -> tlsMeters(failures));
         });
+        balancer.tlsCertificates().forEach((frontend, certificates) -> certificates.forEach(c -> {
+            ServedCertificate key = new ServedCertificate(frontend, c);
+            live.add(key);
+            meters.computeIfAbsent(key, k -> List.of(Gauge.builder("ferry.tls.certificate.not.after", c,
+                            x -> x.notAfter().getEpochSecond()).baseUnit("seconds")
+                    .tags("frontend", frontend, "certificate", c.file(), "index", Integer.toString(c.index()))
+                    .description("when a certificate a TLS frontend serves expires (Unix time)")
+                    .register(registry)));
+        }));
         balancer.upstreamTlsFailures().forEach((backend, failures) -> balancer.backends().get(backend).servers()
                 .forEach(s -> {
                     UpstreamTls key = new UpstreamTls(failures, s.name());
@@ -404,6 +419,18 @@ public final class MetricsExporter implements AutoCloseable {
                         .register(registry));
     }
 
+    private List<Meter> stickinessMeters(String backend, StickinessStats stats) {
+        List<Meter> list = new java.util.ArrayList<>();
+        for (StickinessStats.Outcome outcome : StickinessStats.Outcome.values()) {
+            list.add(FunctionCounter.builder("ferry.sticky.requests", stats, s -> s.total(outcome))
+                    .tags("backend", backend, "outcome", outcome.label())
+                    .description("requests of a backend with sticky: or stick:, by where its first try went: the "
+                            + "cookie's or the table's server, moved (that server could not take it) or scheduled")
+                    .register(registry));
+        }
+        return list;
+    }
+
     private List<Meter> tlsMeters(TlsHandshakeFailures failures) {
         List<Meter> list = new java.util.ArrayList<>();
         for (TlsHandshakeFailures.Reason reason : TlsHandshakeFailures.Reason.values()) {
@@ -412,6 +439,10 @@ public final class MetricsExporter implements AutoCloseable {
                     .description("TLS handshakes with clients that failed, by reason").register(registry));
         }
         return list;
+    }
+
+    /** A certificate a frontend serves; a reload that reads another one (or the same file renewed) makes a new key. */
+    private record ServedCertificate(String frontend, CertificateInfo certificate) {
     }
 
     /** The failed TLS handshakes to one server of a backend with {@code tls:}. */

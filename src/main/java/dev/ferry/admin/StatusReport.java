@@ -19,7 +19,9 @@ import dev.ferry.proxy.http.RequestsByProtocol;
 import dev.ferry.proxy.udp.UdpFrontend;
 import dev.ferry.proxy.udp.UdpStats;
 import dev.ferry.runtime.Balancer;
+import dev.ferry.transport.CertificateInfo;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,12 +56,35 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     /**
      * One frontend and its counters; {@code requests_total} (http: requests routed to a backend),
      * {@code requests_by_protocol} (http: request heads received, by the protocol the client spoke: {@code http/1.1},
-     * {@code h2}), {@code http2} (http) and {@code udp} are null for other modes.
+     * {@code h2}), {@code http2} (http) and {@code udp} are null for other modes; {@code tls} is null without
+     * {@code tls:}.
      */
     public record FrontendStatus(String name, String mode, String listen, String backend, int activeConnections,
                                  long connectionsTotal, long refusedNoServer, long overLimit, long retries,
                                  long bytesIn, long bytesOut, Long requestsTotal, Map<String, Long> requestsByProtocol,
-                                 Http2Status http2, UdpCounters udp, List<AdmissionRule> admission) {
+                                 Http2Status http2, UdpCounters udp, List<AdmissionRule> admission,
+                                 TlsStatus tls) {
+    }
+
+    /** A TLS frontend's certificates, as served to new handshakes now (read at start or at the last reload). */
+    public record TlsStatus(List<CertificateStatus> certificates) {
+        static TlsStatus of(List<CertificateInfo> certificates, Instant now) {
+            return certificates == null ? null
+                    : new TlsStatus(certificates.stream().map(c -> CertificateStatus.of(c, now)).toList());
+        }
+    }
+
+    /**
+     * One certificate: validity as ISO-8601 instants, {@code expires_in_days} (whole days left, negative once it
+     * expired: a reload refuses an expired certificate, a running one keeps serving it), the SHA-256 fingerprint.
+     */
+    public record CertificateStatus(String file, String subject, List<String> names, String issuer, String notBefore,
+                                    String notAfter, long expiresInDays, String sha256, boolean ocspStapled) {
+        static CertificateStatus of(CertificateInfo c, Instant now) {
+            return new CertificateStatus(c.file(), c.subject(), c.names(), c.issuer(), c.notBefore().toString(),
+                    c.notAfter().toString(), Math.floorDiv(c.notAfter().getEpochSecond() - now.getEpochSecond(),
+                    86_400L), c.sha256(), c.ocspStapled());
+        }
     }
 
     /**
@@ -140,6 +165,8 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
     /** The report, with a {@code cluster} section from {@code cluster} (null: not in a cluster, the section is null). */
     public static StatusReport of(Balancer balancer, String version, ClusterState cluster) {
         List<FrontendStatus> frontends = new ArrayList<>();
+        Map<String, List<CertificateInfo>> certificates = balancer.tlsCertificates();
+        Instant now = Instant.now();
         for (Frontend f : balancer.frontends()) {
             FrontendStats s = f.stats();
             frontends.add(new FrontendStatus(f.name(), f.config().mode().key(),
@@ -149,7 +176,7 @@ public record StatusReport(String version, long uptimeSeconds, List<FrontendStat
                     f instanceof HttpFrontend http ? byProtocol(http) : null,
                     f instanceof HttpFrontend http ? Http2Status.of(http.http2Gauges()) : null,
                     f instanceof UdpFrontend udp ? UdpCounters.of(udp.udpStats()) : null,
-                    AdmissionRule.of(f.admissionStats())));
+                    AdmissionRule.of(f.admissionStats()), TlsStatus.of(certificates.get(f.name()), now)));
         }
         List<BackendStatus> backends = new ArrayList<>();
         for (Backend b : balancer.backends().values()) {

@@ -54,6 +54,7 @@ public final class Backend {
     private volatile BackendQueue queue;
     /** Sticky cookie and stick table ({@code sticky:}, {@code stick:}); replaced whole on reload. */
     private volatile Affinity affinity = Affinity.NONE;
+    private final StickinessStats stickiness = new StickinessStats();
     private final Clock clock;
 
     /** A backend on the system clock. */
@@ -232,6 +233,11 @@ public final class Backend {
     }
 
     /** The backend's sticky cookie and stick table, if it has them; never null. */
+    /** How its sticky cookie and stick table placed requests, across reloads. */
+    public StickinessStats stickiness() {
+        return stickiness;
+    }
+
     public Affinity affinity() {
         return affinity;
     }

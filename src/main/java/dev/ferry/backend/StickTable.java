@@ -111,6 +111,18 @@ public final class StickTable {
         return s;
     }
 
+    /**
+     * Whether {@code key} has an entry that has not expired, whatever its server's state; does not touch it. For
+     * telling a client whose server could not take it from one the table did not know ({@link #lookup} said null).
+     */
+    public boolean holds(String key) {
+        if (key == null || key.length() > MAX_KEY_LENGTH) {
+            return false;
+        }
+        Entry e = entries.get(key);
+        return e != null && clock.millis() - e.lastUsed < expireMillis;
+    }
+
     /** Sticks {@code key} to {@code server} (new, or moved from the server it had), from now. */
     public void store(String key, Server server) {
         if (key == null || key.length() > MAX_KEY_LENGTH) {

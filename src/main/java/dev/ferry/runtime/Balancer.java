@@ -23,6 +23,7 @@ import dev.ferry.config.Mode;
 import dev.ferry.transport.BackendTls;
 import dev.ferry.transport.TlsFileException;
 import dev.ferry.transport.TlsHandshakeFailures;
+import dev.ferry.transport.CertificateInfo;
 import dev.ferry.transport.TlsTerminator;
 import dev.ferry.transport.Transport;
 import dev.ferry.transport.UpstreamTlsFailures;
@@ -254,6 +255,18 @@ public final class Balancer implements AutoCloseable {
             TlsHandshakeFailures f = tlsFailures.get(fc.name());
             if (fc.tls().isPresent() && f != null) {
                 now.put(fc.name(), f);
+            }
+        }
+        return now;
+    }
+
+    /** The certificates each frontend with {@code tls:} serves now, by frontend name in the file's order. */
+    public Map<String, List<CertificateInfo>> tlsCertificates() {
+        Map<String, List<CertificateInfo>> now = new LinkedHashMap<>();
+        for (FrontendConfig fc : state.config().frontends()) {
+            TlsTerminator t = terminators.get(fc.name());
+            if (fc.tls().isPresent() && t != null) {
+                now.put(fc.name(), t.certificates());
             }
         }
         return now;

@@ -47,10 +47,12 @@ final class ServerContexts {
     private final TicketKeys tickets;
     private final boolean clientCertificates;
     private final String fingerprint;
+    private final List<CertificateInfo> certificates;
 
     private ServerContexts(Mapping<String, SslContext> byName, SslContext first, List<SslContext> contexts,
                            Map<SslContext, byte[]> staples, HandshakePolicy policy, boolean ticketsOff,
-                           boolean openSsl, TicketKeys tickets, boolean clientCertificates, String fingerprint) {
+                           boolean openSsl, TicketKeys tickets, boolean clientCertificates, String fingerprint,
+                           List<CertificateInfo> certificates) {
         this.byName = byName;
         this.first = first;
         this.contexts = contexts;
@@ -61,6 +63,7 @@ final class ServerContexts {
         this.tickets = tickets;
         this.clientCertificates = clientCertificates;
         this.fingerprint = fingerprint;
+        this.certificates = certificates;
     }
 
     /**
@@ -86,6 +89,7 @@ final class ServerContexts {
         List<SslContext> contexts = new ArrayList<>();
         List<Set<String>> names = new ArrayList<>();
         Map<SslContext, byte[]> staples = new IdentityHashMap<>();
+        List<CertificateInfo> infos = new ArrayList<>();
         List<TlsConfig.Certificate> certificates = config.certificates();
         for (int i = 0; i < certificates.size(); i++) {
             TlsConfig.Certificate c = certificates.get(i);
@@ -116,6 +120,7 @@ final class ServerContexts {
             }
             contexts.add(ctx);
             names.add(TlsTerminator.names(chain.get(0)));
+            infos.add(CertificateInfo.of(i, c.cert().toString(), chain.get(0), staple != null));
             if (staple != null) {
                 staples.put(ctx, staple);
             }
@@ -139,7 +144,12 @@ final class ServerContexts {
         }
         return new ServerContexts(mapping.build(), contexts.get(0), List.copyOf(contexts), staples, policy,
                 !config.tickets().enabled(), openSsl, tickets, config.clientAuth() != TlsConfig.ClientAuth.NONE,
-                HexFormat.of().formatHex(digest.digest()));
+                HexFormat.of().formatHex(digest.digest()), List.copyOf(infos));
+    }
+
+    /** The certificates served, in the order of {@code tls.certificates}. */
+    List<CertificateInfo> certificates() {
+        return certificates;
     }
 
     private static void requireOpenSsl(TlsConfig config, boolean openSsl) {

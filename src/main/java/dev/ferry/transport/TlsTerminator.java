@@ -113,6 +113,11 @@ public final class TlsTerminator {
         return !before.fingerprint().equals(fresh.contexts.fingerprint());
     }
 
+    /** The certificates new handshakes are served, in the order of {@code tls.certificates}. Any thread. */
+    public List<CertificateInfo> certificates() {
+        return contexts.certificates();
+    }
+
     /**
      * The provider Ferry uses: BoringSSL through netty-tcnative when its native library loads (Linux x86-64 and
      * aarch64 builds ship it), the JDK's otherwise. The system property {@code ferry.tls.provider} ({@code jdk} or

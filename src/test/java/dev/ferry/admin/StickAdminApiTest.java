@@ -110,6 +110,14 @@ class StickAdminApiTest {
                 .asInt()).isEqualTo(2);
         // bob is scheduled anew (rr's next is b again after a, b, a) and stuck once more.
         get(front, "bob");
+        // ferry_sticky_requests_total: alice, bob, carol and bob again after the clear were scheduled, bob's second
+        // request went by the table; the tcp backend (no sticky:, no stick:) has no series.
+        String metrics = harness.call("GET", "/metrics", null).body();
+        assertThat(metrics).contains("ferry_sticky_requests_total{backend=\"app\",outcome=\"scheduled\"} 4.0",
+                "ferry_sticky_requests_total{backend=\"app\",outcome=\"table\"} 1.0",
+                "ferry_sticky_requests_total{backend=\"app\",outcome=\"moved\"} 0.0",
+                "ferry_sticky_requests_total{backend=\"app\",outcome=\"cookie\"} 0.0");
+        assertThat(metrics).doesNotContain("ferry_sticky_requests_total{backend=\"tcp\"");
         HttpResponse<String> all = harness.call("DELETE", "/api/v1/backends/app/stick", null);
         assertThat(JSON.readTree(all.body()).get("cleared").asInt()).isEqualTo(3);
         assertThat(JSON.readTree(harness.call("GET", "/api/v1/backends/app/stick", null).body()).get("entries"))

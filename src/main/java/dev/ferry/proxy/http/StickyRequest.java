@@ -4,6 +4,7 @@ import dev.ferry.backend.Affinity;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.StickTable;
+import dev.ferry.backend.StickinessStats;
 import dev.ferry.backend.StickyCookie;
 import dev.ferry.config.HashKey;
 import dev.ferry.config.StickyConfig;
@@ -188,18 +189,28 @@ final class StickyRequest {
      */
     Server pick(Backend backend, PickContext context) {
         Server chosen = null;
+        StickinessStats.Outcome outcome = StickinessStats.Outcome.SCHEDULED;
         if (hit != null && takes(hit.server(), context)) {
             chosen = hit.server();
+            outcome = StickinessStats.Outcome.COOKIE;
+        } else if (hit != null) {
+            outcome = StickinessStats.Outcome.MOVED;
         }
         if (chosen == null && stickKey != null) {
             Server s = table.lookup(stickKey);
             if (s != null && takes(s, context)) {
                 chosen = s;
                 stuck = s;
+                outcome = StickinessStats.Outcome.TABLE;
+            } else if (s != null || table.holds(stickKey)) {
+                outcome = StickinessStats.Outcome.MOVED;
             }
         }
         if (chosen == null) {
             chosen = backend.pick(context);
+        }
+        if (context.attempt() == 0) {
+            backend.stickiness().count(outcome);
         }
         if (chosen != null && cookie != null && cookie.config().mode() == StickyConfig.Mode.PASSIVE) {
             request.fields().set(PASSIVE_HEADER, cookie.idValue(chosen));

@@ -3,6 +3,7 @@ package dev.ferry.proxy.http;
 import dev.ferry.backend.Backend;
 import dev.ferry.backend.Server;
 import dev.ferry.backend.ServerState;
+import dev.ferry.backend.StickinessStats;
 import dev.ferry.backend.StickyCookie;
 import dev.ferry.config.ConfigLoader;
 import dev.ferry.config.FerryConfig;
@@ -206,6 +207,13 @@ class StickySessionTest {
         String now = jarCookie(jar, "SRV");
         assertThat(now).isNotEqualTo(before);
         assertThat(cookie().resolve(now).server()).isSameAs(server(after.getFirst()));
+        // ferry_sticky_requests_total: the first request was scheduled, every later one named its server by cookie
+        // (the one after the close too: its server was not known to be down, the retry went elsewhere).
+        StickinessStats stats = backend.stickiness();
+        assertThat(stats.total(StickinessStats.Outcome.SCHEDULED)).isEqualTo(1);
+        assertThat(stats.total(StickinessStats.Outcome.COOKIE) + stats.total(StickinessStats.Outcome.MOVED))
+                .isEqualTo(39);
+        assertThat(stats.total(StickinessStats.Outcome.TABLE)).isZero();
     }
 
     @Test
@@ -455,6 +463,13 @@ class StickySessionTest {
         assertThat(moved).isNotEqualTo("b");
         backend.setHealthy(server("b"), true);
         assertThat(getFrom("127.0.0.2", null).body()).isEqualTo(moved);
+        // First round and the expired entry scheduled; the other rounds and the last request by the table; the
+        // request whose stuck server was down moved.
+        StickinessStats stats = backend.stickiness();
+        assertThat(stats.total(StickinessStats.Outcome.SCHEDULED)).isEqualTo(5);
+        assertThat(stats.total(StickinessStats.Outcome.TABLE)).isEqualTo(17);
+        assertThat(stats.total(StickinessStats.Outcome.MOVED)).isEqualTo(1);
+        assertThat(stats.total(StickinessStats.Outcome.COOKIE)).isZero();
     }
 
     @Test
