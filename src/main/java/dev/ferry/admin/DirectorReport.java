@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * A director as {@code GET /api/v1/directors} and the status report show it (JSON, snake_case keys): its device and
- * worker threads, its table (entries per IPVS state, all services and per service, and how many of them IPVS counts
+ * worker threads (and what they move packets with, {@code io}: {@code uring} or {@code syscalls}), its table (entries per IPVS state, all services and per service, and how many of them IPVS counts
  * as active: those in {@code active_states}, {@link TcpState#isActive()}; UDP entries are inactive), its packet
  * counters (with those one worker handed to another) and its drops by reason.
  * Read from the director's published counters, so building it never waits for the director's worker.
@@ -29,7 +29,8 @@ public record DirectorReport(String name, String device, int workers, int maxCon
                              Traffic packets, Traffic bytes, long passed,
                              long icmpForwarded, long icmpSent, long ipOptions, long firstFragments,
                              long handedOver, Map<String, Long> drops, Map<String, String> timeouts,
-                             List<Service> services, int persistenceTemplates, Defense defense, Sync sync) {
+                             List<Service> services, int persistenceTemplates, Defense defense, Sync sync,
+                             String io) {
 
     /**
      * Connection sync with the peer director, null without: the role, the addresses, and the counters of the side this
@@ -112,7 +113,7 @@ public record DirectorReport(String name, String device, int workers, int maxCon
                 new Traffic(s.inboundPackets(), s.outboundPackets()), new Traffic(s.inboundBytes(), s.outboundBytes()),
                 s.passedPackets(), s.icmpForwarded(), s.icmpSent(), s.ipOptionPackets(), s.firstFragments(),
                 s.handedOver(), drops,
-                timeouts, List.copyOf(out), d.templateCount(), defense(d, s), sync(d));
+                timeouts, List.copyOf(out), d.templateCount(), defense(d, s), sync(d), d.io());
     }
 
     private static Sync sync(Director d) {

@@ -17,10 +17,11 @@ import java.util.Optional;
  * @param defense        the SYN-flood defence strategies (IPVS's {@code drop_entry}, {@code drop_packet},
  *                       {@code secure_tcp}) and the table use at which the automatic ones switch on
  * @param sync           connection sync with a second director (the LVS sync daemon), when configured
+ * @param io             how the workers move packets through the device (key {@code io})
  */
 public record DirectorConfig(String name, String device, Optional<String> netInterface, int workers,
                              int maxConnections, Timeouts timeouts, List<DirectorServiceConfig> services,
-                             Defense defense, Optional<Sync> sync) {
+                             Defense defense, Optional<Sync> sync, Io io) {
     public static final String DEFAULT_DEVICE = "ferry0";
     public static final int DEFAULT_WORKERS = 1;
     /** Each worker is a thread with a queue of the device; past the cores they only add hand-overs. */
@@ -30,6 +31,35 @@ public record DirectorConfig(String name, String device, Optional<String> netInt
 
     public DirectorConfig {
         services = List.copyOf(services);
+    }
+
+    /** A director with the default {@code io}. */
+    public DirectorConfig(String name, String device, Optional<String> netInterface, int workers, int maxConnections,
+                          Timeouts timeouts, List<DirectorServiceConfig> services, Defense defense,
+                          Optional<Sync> sync) {
+        this(name, device, netInterface, workers, maxConnections, timeouts, services, defense, sync, Io.DEFAULT);
+    }
+
+    /** This configuration with {@code io}. */
+    public DirectorConfig withIo(Io io) {
+        return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services, defense,
+                sync, io);
+    }
+
+    /**
+     * {@code io:}, how a worker moves packets through its TUN queue: {@code uring}, batches through an io_uring
+     * (several reads armed, the writes and re-armed reads of a turn submitted in one system call that also waits);
+     * {@code syscalls}, a {@code read} and a {@code write} per packet. {@code uring} falls back to {@code syscalls},
+     * with one log line, where the kernel refuses io_uring.
+     */
+    public enum Io {
+        URING, SYSCALLS;
+
+        public static final Io DEFAULT = URING;
+
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /** A director with the default defence. */
@@ -47,7 +77,7 @@ public record DirectorConfig(String name, String device, Optional<String> netInt
     /** This configuration with {@code sync}. */
     public DirectorConfig withSync(Sync sync) {
         return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services, defense,
-                Optional.of(sync));
+                Optional.of(sync), io);
     }
 
     /**

@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
  */
 final class DirectorReader {
     static final List<String> KEYS = List.of("name", "device", "interface", "workers", "max_connections", "timeouts",
-            "services", "defense", "sync");
+            "services", "defense", "sync", "io");
     static final List<String> SYNC_KEYS = List.of("role", "listen", "peer", "id");
+    private static final Map<String, DirectorConfig.Io> IOS = YamlMap.choicesOf(DirectorConfig.Io.class);
     private static final Map<String, DirectorConfig.Sync.Role> ROLES = YamlMap.choicesOf(DirectorConfig.Sync.Role.class);
     static final List<String> DEFENSE_KEYS = List.of("threshold", "drop_entry", "drop_packet", "secure_tcp");
     private static final Map<String, DirectorConfig.Defense.Strategy> STRATEGIES =
@@ -94,8 +95,9 @@ final class DirectorReader {
         DirectorConfig.Defense defense = d.map("defense", DEFENSE_KEYS).map(DirectorReader::defense)
                 .orElse(DirectorConfig.Defense.DEFAULTS);
         Optional<DirectorConfig.Sync> sync = d.map("sync", SYNC_KEYS).flatMap(DirectorReader::sync);
+        DirectorConfig.Io io = d.choice("io", IOS).orElse(DirectorConfig.Io.DEFAULT);
         return new DirectorConfig(name, device, netInterface, workers, maxConnections, timeouts, services, defense,
-                sync);
+                sync, io);
     }
 
     /** {@code sync:}: a role, and the address that role needs (standby: {@code listen}; active: {@code peer}). */

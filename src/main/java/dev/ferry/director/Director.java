@@ -9,7 +9,6 @@ import dev.ferry.director.device.ErrnoException;
 import dev.ferry.director.device.FrameSender;
 import dev.ferry.director.device.PacketDevice;
 import dev.ferry.director.device.PacketSocket;
-import dev.ferry.director.device.TunDevice;
 import dev.ferry.director.packet.Ipv4;
 import dev.ferry.director.sync.SyncMessage;
 import dev.ferry.director.sync.SyncReceiver;
@@ -249,7 +248,7 @@ public final class Director implements AutoCloseable {
         List<PacketDevice> queues = new ArrayList<>();
         List<FrameSender> links = new ArrayList<>();
         try {
-            queues.addAll(TunDevice.openQueues(config.device(), config.workers()));
+            queues.addAll(TunQueues.open(config));
             if (config.netInterface().isPresent()) {
                 for (int i = 0; i < queues.size(); i++) {
                     links.add(PacketSocket.open(config.netInterface().get()));
@@ -303,6 +302,11 @@ public final class Director implements AutoCloseable {
     }
 
     /** The number of workers (queues of the device). */
+    /** What the workers move packets with: {@code uring} or {@code syscalls} (also after a fallback). */
+    public String io() {
+        return TunQueues.io(queues.getFirst());
+    }
+
     public int workers() {
         return workers.length;
     }
@@ -399,6 +403,9 @@ public final class Director implements AutoCloseable {
         String name = config.name();
         if (!next.device().equals(config.device())) {
             return "director '" + name + "' moves from device " + config.device() + " to " + next.device();
+        }
+        if (next.io() != config.io()) {
+            return "director '" + name + "' changes its io from " + config.io().key() + " to " + next.io().key();
         }
         if (next.workers() != config.workers()) {
             return "director '" + name + "' changes its workers from " + config.workers() + " to " + next.workers();

@@ -1,6 +1,8 @@
 package dev.ferry.director;
 
 import dev.ferry.director.device.FrameSender;
+import dev.ferry.director.device.IoUringTunDevice;
+import dev.ferry.director.device.PacketBatch;
 import dev.ferry.director.device.PacketDevice;
 import dev.ferry.director.sync.SyncSender;
 import dev.ferry.director.table.ConnectionTable;
@@ -18,10 +20,12 @@ import java.util.function.LongSupplier;
 
 /**
  * One worker of a director: it owns one queue of the device and the share of the connections whose client
- * endpoint {@link FlowSteering} gives it. Each turn it reads a packet (waiting up to {@link #POLL_MILLIS}), runs
- * the tasks other threads queued, processes the packets other workers handed it, then its own packet — through
- * its {@link NatPipeline} when it owns the connection, into the owner's {@link HandoffRing} when not — and on a
- * 100 ms tick expires its table and publishes its counts.
+ * endpoint {@link FlowSteering} gives it. Each turn it receives a batch of packets (waiting up to
+ * {@link #POLL_MILLIS}; one packet on a device that does not batch, up to {@link #BATCH} through an io_uring), runs
+ * the tasks other threads queued, then each of its packets — through its {@link NatPipeline} when it owns the
+ * connection, into the owner's {@link HandoffRing} when not — and the packets other workers handed it, sending what
+ * the pipeline forwards (a batching device submits those writes with the next receive), and on a 100 ms tick
+ * expires its table and publishes its counts.
  *
  * <p>Threading: everything but {@link #submit}, {@link #handOver}, {@link #counts()} and {@link #stop()} runs on the
  * worker's own thread; those four may be called from any thread.
@@ -40,6 +44,8 @@ final class DirectorWorker implements Runnable {
     private static final long READ_ERROR_LOG_MILLIS = 10_000;
     /** What the packets other workers hand this one may take, waiting (some 700 full-size packets). */
     private static final int INBOX_BYTES = 1 << 20;
+    /** The most packets one receive returns: the reads an io_uring device keeps armed. */
+    static final int BATCH = IoUringTunDevice.ARMED_READS;
 
     private final String director;
     private final int index;
@@ -146,21 +152,25 @@ final class DirectorWorker implements Runnable {
     @Override
     public void run() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment packet = arena.allocate(PacketDevice.MAX_PACKET);
+            PacketBatch batch = new PacketBatch(arena, BATCH);
+            MemorySegment packet = batch.buffer(); // the inbox's: a one-packet device's packet is done with by then
             MemorySegment reply = arena.allocate(REPLY_BUFFER);
             long nextTick = clockMillis.getAsLong() + TICK_MILLIS;
             long nextSweep = clockMillis.getAsLong() + TEMPLATE_SWEEP_MILLIS;
             long nextDropEntry = clockMillis.getAsLong() + DROP_ENTRY_MILLIS;
             while (running) {
-                int n = read(packet);
+                int n = receive(batch);
                 // Tasks first: a reload handed over before a packet arrived applies to that packet.
                 runTasks();
                 long now = clockMillis.getAsLong();
-                if (n > 0) {
-                    // Own packet first, then the inbox, which reuses the buffer.
-                    route(packet, n, reply, now);
+                // Own packets first, then the inbox, which reuses the batch's buffer.
+                for (int i = 0; i < n; i++) {
+                    route(batch.packet(i), batch.length(i), reply, now);
                 }
                 drainInbox(packet, reply, now);
+                for (int failed = batch.takeSendFailures(); failed > 0; failed--) {
+                    stats.dropped(DropReason.WRITE_FAILED);
+                }
                 if (sync != null && (n <= 0 || now >= nextTick)) {
                     sync.flush(); // when idle, or at least every tick; a full datagram went at once
                 }
@@ -227,9 +237,9 @@ final class DirectorWorker implements Runnable {
         }
     }
 
-    private int read(MemorySegment packet) {
+    private int receive(PacketBatch batch) {
         try {
-            return device.read(packet, POLL_MILLIS);
+            return device.receive(batch, POLL_MILLIS);
         } catch (IOException e) {
             long now = clockMillis.getAsLong();
             if (lastReadErrorLog == Long.MIN_VALUE || now - lastReadErrorLog >= READ_ERROR_LOG_MILLIS) {
@@ -253,8 +263,8 @@ final class DirectorWorker implements Runnable {
         }
         try {
             switch (verdict) {
-                case FORWARD -> device.write(packet, pipeline.length());
-                case REPLY -> device.write(reply, pipeline.length());
+                case FORWARD -> device.send(packet, pipeline.length());
+                case REPLY -> device.send(reply, pipeline.length());
                 case FRAME -> {
                     if (link == null) {
                         stats.dropped(DropReason.WRITE_FAILED); // no interface: validation refuses direct without

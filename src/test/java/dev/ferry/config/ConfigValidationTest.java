@@ -1066,6 +1066,20 @@ class ConfigValidationTest {
     }
 
     @Test
+    void aDirectorsIoIsUringOrSyscalls() {
+        String yaml = """
+                backends: [ { name: web, scheduler: rr, servers: [ { address: 10.101.0.11:80 } ] } ]
+                directors:
+                  - name: lvs1
+                    io: epoll
+                    services: [ { vip: 10.200.0.100:80, backend: web } ]
+                """;
+
+        assertThat(problems(yaml)).containsExactly(at(yaml, 4, "epoll", "directors[0].io",
+                "'epoll' is not allowed; allowed: uring, syscalls"));
+    }
+
+    @Test
     void sloppyTcpIsForTcpServicesAndTakesTrueOrFalse() {
         String yaml = """
                 backends: [ { name: dns, scheduler: mh, servers: [ { address: 10.101.0.11:53 } ] } ]

@@ -409,6 +409,26 @@ class DirectorConfigTest {
     }
 
     @Test
+    void ioIsUringByDefaultTakesSyscallsAndRefusesAnythingElseAtTheKey() throws ConfigException {
+        String director = """
+                directors:
+                  - name: lvs1
+                %s    services: [ { vip: 10.200.0.100:80, backend: web } ]
+                """;
+        assertThat(parse(BACKENDS + director.formatted("")).directors().get(0).io())
+                .isEqualTo(DirectorConfig.Io.URING);
+        assertThat(parse(BACKENDS + director.formatted("    io: syscalls\n")).directors().get(0).io())
+                .isEqualTo(DirectorConfig.Io.SYSCALLS);
+        assertThat(parse(BACKENDS + director.formatted("    io: uring\n")).directors().get(0).io())
+                .isEqualTo(DirectorConfig.Io.URING);
+
+        assertThat(onlyProblem(BACKENDS + director.formatted("    io: uring2\n"), 7, "directors[0].io"))
+                .isEqualTo("'uring2' is not allowed; did you mean 'uring'? allowed: uring, syscalls");
+        assertThat(onlyProblem(BACKENDS + director.formatted("    io: [ uring ]\n"), 7, "directors[0].io"))
+                .contains("uring, syscalls");
+    }
+
+    @Test
     void aConfigurationWithADirectorEqualsItselfReadTwice() throws ConfigException {
         String yaml = BACKENDS + """
                 directors: [ { name: lvs1, services: [ { vip: 10.200.0.100:80, backend: web } ] } ]

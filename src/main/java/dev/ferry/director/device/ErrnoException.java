@@ -24,6 +24,16 @@ public final class ErrnoException extends IOException {
         this.errno = errno;
     }
 
+    private ErrnoException(int errno, String message) {
+        super(message);
+        this.errno = errno;
+    }
+
+    /** A failure explained by {@code hint} (appended to the C library's words) instead of the director's usual. */
+    static ErrnoException withHint(String what, int errno, String hint) {
+        return new ErrnoException(errno, what + ": " + Libc.strerror(errno) + hint);
+    }
+
     public int errno() {
         return errno;
     }

@@ -28,6 +28,21 @@ final class Libc {
     static final short POLLIN = 1;
     static final int EFD_NONBLOCK = 0x800;
     static final int EFD_CLOEXEC = 0x80000;
+    static final int ETIME = 62;
+    static final int ENOSYS = 38;
+    static final int EBUSY = 16;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final int MAP_PRIVATE = 2;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_POPULATE = 0x8000;
+    /** x86-64 and aarch64 (the generic table) number io_uring's calls alike. */
+    static final long SYS_IO_URING_SETUP = 425;
+    static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -53,6 +68,20 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS), CAPTURE_ERRNO);
     private static final MethodHandle EVENTFD = downcall("eventfd",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    /** {@code long syscall(long number, ...)}: io_uring has no libc wrapper; every argument passed as a long. */
+    private static final MethodHandle SYSCALL6 = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle FCNTL = downcall("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle PIPE2 = downcall("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
+            CAPTURE_ERRNO);
+    private static final MethodHandle SOCKETPAIR = downcall("socketpair",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -151,6 +180,60 @@ final class Libc {
     static void close(int fd) {
         try {
             int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** A raw system call of up to six arguments (unused ones 0); -1 with errno on failure. */
+    static long syscall(MemorySegment errno, long number, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) SYSCALL6.invokeExact(errno, number, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code mmap}; returns the mapping (of {@code length} bytes) or {@code MAP_FAILED} (address -1). */
+    static MemorySegment mmap(MemorySegment errno, long length, int prot, int flags, int fd, long offset) {
+        try {
+            MemorySegment at = (MemorySegment) MMAP.invokeExact(errno, MemorySegment.NULL, length, prot, flags, fd,
+                    offset);
+            return at.address() == -1L ? at : at.reinterpret(length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void munmap(MemorySegment mapping) {
+        try {
+            int ignored = (int) MUNMAP.invokeExact(mapping, mapping.byteSize());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int fcntl(MemorySegment errno, int fd, int command, int argument) {
+        try {
+            return (int) FCNTL.invokeExact(errno, fd, command, argument);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code pipe2} into {@code fds} (two ints: the read end, then the write end). */
+    static int pipe2(MemorySegment errno, MemorySegment fds, int flags) {
+        try {
+            return (int) PIPE2.invokeExact(errno, fds, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code socketpair} into {@code fds} (two ints). */
+    static int socketpair(MemorySegment errno, int domain, int type, int protocol, MemorySegment fds) {
+        try {
+            return (int) SOCKETPAIR.invokeExact(errno, domain, type, protocol, fds);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -140,6 +140,11 @@ public final class TunDevice implements PacketDevice {
         return name;
     }
 
+    /** The queue's descriptor, for {@link IoUringTunDevice}, which drives it through its ring. */
+    int fd() {
+        return fd;
+    }
+
     @Override
     public int read(MemorySegment buffer, int timeoutMillis) throws IOException {
         while (open) {

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -118,6 +120,20 @@ class DirectorLabTest {
         ferry = LabFerry.start(lab, dir, yaml);
     }
 
+    /**
+     * Ferry on {@code yaml} whose director moves packets with {@code io} ({@code uring}: through an io_uring per
+     * queue; {@code syscalls}: a read and a write per packet), checked in its report: a uring run that fell back to
+     * system calls would not test the ring.
+     */
+    private void startFerry(String yaml, String io) throws Exception {
+        startFerry(yaml.replace("directors:\n  - name: lvs1\n", "directors:\n  - name: lvs1\n" + io(io)));
+        assertThat(ferry.director().path("io").asText()).as(ferry.director().toString()).isEqualTo(io);
+    }
+
+    private static String io(String io) {
+        return "    io: " + io + "\n";
+    }
+
     private NetnsLab.Result fromClient(int seconds, String... command) throws Exception {
         return lab.exec("client", seconds, command);
     }
@@ -148,9 +164,10 @@ class DirectorLabTest {
         return servers.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
 
-    @Test
-    void curlThroughTheVipReachesEveryRealServerInWrrProportionAndEachSeesTheClientsOwnAddress() throws Exception {
-        startFerry(config("wrr", "1,2,3", ""));
+    @ParameterizedTest(name = "io: {0}")
+    @ValueSource(strings = {"syscalls", "uring"})
+    void curlThroughTheVipReachesEveryRealServerInWrrProportionAndEachSeesTheClientsOwnAddress(String io) throws Exception {
+        startFerry(config("wrr", "1,2,3", ""), io);
         List<String> command = new ArrayList<>(List.of("curl", "-sS", "-m", "30", "-H", "Connection: close"));
         for (int i = 0; i < 60; i++) {
             command.add("http://" + VIP + "/");
@@ -199,9 +216,10 @@ class DirectorLabTest {
         }
     }
 
-    @Test
-    void aHundredMebibyteDownloadAndUploadPassIntact() throws Exception {
-        startFerry(config("rr", "1,1,1", ""));
+    @ParameterizedTest(name = "io: {0}")
+    @ValueSource(strings = {"syscalls", "uring"})
+    void aHundredMebibyteDownloadAndUploadPassIntact(String io) throws Exception {
+        startFerry(config("rr", "1,1,1", ""), io);
         long size = 100L << 20;
         MessageDigest expected = LabServer.sha256();
         byte[] chunk = new byte[64 * 1024];
@@ -230,10 +248,11 @@ class DirectorLabTest {
                 + HexFormat.of().formatHex(LabServer.sha256().digest(data)));
     }
 
-    @Test
-    void twoWorkersOnTwoQueuesKeepWrrExactAndCarryADownloadAndKeepAliveLoadIntact() throws Exception {
+    @ParameterizedTest(name = "io: {0}")
+    @ValueSource(strings = {"syscalls", "uring"})
+    void twoWorkersOnTwoQueuesKeepWrrExactAndCarryADownloadAndKeepAliveLoadIntact(String io) throws Exception {
         Requirements.requireCommand("wrk", "apt-get install wrk");
-        startFerry(config("wrr", "1,2,3", "    workers: 2\n"));
+        startFerry(config("wrr", "1,2,3", "    workers: 2\n"), io);
         List<String> command = new ArrayList<>(List.of("curl", "-sS", "-m", "30", "-H", "Connection: close"));
         for (int i = 0; i < 60; i++) {
             command.add("http://" + VIP + "/");
@@ -265,9 +284,10 @@ class DirectorLabTest {
         assertThat(d.path("drops").path("handoff_full").asLong()).isZero();
     }
 
-    @Test
-    void halfCloseAndResetPassEndToEnd() throws Exception {
-        startFerry(config("rr", "1,1,1", ""));
+    @ParameterizedTest(name = "io: {0}")
+    @ValueSource(strings = {"syscalls", "uring"})
+    void halfCloseAndResetPassEndToEnd(String io) throws Exception {
+        startFerry(config("rr", "1,1,1", ""), io);
 
         Greeted g = greeter();
         assertThat(g.server()).isEqualTo("rs1");
@@ -410,9 +430,10 @@ class DirectorLabTest {
         assertThat(rs2.path("inactive").asInt()).as(rs2.toString()).isEqualTo(1);
     }
 
-    @Test
-    void entriesExpireAtTheirTimeoutAndALaterNonSynPacketIsDropped() throws Exception {
-        startFerry(config("rr", "1,1,1", "    timeouts: { tcp: 1s }\n"));
+    @ParameterizedTest(name = "io: {0}")
+    @ValueSource(strings = {"syscalls", "uring"})
+    void entriesExpireAtTheirTimeoutAndALaterNonSynPacketIsDropped(String io) throws Exception {
+        startFerry(config("rr", "1,1,1", "    timeouts: { tcp: 1s }\n"), io);
         Greeted g = greeter();
         await().atMost(Duration.ofSeconds(5)).until(() -> ferry.director().path("states").path("ESTABLISHED")
                 .asInt() == 1);
@@ -428,9 +449,10 @@ class DirectorLabTest {
         assertThat(server(g.server()).clients()).hasSize(1);
     }
 
-    @Test
-    void udpIsBalancedAndAnIcmpPortUnreachableFromARealServerReachesTheClient() throws Exception {
-        startFerry(config("rr", "1,1,1", ""));
+    @ParameterizedTest(name = "io: {0}")
+    @ValueSource(strings = {"syscalls", "uring"})
+    void udpIsBalancedAndAnIcmpPortUnreachableFromARealServerReachesTheClient(String io) throws Exception {
+        startFerry(config("rr", "1,1,1", ""), io);
         List<String> answers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             DatagramSocket s = Netns.call(lab.ns("client"), DatagramSocket::new);
@@ -554,13 +576,14 @@ class DirectorLabTest {
         }
     }
 
-    @Test
-    void aReloadChangesWeightsAndTimeoutsWithoutDroppingATrackedConnection() throws Exception {
-        startFerry(config("wrr", "1,1,1", ""));
+    @ParameterizedTest(name = "io: {0}")
+    @ValueSource(strings = {"syscalls", "uring"})
+    void aReloadChangesWeightsAndTimeoutsWithoutDroppingATrackedConnection(String io) throws Exception {
+        startFerry(config("wrr", "1,1,1", ""), io);
         Greeted held = greeter();
         assertThat(held.server()).isEqualTo("rs1");
 
-        JsonNode report = ferry.reload(config("wrr", "0,1,1", "    timeouts: { tcp: 600s }\n"));
+        JsonNode report = ferry.reload(config("wrr", "0,1,1", "    timeouts: { tcp: 600s }\n" + io(io)));
 
         assertThat(report.path("reloaded").asBoolean()).as(report.toString()).isTrue();
         assertThat(report.path("changes").toString()).contains("director lvs1: updated");

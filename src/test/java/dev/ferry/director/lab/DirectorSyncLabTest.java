@@ -5,7 +5,8 @@ import dev.ferry.testing.Requirements;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -73,7 +74,7 @@ class DirectorSyncLabTest {
         }
     }
 
-    private static String config(String name, String sync) {
+    private static String config(String name, String sync, String io) {
         StringBuilder s = new StringBuilder("""
                 backends:
                   - name: greeter
@@ -85,7 +86,7 @@ class DirectorSyncLabTest {
             s.append("      - { name: rs").append(i).append(", address: ").append(NetnsLab.realServer(i))
                     .append(':').append(LabServer.TCP).append(" }\n");
         }
-        return s + "directors:\n  - name: " + name + "\n    sync: " + sync + "\n"
+        return s + "directors:\n  - name: " + name + "\n    io: " + io + "\n    sync: " + sync + "\n"
                 + "    services: [ { vip: " + VIP + ":" + LabServer.TCP + ", backend: greeter } ]\n";
     }
 
@@ -102,13 +103,14 @@ class DirectorSyncLabTest {
         return s;
     }
 
-    @Test
-    void establishedConnectionsSurviveTheActiveDirectorsDeathThroughTheSyncedStandby() throws Exception {
+    @ParameterizedTest(name = "io: {0}")
+    @ValueSource(strings = {"syscalls", "uring"})
+    void establishedConnectionsSurviveTheActiveDirectorsDeathThroughTheSyncedStandby(String io) throws Exception {
         for (int i = 1; i <= SERVERS; i++) {
             servers.add(LabServer.start(lab.ns("rs" + i), "rs" + i));
         }
-        LabFerry standby = ferry("dir2", config("lvs2", "{ role: standby, listen: 10.100.0.3:8848, id: 19 }"));
-        LabFerry active = ferry("dir", config("lvs1", "{ role: active, peer: 10.100.0.3:8848, id: 19 }"));
+        LabFerry standby = ferry("dir2", config("lvs2", "{ role: standby, listen: 10.100.0.3:8848, id: 19 }", io));
+        LabFerry active = ferry("dir", config("lvs1", "{ role: active, peer: 10.100.0.3:8848, id: 19 }", io));
 
         List<BufferedReader> readers = new ArrayList<>();
         List<String> greeted = new ArrayList<>();
